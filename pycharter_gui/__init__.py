@@ -1,0 +1,1 @@
+"""pycharter-gui: a desktop pipeline designer and the ETL engine underneath it."""

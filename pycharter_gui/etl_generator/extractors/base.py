@@ -1,0 +1,39 @@
+"""The extractor contract: an async generator of record batches."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+
+class BaseExtractor(ABC):
+    """Reads records from one kind of source and yields them in batches.
+
+    Subclasses receive a canonical extract config (see docs/architecture.md) and yield
+    ``list[dict]`` batches of at most ``batch_size`` records, stopping after ``max_records``.
+    Blocking work runs in ``asyncio.to_thread`` so cancellation is prompt.
+    """
+
+    source_type: str = ""
+
+    def validate_config(self, extract_config: dict[str, Any]) -> None:  # noqa: B027
+        """Raise ``ConfigError`` when the config cannot work with this extractor."""
+
+    @abstractmethod
+    def extract_streaming(
+        self,
+        extract_config: dict[str, Any],
+        params: dict[str, Any] | None,
+        headers: dict[str, Any] | None,
+        contract_dir: str | Path | None = None,
+        batch_size: int = 1000,
+        max_records: int | None = None,
+        config_context: dict[str, Any] | None = None,
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Yield batches of records from the source."""
+
+    def describe(self, extract_config: dict[str, Any]) -> str:
+        """A short human description of the source, for status lines (no secrets)."""
+        return str(extract_config.get("type", self.source_type))
