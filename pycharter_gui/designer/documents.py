@@ -1,0 +1,247 @@
+"""``PipelineDocument``: the three YAML texts of one pipeline, edited round-trip with undo.
+
+Form edits and YAML edits both become text changes of one file, so a single ``QUndoStack`` per
+pipeline undoes either kind, and the saved file differs from the original only where the user
+changed something (comments, key order, quotes and blank lines are kept).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from pycharter_gui.designer import yaml_roundtrip as yrt
+from pycharter_gui.designer.engine_api import KINDS
+
+CONTRACT_FILES = ("contract.yaml", "schema.yaml", "schema.json", "contract.json")
+
+
+class _TextEditCommand(QUndoCommand):
+    """Replace the text of one file; consecutive edits with the same merge key merge."""
+
+    def __init__(self, doc: PipelineDocument, kind: str, old: str, new: str,
+                 merge_key: Any, label: str) -> None:
+        super().__init__(label)
+        self.doc, self.kind, self.old, self.new, self.merge_key = doc, kind, old, new, merge_key
+
+    def id(self) -> int:
+        return 1 if self.merge_key is not None else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt API)
+        if not isinstance(other, _TextEditCommand) or other.merge_key != self.merge_key:
+            return False
+        self.new = other.new
+        return True
+
+    def redo(self) -> None:
+        self.doc._apply_text(self.kind, self.new)
+
+    def undo(self) -> None:
+        self.doc._apply_text(self.kind, self.old)
+
+
+class PipelineDocument(QObject):
+    """One pipeline folder's extract/transform/load YAML, with dirty tracking and undo."""
+
+    text_changed = Signal(str)        # kind whose text changed
+    dirty_changed = Signal(bool)
+    parse_state_changed = Signal(str)  # kind whose parse error appeared or went away
+    saved = Signal()
+
+    def __init__(self, name: str, path: str | Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.name = name
+        self.path = Path(path)
+        self.undo_stack = QUndoStack(self)
+        self._text: dict[str, str] = {}
+        self._saved: dict[str, str] = {}
+        self._newline: dict[str, str] = {}
+        self._data: dict[str, Any] = {}
+        self._error: dict[str, yrt.ParseError | None] = {}
+        self._style: dict[str, yrt.YamlStyle] = {}
+        self._seal = 0
+        self._was_dirty = False
+        self.load()
+
+    # -- reading ---------------------------------------------------------------------------
+    def file_path(self, kind: str) -> Path:
+        return self.path / f"{kind}.yaml"
+
+    def load(self) -> None:
+        """(Re)read the three files from disk; clears undo history."""
+        for kind in KINDS:
+            f = self.file_path(kind)
+            raw = f.read_bytes().decode("utf-8-sig") if f.is_file() else ""
+            self._newline[kind] = "\r\n" if "\r\n" in raw else "\n"
+            text = raw.replace("\r\n", "\n")
+            self._saved[kind] = text
+            self._data[kind] = None
+            self._apply_text(kind, text, emit=False)
+            self._style[kind] = yrt.detect_style(text, self._data[kind])
+        self.undo_stack.clear()
+        self.undo_stack.setClean()
+        self._update_dirty()
+
+    def exists(self, kind: str) -> bool:
+        return self.file_path(kind).is_file()
+
+    def text(self, kind: str) -> str:
+        return self._text[kind]
+
+    def texts(self) -> dict[str, str]:
+        return dict(self._text)
+
+    def saved_text(self, kind: str) -> str:
+        return self._saved[kind]
+
+    def data(self, kind: str) -> dict[str, Any]:
+        """Plain copy of the last text of ``kind`` that parsed (``{}`` when empty)."""
+        d = self._data.get(kind)
+        return yrt.to_plain(d) if isinstance(d, dict) else {}
+
+    def raw_data(self, kind: str) -> Any:
+        return self._data.get(kind)
+
+    def value(self, kind: str, key: str | Sequence[Any], default: Any = None) -> Any:
+        return yrt.to_plain(yrt.get_value(self._data.get(kind), key, default))
+
+    def parse_error(self, kind: str) -> yrt.ParseError | None:
+        return self._error.get(kind)
+
+    def has_parse_errors(self) -> bool:
+        return any(self._error.get(k) for k in KINDS)
+
+    def line_of(self, kind: str, key: str) -> int | None:
+        return yrt.line_of(self._data.get(kind), key) if key else None
+
+    def style(self, kind: str) -> yrt.YamlStyle:
+        return self._style[kind]
+
+    def contract_file(self) -> Path | None:
+        return next((self.path / f for f in CONTRACT_FILES if (self.path / f).is_file()), None)
+
+    # -- editing ---------------------------------------------------------------------------
+    def seal(self) -> None:
+        """End the current merge run: the next edit starts a new undo step."""
+        self._seal += 1
+
+    def set_value(self, kind: str, key: str | Sequence[Any], value: Any) -> bool:
+        """Set ``key`` (dotted) in ``kind``; False while that file does not parse."""
+        if self._error.get(kind):
+            return False
+        text = self._text[kind]
+        fresh = yrt.parse(text)
+        if fresh is not None and not isinstance(fresh, dict):
+            return False
+        new = yrt.set_value_text(text, fresh, key, value, self._style[kind])
+        label = f"Change {kind} {'.'.join(map(str, yrt.split_key(key)))}"
+        return self._push(kind, new, ("form", kind, str(key), self._seal), label)
+
+    def delete_key(self, kind: str, key: str | Sequence[Any]) -> bool:
+        """Remove ``key`` from ``kind``; False when absent or the file does not parse."""
+        if self._error.get(kind):
+            return False
+        text = self._text[kind]
+        fresh = yrt.parse(text)
+        if not isinstance(fresh, dict) or not yrt.delete_key(fresh, key):
+            return False
+        new = yrt.dump(fresh, self._style[kind]) if fresh else _comments_only(text)
+        label = f"Remove {kind} {'.'.join(map(str, yrt.split_key(key)))}"
+        return self._push(kind, new, None, label)
+
+    def set_text(self, kind: str, text: str, *, merge: bool = True) -> bool:
+        """Replace the whole text of ``kind`` (YAML editor); keeps the last good data on errors."""
+        key = ("yaml", kind, self._seal) if merge else None
+        return self._push(kind, text, key, f"Edit {kind}.yaml")
+
+    def restore_texts(self, texts: dict[str, str]) -> None:
+        """Put drafts back as one undoable step."""
+        self.undo_stack.beginMacro("Restore draft")
+        for kind, text in texts.items():
+            if kind in self._text:
+                self._push(kind, text, None, f"Restore {kind}.yaml")
+        self.undo_stack.endMacro()
+
+    def _push(self, kind: str, new: str, merge_key: Any, label: str) -> bool:
+        old = self._text[kind]
+        if new == old:
+            return False
+        self.undo_stack.push(_TextEditCommand(self, kind, old, new, merge_key, label))
+        return True
+
+    def _apply_text(self, kind: str, text: str, *, emit: bool = True) -> None:
+        self._text[kind] = text
+        had_error = self._error.get(kind)
+        try:
+            data = yrt.parse(text)
+            if data is not None and not isinstance(data, dict):
+                raise yrt.ParseError(f"{kind}.yaml must hold a mapping of keys", 1)
+            self._data[kind] = data
+            self._error[kind] = None
+        except yrt.ParseError as exc:
+            self._error[kind] = exc  # keep the last good data
+        if emit:
+            if bool(had_error) != bool(self._error[kind]) or self._error[kind]:
+                self.parse_state_changed.emit(kind)
+            self.text_changed.emit(kind)
+            self._update_dirty()
+
+    # -- dirty, save, revert ---------------------------------------------------------------
+    def dirty_kinds(self) -> list[str]:
+        return [k for k in KINDS if self._text[k] != self._saved[k]]
+
+    def is_dirty(self) -> bool:
+        return bool(self.dirty_kinds())
+
+    def _update_dirty(self) -> None:
+        dirty = self.is_dirty()
+        if dirty != self._was_dirty:
+            self._was_dirty = dirty
+            self.dirty_changed.emit(dirty)
+
+    def save(self) -> list[Path]:
+        """Write every changed file atomically (temp file + ``os.replace``)."""
+        written = []
+        for kind in self.dirty_kinds():
+            target = self.file_path(kind)
+            data = self._text[kind].replace("\n", self._newline[kind]).encode("utf-8")
+            atomic_write(target, data)
+            self._saved[kind] = self._text[kind]
+            written.append(target)
+        self.undo_stack.setClean()
+        self._update_dirty()
+        if written:
+            self.saved.emit()
+        return written
+
+    def revert(self) -> None:
+        """Drop unsaved changes and re-read the files."""
+        self.load()
+        for kind in KINDS:
+            self.parse_state_changed.emit(kind)
+            self.text_changed.emit(kind)
+
+
+def _comments_only(text: str) -> str:
+    return "".join(ln for ln in text.splitlines(keepends=True) if ln.lstrip().startswith("#"))
+
+
+def atomic_write(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` so readers see the old or the new file, never half."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,1 @@
+"""Widgets, forms and dialogs, built in code."""

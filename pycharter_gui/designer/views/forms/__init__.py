@@ -1,0 +1,1 @@
+"""Forms for extract.yaml, transform.yaml and load.yaml, bound to a PipelineDocument."""

@@ -1,0 +1,170 @@
+"""Pydantic building blocks shared by the extract, transform and load config models.
+
+Every field carries a ``description``: the designer shows them as tooltips and the config
+reference in the docs is generated from them. Accepted spellings are ``AliasChoices``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+
+METADATA_KEYS = ("title", "description", "version", "name")
+
+
+def fld(default: Any, description: str, *aliases: str, name: str | None = None, **kw: Any) -> Any:
+    """A ``Field`` with a description and optional alternative spellings."""
+    if aliases:
+        kw["validation_alias"] = AliasChoices(*(([name] if name else []) + list(aliases)))
+    return Field(default, description=description, **kw)
+
+
+class ConfigModel(BaseModel):
+    """Base of all config models: unknown keys are errors, field names always accepted."""
+
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, arbitrary_types_allowed=True
+    )
+
+
+def _lower(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+class CsvOptions(ConfigModel):
+    """How CSV/TSV text is split into fields."""
+
+    delimiter: str | None = fld(None, "Field separator; ',' by default, tab for .tsv files.",
+                                "sep", name="delimiter")
+    quote_char: str | None = fld(None, "Character that quotes fields containing the delimiter "
+                                 "(default '\"').", "quotechar", name="quote_char")
+    escape_char: str | None = fld(None, "Character that escapes the quote character.",
+                                  "escapechar", name="escape_char")
+    has_header: bool | None = fld(None, "Whether the first row holds column names (reading; "
+                                  "default true).", "header", name="has_header")
+    include_header: bool | None = fld(None, "Write a header row (writing; default true).")
+    encoding: str | None = fld(None, "Text encoding, e.g. utf-8 (default), latin-1, cp1252.")
+    skip_rows: int | None = fld(None, "Number of lines to skip before the header.", ge=0)
+
+
+class JsonOptions(ConfigModel):
+    """How JSON files are read or written."""
+
+    encoding: str | None = fld(None, "Text encoding (default utf-8).")
+    lines: bool | None = fld(None, "True: one JSON object per line (JSON Lines).")
+    indent: int | None = fld(None, "Indentation when writing JSON (default 2).")
+    ensure_ascii: bool | None = fld(None, "Escape non-ASCII characters when writing JSON.")
+
+
+class InputParam(ConfigModel):
+    """A run parameter the pipeline accepts (``run(symbol='AAPL')``)."""
+
+    type: str | None = fld(None, "Value type: str, int, float, bool or date.")
+    required: bool = fld(False, "The run fails when this parameter is not given.")
+    default: Any = fld(None, "Value used when the parameter is not given.")
+    description: str | None = fld(None, "What the parameter means (shown in the run dialog).")
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _check_type(cls, value: Any) -> Any:
+        value = _lower(value)
+        if value is not None and value not in PARAM_TYPES:
+            raise ValueError(f"unknown parameter type '{value}'; use one of "
+                             + ", ".join(sorted(set(PARAM_TYPES.values()))))
+        return PARAM_TYPES.get(value) if value is not None else None
+
+
+PARAM_TYPES = {"int": "int", "integer": "int", "float": "float", "number": "float",
+               "double": "float", "str": "str", "string": "str", "bool": "bool",
+               "boolean": "bool", "date": "date", "datetime": "datetime"}
+
+
+class DlqConfig(ConfigModel):
+    """Where records that fail (validation, transform or load) are kept for review."""
+
+    enabled: bool = fld(True, "Keep failed records in the dead-letter queue.")
+    backend: Literal["file", "sqlite", "memory", "database"] | None = fld(
+        None, "Storage: file (JSON Lines), sqlite, memory, or database.")
+    path: str | None = fld(None, "File or SQLite path (relative to the pipeline folder); "
+                           "a folder gets dead_letters.jsonl.", "storage_path", name="path")
+    url: str | None = fld(None, "Database URL for the database backend.",
+                          "connection_string", name="url")
+    table: str | None = fld(None, "Table name for the sqlite/database backend.")
+    schema_name: str | None = fld(None, "Database schema for the database backend.",
+                                  "schema", name="schema_name")
+
+    @field_validator("backend", mode="before")
+    @classmethod
+    def _lower_backend(cls, value: Any) -> Any:
+        return _lower(value)
+
+
+class ValidationConfig(ConfigModel):
+    """Validate each batch against a data-contract schema."""
+
+    schema_path: str | None = fld(None, "JSON schema file (relative to the pipeline folder).",
+                                  "schema", name="schema_path")
+    on_error: Literal["fail", "warn", "skip", "quarantine"] = fld(
+        "fail", "What to do with invalid records: fail, warn, skip or quarantine (to the DLQ).")
+    dlq: bool | DlqConfig | None = fld(None, "true/false, or a dead-letter queue mapping.")
+
+    @field_validator("on_error", mode="before")
+    @classmethod
+    def _lower_on_error(cls, value: Any) -> Any:
+        return _lower(value)
+
+
+class SshTunnel(ConfigModel):
+    """Reach a database through an SSH tunnel."""
+
+    enabled: bool = fld(False, "Open the tunnel before connecting.")
+    host: str | None = fld(None, "SSH server host.")
+    port: int = fld(22, "SSH server port.")
+    username: str | None = fld(None, "SSH user name.")
+    private_key_path: str | None = fld(None, "Private key file.", "key_file",
+                                       name="private_key_path")
+    password: str | None = fld(None, "SSH password (prefer ${VAR}).")
+    remote_host: str | None = fld(None, "Database host as seen from the SSH server.")
+    remote_port: int | None = fld(None, "Database port as seen from the SSH server.")
+    local_port: int = fld(5433, "Local port the tunnel listens on.")
+
+    @field_validator("enabled", mode="before")
+    @classmethod
+    def _truthy(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return value.strip().lower() in ("true", "1", "yes", "on")
+        return value
+
+
+class StorageConfig(ConfigModel):
+    """A location in cloud object storage."""
+
+    provider: Literal["s3", "gcs", "azure"] | None = fld(None, "s3, gcs or azure.")
+    bucket: str | None = fld(None, "Bucket name (S3/GCS); 'container' for Azure also works.")
+    container: str | None = fld(None, "Azure container (same as bucket).")
+    path: str | None = fld(None, "Object key, or a prefix ending in '/' or containing '*'.",
+                           "key", name="path")
+    prefix: str | None = fld(None, "Listing prefix (read all objects under it).")
+    pattern: str | None = fld(None, "Glob filter on object keys, e.g. '*.csv'.")
+    region: str | None = fld(None, "Region (S3; default us-east-1).")
+    credentials: dict[str, Any] | None = fld(
+        None, "Provider credentials, e.g. aws_access_key_id, aws_secret_access_key, region, "
+        "endpoint_url; GCS service_account_file; Azure connection_string.")
+
+    @field_validator("provider", mode="before")
+    @classmethod
+    def _lower_provider(cls, value: Any) -> Any:
+        value = _lower(value)
+        return {"aws": "s3", "google": "gcs", "azure_blob": "azure"}.get(value, value)
+
+
+class DatabaseRef(ConfigModel):
+    """The ``database:`` mapping of extract/load configs."""
+
+    url: str | None = fld(None, "SQLAlchemy URL, e.g. postgresql://user:${DB_PASSWORD}@host/db "
+                          "or sqlite:///data/app.db (relative to the pipeline folder).",
+                          "connection_string", name="url")
+    type: str | None = fld(None, "Database kind when the URL does not say it.")
+    path: str | None = fld(None, "SQLite database file (instead of url).")
+    ssh_tunnel: SshTunnel | None = fld(None, "SSH tunnel settings.")

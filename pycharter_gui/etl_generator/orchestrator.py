@@ -1,0 +1,163 @@
+"""ETLOrchestrator: runs extract → transform → validate → load batch by batch."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from pathlib import Path
+from typing import Any
+
+from .config import load_pipeline_config, mask_secrets, resolve_input_params
+from .errors import ConfigError
+from .extractors.factory import get_extractor
+from .run_loop import PipelineRun
+
+logger = logging.getLogger(__name__)
+
+
+class ETLOrchestrator:
+    """Runs one pipeline folder (or config dicts) end to end.
+
+    Config problems raise ``ConfigError`` here or from ``run()`` before any work starts;
+    failures during a run never raise: ``run()`` returns ``success: False`` with ``error``.
+    Cancelling the task raises ``asyncio.CancelledError`` at the next batch boundary, after
+    cleaning up.
+    """
+
+    def __init__(
+        self,
+        contract_dir: str | Path | None = None,
+        contract_file: str | Path | None = None,
+        contract_dict: dict[str, Any] | None = None,
+        contract_metadata: dict[str, Any] | None = None,
+        checkpoint_dir: str | Path | None = None,
+        progress_callback: Any = None,
+        verbose: bool = True,
+        max_memory_mb: float | None = None,
+        config_context: dict[str, Any] | None = None,
+        extract_config: dict[str, Any] | None = None,
+        transform_config: dict[str, Any] | list[Any] | None = None,
+        load_config: dict[str, Any] | None = None,
+        extract_file: str | Path | None = None,
+        transform_file: str | Path | None = None,
+        load_file: str | Path | None = None,
+    ) -> None:
+        self.config_context = dict(config_context or {})
+        self.config = load_pipeline_config(
+            contract_dir=contract_dir,
+            extract_config=extract_config,
+            transform_config=transform_config,
+            load_config=load_config,
+            extract_file=extract_file,
+            transform_file=transform_file,
+            load_file=load_file,
+            contract_file=contract_file,
+            contract_dict=contract_dict,
+            config_context=self.config_context,
+        )
+        self.contract_metadata = contract_metadata or {}
+        self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
+        self.progress_callback = progress_callback
+        self.verbose = verbose
+        self.max_memory_mb = max_memory_mb
+
+    # -- introspection -------------------------------------------------------------------
+    @property
+    def pipeline_name(self) -> str:
+        return self.config.name
+
+    @property
+    def contract_dir(self) -> Path | None:
+        return self.config.base_dir
+
+    def mask(self, text: str) -> str:
+        """``text`` with every resolved secret replaced by ``***``."""
+        return mask_secrets(text, self.config.secrets)
+
+    def __repr__(self) -> str:
+        return f"ETLOrchestrator(pipeline={self.pipeline_name!r}, contract_dir={str(self.contract_dir)!r})"
+
+    def run_key(self, params: dict[str, Any]) -> str:
+        """Checkpoint id: same pipeline folder and parameters → same key."""
+        blob = json.dumps(
+            {"pipeline": self.pipeline_name, "dir": str(self.contract_dir), "params": params},
+            sort_keys=True,
+            default=str,
+        )
+        return f"{self.pipeline_name}-{hashlib.sha1(blob.encode()).hexdigest()[:12]}"
+
+    # -- extract -------------------------------------------------------------------------
+    async def extract_stream(
+        self,
+        batch_size: int | None = None,
+        max_records: int | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Yield raw batches from the source (no transforms), for previews."""
+        params, _ = resolve_input_params(self.config.extract, kwargs)
+        extractor = get_extractor(self.config.extract)
+        extractor.validate_config(self.config.extract)
+        stream = extractor.extract_streaming(
+            self.config.extract,
+            params,
+            self.config.extract.get("headers"),
+            self.contract_dir,
+            batch_size or self.config.extract.get("batch_size") or 1000,
+            max_records if max_records is not None else self.config.extract.get("max_records"),
+            self.config_context,
+        )
+        async with aclosing(stream) as batches:
+            async for batch in batches:
+                yield batch
+
+    extract = extract_stream
+
+    def transform(self, raw_data: list[dict[str, Any]], **kwargs: Any) -> list[dict[str, Any]]:
+        """Apply this pipeline's transforms to ``raw_data`` (rejected records are dropped)."""
+        from .transformers import transform_batch
+
+        return transform_batch(raw_data, self.config.transform, **kwargs).records
+
+    # -- run -----------------------------------------------------------------------------
+    async def run(
+        self,
+        dry_run: bool = False,
+        session: Any = None,
+        checkpoint_id: str | None = None,
+        resume: bool = True,
+        batch_size: int | None = None,
+        max_records: int | None = None,
+        max_retries: int = 3,
+        error_threshold: float = 0.1,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Run the whole pipeline and return the summary dict of DECISIONS.md."""
+        params, extra = resolve_input_params(self.config.extract, kwargs)
+        if batch_size is not None and batch_size < 1:
+            raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
+        run = PipelineRun(
+            orchestrator=self,
+            run_id=uuid.uuid4().hex,
+            params=params,
+            transform_kwargs={**kwargs},
+            dry_run=dry_run,
+            checkpoint_id=checkpoint_id or self.run_key(params),
+            resume=resume,
+            batch_size=batch_size or self.config.extract.get("batch_size") or 1000,
+            max_records=max_records if max_records is not None else self.config.extract.get("max_records"),
+            max_retries=max_retries,
+            error_threshold=error_threshold,
+        )
+        del extra, session  # extra kwargs reach custom functions through transform_kwargs
+        started = time.monotonic()
+        return await run.execute(started)
+
+
+def create_orchestrator(contract_dir: str | Path | None = None, **kwargs: Any) -> ETLOrchestrator:
+    """Return ``ETLOrchestrator(contract_dir=contract_dir, **kwargs)``."""
+    return ETLOrchestrator(contract_dir=contract_dir, **kwargs)

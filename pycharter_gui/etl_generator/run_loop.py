@@ -1,0 +1,322 @@
+"""One execution of a pipeline: the batch loop, accounting, checkpoints and clean-up."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import time
+import traceback
+from contextlib import aclosing
+from typing import TYPE_CHECKING, Any
+
+from .checkpoints import CheckpointManager
+from .dead_letter import DeadLetterQueue, DeadLetterRecord, DLQReason
+from .errors import PycharterError, RetriableSourceError
+from .extractors.factory import get_extractor
+from .loaders.base import LoadSession, open_load_session
+from .progress import ProgressTracker
+from .run_stats import RunStats
+
+if TYPE_CHECKING:
+    from .orchestrator import ETLOrchestrator
+
+logger = logging.getLogger(__name__)
+
+_MIN_BATCHES_FOR_THRESHOLD = 3
+
+
+def _open_dlq(orch: ETLOrchestrator, dry_run: bool) -> DeadLetterQueue:
+    """The run's DLQ: memory for dry runs (they write nothing), else what load.yaml names."""
+    cfg = orch.config.load.get("dead_letter_queue") or {}
+    if dry_run or not cfg.get("enabled", True):
+        return DeadLetterQueue(storage_backend="memory", pipeline_name=orch.pipeline_name)
+    return DeadLetterQueue(
+        storage_backend=cfg.get("backend", "file"),
+        storage_path=cfg.get("path"),
+        pipeline_name=orch.pipeline_name,
+        table_name=cfg.get("table"),
+        schema_name=cfg.get("schema_name"),
+    )
+
+
+def _memory_mb() -> float:
+    import psutil
+
+    return psutil.Process().memory_info().rss / 1_048_576
+
+
+class PipelineRun:
+    """State of one ``ETLOrchestrator.run`` call."""
+
+    def __init__(self, orchestrator: ETLOrchestrator, **options: Any) -> None:
+        self.orch = orchestrator
+        self.run_id: str = options["run_id"]
+        self.params: dict[str, Any] = options["params"]
+        self.transform_kwargs: dict[str, Any] = options["transform_kwargs"]
+        self.dry_run: bool = options["dry_run"]
+        self.checkpoint_id: str = options["checkpoint_id"]
+        self.resume: bool = options["resume"]
+        self.batch_size: int = int(options["batch_size"])
+        self.max_records: int | None = options["max_records"]
+        self.max_retries: int = options["max_retries"]
+        self.error_threshold: float | None = options["error_threshold"]
+        self.stats = RunStats()
+        self.dlq = _open_dlq(orchestrator, self.dry_run)
+        self.run_dlq = DeadLetterQueue(storage_backend="memory", pipeline_name=orchestrator.pipeline_name)
+        self.checkpoints = CheckpointManager(
+            None if self.dry_run else orchestrator.checkpoint_dir
+        )
+        self.tracker = ProgressTracker(callback=orchestrator.progress_callback, verbose=orchestrator.verbose)
+        self._pending_bad: list[tuple[dict[str, Any], str]] = []
+
+    # -- dead letters ---------------------------------------------------------------------
+    def dead_letter(
+        self,
+        record: Any,
+        *,
+        reason: str,
+        stage: str,
+        message: str,
+        error_type: str,
+        batch_index: int,
+        record_index: int | None = None,
+        field: str | None = None,
+        tb: str | None = None,
+    ) -> DeadLetterRecord:
+        metadata: dict[str, Any] = {"run_id": self.run_id, "batch_index": batch_index}
+        if record_index is not None:
+            metadata["record_index"] = record_index
+        if field:
+            metadata["field"] = field
+        if tb:
+            metadata["traceback"] = tb
+        if self.params:
+            metadata["params"] = self.params
+        return DeadLetterRecord(
+            pipeline_name=self.orch.pipeline_name,
+            record_data=record if isinstance(record, dict) else {"value": record},
+            reason=DLQReason(reason) if reason in DLQReason._value2member_map_ else DLQReason.UNKNOWN,
+            error_message=self.orch.mask(message),
+            error_type=error_type,
+            stage=stage,
+            metadata=metadata,
+        )
+
+    async def _store_dead_letters(self, records: list[DeadLetterRecord]) -> None:
+        if not records:
+            return
+        self.stats.dead_lettered += len(records)
+        for rec in records:
+            self.stats.dlq_by_reason[rec.reason.value] += 1
+        self.run_dlq.add_records(records)
+        if self.dlq.storage_backend != "memory":
+            try:
+                await asyncio.to_thread(self.dlq.add_records, records)
+            except Exception:  # a DLQ write error never fails the pipeline
+                logger.exception("Could not write %d dead letters; they are kept in memory", len(records))
+
+    # -- the loop ----------------------------------------------------------------------------
+    async def execute(self, started: float) -> dict[str, Any]:
+        orch = self.orch
+        state = self.checkpoints.load(self.checkpoint_id) if self.resume else None
+        if not self.resume:
+            self.checkpoints.delete(self.checkpoint_id)
+        resume_batches = 0
+        if state is not None and state.metadata and "stats" in state.metadata:
+            resume_batches = int(state.batch_num)
+            self.stats = RunStats.from_checkpoint(state.metadata["stats"])
+            logger.info("Resuming %s after %d committed batches", orch.pipeline_name, resume_batches)
+
+        session: LoadSession | None = None
+        error: str | None = None
+        completed = False
+        self.tracker.start()
+        try:
+            from .transformers import ContractValidator, compile_transform
+
+            compiled = compile_transform(orch.config.transform)
+            validator = ContractValidator(orch.config.contract) if orch.config.contract else None
+            session = open_load_session(orch.config.load, dry_run=self.dry_run, run_key=self.checkpoint_id)
+            await session.open(resume_batches=resume_batches)
+            error = await self._loop(session, compiled, validator, resume_batches)
+            await session.commit()
+            session = None
+            completed = True
+        except asyncio.CancelledError:
+            await self._cleanup(session)
+            raise
+        except PycharterError as exc:
+            error = orch.mask(exc.user_message)
+            logger.error("Pipeline %s failed: %s", orch.pipeline_name, error)
+        except Exception as exc:
+            error = orch.mask(f"{type(exc).__name__}: {exc}")
+            logger.error("Pipeline %s failed:\n%s", orch.pipeline_name, orch.mask(traceback.format_exc()))
+        finally:
+            if session is not None:
+                await self._cleanup(session)
+
+        success = error is None and not self.stats.failed_batches
+        if error is None and self.stats.failed_batches:
+            error = self.stats.failed_batches[0]["error"]
+        if completed:
+            self.checkpoints.delete(self.checkpoint_id)
+        return self.stats.result(
+            success=success,
+            error=error,
+            run_id=self.run_id,
+            pipeline=orch.pipeline_name,
+            dry_run=self.dry_run,
+            duration=time.monotonic() - started,
+            dead_letters=self.run_dlq,
+        )
+
+    async def _cleanup(self, session: LoadSession | None) -> None:
+        """After a failure or cancel: keep committed parts when a rerun can resume, else undo."""
+        if session is None:
+            return
+        suspend = getattr(session, "suspend", None)
+        can_resume = self.orch.checkpoint_dir is not None and not self.dry_run
+        if can_resume and callable(suspend):
+            await suspend()
+        else:
+            await session.abort()
+
+    async def _loop(self, session: LoadSession, compiled: Any, validator: Any, resume_batches: int) -> str | None:
+        orch = self.orch
+        extractor = get_extractor(orch.config.extract)
+        extractor.validate_config(orch.config.extract)
+        if hasattr(extractor, "on_bad_record"):
+            extractor.on_bad_record = lambda rec, msg: self._pending_bad.append((rec, msg))
+        stream = extractor.extract_streaming(
+            orch.config.extract,
+            self.params,
+            orch.config.extract.get("headers"),
+            orch.contract_dir,
+            self.batch_size,
+            self.max_records,
+            orch.config_context,
+        )
+        batch_index = -1
+        async with aclosing(stream) as batches:
+            async for batch in batches:
+                batch_index += 1
+                if batch_index < resume_batches:
+                    continue  # committed by the run we resume
+                await self._process_batch(batch, batch_index, session, compiled, validator)
+                if self._over_error_threshold():
+                    return (
+                        f"Aborted: {len(self.stats.failed_batches)} of "
+                        f"{self.stats.extract_batches} batches failed "
+                        f"(more than error_threshold={self.error_threshold:g})"
+                    )
+                self._check_memory(batch_index)
+            await self._flush_bad_records(batch_index)
+        return None
+
+    async def _flush_bad_records(self, batch_index: int) -> None:
+        """Records the extractor could not parse (bad JSON lines, non-objects) go to the DLQ."""
+        if not self._pending_bad:
+            return
+        bad, self._pending_bad = self._pending_bad, []
+        self.stats.extracted += len(bad)
+        await self._store_dead_letters([
+            self.dead_letter(rec, reason="extraction_error", stage="extract", message=msg,
+                             error_type="ExtractionError", batch_index=max(batch_index, 0))
+            for rec, msg in bad
+        ])
+
+    async def _process_batch(
+        self, batch: list[dict[str, Any]], batch_index: int, session: LoadSession, compiled: Any, validator: Any
+    ) -> None:
+        stats = self.stats
+        await self._flush_bad_records(batch_index)
+        stats.extracted += len(batch)
+        stats.extract_batches += 1
+
+        result = await asyncio.to_thread(compiled.apply, batch, **self.transform_kwargs)
+        stats.transform_batches += 1
+        stats.filtered += result.filtered
+        stats.added += result.added
+        stats.warnings += len(result.warnings)
+        records = result.records
+        dead = [
+            self.dead_letter(r.record, reason=r.reason, stage="transform", message=r.message,
+                             error_type=r.error_type, batch_index=batch_index,
+                             record_index=r.index, field=r.field, tb=r.traceback)
+            for r in result.rejected
+        ]
+        if validator is not None and records:
+            records, invalid = validator.validate(records)
+            dead += [
+                self.dead_letter(r.record, reason=r.reason, stage="validate", message=r.message,
+                                 error_type=r.error_type, batch_index=batch_index,
+                                 record_index=r.index, field=r.field)
+                for r in invalid
+            ]
+        stats.transformed += len(records)
+        await self._store_dead_letters(dead)
+
+        load_result = await self._write_with_retries(session, records, batch_index)
+        if load_result is None:
+            return
+        stats.load_batches += 1
+        stats.inserted += load_result.inserted
+        stats.updated += load_result.updated
+        stats.loaded += load_result.inserted + load_result.updated
+        await self._store_dead_letters([
+            self.dead_letter(r.record, reason="load_error", stage="load", message=r.message,
+                             error_type=r.error_type, batch_index=batch_index,
+                             record_index=r.index, field=r.field)
+            for r in load_result.rejected
+        ])
+        self.checkpoints.save(
+            self.checkpoint_id, "load", batch_index + 1, stats.extracted, self.params,
+            metadata={"stats": stats.to_checkpoint(), "run_id": self.run_id},
+        )
+        self.tracker.report(
+            "load", batch_index + 1, stats.extracted,
+            memory_usage_mb=None, error_count=stats.dead_lettered,
+        )
+
+    async def _write_with_retries(self, session: LoadSession, records: list[dict[str, Any]], batch_index: int) -> Any:
+        attempt = 0
+        while True:
+            try:
+                return await session.write_batch(records, batch_index)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                attempt += 1
+                retriable = isinstance(exc, (RetriableSourceError, ConnectionError)) or getattr(exc, "retriable", False)
+                if retriable and attempt <= self.max_retries:
+                    await asyncio.sleep(min(2 ** (attempt - 1), 10))
+                    continue
+                message = self.orch.mask(getattr(exc, "user_message", None) or f"{type(exc).__name__}: {exc}")
+                self.stats.failed_batches.append({"batch_index": batch_index, "stage": "load", "error": message})
+                await self._store_dead_letters([
+                    self.dead_letter(r, reason="connection_error" if retriable else "load_error",
+                                     stage="load", message=message, error_type=type(exc).__name__,
+                                     batch_index=batch_index, record_index=i)
+                    for i, r in enumerate(records)
+                ])
+                return None
+
+    def _over_error_threshold(self) -> bool:
+        if self.error_threshold is None or self.stats.extract_batches < _MIN_BATCHES_FOR_THRESHOLD:
+            return False
+        return len(self.stats.failed_batches) / self.stats.extract_batches > self.error_threshold
+
+    def _check_memory(self, batch_index: int) -> None:
+        limit = self.orch.max_memory_mb
+        if not limit:
+            return
+        used = _memory_mb()
+        if used > limit:
+            gc.collect()
+            used = _memory_mb()
+        if used > limit:
+            raise PycharterError(
+                f"Memory limit exceeded: the run uses {used:.0f} MB (max_memory_mb={limit:g}) "
+                f"after batch {batch_index + 1}. Lower batch_size or raise max_memory_mb."
+            )

@@ -1,0 +1,152 @@
+"""Value converters of ``convert`` (config-format §4.3), 0.0.20 ``type``, and ``@now`` tokens.
+
+Every converter raises ``ValueError``/``TypeError`` on failure; the caller decides whether the
+value is kept (default) or the record rejected (strict mode).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+Converter = Callable[[Any], Any]
+
+TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
+DATETIME_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S.%f",
+)
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y")
+
+
+def to_int(value: Any) -> int:
+    """``int(float(s))`` for strings (truncates toward zero); ``int()`` otherwise."""
+    if isinstance(value, str):
+        number = float(value)
+        if math.isnan(number) or math.isinf(number):
+            raise ValueError(f"cannot convert {value!r} to int")
+        return int(number)
+    return int(value)
+
+
+def to_float(value: Any) -> float:
+    return float(value)
+
+
+def to_str(value: Any) -> str:
+    return str(value)
+
+
+def to_bool(value: Any) -> bool:
+    """Strings are True iff their lower-cased text is a truthy word; never fails."""
+    if isinstance(value, str):
+        return value.strip().lower() in TRUE_WORDS
+    return bool(value)
+
+
+def to_datetime(value: Any) -> Any:
+    """Parse the §4.3 formats into a naive datetime; a trailing ``Z`` is dropped."""
+    if not isinstance(value, str):
+        return value
+    text = value[:-1] if value.endswith("Z") else value
+    for fmt in DATETIME_FORMATS:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    raise ValueError(f"{value!r} does not match a supported datetime format")
+
+
+def to_date(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.date()
+    if not isinstance(value, str):
+        return value
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"{value!r} does not match a supported date format")
+
+
+CONVERTERS: dict[str, Converter] = {
+    "int": to_int, "integer": to_int,
+    "float": to_float, "number": to_float, "numeric": to_float, "double": to_float,
+    "str": to_str, "string": to_str,
+    "bool": to_bool, "boolean": to_bool,
+    "datetime": to_datetime, "timestamp": to_datetime,
+    "date": to_date,
+}
+
+
+# --- 0.0.20 ``type:`` dialect: plain Python constructors (bool("false") is True) ----------
+
+_LEGACY_DT_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
+
+
+def _legacy_datetime(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    for fmt in _LEGACY_DT_FORMATS:
+        try:
+            return datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    raise ValueError(f"{value!r} does not match a supported datetime format")
+
+
+def _legacy_date(value: Any) -> Any:
+    parsed = _legacy_datetime(value)
+    return parsed.date() if isinstance(parsed, datetime) else parsed
+
+
+LEGACY_CONVERTERS: dict[str, Converter] = {
+    "int": int, "integer": int,
+    "float": float, "double": float,
+    "string": str, "str": str,
+    "bool": bool, "boolean": bool,
+    "datetime": _legacy_datetime, "timestamp": _legacy_datetime,
+    "date": _legacy_date,
+}
+
+
+def get_converter(type_name: str, *, legacy: bool = False) -> Converter | None:
+    """The converter for a target type name (case-insensitive), or None if unsupported."""
+    table = LEGACY_CONVERTERS if legacy else CONVERTERS
+    return table.get(str(type_name).strip().lower())
+
+
+# --- @now-style tokens (0.0.20 fill_null; also accepted in add/defaults) -------------------
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _week_start() -> datetime:
+    now = _utcnow()
+    monday = now - timedelta(days=now.weekday())
+    return monday.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _week_end() -> datetime:
+    return _week_start() + timedelta(days=7) - timedelta(microseconds=1)
+
+
+TOKENS: dict[str, Callable[[], datetime]] = {
+    "@now": datetime.now,
+    "@utcnow": _utcnow,
+    "@week_start": _week_start,
+    "@week_end": _week_end,
+}
+
+
+def token_factory(value: Any) -> Callable[[], datetime] | None:
+    """If ``value`` is an ``@now``-style token, the function computing it; else None."""
+    if isinstance(value, str):
+        return TOKENS.get(value.strip().lower())
+    return None

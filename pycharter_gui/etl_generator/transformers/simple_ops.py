@@ -1,0 +1,196 @@
+"""Simple operations (config-format §4.2, Appendix A) compiled into per-record step functions.
+
+A step is ``step(record, index, warnings) -> record | None``: it may mutate the record (already
+a shallow copy owned by the transform), return a new dict, return ``None`` to filter the record
+on purpose, or raise ``RecordRejected`` to send it to the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import ConfigError, ConfigProblem
+from .converters import get_converter, token_factory
+from .expressions import compile_expression
+from .filters import compile_filter
+from .flatten import compile_flatten
+from .results import RecordRejected, TransformWarning
+
+log = logging.getLogger(__name__)
+
+Step = Callable[[dict[str, Any], int, list[TransformWarning]], dict[str, Any] | None]
+_MISSING = object()
+
+
+def _problem(key: str, message: str) -> ConfigError:
+    return ConfigError([ConfigProblem(file=None, key=f"transform.{key}", message=message)])
+
+
+def compile_rename(spec: dict[str, str], *, legacy: bool = False) -> Step:
+    """v2: remove ``old`` and append ``new`` at the end; 0.0.20: renamed fields come first."""
+    pairs = [(str(k), str(v)) for k, v in (spec or {}).items()]
+    sources = {old for old, _ in pairs}
+
+    def warn_missing(record: dict[str, Any], warnings: list[TransformWarning]) -> None:
+        missing = [old for old, _ in pairs if old not in record]
+        if missing:
+            text = "rename: field(s) not in the batch's first record: " + ", ".join(missing)
+            log.warning(text)
+            warnings.append(TransformWarning(0, None, "rename", text))
+
+    if legacy:
+        def rename_legacy(record: dict[str, Any], index: int, warnings: list) -> dict[str, Any]:
+            if index == 0:
+                warn_missing(record, warnings)
+            out = {new: record[old] for old, new in pairs if old in record}
+            for key, value in record.items():
+                if key not in sources and key not in out:
+                    out[key] = value
+            return out
+        return rename_legacy
+
+    def rename(record: dict[str, Any], index: int, warnings: list) -> dict[str, Any]:
+        if index == 0:
+            warn_missing(record, warnings)
+        for old, new in pairs:
+            if old in record:
+                value = record.pop(old)
+                record.pop(new, None)
+                record[new] = value
+        return record
+    return rename
+
+
+def compile_convert(spec: dict[str, str], *, strict: bool, legacy: bool = False) -> Step:
+    """Convert fields (§4.3); a failure keeps the value with a warning, or rejects if strict."""
+    items = []
+    problems = []
+    for field, type_name in (spec or {}).items():
+        conv = get_converter(type_name, legacy=legacy)
+        if conv is None:
+            problems.append(ConfigProblem(
+                file=None, key=f"transform.convert.{field}",
+                message=f"Unsupported target type {type_name!r}",
+                hint="use int, float, str, bool, datetime or date"))
+        items.append((field, conv, type_name))
+    if problems:
+        raise ConfigError(problems)
+
+    def convert(record: dict[str, Any], index: int, warnings: list) -> dict[str, Any]:
+        for field, conv, type_name in items:
+            value = record.get(field)
+            if value is None:
+                continue
+            try:
+                record[field] = conv(value)
+            except (ValueError, TypeError, OverflowError) as exc:
+                message = f"cannot convert {field}={value!r} to {type_name}: {exc}"
+                if strict:
+                    raise RecordRejected(
+                        "convert", message, field=field, error_type=type(exc).__name__
+                    ) from exc
+                warnings.append(TransformWarning(index, field, "convert", message))
+        return record
+    return convert
+
+
+def compile_defaults(spec: dict[str, Any], *, legacy: bool = False) -> Step:
+    """Fill missing/None fields (not ""); ``@now`` tokens give datetimes; 0.0.20 ``{default: v}``."""
+    constants: list[tuple[str, Any]] = []
+    computed: list[tuple[str, Callable[[], Any]]] = []
+    for field, value in (spec or {}).items():
+        if legacy and isinstance(value, dict) and "default" in value:
+            value = value["default"]
+        factory = token_factory(value)
+        if factory is not None:
+            computed.append((field, factory))
+        else:
+            constants.append((field, value))
+
+    def defaults(record: dict[str, Any], index: int, warnings: list) -> dict[str, Any]:
+        for field, value in constants:
+            if record.get(field) is None:
+                record[field] = value
+        for field, factory in computed:
+            if record.get(field) is None:
+                record[field] = factory()
+        return record
+    return defaults
+
+
+def compile_add(spec: dict[str, Any]) -> Step:
+    """Evaluate expressions in YAML order against the current record; errors skip the field."""
+    evaluators = [(str(field), compile_expression(expr)) for field, expr in (spec or {}).items()]
+
+    def add(record: dict[str, Any], index: int, warnings: list) -> dict[str, Any]:
+        for field, evaluate in evaluators:
+            try:
+                record[field] = evaluate(record)
+            except Exception as exc:  # evaluation errors are logged, the field skipped (§4.2)
+                warnings.append(TransformWarning(index, field, "add", f"{type(exc).__name__}: {exc}"))
+        return record
+    return add
+
+
+def compile_select(spec: list[str]) -> Step:
+    """Keep the listed keys in the record's own order; a record left empty is filtered."""
+    keep = frozenset(str(f) for f in (spec or []))
+
+    def select(record: dict[str, Any], index: int, warnings: list) -> dict[str, Any] | None:
+        out = {k: v for k, v in record.items() if k in keep}
+        return out or None
+    return select
+
+
+def compile_drop(spec: list[str]) -> Step:
+    fields = [str(f) for f in (spec or [])]
+
+    def drop(record: dict[str, Any], index: int, warnings: list) -> dict[str, Any]:
+        for field in fields:
+            record.pop(field, None)
+        return record
+    return drop
+
+
+def compile_op(op: dict[str, Any], *, strict: bool, dialect: str | None = None) -> Step:
+    """Compile one canonical op entry ``{"op": name, "spec": ...}``."""
+    name = str(op.get("op", "")).lower()
+    spec = op.get("spec")
+    legacy = (op.get("dialect") or dialect) == "0.0.20" or name in ("type", "fill_null")
+    if name == "rename":
+        return compile_rename(_mapping(spec, name), legacy=legacy)
+    if name in ("convert", "type"):
+        return compile_convert(_mapping(spec, name), strict=strict, legacy=legacy)
+    if name in ("defaults", "fill_null"):
+        return compile_defaults(_mapping(spec, name), legacy=legacy)
+    if name == "add":
+        return compile_add(_mapping(spec, name))
+    if name == "select":
+        return compile_select(_names(spec, name))
+    if name == "drop":
+        return compile_drop(_names(spec, name))
+    if name == "filter":
+        return compile_filter(spec)
+    if name == "flatten":
+        return compile_flatten(_mapping(spec, name))
+    raise _problem(name or "<op>", f"unknown transform operation {name!r}")
+
+
+def _mapping(spec: Any, name: str) -> dict[str, Any]:
+    if spec is None:
+        return {}
+    if not isinstance(spec, dict):
+        raise _problem(name, f"expected a mapping, got {type(spec).__name__}")
+    return spec
+
+
+def _names(spec: Any, name: str) -> list[str]:
+    if spec is None:
+        return []
+    if isinstance(spec, str):
+        return [spec]
+    if not isinstance(spec, list | tuple):
+        raise _problem(name, f"expected a list of field names, got {type(spec).__name__}")
+    return list(spec)

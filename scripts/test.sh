@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Set everything up (idempotent) and run the whole test suite. Extra args go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/services.sh
+export QT_QPA_PLATFORM=offscreen
+.venv/bin/ruff check pycharter_gui tests benchmarks
+exec .venv/bin/python -m pytest -p no:cacheprovider "$@"
