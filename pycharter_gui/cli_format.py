@@ -51,7 +51,7 @@ def format_summary(result: dict[str, Any]) -> str:
         f" · dead-lettered {result['dead_lettered']}",
     ]
     for reason, count in sorted(result["dlq_by_reason"].items()):
-        lines.append(f"  dead letters: {count} × {reason}")
+        lines.append(f"  dead letters: {reason}: {count}")
     if result["transformation"]["warnings"]:
         lines.append(f"  warnings: {result['transformation']['warnings']} (values kept as they were)")
     for failed in result["failed_batches"]:

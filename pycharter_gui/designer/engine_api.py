@@ -12,7 +12,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pycharter_gui.etl_generator.errors import ConfigProblem
+try:
+    from pycharter_gui.etl_generator.errors import ConfigProblem
+except ImportError:  # the engine package is mid-rewrite: same fields, local stand-in
+
+    @dataclass(frozen=True)
+    class ConfigProblem:  # type: ignore[no-redef]
+        """One problem in one config file (mirror of the engine's ``ConfigProblem``)."""
+
+        file: str | None
+        key: str
+        message: str
+        line: int | None = None
+        hint: str | None = None
+        severity: str = "error"
 
 KINDS = ("extract", "transform", "load")
 REQUIRED_FILES = ("extract.yaml", "transform.yaml", "load.yaml")

@@ -112,7 +112,7 @@ def create_engine(url: str | URL, *, connect_timeout: int | None = None,
 class ConnectionProblem:
     """A classified connection or statement failure."""
 
-    kind: str  # unreachable | auth_failed | database_missing | timeout | query_failed | error
+    kind: str  # unreachable | auth_failed | database_missing | timeout | busy | error
     retriable: bool
     message: str
 
@@ -124,6 +124,7 @@ _PATTERNS: list[tuple[str, bool, tuple[str, ...]]] = [
     ("database_missing", False, ("does not exist\n", "unknown database", "(1049",
                                  "unable to open database file")),
     ("timeout", True, ("timeout expired", "timed out", "lost connection")),
+    ("busy", True, ("deadlock", "lock wait timeout", "database is locked")),
     ("unreachable", True, ("connection refused", "could not connect", "can't connect",
                            "could not translate host", "name or service not known",
                            "server closed the connection", "(2003", "(2005", "(2006",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from collections.abc import Mapping
@@ -11,6 +12,11 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
+
+from ..errors import FatalSourceError, RetriableSourceError, SourceError
+from .auth import SecretMasker
+
+log = logging.getLogger(__name__)
 
 DEFAULT_RETRY_STATUSES = (429, 500, 502, 503, 504)
 # A server asking for a longer pause than this is treated as "not now": the run fails clearly.
@@ -47,7 +53,8 @@ class RetryPolicy:
 
     max_attempts: int = 3
     backoff_factor: float = 2.0
-    retry_on_status: frozenset[int] = field(default_factory=lambda: frozenset(DEFAULT_RETRY_STATUSES))
+    retry_on_status: frozenset[int] = field(
+        default_factory=lambda: frozenset(DEFAULT_RETRY_STATUSES))
     max_backoff: float = 60.0
 
     @classmethod
@@ -91,3 +98,88 @@ class RateLimiter:
             await asyncio.sleep(self._next - now)
             now = loop.time()
         self._next = now + self.interval
+
+
+def _http_error(cls: type[SourceError], message: str, *, hint: str, url: str, page: int,
+                status: int | None = None, body: str | None = None) -> SourceError:
+    error = cls(message, source=url, user_message=f"{message}. {hint}".strip())
+    error.status_code = status  # type: ignore[attr-defined]
+    error.url = url  # type: ignore[attr-defined]
+    error.page = page  # type: ignore[attr-defined]
+    error.body_excerpt = body  # type: ignore[attr-defined]
+    return error
+
+
+_STATUS_HINTS = {
+    401: "Check the credentials in auth or headers (is the token set and still valid?).",
+    403: "The credentials are valid but lack permission for this resource.",
+    404: "Check base_url, api_endpoint and the path parameters.",
+    400: "The API rejected the request: check params and body.",
+}
+
+
+async def send_with_retries(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    params: Mapping[str, Any],
+    policy: RetryPolicy,
+    limiter: RateLimiter,
+    masker: SecretMasker,
+    page: int,
+    **request_kwargs: Any,
+) -> httpx.Response:
+    """Send one page request, retrying timeouts, transport errors and retryable statuses.
+
+    Raises ``FatalSourceError`` for other failures and ``RetriableSourceError`` once
+    ``policy.max_attempts`` attempts have failed. Messages never contain secrets.
+    """
+    shown = masker.url(httpx.URL(url, params=dict(params)) if params else url)
+    where = f"{method} {shown} (page {page})"
+    last_problem = ""
+    for attempt in range(1, policy.max_attempts + 1):
+        await limiter.wait()
+        response: httpx.Response | None = None
+        try:
+            response = await client.request(method, url, params=params, **request_kwargs)
+        except httpx.UnsupportedProtocol as exc:
+            raise _http_error(FatalSourceError, f"Cannot request {where}: {masker.text(exc)}",
+                              hint="The URL must start with http:// or https://.",
+                              url=shown, page=page) from exc
+        except httpx.TimeoutException as exc:
+            kind = type(exc).__name__.replace("Timeout", " timeout").lower()
+            last_problem = f"{kind} after {attempt} attempt{'s' if attempt > 1 else ''}"
+        except httpx.TransportError as exc:
+            last_problem = f"connection failed ({type(exc).__name__}: {masker.text(exc)})"
+        else:
+            if response.is_success:
+                return response
+            status = response.status_code
+            body = masker.text(response.text[:200])
+            if not policy.is_retryable_status(status):
+                raise _http_error(
+                    FatalSourceError,
+                    f"HTTP {status} {response.reason_phrase} from {where}: {body!r}",
+                    hint=_STATUS_HINTS.get(status, ""), url=shown, page=page,
+                    status=status, body=body)
+            last_problem = f"HTTP {status} {response.reason_phrase}: {body!r}"
+        if attempt == policy.max_attempts:
+            break
+        wait = policy.delay(attempt, response)
+        if wait > MAX_RETRY_AFTER:
+            raise _http_error(
+                RetriableSourceError,
+                f"{where} asked to retry after {wait:.0f} s ({last_problem})",
+                hint="Run the pipeline again later.", url=shown, page=page,
+                status=response.status_code if response is not None else None)
+        log.warning("%s failed (%s); retry %d of %d in %.2f s", where, last_problem,
+                    attempt, policy.max_attempts - 1, wait)
+        await asyncio.sleep(wait)
+    status = response.status_code if response is not None else None
+    raise _http_error(
+        RetriableSourceError,
+        f"{where} failed after {policy.max_attempts} attempt"
+        f"{'s' if policy.max_attempts != 1 else ''}: {last_problem}",
+        hint="The server may be down or overloaded: try again later, or raise retry.max_attempts"
+             " / timeout.read.", url=shown, page=page, status=status)

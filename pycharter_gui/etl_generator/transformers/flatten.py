@@ -24,7 +24,11 @@ def _flatten(value: Any, prefix: str, sep: str, depth: int, max_depth: int,
         out[prefix] = value
 
 
-def compile_flatten(spec: dict[str, Any]) -> Callable[[dict[str, Any], int, list], dict[str, Any]]:
+def compile_flatten(spec: dict[str, Any] | list[str]
+                    ) -> Callable[[dict[str, Any], int, list], dict[str, Any]]:
+    """Compile ``{field: options}`` (or a list of field names with default options)."""
+    if isinstance(spec, list | tuple):
+        spec = {str(name): {} for name in spec}
     plans = []
     for field, opts in (spec or {}).items():
         opts = opts if isinstance(opts, dict) else {"enabled": bool(opts)}

@@ -51,7 +51,7 @@ class TransformResult:
     added: int = 0
 
 
-class RecordRejected(Exception):  # noqa: N818 - internal control flow, not an error class
+class RecordRejected(Exception):
     """Raised inside a compiled step to reject the current record (caught per record)."""
 
     def __init__(

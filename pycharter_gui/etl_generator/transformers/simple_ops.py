@@ -96,12 +96,14 @@ def compile_convert(spec: dict[str, str], *, strict: bool, legacy: bool = False)
     return convert
 
 
-def compile_defaults(spec: dict[str, Any], *, legacy: bool = False) -> Step:
-    """Fill missing/None fields (not ""); ``@now`` tokens give datetimes; 0.0.20 ``{default: v}``."""
+def compile_defaults(spec: dict[str, Any]) -> Step:
+    """Fill missing/None fields (not ""); ``@now`` tokens give datetimes.
+
+    0.0.20 ``fill_null`` also accepts ``{default: value}``."""
     constants: list[tuple[str, Any]] = []
     computed: list[tuple[str, Callable[[], Any]]] = []
     for field, value in (spec or {}).items():
-        if legacy and isinstance(value, dict) and "default" in value:
+        if isinstance(value, dict) and list(value) == ["default"]:  # 0.0.20 {default: v}
             value = value["default"]
         factory = token_factory(value)
         if factory is not None:
@@ -129,7 +131,8 @@ def compile_add(spec: dict[str, Any]) -> Step:
             try:
                 record[field] = evaluate(record)
             except Exception as exc:  # evaluation errors are logged, the field skipped (§4.2)
-                warnings.append(TransformWarning(index, field, "add", f"{type(exc).__name__}: {exc}"))
+                warnings.append(
+                    TransformWarning(index, field, "add", f"{type(exc).__name__}: {exc}"))
         return record
     return add
 
@@ -164,7 +167,7 @@ def compile_op(op: dict[str, Any], *, strict: bool, dialect: str | None = None) 
     if name in ("convert", "type"):
         return compile_convert(_mapping(spec, name), strict=strict, legacy=legacy)
     if name in ("defaults", "fill_null"):
-        return compile_defaults(_mapping(spec, name), legacy=legacy)
+        return compile_defaults(_mapping(spec, name))
     if name == "add":
         return compile_add(_mapping(spec, name))
     if name == "select":
@@ -174,7 +177,7 @@ def compile_op(op: dict[str, Any], *, strict: bool, dialect: str | None = None) 
     if name == "filter":
         return compile_filter(spec)
     if name == "flatten":
-        return compile_flatten(_mapping(spec, name))
+        return compile_flatten(spec if isinstance(spec, list) else _mapping(spec, name))
     raise _problem(name or "<op>", f"unknown transform operation {name!r}")
 
 

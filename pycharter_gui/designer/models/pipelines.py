@@ -1,0 +1,116 @@
+"""``PipelineListModel``: the workspace's pipelines with a status each (list view adapter)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+
+from pycharter_gui.designer.workspace import Workspace
+
+PipelineRole = Qt.ItemDataRole.UserRole
+StatusRole = Qt.ItemDataRole.UserRole + 1
+ProblemCountRole = Qt.ItemDataRole.UserRole + 2
+
+STATUS_TEXT = {
+    "valid": "Valid",
+    "problems": "Has problems",
+    "unsaved": "Unsaved changes",
+    "incomplete": "Incomplete: missing files",
+    "unchecked": "Not checked yet",
+}
+STATUS_COLOR = {
+    "valid": "#2e9d5b",
+    "problems": "#d0453a",
+    "unsaved": "#d08b1f",
+    "incomplete": "#8a8f98",
+    "unchecked": "#8a8f98",
+}
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def _dot(color: str) -> QIcon:
+    pm = QPixmap(12, 12)
+    pm.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pm)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setBrush(QColor(color))
+    p.setPen(Qt.PenStyle.NoPen)
+    p.drawEllipse(1, 1, 10, 10)
+    p.end()
+    return QIcon(pm)
+
+
+class PipelineListModel(QAbstractListModel):
+    """Rows = ``workspace.pipelines``; problems are fed in by the validation worker."""
+
+    def __init__(self, workspace: Workspace, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._ws = workspace
+        self._problems: dict[str, int] = {}
+        self._icons = {k: _dot(c) for k, c in STATUS_COLOR.items()}
+        workspace.pipelines_changed.connect(self._on_workspace_pipelines_changed)
+
+    def _on_workspace_pipelines_changed(self) -> None:
+        self.beginResetModel()
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._ws.pipelines)
+
+    def status(self, name: str) -> str:
+        info = self._ws.info(name)
+        if info is None:
+            return "unchecked"
+        if info.is_incomplete:
+            return "incomplete"
+        if self._ws.is_open(name):
+            doc = self._ws.document(name)
+            if doc.has_parse_errors():
+                return "problems"
+            if doc.is_dirty():
+                return "unsaved"
+        if name not in self._problems:
+            return "unchecked"
+        return "problems" if self._problems[name] else "valid"
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._ws.pipelines):
+            return None
+        info = self._ws.pipelines[index.row()]
+        status = self.status(info.name)
+        dirty = self._ws.is_open(info.name) and self._ws.document(info.name).is_dirty()
+        count = self._problems.get(info.name, 0)
+        if role == Qt.ItemDataRole.DisplayRole:
+            text = info.name + (" *" if dirty else "")
+            return f"{text}  ({count})" if count else text
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._icons[status]
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleDescriptionRole):
+            tip = STATUS_TEXT[status]
+            if info.missing:
+                tip += ": " + ", ".join(info.missing)
+            elif count:
+                tip = f"{count} problem{'s' if count != 1 else ''}"
+            return f"{info.path}\n{tip}" if role == Qt.ItemDataRole.ToolTipRole else tip
+        if role == PipelineRole:
+            return info
+        if role == StatusRole:
+            return status
+        if role == ProblemCountRole:
+            return count
+        return None
+
+    def row_of(self, name: str) -> int:
+        return next((i for i, p in enumerate(self._ws.pipelines) if p.name == name), -1)
+
+    def set_problem_count(self, name: str, count: int) -> None:
+        self._problems[name] = count
+        self.refresh_row(name)
+
+    def refresh_row(self, name: str) -> None:
+        row = self.row_of(name)
+        if row >= 0:
+            idx = self.index(row)
+            self.dataChanged.emit(idx, idx)

@@ -1,0 +1,78 @@
+"""``AppSettings``: every persisted preference, keys and defaults in one place (QSettings).
+
+Pipeline content lives only in the YAML files; this holds window state and recent workspaces.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings
+
+ORGANIZATION = "pycharter"
+APPLICATION = "pycharter-gui"
+SETTINGS_VERSION = 1
+MAX_RECENT = 8
+THEMES = ("system", "light", "dark")
+
+
+class AppSettings:
+    """Typed accessors over ``QSettings`` (INI format, user scope)."""
+
+    def __init__(self) -> None:
+        self._s = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                            ORGANIZATION, APPLICATION)
+        if int(self._s.value("settings_version", 0) or 0) < SETTINGS_VERSION:
+            self._s.setValue("settings_version", SETTINGS_VERSION)
+
+    def sync(self) -> None:
+        self._s.sync()
+
+    # recent workspaces
+    @property
+    def recent_workspaces(self) -> list[str]:
+        value = self._s.value("workspace/recent", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def add_recent_workspace(self, path: str) -> None:
+        items = [p for p in self.recent_workspaces if p != path]
+        self._s.setValue("workspace/recent", [path, *items][:MAX_RECENT])
+
+    # window state
+    def _bytes(self, key: str) -> QByteArray | None:
+        value = self._s.value(key)
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    @property
+    def geometry(self) -> QByteArray | None:
+        return self._bytes("window/geometry")
+
+    @geometry.setter
+    def geometry(self, value: QByteArray) -> None:
+        self._s.setValue("window/geometry", value)
+
+    @property
+    def window_state(self) -> QByteArray | None:
+        return self._bytes("window/state")
+
+    @window_state.setter
+    def window_state(self, value: QByteArray) -> None:
+        self._s.setValue("window/state", value)
+
+    @property
+    def splitter_state(self) -> QByteArray | None:
+        return self._bytes("window/splitter")
+
+    @splitter_state.setter
+    def splitter_state(self, value: QByteArray) -> None:
+        self._s.setValue("window/splitter", value)
+
+    # appearance
+    @property
+    def theme(self) -> str:
+        value = str(self._s.value("appearance/theme", "system"))
+        return value if value in THEMES else "system"
+
+    @theme.setter
+    def theme(self, value: str) -> None:
+        self._s.setValue("appearance/theme", value if value in THEMES else "system")

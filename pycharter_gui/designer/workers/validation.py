@@ -1,0 +1,140 @@
+"""Debounced live validation: engine config checks run on a worker thread, never the GUI's.
+
+Each request snapshots the pipeline's texts; unsaved texts are written to a temporary folder
+(beside links to the pipeline's other files, so relative paths still resolve) and validated
+there. Results for an outdated snapshot are dropped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+
+from pycharter_gui.designer import engine_api
+from pycharter_gui.designer.documents import PipelineDocument
+from pycharter_gui.designer.engine_api import KINDS, ConfigProblem
+
+DEBOUNCE_MS = 350
+log = logging.getLogger(__name__)
+
+
+def validate_snapshot(path: Path, texts: dict[str, str] | None) -> list[Any]:
+    """Validate ``path``, or ``texts`` laid over it; never raises (errors become problems)."""
+    tmp: str | None = None
+    try:
+        target = path
+        if texts is not None:
+            tmp = tempfile.mkdtemp(prefix="pycharter-validate-")
+            target = Path(tmp) / path.name
+            target.mkdir()
+            for entry in path.iterdir():
+                if entry.name in {f"{k}.yaml" for k in KINDS}:
+                    continue
+                try:
+                    os.symlink(entry, target / entry.name)
+                except OSError:
+                    pass
+            for kind, text in texts.items():
+                (target / f"{kind}.yaml").write_text(text, encoding="utf-8")
+        problems = engine_api.validate_pipeline(target)
+        return [_relocate(p) for p in problems]
+    except Exception as exc:  # worker boundary: report, never crash the app
+        log.exception("validation of %s failed", path)
+        return [ConfigProblem(None, "", f"Validation could not run: {exc}",
+                              hint="please report this", severity="error")]
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _relocate(problem: Any) -> Any:
+    """Problems name the file by its base name (the temp folder is meaningless to the user)."""
+    f = getattr(problem, "file", None)
+    if not f:
+        return problem
+    name = Path(str(f)).name
+    if name == f:
+        return problem
+    try:
+        from dataclasses import replace
+
+        return replace(problem, file=name)
+    except TypeError:
+        return problem
+
+
+class _JobSignals(QObject):
+    finished = Signal(object)
+
+
+class _ValidationJob(QRunnable):
+    def __init__(self, name: str, generation: int, path: Path,
+                 texts: dict[str, str] | None) -> None:
+        super().__init__()
+        self.name, self.generation, self.path, self.texts = name, generation, path, texts
+        self.signals = _JobSignals()
+
+    def run(self) -> None:
+        problems = validate_snapshot(self.path, self.texts)
+        self.signals.finished.emit((self, problems))
+
+
+class ValidationController(QObject):
+    """Debounces requests per pipeline and emits ``validated(name, problems)`` on the GUI thread."""
+
+    validated = Signal(str, list)
+
+    def __init__(self, parent: QObject | None = None, debounce_ms: int = DEBOUNCE_MS) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._pending: dict[str, PipelineDocument] = {}
+        self._generation: dict[str, int] = {}
+        self._jobs: set[_ValidationJob] = set()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(debounce_ms)
+        self._timer.timeout.connect(self._on_timer_timeout)
+
+    def request(self, doc: PipelineDocument, *, immediate: bool = False) -> None:
+        self._generation[doc.name] = self._generation.get(doc.name, 0) + 1
+        self._pending[doc.name] = doc
+        if immediate:
+            self._timer.stop()
+            self._on_timer_timeout()
+        else:
+            self._timer.start()
+
+    def is_busy(self) -> bool:
+        return bool(self._pending or self._jobs or self._timer.isActive())
+
+    @Slot()
+    def _on_timer_timeout(self) -> None:
+        pending, self._pending = self._pending, {}
+        for name, doc in pending.items():
+            texts = doc.texts() if doc.is_dirty() else None
+            job = _ValidationJob(name, self._generation[name], doc.path, texts)
+            job.setAutoDelete(False)
+            job.signals.finished.connect(self._on_job_finished)
+            self._jobs.add(job)
+            self._pool.start(job)
+
+    @Slot(object)
+    def _on_job_finished(self, payload: tuple[_ValidationJob, list[Any]]) -> None:
+        job, problems = payload
+        self._jobs.discard(job)
+        if self._generation.get(job.name) != job.generation:
+            return  # a newer snapshot is on its way
+        self.validated.emit(job.name, problems)
+
+    def shutdown(self, timeout_ms: int = 2000) -> None:
+        self._timer.stop()
+        self._pending.clear()
+        self._pool.clear()
+        self._pool.waitForDone(timeout_ms)

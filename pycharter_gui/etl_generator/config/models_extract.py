@@ -1,0 +1,289 @@
+"""Pydantic models of ``extract.yaml``, one per source type (chosen by ``type``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Discriminator, Tag, field_validator
+
+from .models_common import (
+    ConfigModel,
+    CsvOptions,
+    DatabaseRef,
+    InputParam,
+    JsonOptions,
+    SshTunnel,
+    StorageConfig,
+    ValidationConfig,
+    fld,
+)
+
+FILE_FORMATS = ("csv", "tsv", "json", "jsonl", "parquet", "excel", "xml")
+
+
+def _lower(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def normalize_format(value: Any) -> Any:
+    """Lower-case a file format name and map its synonyms; reject unknown names."""
+    value = _lower(value)
+    value = {"ndjson": "jsonl", "xlsx": "excel", "xls": "excel", "jsonlines": "jsonl"}.get(
+        value, value)
+    if value is not None and value not in FILE_FORMATS:
+        raise ValueError(f"unknown format '{value}'; use one of {', '.join(FILE_FORMATS)}")
+    return value
+
+
+class ExtractBase(ConfigModel):
+    """Keys every source accepts."""
+
+    type: str | None = fld(None, "Source type: file, database, http or cloud_storage "
+                           "(guessed from the other keys when omitted).", "source_type",
+                           name="type")
+    batch_size: int = fld(1000, "Records per batch (the unit of transform and load).", ge=1)
+    max_records: int | None = fld(None, "Stop after this many records.", ge=0)
+    params: dict[str, Any] = fld({}, "HTTP query parameters, or SQL bind values.")
+    input_params: list[str] | dict[str, InputParam | None] | None = fld(
+        None, "Run parameters this pipeline accepts: a list of names or a mapping "
+        "name -> {type, required, default, description}.")
+    param_mapping: dict[str, str] = fld({}, "Run parameter name -> API/SQL parameter name.")
+    validation: ValidationConfig | None = fld(None, "Validate extracted records against a "
+                                              "schema.")
+
+
+class FileExtractConfig(ExtractBase):
+    """Read local files (CSV, TSV, JSON, JSON Lines, Parquet, Excel, XML), or a glob of them."""
+
+    path: str = fld(..., "File or glob (*, ?, **), relative to the pipeline folder.",
+                    "file_path", name="path")
+    format: str | None = fld(None, "csv, tsv, json, jsonl, parquet, excel or xml "
+                             "(default: from the file extension).")
+    csv_options: CsvOptions | None = fld(None, "CSV reading options.")
+    json_options: JsonOptions | None = fld(None, "JSON reading options.")
+    delimiter: str | None = fld(None, "Same as csv_options.delimiter.")
+    encoding: str | None = fld(None, "Same as csv_options.encoding / json_options.encoding.")
+    skip_rows: int | None = fld(None, "Same as csv_options.skip_rows.", ge=0)
+    response_path: str | None = fld(None, "Dotted path to the record list inside a JSON file.")
+    columns: list[str] | None = fld(None, "Read only these columns.")
+    source_file_column: str | None = fld(None, "Add a column holding each record's file name.")
+    sheet_name: str | int | None = fld(None, "Excel sheet name or index.")
+    sort_files: bool = fld(True, "Read glob matches in sorted order.")
+    fail_on_empty: bool = fld(True, "A glob that matches no file is an error.")
+
+    @field_validator("format", mode="before")
+    @classmethod
+    def _check_format(cls, value: Any) -> Any:
+        return normalize_format(value)
+
+
+class DatabaseExtractConfig(ExtractBase):
+    """Run a SQL query (or read a table) through SQLAlchemy."""
+
+    database: DatabaseRef | str | None = fld(None, "Connection: {url: ...} or a URL string.")
+    connection_string: str | None = fld(None, "SQLAlchemy URL (same as database.url).")
+    url: str | None = fld(None, "SQLAlchemy URL (same as database.url).")
+    query: str | None = fld(None, "SQL text; :name marks a bind parameter.")
+    table: str | None = fld(None, "Read the whole table instead of a query.")
+    schema_name: str | None = fld(None, "Database schema of the table.", "schema",
+                                  name="schema_name")
+    query_params: dict[str, Any] = fld({}, "SQL bind values (same as params).")
+    ssh_tunnel: SshTunnel | None = fld(None, "SSH tunnel settings.")
+
+
+class PageOptions(ConfigModel):
+    """Page-number pagination."""
+
+    param_name: str = fld("page", "Query parameter holding the page number.")
+    start: int = fld(0, "First page number.")
+    increment: int = fld(1, "Added to the page number for each request.")
+
+
+class OffsetOptions(ConfigModel):
+    """Offset pagination."""
+
+    param_name: str = fld("offset", "Query parameter holding the offset.")
+    start: int = fld(0, "First offset.")
+    increment_by: int | str = fld("limit", "Added per page: a number, or 'limit' = params.limit.")
+
+
+class CursorOptions(ConfigModel):
+    """Cursor (token) pagination."""
+
+    param_name: str = fld("cursor", "Query parameter holding the cursor.")
+    response_path: str = fld("next_cursor", "Dotted path of the next cursor in the response.")
+
+
+class NextUrlOptions(ConfigModel):
+    """Next-URL pagination."""
+
+    response_path: str = fld("next_url", "Dotted path of the next page's URL in the response.")
+
+
+class StopCondition(ConfigModel):
+    """One condition that ends pagination."""
+
+    type: Literal["fewer_records", "max_pages", "max_records", "empty_response", "custom",
+                  "has_more"] = fld(
+        ..., "fewer_records, max_pages, max_records, empty_response, custom or has_more.")
+    value: Any = fld(None, "Limit for max_pages/max_records; expected value for custom.")
+    response_path: str | None = fld(None, "custom: dotted path into the response.")
+
+
+class PaginationConfig(ConfigModel):
+    """Follow pages of an API (nested form, or the flat keys of pycharter 0.0.35)."""
+
+    enabled: bool | None = fld(None, "Turn pagination on (default: on when other keys are set).")
+    strategy: Literal["page", "offset", "cursor", "next_url", "link_header", "link"] | None = fld(
+        None, "page, offset, cursor, next_url or link_header.")
+    page: PageOptions | None = fld(None, "Page-number options.")
+    offset: OffsetOptions | None = fld(None, "Offset options.")
+    cursor: CursorOptions | None = fld(None, "Cursor options.")
+    next_url: NextUrlOptions | None = fld(None, "Next-URL options.")
+    link_header: dict[str, Any] | None = fld(None, "Follow the Link: rel=\"next\" header.")
+    stop_conditions: list[StopCondition] | None = fld(None, "Any one true stops paging.")
+    page_delay: float = fld(0.0, "Seconds to wait between page requests.", ge=0)
+    page_param: str | None = fld(None, "Flat form: page.param_name.")
+    offset_param: str | None = fld(None, "Flat form: offset.param_name.")
+    limit_param: str | None = fld(None, "Query parameter holding the page size (default limit).")
+    cursor_param: str | None = fld(None, "Flat form: cursor.param_name.")
+    cursor_path: str | None = fld(None, "Flat form: cursor.response_path.")
+    next_link_path: str | None = fld(None, "Flat form: next_url.response_path.")
+    page_size: int | None = fld(None, "Records per page (sent as limit_param).", ge=1)
+    max_pages: int | None = fld(None, "Stop after this many pages.", ge=1)
+
+    @field_validator("strategy", mode="before")
+    @classmethod
+    def _lower_strategy(cls, value: Any) -> Any:
+        value = _lower(value)
+        return {"page_number": "page", "next": "next_url"}.get(value, value)
+
+
+class TimeoutConfig(ConfigModel):
+    """Per-request timeouts in seconds."""
+
+    connect: float = fld(10.0, "Seconds to establish a connection.", gt=0)
+    read: float = fld(30.0, "Seconds to wait for response data.", gt=0)
+    write: float = fld(10.0, "Seconds to send the request.", gt=0)
+    pool: float = fld(10.0, "Seconds to wait for a free connection.", gt=0)
+
+
+class RetryConfig(ConfigModel):
+    """Retrying failed requests."""
+
+    max_attempts: int = fld(3, "Total attempts per request.", "max_retries",
+                            name="max_attempts", ge=1)
+    backoff_factor: float = fld(2.0, "Wait factor**(attempt-1) seconds before a retry.", ge=0)
+    retry_on_status: list[int] = fld([429, 500, 502, 503, 504], "HTTP statuses that are retried.")
+    max_backoff: float | None = fld(None, "Longest wait between attempts, in seconds.", gt=0)
+
+
+AUTH_TYPES = ("bearer", "basic", "api_key", "none")
+
+
+class AuthConfig(ConfigModel):
+    """How to authenticate to the API."""
+
+    type: str = fld(..., "bearer, basic, api_key or none.")
+    token: str | None = fld(None, "bearer: the token (use ${API_TOKEN}).")
+    username: str | None = fld(None, "basic: user name.")
+    password: str | None = fld(None, "basic: password (use ${VAR}).")
+    name: str | None = fld(None, "api_key: header or query parameter name, e.g. X-API-Key.",
+                           "header", "header_name", "param", "param_name", "key_name",
+                           name="name")
+    value: str | None = fld(None, "api_key: the key (use ${API_KEY}).", "api_key", "key",
+                            name="value")
+    in_: Literal["header", "query"] = fld("header", "api_key: send in a header or the query.",
+                                          "in", "location", name="in")
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _check_type(cls, value: Any) -> Any:
+        value = _lower(value)
+        value = value.replace("-", "_") if isinstance(value, str) else value
+        value = {"apikey": "api_key", "bearer_token": "bearer", "token": "bearer"}.get(
+            value, value)
+        if value not in AUTH_TYPES:
+            raise ValueError(f"unknown auth type '{value}'; use one of {', '.join(AUTH_TYPES)}")
+        return value
+
+    @field_validator("in_", mode="before")
+    @classmethod
+    def _lower_in(cls, value: Any) -> Any:
+        return _lower(value)
+
+
+class HttpExtractConfig(ExtractBase):
+    """Call an HTTP API (GET/POST/...), optionally across pages."""
+
+    url: str | None = fld(None, "Full endpoint URL (or base_url + api_endpoint).")
+    base_url: str | None = fld(None, "Server part, e.g. https://api.example.com.")
+    api_endpoint: str | None = fld(None, "Path joined to base_url; {name} takes a run "
+                                   "parameter.", "endpoint", name="api_endpoint")
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = fld("GET", "HTTP method.")
+    headers: dict[str, Any] = fld({}, "Request headers.")
+    body: Any = fld(None, "JSON body (POST/PUT/PATCH).")
+    form: dict[str, Any] | None = fld(None, "Form fields sent url-encoded (instead of body).")
+    response_format: Literal["json", "jsonl", "text"] = fld("json", "json, jsonl or text.")
+    response_path: str | None = fld(None, "Dotted path to the record list, e.g. data.items.")
+    timeout: float | TimeoutConfig | None = fld(None, "Seconds, or {connect, read, write, pool}.")
+    retry: RetryConfig | None = fld(None, "Retry settings.")
+    rate_limit_delay: float = fld(0.0, "Seconds to wait after each request.", ge=0)
+    rate_limit: float | None = fld(None, "Maximum requests per second.", gt=0)
+    pagination: PaginationConfig | None = fld(None, "Pagination settings.")
+    auth: AuthConfig | None = fld(None, "Authentication.")
+
+    @field_validator("method", mode="before")
+    @classmethod
+    def _upper_method(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("response_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: Any) -> Any:
+        return _lower(value)
+
+
+class CloudStorageExtractConfig(ExtractBase):
+    """Read objects from S3, Google Cloud Storage or Azure Blob Storage."""
+
+    storage: StorageConfig | None = fld(None, "Where the objects are.")
+    provider: str | None = fld(None, "Same as storage.provider.")
+    bucket: str | None = fld(None, "Same as storage.bucket.")
+    container: str | None = fld(None, "Same as storage.container.")
+    path: str | None = fld(None, "Same as storage.path.")
+    credentials: dict[str, Any] | None = fld(None, "Same as storage.credentials.")
+    format: str | None = fld(None, "File format of the objects (default: from the key).")
+    csv_options: CsvOptions | None = fld(None, "CSV reading options.")
+    json_options: JsonOptions | None = fld(None, "JSON reading options.")
+    delimiter: str | None = fld(None, "Same as csv_options.delimiter.")
+    encoding: str | None = fld(None, "Same as csv_options.encoding.")
+
+    @field_validator("format", mode="before")
+    @classmethod
+    def _check_format(cls, value: Any) -> Any:
+        return normalize_format(value)
+
+
+EXTRACT_MODELS: dict[str, type[ExtractBase]] = {
+    "file": FileExtractConfig,
+    "database": DatabaseExtractConfig,
+    "http": HttpExtractConfig,
+    "cloud_storage": CloudStorageExtractConfig,
+}
+
+
+def _extract_tag(value: Any) -> str | None:
+    from ..extractors.factory import detect_source_type
+
+    return detect_source_type(value) if isinstance(value, dict) else getattr(value, "type", None)
+
+
+ExtractConfig = Annotated[
+    Annotated[FileExtractConfig, Tag("file")]
+    | Annotated[DatabaseExtractConfig, Tag("database")]
+    | Annotated[HttpExtractConfig, Tag("http")]
+    | Annotated[CloudStorageExtractConfig, Tag("cloud_storage")],
+    Discriminator(_extract_tag),
+]
+"""Any extract config; the source type picks the model."""

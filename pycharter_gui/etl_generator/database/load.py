@@ -1,0 +1,306 @@
+"""Database loads: ``DatabaseLoadSession`` for the orchestrator and ``load_data`` for callers.
+
+Each batch is one transaction on one connection. All blocking work of a session runs on one
+dedicated worker thread, so a connection never moves between threads (SQLite needs that).
+A dry run executes every statement inside a transaction that is rolled back: the database
+still reports constraint violations, and the target is left unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, NoSuchTableError
+
+from ..errors import LoadError
+from ..loaders.base import BatchLoadResult
+from .dialects import begin_write, build_table, clear_table, dialect_name, effective_schema
+from .engine import classify_db_error, create_engine, mask_url, parse_url, sqlite_path
+from .writer import TableWriter, check_write_method
+
+T = TypeVar("T")
+
+
+def describe_target(table: str, schema: str | None, url: str) -> str:
+    """``table "x" in sqlite:///…`` with the password masked."""
+    name = f"{schema}.{table}" if schema else table
+    return f"table '{name}' in {mask_url(url)}"
+
+
+def reflect_table(conn: Connection, table: str, schema: str | None, backend: str,
+                  target: str) -> sa.Table | None:
+    """The target table (reflected once per run), or None when it does not exist."""
+    try:
+        reflected = sa.Table(table, sa.MetaData(), autoload_with=conn, schema=schema)
+    except NoSuchTableError:
+        return None
+    except DBAPIError as exc:
+        raise LoadError(f"Cannot read the definition of {target}: "
+                        f"{classify_db_error(exc).message}", target=target) from exc
+    reflected.info["backend"] = backend
+    return reflected
+
+
+def missing_table_error(target: str) -> LoadError:
+    return LoadError(
+        f"The target {target} does not exist. Create it first, or set create_table: true in "
+        "load.yaml to create it from the records.", target=target)
+
+
+class DatabaseLoadSession:
+    """One run's writes to a database table (see docs/architecture.md, Load sessions)."""
+
+    def __init__(self, load_config: dict[str, Any], *, dry_run: bool = False,
+                 run_key: str = "") -> None:
+        self.config = load_config
+        self.dry_run = dry_run
+        self.run_key = run_key
+        self.url = parse_url(load_config.get("url") or "", file="load.yaml")
+        self.backend = "mysql" if self.url.get_backend_name() == "mariadb" \
+            else self.url.get_backend_name()
+        self.table_name = str(load_config.get("table") or "")
+        if not self.table_name:
+            from ..errors import ConfigError, ConfigProblem
+
+            raise ConfigError([ConfigProblem(file="load.yaml", key="table",
+                                             message="a target table is required")])
+        self.schema = effective_schema(self.backend, load_config.get("schema_name"))
+        self.method, self.primary_key = check_write_method(
+            load_config.get("write_method"), load_config.get("primary_key"))
+        self.update_columns = load_config.get("update_columns") or None
+        self.create_table = bool(load_config.get("create_table"))
+        self.target = describe_target(self.table_name, self.schema, str(self.url))
+        self._engine: Engine | None = None
+        self._table: sa.Table | None = None
+        self._writer: TableWriter | None = None
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._cancel = threading.Event()
+        self._totals = {"inserted": 0, "updated": 0, "rejected": 0, "batches": 0}
+        self._closed = False
+
+    def describe(self) -> str:
+        return self.target
+
+    # ---- thread plumbing ---------------------------------------------------------------
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn`` on the session's own thread; on cancellation wait for it to stop."""
+        if self._executor is None:
+            self._executor = concurrent.futures.ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="pycharter-db-load")
+        future = self._executor.submit(fn, *args)
+        try:
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            self._cancel.set()  # the worker rolls back instead of committing
+            await asyncio.shield(asyncio.wrap_future(future)) if not future.done() else None
+            raise
+
+    # ---- protocol ----------------------------------------------------------------------
+    async def open(self, resume_batches: int = 0) -> None:
+        """Connect, reflect the table once, and clear it for truncate_and_load (not on resume,
+        not in a dry run)."""
+        await self._run(self._open_sync, resume_batches)
+
+    def _open_sync(self, resume_batches: int) -> None:
+        path = sqlite_path(self.url)
+        if path is not None and not path.exists() and not self.create_table:
+            raise LoadError(f"SQLite database file not found: {path} (load.yaml 'url'). "
+                            "Check the path, or set create_table: true.", target=self.target)
+        self._engine = create_engine(self.url, key="url", file="load.yaml")
+        try:
+            with self._engine.connect() as conn:
+                self._table = reflect_table(conn, self.table_name, self.schema, self.backend,
+                                            self.target)
+                if self._table is None and not self.create_table:
+                    raise missing_table_error(self.target)
+                if self._table is not None:
+                    self._writer = self._make_writer(self._table)
+                if (self.method == "truncate_and_load" and resume_batches == 0
+                        and not self.dry_run and self._table is not None):
+                    conn.begin()
+                    begin_write(conn)
+                    clear_table(conn, self._table)
+                    conn.commit()
+        except DBAPIError as exc:
+            problem = classify_db_error(exc)
+            raise LoadError(f"Cannot open {self.target}: {problem.message}",
+                            target=self.target) from exc
+
+    def _make_writer(self, table: sa.Table) -> TableWriter:
+        return TableWriter(table, write_method=self.method, primary_key=self.primary_key,
+                           update_columns=self.update_columns, target=self.target)
+
+    async def write_batch(self, records: list[dict[str, Any]],
+                          batch_index: int) -> BatchLoadResult:
+        """One transaction per batch; rejected rows come back with the database's message."""
+        if self._engine is None:
+            raise LoadError("write_batch called before open()", target=self.target)
+        if not records:
+            return BatchLoadResult()
+        result = await self._run(self._write_sync, records)
+        self._totals["inserted"] += result.inserted
+        self._totals["updated"] += result.updated
+        self._totals["rejected"] += len(result.rejected)
+        self._totals["batches"] += 1
+        return result
+
+    def _write_sync(self, records: list[dict[str, Any]]) -> BatchLoadResult:
+        assert self._engine is not None
+        try:
+            with self._engine.connect() as conn:
+                conn.begin()
+                writer = self._writer
+                if writer is None:  # create_table: the first batch defines the columns
+                    writer = self._create_table(conn, records)
+                    if writer is None:  # dry run where DDL cannot be rolled back
+                        conn.rollback()
+                        return BatchLoadResult(inserted=len(records))
+                result = writer.write(conn, records)
+                if self.dry_run or self._cancel.is_set():
+                    conn.rollback()
+                else:
+                    conn.commit()
+                return result
+        except DBAPIError as exc:
+            problem = classify_db_error(exc)
+            raise LoadError(f"Writing to {self.target} failed: {problem.message}",
+                            target=self.target) from exc
+
+    def _create_table(self, conn: Connection, records: list[dict[str, Any]]
+                      ) -> TableWriter | None:
+        table = build_table(self.table_name, self.schema, records, self.primary_key,
+                            self.backend)
+        if self.dry_run:
+            if self.backend not in ("sqlite", "postgresql"):
+                return None  # MySQL DDL commits implicitly: validate nothing rather than write
+            begin_write(conn)
+            table.create(conn)
+            return self._make_writer(table)
+        begin_write(conn)
+        table.create(conn, checkfirst=True)
+        conn.commit()
+        conn.begin()
+        self._table = table
+        self._writer = self._make_writer(table)
+        return self._writer
+
+    async def commit(self) -> dict[str, Any]:
+        """Dispose the engine and report what the run did to the table."""
+        await self._close()
+        return {"table": self.table_name, "schema": self.schema, "url": mask_url(self.url),
+                "target": self.target, "dry_run": self.dry_run, **self._totals}
+
+    async def abort(self) -> None:
+        """Dispose the engine; batches already committed stay (resume relies on them)."""
+        await self._close()
+
+    async def _close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._executor is None:
+            return
+        if self._engine is not None:
+            await asyncio.shield(asyncio.wrap_future(self._executor.submit(self._engine.dispose)))
+        self._executor.shutdown(wait=False)
+
+
+# ---- standalone function ---------------------------------------------------------------
+
+async def load_data(
+    data: Sequence[dict[str, Any]],
+    session: Any = None,
+    schema_name: str | None = None,
+    table_name: str | None = None,
+    write_method: str = "insert",
+    primary_key: str | Sequence[str] | None = None,
+    batch_size: int = 1000,
+    db_type: str | None = None,
+    url: str | None = None,
+    update_columns: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Load ``data`` into ``table_name``; returns ``{total, inserted, updated, rejected}``.
+
+    ``session`` may be a SQLAlchemy ``Session``/``Connection``/``Engine`` (sync ones are used
+    on the calling thread, since a DBAPI connection must not change threads) or an
+    ``AsyncSession``/``AsyncConnection``; otherwise pass ``url``. Each batch is committed on
+    its own. ``rejected`` lists ``{index, record, message, error_type}`` per refused row.
+    ``db_type`` is accepted for compatibility; the dialect comes from the connection.
+    """
+    if not table_name:
+        raise LoadError("load_data needs table_name")
+    method, keys = check_write_method(write_method, primary_key, file=None)
+    records = list(data)
+    if session is None:
+        if not url:
+            raise LoadError("load_data needs a session or a url")
+        cfg = {"url": url, "table": table_name, "schema_name": schema_name,
+               "write_method": method, "primary_key": keys, "update_columns": update_columns}
+        load_session = DatabaseLoadSession(cfg, dry_run=False, run_key="load_data")
+        summary = {"total": len(records), "inserted": 0, "updated": 0, "rejected": []}
+        await load_session.open()
+        try:
+            for start in range(0, len(records), max(1, batch_size)):
+                res = await load_session.write_batch(records[start:start + batch_size], start)
+                _accumulate(summary, res, start)
+        except BaseException:
+            await load_session.abort()
+            raise
+        await load_session.commit()
+        return summary
+
+    def run(conn_or_session: Any) -> dict[str, Any]:
+        return _load_on(conn_or_session, records, table_name, schema_name, method, keys,
+                        update_columns, batch_size)
+
+    run_sync = getattr(session, "run_sync", None)
+    if run_sync is not None and asyncio.iscoroutinefunction(run_sync):
+        return await run_sync(run)
+    return run(session)
+
+
+def _accumulate(summary: dict[str, Any], res: BatchLoadResult, offset: int) -> None:
+    summary["inserted"] += res.inserted
+    summary["updated"] += res.updated
+    summary["rejected"] += [{"index": offset + r.index, "record": r.record, "message": r.message,
+                             "error_type": r.error_type} for r in res.rejected]
+
+
+def _load_on(target: Any, records: list[dict[str, Any]], table_name: str,
+             schema_name: str | None, method: str, keys: list[str],
+             update_columns: Sequence[str] | None, batch_size: int) -> dict[str, Any]:
+    """Synchronous core of ``load_data`` on a caller's Engine, Connection or Session."""
+    if isinstance(target, Engine):
+        with target.connect() as conn:
+            return _load_on(conn, records, table_name, schema_name, method, keys,
+                            update_columns, batch_size)
+    conn: Connection = target.connection() if hasattr(target, "get_bind") else target
+    backend = dialect_name(conn.dialect)
+    schema = effective_schema(backend, schema_name)
+    where = describe_target(table_name, schema, str(conn.engine.url))
+    table = reflect_table(conn, table_name, schema, backend, where)
+    if table is None:
+        raise missing_table_error(where)
+    writer = TableWriter(table, write_method=method, primary_key=keys,
+                         update_columns=update_columns, target=where)
+    summary: dict[str, Any] = {"total": len(records), "inserted": 0, "updated": 0,
+                               "rejected": []}
+    if method == "truncate_and_load":
+        begin_write(conn)
+        clear_table(conn, table)
+    for start in range(0, len(records), max(1, batch_size)):
+        res = writer.write(conn, records[start:start + batch_size])
+        target.commit()
+        _accumulate(summary, res, start)
+    if not records:
+        target.commit()
+    return summary
+
+
+__all__ = ["DatabaseLoadSession", "describe_target", "load_data", "reflect_table"]

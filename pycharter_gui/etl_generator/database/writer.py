@@ -1,0 +1,189 @@
+"""Writes one batch into a table inside the caller's transaction, with fast executemany paths
+and a binary split that isolates the rows the database rejects.
+
+The writer never commits: the load session (or ``load_data``) commits or, in a dry run, rolls
+back, so a batch is always exactly one transaction. Savepoints scope each attempt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, StatementError
+
+from ..errors import ConfigError, ConfigProblem, LoadError
+from ..loaders.base import BatchLoadResult, RejectedRow
+from .dialects import begin_write, encoders_for, upsert_statement
+from .engine import classify_db_error
+
+WRITE_METHODS = ("insert", "upsert", "truncate_and_load", "replace", "update", "delete")
+KEYED_METHODS = ("upsert", "replace", "update", "delete")
+_ALIASES = {"append": "insert", "merge": "upsert", "truncate": "truncate_and_load"}
+_KEY_QUERY_CHUNK = 500
+
+Item = tuple[int, dict[str, Any]]  # (index in batch, encoded record)
+
+
+def check_write_method(write_method: str | None, primary_key: Sequence[str] | None,
+                       *, file: str | None = "load.yaml") -> tuple[str, list[str]]:
+    """Validate the write method and key; returns (method, primary_key list)."""
+    method = _ALIASES.get(str(write_method or "insert").lower(), str(write_method or "insert"))
+    method = method.lower()
+    if method not in WRITE_METHODS:
+        raise ConfigError([ConfigProblem(file=file, key="write_method",
+                                         message=f"unknown write method '{write_method}'",
+                                         hint="use one of: " + ", ".join(WRITE_METHODS))])
+    keys = [primary_key] if isinstance(primary_key, str) else list(primary_key or [])
+    if method in KEYED_METHODS and not keys:
+        raise ConfigError([ConfigProblem(file=file, key="primary_key",
+                                         message=f"write_method '{method}' needs a primary_key",
+                                         hint="name the key column(s), e.g. primary_key: [id]")])
+    return method, keys
+
+
+class TableWriter:
+    """Writes batches into one reflected table with one write method."""
+
+    def __init__(self, table: sa.Table, *, write_method: str, primary_key: Sequence[str],
+                 update_columns: Sequence[str] | None, target: str) -> None:
+        self.table = table
+        self.method = "insert" if write_method == "truncate_and_load" else write_method
+        self.primary_key = list(primary_key)
+        self.update_columns = list(update_columns) if update_columns else None
+        self.target = target
+        self._encoders = encoders_for(table)
+        missing = [k for k in self.primary_key if k not in table.c]
+        if missing:
+            raise LoadError(f"primary_key column(s) {', '.join(missing)} not found in {target}",
+                            target=target)
+
+    # ---- public ------------------------------------------------------------------------
+    def write(self, conn: Connection, records: Sequence[dict[str, Any]]) -> BatchLoadResult:
+        """Write ``records`` in ``conn``'s open transaction; the caller commits or rolls back."""
+        begin_write(conn)
+        result = BatchLoadResult()
+        unknown = sorted({k for r in records for k in r} - set(self.table.c.keys()))
+        if unknown:
+            raise LoadError(
+                f"{self.target} has no column(s) {', '.join(unknown)}; table columns are "
+                f"{', '.join(self.table.c.keys())}. Rename or drop those fields in the "
+                "transform, or let load.yaml create_table a new table.", target=self.target)
+        groups: dict[tuple[str, ...], list[Item]] = {}
+        for index, rec in enumerate(records):
+            if self.method in KEYED_METHODS:
+                absent = [k for k in self.primary_key if rec.get(k) is None]
+                if absent:
+                    result.rejected.append(RejectedRow(
+                        index, rec, f"primary key {', '.join(absent)} is missing or null",
+                        "MissingKey", absent[0]))
+                    continue
+            encoded = {k: self._encoders[k](v) for k, v in rec.items()}
+            groups.setdefault(tuple(encoded), []).append((index, encoded))
+        for cols, items in groups.items():
+            self._apply(conn, list(cols), items, records, result)
+        result.rejected.sort(key=lambda r: r.index)
+        return result
+
+    # ---- split on failure --------------------------------------------------------------
+    def _apply(self, conn: Connection, cols: list[str], items: list[Item],
+               originals: Sequence[dict[str, Any]], result: BatchLoadResult) -> None:
+        try:
+            with conn.begin_nested():
+                inserted, updated, unmatched = self._write_chunk(conn, cols, items)
+        except StatementError as exc:
+            self._raise_if_systemic(exc)
+            if len(items) == 1:
+                index = items[0][0]
+                orig = getattr(exc, "orig", None)
+                message = str(orig if orig is not None else exc).strip().splitlines()[0]
+                result.rejected.append(RejectedRow(index, originals[index], message,
+                                                   type(exc).__name__))
+                return
+            mid = len(items) // 2
+            self._apply(conn, cols, items[:mid], originals, result)
+            self._apply(conn, cols, items[mid:], originals, result)
+            return
+        result.inserted += inserted
+        result.updated += updated
+        verb = "update" if self.method == "update" else "delete"
+        for index in unmatched:
+            keys = {k: originals[index].get(k) for k in self.primary_key}
+            result.rejected.append(RejectedRow(
+                index, originals[index], f"no row in {self.target} has key {keys}; "
+                f"nothing to {verb}", "NoMatchingRow"))
+
+    def _raise_if_systemic(self, exc: StatementError) -> None:
+        """Connection loss, timeouts and locks fail the whole batch, never single rows."""
+        if not isinstance(exc, DBAPIError):
+            return
+        problem = classify_db_error(exc)
+        if exc.connection_invalidated or problem.retriable:
+            raise LoadError(f"Writing to {self.target} failed: {problem.message}",
+                            target=self.target) from exc
+
+    # ---- one attempt -------------------------------------------------------------------
+    def _write_chunk(self, conn: Connection, cols: list[str],
+                     items: list[Item]) -> tuple[int, int, list[int]]:
+        rows = [rec for _, rec in items]
+        table = self.table
+        if self.method == "insert":
+            conn.execute(sa.insert(table), rows)
+            return len(rows), 0, []
+        existing = self._existing_keys(conn, rows)
+        if self.method in ("upsert", "replace"):
+            inserted = updated = 0
+            seen = set(existing)
+            for rec in rows:
+                key = self._key(rec)
+                if key in seen:
+                    updated += 1
+                else:
+                    inserted += 1
+                    seen.add(key)
+            if self.method == "upsert":
+                conn.execute(upsert_statement(table, cols, self.primary_key,
+                                              self.update_columns), rows)
+            else:
+                conn.execute(sa.delete(table).where(self._key_clause(rows)))
+                conn.execute(sa.insert(table), rows)
+            return inserted, updated, []
+        matched = [(i, r) for i, r in items if self._key(r) in existing]
+        unmatched = [i for i, r in items if self._key(r) not in existing]
+        if self.method == "update":
+            set_cols = [c for c in cols if c not in self.primary_key
+                        and (self.update_columns is None or c in self.update_columns)]
+            if matched and set_cols:
+                stmt = sa.update(table).where(
+                    sa.and_(*[table.c[k] == sa.bindparam(f"_pk_{k}") for k in self.primary_key])
+                ).values({c: sa.bindparam(f"_v_{c}") for c in set_cols})
+                conn.execute(stmt, [{**{f"_pk_{k}": r[k] for k in self.primary_key},
+                                     **{f"_v_{c}": r[c] for c in set_cols}}
+                                    for _, r in matched])
+        elif matched:  # delete
+            conn.execute(sa.delete(table).where(self._key_clause([r for _, r in matched])))
+        return 0, len(matched), unmatched
+
+    def _key(self, rec: dict[str, Any]) -> tuple[str, ...]:
+        return tuple(str(rec.get(k)) for k in self.primary_key)
+
+    def _key_clause(self, rows: Sequence[dict[str, Any]]) -> Any:
+        if len(self.primary_key) == 1:
+            col = self.table.c[self.primary_key[0]]
+            return col.in_([r[self.primary_key[0]] for r in rows])
+        return sa.tuple_(*[self.table.c[k] for k in self.primary_key]).in_(
+            [tuple(r[k] for k in self.primary_key) for r in rows])
+
+    def _existing_keys(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> set:
+        found: set[tuple[str, ...]] = set()
+        cols = [self.table.c[k] for k in self.primary_key]
+        for start in range(0, len(rows), _KEY_QUERY_CHUNK):
+            part = rows[start:start + _KEY_QUERY_CHUNK]
+            for row in conn.execute(sa.select(*cols).where(self._key_clause(part))):
+                found.add(tuple(str(v) for v in row))
+        return found
+
+
+__all__ = ["KEYED_METHODS", "WRITE_METHODS", "TableWriter", "check_write_method"]

@@ -1,0 +1,126 @@
+"""Transform entry points: compile a canonical transform config once, apply it per batch.
+
+Stage order is fixed (config-format §4.1): simple ops → JSONata → custom function.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import InternalError
+from .custom import CustomFunctionStage
+from .jsonata_stage import JsonataStage
+from .results import RecordRejected, TransformResult
+from .simple_ops import Step, compile_op
+
+
+def _canonical(transform_config: Any) -> dict[str, Any] | None:
+    """The canonical dict for any accepted spelling (None/empty config = no transforms)."""
+    if isinstance(transform_config, CompiledTransform):
+        return transform_config.config
+    if not transform_config:
+        return None
+    if isinstance(transform_config, dict) and transform_config.get("__canonical__"):
+        return transform_config
+    try:
+        from ..config import normalize_transform
+    except ImportError as exc:  # the config package is built in parallel
+        raise InternalError(
+            "pycharter_gui.etl_generator.config.normalize_transform is not available, so a "
+            "raw transform config cannot be read; pass a canonical dict "
+            "('__canonical__': True) or report this as a bug") from exc
+    base_dir = transform_config.get("base_dir") if isinstance(transform_config, dict) else None
+    return normalize_transform(transform_config, base_dir)
+
+
+class CompiledTransform:
+    """A transform config compiled once per run: op closures, JSONata, the custom callable."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+        strict = bool(config.get("strict", False))
+        dialect = config.get("dialect")
+        self.steps: list[Step] = [
+            compile_op(op, strict=strict, dialect=dialect) for op in config.get("ops") or []
+        ]
+        jcfg = config.get("jsonata") or None
+        self.jsonata: JsonataStage | None = None
+        if jcfg and str(jcfg.get("expression") or "").strip():
+            self.jsonata = JsonataStage(str(jcfg["expression"]), jcfg.get("mode") or "batch")
+        ccfg = config.get("custom_function") or None
+        self.custom: CustomFunctionStage | None = None
+        if ccfg and (ccfg.get("callable") or ccfg.get("module") or ccfg.get("function")):
+            self.custom = CustomFunctionStage(ccfg, config.get("base_dir"))
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.steps and self.jsonata is None and self.custom is None
+
+    def apply(self, records: list[dict[str, Any]], **kwargs: Any) -> TransformResult:
+        """Transform one batch; failing records are rejected, never abort the batch."""
+        result = TransformResult()
+        if not records:
+            result.records = list(records)
+            return result
+        if self.is_empty:
+            result.records = list(records)
+            return result
+        current, indices = self._apply_steps(records, result)
+        if self.jsonata is not None and current:
+            current, indices = self.jsonata.apply(current, indices, result)
+        if self.custom is not None and current:
+            current, indices = self.custom.apply(current, indices, result, kwargs)
+        result.records = current
+        return result
+
+    def _apply_steps(self, records: list[dict[str, Any]], result: TransformResult
+                     ) -> tuple[list[dict[str, Any]], list[int]]:
+        steps = self.steps
+        warnings = result.warnings
+        out: list[dict[str, Any]] = []
+        out_idx: list[int] = []
+        append, append_idx = out.append, out_idx.append
+        filtered = 0
+        for index, source in enumerate(records):
+            record: dict[str, Any] | None = dict(source)
+            try:
+                for step in steps:
+                    record = step(record, index, warnings)
+                    if record is None:
+                        break
+            except RecordRejected as rej:
+                result.rejected.append(rej.to_rejected(index, source))
+                continue
+            if record is None:
+                filtered += 1
+            else:
+                append(record)
+                append_idx(index)
+        result.filtered += filtered
+        return out, out_idx
+
+
+def compile_transform(cfg: Any) -> CompiledTransform:
+    """Compile a transform config (raw or canonical) once; raises ConfigError if invalid."""
+    canonical = _canonical(cfg)
+    return CompiledTransform(canonical or {"__canonical__": True, "ops": []})
+
+
+def transform_batch(data: list[dict[str, Any]], transform_config: Any,
+                    **kwargs: Any) -> TransformResult:
+    """Compile and apply in one go; ``kwargs`` reach the custom function (they win over its
+    configured ``kwargs``). Prefer ``compile_transform`` once per run for many batches."""
+    compiled = (transform_config if isinstance(transform_config, CompiledTransform)
+                else compile_transform(transform_config))
+    return compiled.apply(data, **kwargs)
+
+
+def apply_transforms(data: list[dict[str, Any]], transform_config: Any,
+                     **kwargs: Any) -> list[dict[str, Any]]:
+    """Seed API: the transformed records (rejected records are left out; see transform_batch)."""
+    if not transform_config:
+        return data
+    return transform_batch(data, transform_config, **kwargs).records
+
+
+__all__ = ["CompiledTransform", "apply_transforms", "compile_transform", "transform_batch"]

@@ -1,0 +1,22 @@
+"""Shared test setup: Qt runs offscreen, and QSettings never touch the developer's settings."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _fresh_qsettings(tmp_path_factory, request):
+    """Point QSettings at a temporary folder when Qt is importable (no-op otherwise)."""
+    try:
+        from PySide6.QtCore import QSettings
+    except ImportError:  # engine-only environments
+        yield
+        return
+    folder = tmp_path_factory.mktemp("qsettings")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.SystemScope, str(folder))
+    yield

@@ -1,0 +1,71 @@
+"""A small workspace of commented pipelines for designer tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+EXTRACT = """\
+# Read the people export.
+title: People import
+type: file
+path: data/people.csv   # relative to this folder
+format: csv
+batch_size: 100
+
+csv_options:
+  delimiter: ","
+  has_header: true
+"""
+
+TRANSFORM = """\
+# Tidy up names.
+transform:
+  rename:
+    first_name: first   # short names downstream
+  select:
+    - id
+    - first
+"""
+
+LOAD = """\
+# Write to SQLite.
+type: database
+database:
+  url: "sqlite:///out.db"
+
+table: people
+write_method: insert
+"""
+
+HTTP_EXTRACT = """\
+type: http
+base_url: https://api.example.com
+api_endpoint: /v1/items
+method: GET
+params:
+  limit: 50
+"""
+
+
+def make_pipeline(root: Path, name: str, extract: str = EXTRACT, transform: str = TRANSFORM,
+                  load: str = LOAD) -> Path:
+    folder = root / name
+    (folder / "data").mkdir(parents=True, exist_ok=True)
+    (folder / "data" / "people.csv").write_text("id,first_name\n1,Ann\n", encoding="utf-8")
+    (folder / "extract.yaml").write_text(extract, encoding="utf-8")
+    (folder / "transform.yaml").write_text(transform, encoding="utf-8")
+    (folder / "load.yaml").write_text(load, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    make_pipeline(root, "people")
+    make_pipeline(root, "api_items", extract=HTTP_EXTRACT)
+    half = root / "half_done"
+    half.mkdir()
+    (half / "extract.yaml").write_text("type: file\n", encoding="utf-8")
+    return root
