@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -98,7 +99,9 @@ class DatabaseLoadSession:
             return await asyncio.wrap_future(future)
         except asyncio.CancelledError:
             self._cancel.set()  # the worker rolls back instead of committing
-            await asyncio.shield(asyncio.wrap_future(future)) if not future.done() else None
+            if not future.done():
+                with contextlib.suppress(BaseException):
+                    await asyncio.shield(asyncio.wrap_future(future))
             raise
 
     # ---- protocol ----------------------------------------------------------------------
@@ -127,10 +130,13 @@ class DatabaseLoadSession:
                     begin_write(conn)
                     clear_table(conn, self._table)
                     conn.commit()
-        except DBAPIError as exc:
-            problem = classify_db_error(exc)
-            raise LoadError(f"Cannot open {self.target}: {problem.message}",
-                            target=self.target) from exc
+        except BaseException as exc:
+            self._engine.dispose()
+            if isinstance(exc, DBAPIError):
+                problem = classify_db_error(exc)
+                raise LoadError(f"Cannot open {self.target}: {problem.message}",
+                                target=self.target) from exc
+            raise
 
     def _make_writer(self, table: sa.Table) -> TableWriter:
         return TableWriter(table, write_method=self.method, primary_key=self.primary_key,
