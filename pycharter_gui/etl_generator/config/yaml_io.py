@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 from pathlib import Path
@@ -22,10 +23,8 @@ def _plain(node: Any, prefix: str, lines: LineMap) -> Any:
         out: dict[Any, Any] = {}
         for key, value in node.items():
             dotted = f"{prefix}.{key}" if prefix else str(key)
-            try:
+            with contextlib.suppress(KeyError, TypeError, AttributeError):
                 lines[dotted] = node.lc.key(key)[0] + 1
-            except (KeyError, TypeError, AttributeError):
-                pass
             out[_plain(key, "", {}) if not isinstance(key, str) else str(key)] = _plain(
                 value, dotted, lines
             )
@@ -34,10 +33,8 @@ def _plain(node: Any, prefix: str, lines: LineMap) -> Any:
         items = []
         for index, value in enumerate(node):
             dotted = f"{prefix}.{index}" if prefix else str(index)
-            try:
+            with contextlib.suppress(KeyError, TypeError, AttributeError, IndexError):
                 lines[dotted] = node.lc.item(index)[0] + 1
-            except (KeyError, TypeError, AttributeError, IndexError):
-                pass
             items.append(_plain(value, dotted, lines))
         return items
     if isinstance(node, bool):

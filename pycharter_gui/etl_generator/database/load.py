@@ -124,6 +124,7 @@ class DatabaseLoadSession:
                     raise missing_table_error(self.target)
                 if self._table is not None:
                     self._writer = self._make_writer(self._table)
+                conn.rollback()  # end the reflection's read transaction
                 if (self.method == "truncate_and_load" and resume_batches == 0
                         and not self.dry_run and self._table is not None):
                     conn.begin()
@@ -167,6 +168,9 @@ class DatabaseLoadSession:
                     if writer is None:  # dry run where DDL cannot be rolled back
                         conn.rollback()
                         return BatchLoadResult(inserted=len(records))
+                if self.dry_run and self.method == "truncate_and_load" and self._table is not None:
+                    begin_write(conn)  # judge the batch against the emptied table, then roll back
+                    clear_table(conn, self._table)
                 result = writer.write(conn, records)
                 if self.dry_run or self._cancel.is_set():
                     conn.rollback()

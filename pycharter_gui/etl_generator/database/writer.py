@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, StatementError
 
 from ..errors import ConfigError, ConfigProblem, LoadError
 from ..loaders.base import BatchLoadResult, RejectedRow
-from .dialects import begin_write, encoders_for, upsert_statement
+from .dialects import begin_write, encoders_for, fast_insert, upsert_statement
 from .engine import classify_db_error
 
 WRITE_METHODS = ("insert", "upsert", "truncate_and_load", "replace", "update", "delete")
@@ -130,7 +130,7 @@ class TableWriter:
         rows = [rec for _, rec in items]
         table = self.table
         if self.method == "insert":
-            conn.execute(sa.insert(table), rows)
+            fast_insert(conn, table, cols, rows)
             return len(rows), 0, []
         existing = self._existing_keys(conn, rows)
         if self.method in ("upsert", "replace"):
@@ -148,7 +148,7 @@ class TableWriter:
                                               self.update_columns), rows)
             else:
                 conn.execute(sa.delete(table).where(self._key_clause(rows)))
-                conn.execute(sa.insert(table), rows)
+                fast_insert(conn, table, cols, rows)
             return inserted, updated, []
         matched = [(i, r) for i, r in items if self._key(r) in existing]
         unmatched = [i for i, r in items if self._key(r) not in existing]

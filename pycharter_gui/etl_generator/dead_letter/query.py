@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -110,6 +111,30 @@ class NormalizedFilter:
     def is_empty(self) -> bool:
         return self == NormalizedFilter()
 
+    def raw_prefilter(self) -> Callable[[bytes], bool] | None:
+        """A cheap test on a stored JSON line that every matching line passes.
+
+        Used by the JSON Lines backend to skip parsing lines that cannot match. Only values
+        that any JSON writer stores verbatim (plain ASCII) take part, so it is never wrong.
+        """
+        tokens: list[tuple[bytes, ...]] = []
+        for value in (self.pipeline, self.run_id):
+            if value is not None and _is_plain(value):
+                tokens.append((json.dumps(value).encode(),))
+        for values in (self.reasons, self.stages, self.statuses):
+            if values and all(_is_plain(v) for v in values):
+                tokens.append(tuple(json.dumps(v).encode() for v in values))
+        needle = self.text if self.text is not None and _is_plain(self.text) else None
+        if not tokens and needle is None:
+            return None
+
+        def check(line: bytes) -> bool:
+            if not all(any(t in line for t in alternatives) for alternatives in tokens):
+                return False
+            return needle is None or needle in line.decode("utf-8", "replace").casefold()
+
+        return check
+
     def matches(self, d: Mapping[str, Any]) -> bool:
         """True when the record dict passes every condition."""
         if self.pipeline is not None and d.get("pipeline_name") != self.pipeline:
@@ -135,6 +160,16 @@ class NormalizedFilter:
         if self.text is not None:
             return text_matches(self.text, d.get("error_message"), d.get("record_data"))
         return True
+
+
+_PLAIN_CHARS = frozenset(
+    chr(c) for c in range(0x20, 0x7F) if chr(c) not in '"\\/<>&\''
+)
+
+
+def _is_plain(value: str) -> bool:
+    """True for text that JSON writers never escape (printable ASCII without quote-likes)."""
+    return bool(value) and all(ch in _PLAIN_CHARS for ch in value)
 
 
 def text_matches(needle: str, error_message: Any, record_data: Any) -> bool:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class DLQReason(str, Enum):
+class DLQReason(StrEnum):
     """Why a record was dead-lettered."""
 
     EXTRACTION_ERROR = "extraction_error"
@@ -21,7 +21,7 @@ class DLQReason(str, Enum):
     UNKNOWN = "unknown"
 
 
-class DLQStatus(str, Enum):
+class DLQStatus(StrEnum):
     """Where a dead letter is in its life: new, being retried, fixed, or deliberately ignored."""
 
     PENDING = "pending"

@@ -6,8 +6,11 @@ extractor shows a user (log lines, errors, progress) goes through a ``SecretMask
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Generator, Iterable, Mapping
+import weakref
+from collections.abc import Generator, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -68,7 +71,9 @@ def build_auth(auth_cfg: Mapping[str, Any] | None) -> httpx.Auth | None:
         return None
     if not isinstance(auth_cfg, Mapping):
         raise ConfigError([_problem("", "must be a mapping with a 'type'")])
-    kind = str(auth_cfg.get("type", "")).strip().lower().replace("-", "_")
+    kind = str(auth_cfg.get("type") or "").strip().lower().replace("-", "_")
+    if kind == "none":
+        return None
     problems: list[ConfigProblem] = []
 
     def need(*names: str) -> list[str]:
@@ -90,7 +95,8 @@ def build_auth(auth_cfg: Mapping[str, Any] | None) -> httpx.Auth | None:
     elif kind in {"api_key", "apikey"}:
         name = auth_cfg.get("name") or auth_cfg.get("header") or auth_cfg.get("param")
         (value,) = need("value")
-        location = str(auth_cfg.get("in", "header")).lower()
+        location = str(auth_cfg.get("in") or auth_cfg.get("in_") or auth_cfg.get("location")
+                       or "header").lower()
         if not name:
             problems.append(_problem("name", "is required for auth type 'api_key'",
                                      "the header or query parameter that carries the key"))
@@ -165,3 +171,40 @@ class SecretMasker:
     def headers(self, headers: Mapping[str, Any]) -> dict[str, str]:
         """A copy of ``headers`` with secret-named values masked."""
         return {k: (MASK if is_secret_name(str(k)) else self.text(v)) for k, v in headers.items()}
+
+
+_QUERY_SECRET = re.compile(
+    r"([?&][^=&\s]*(?:auth|token|key|secret|passw|pwd|signature|session|credential)[^=&\s]*=)"
+    r"[^&\s\"']+", re.IGNORECASE)
+
+
+class _HttpxLogFilter(logging.Filter):
+    """Masks secrets in httpx's own request log lines (it logs full URLs at INFO)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maskers: weakref.WeakSet[SecretMasker] = weakref.WeakSet()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        masked = _QUERY_SECRET.sub(lambda m: m.group(1) + MASK, text)
+        for masker in list(self.maskers):
+            masked = masker.text(masked)
+        if masked != text:
+            record.msg, record.args = masked, None
+        return True
+
+
+_HTTPX_FILTER = _HttpxLogFilter()
+for _name in ("httpx", "httpcore"):
+    logging.getLogger(_name).addFilter(_HTTPX_FILTER)
+
+
+@contextmanager
+def masking_library_logs(masker: SecretMasker) -> Iterator[None]:
+    """While active, httpx/httpcore log lines have ``masker``'s secrets replaced."""
+    _HTTPX_FILTER.maskers.add(masker)
+    try:
+        yield
+    finally:
+        _HTTPX_FILTER.maskers.discard(masker)

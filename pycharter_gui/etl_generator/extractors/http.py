@@ -12,6 +12,8 @@ import logging
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,7 @@ from ..errors import (
     PaginationLoopError,
     PycharterError,
 )
-from .auth import SecretMasker, build_auth
+from .auth import SecretMasker, build_auth, masking_library_logs
 from .base import BaseExtractor
 from .http_retry import RateLimiter, RetryPolicy, send_with_retries
 from .pagination import BasePaginator, PageRequest, build_paginator, get_path
@@ -34,7 +36,8 @@ from .pagination import BasePaginator, PageRequest, build_paginator, get_path
 log = logging.getLogger(__name__)
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-FORMATS = {"json": "json", "jsonl": "jsonl", "ndjson": "jsonl", "json_lines": "jsonl"}
+FORMATS = {"json": "json", "jsonl": "jsonl", "ndjson": "jsonl", "json_lines": "jsonl",
+           "text": "text"}  # text: kept as text, so no records (config-format §3.3)
 _DEFAULT_KEYS = ("data", "results", "items", "records", "values")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _THREAD_PARSE_BYTES = 1_000_000  # parse bigger pages off the event loop
@@ -202,6 +205,8 @@ def records_from_body(body: Any, response_path: str | None) -> list[Any]:
 
 
 def _parse(content: bytes, fmt: str) -> Any:
+    if fmt == "text":
+        return None
     if fmt == "jsonl":
         rows = []
         for lineno, line in enumerate(content.splitlines(), 1):
@@ -278,6 +283,16 @@ class HTTPExtractor(BaseExtractor):
         paginator.stop.max_records = limit
         batch_size = max(1, int(batch_size or 1000))
         self.pages_fetched = 0
+        pages = self._pages(spec, paginator, auth, masker, limit, batch_size)
+        with masking_library_logs(masker):
+            async with aclosing(pages):  # closing us closes the client at once
+                async for batch in pages:
+                    yield batch
+
+    async def _pages(self, spec: HttpRequestSpec, paginator: BasePaginator,
+                     auth: httpx.Auth | None, masker: SecretMasker, limit: int | None,
+                     batch_size: int) -> AsyncIterator[list[dict[str, Any]]]:
+        """The page loop: request, parse, advance the paginator, re-chunk, repeat."""
         limiter = RateLimiter(spec.rate_limit)
         buffer: list[dict[str, Any]] = []
         total = 0
@@ -318,7 +333,8 @@ class HTTPExtractor(BaseExtractor):
                     where = f"{spec.method} {masker.url(response.request.url)} (page {page})"
                     raise PaginationLoopError(f"{masker.text(loop_error)}: {where}",
                                               source=self._shown_url,
-                                              user_message=masker.text(loop_error.user_message)
+                                              user_message=masker.text(
+                                                  f"{loop_error.user_message} ({where})")
                                               ) from loop_error
                 if spec.rate_limit_delay:
                     await asyncio.sleep(spec.rate_limit_delay)
@@ -405,8 +421,13 @@ async def atest_connection(extract_config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def test_connection(extract_config: Mapping[str, Any]) -> dict[str, Any]:
-    """Blocking form of ``atest_connection`` (call from a worker thread, not an event loop)."""
-    return asyncio.run(atest_connection(extract_config))
+    """Blocking form of ``atest_connection``; inside a running event loop it uses a thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(atest_connection(extract_config))
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, atest_connection(extract_config)).result()
 
 
 test_connection.__test__ = False  # type: ignore[attr-defined]  # not a pytest test

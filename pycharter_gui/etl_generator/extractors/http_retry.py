@@ -42,6 +42,10 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - current)
 
 
+def _default(value: Any, default: Any) -> Any:
+    return default if value is None else value
+
+
 @dataclass
 class RetryPolicy:
     """How often and how long to wait before retrying a failed request.
@@ -62,11 +66,11 @@ class RetryPolicy:
         cfg = cfg or {}
         statuses = cfg.get("retry_on_status")
         return cls(
-            max_attempts=max(1, int(cfg.get("max_attempts", 3) or 1)),
-            backoff_factor=max(0.0, float(cfg.get("backoff_factor", 2.0))),
+            max_attempts=max(1, int(cfg.get("max_attempts") or 3)),
+            backoff_factor=max(0.0, float(_default(cfg.get("backoff_factor"), 2.0))),
             retry_on_status=frozenset(int(s) for s in statuses) if statuses is not None
             else frozenset(DEFAULT_RETRY_STATUSES),
-            max_backoff=max(0.0, float(cfg.get("max_backoff", 60.0))),
+            max_backoff=max(0.0, float(cfg.get("max_backoff") or 60.0)),
         )
 
     def is_retryable_status(self, status: int) -> bool:
@@ -135,26 +139,34 @@ async def send_with_retries(
     Raises ``FatalSourceError`` for other failures and ``RetriableSourceError`` once
     ``policy.max_attempts`` attempts have failed. Messages never contain secrets.
     """
-    shown = masker.url(httpx.URL(url, params=dict(params)) if params else url)
-    where = f"{method} {shown} (page {page})"
     last_problem = ""
+    response: httpx.Response | None = None
     for attempt in range(1, policy.max_attempts + 1):
         await limiter.wait()
-        response: httpx.Response | None = None
+        response = None
+        error: Exception | None = None
         try:
             response = await client.request(method, url, params=params, **request_kwargs)
-        except httpx.UnsupportedProtocol as exc:
-            raise _http_error(FatalSourceError, f"Cannot request {where}: {masker.text(exc)}",
-                              hint="The URL must start with http:// or https://.",
-                              url=shown, page=page) from exc
-        except httpx.TimeoutException as exc:
-            kind = type(exc).__name__.replace("Timeout", " timeout").lower()
-            last_problem = f"{kind} after {attempt} attempt{'s' if attempt > 1 else ''}"
-        except httpx.TransportError as exc:
-            last_problem = f"connection failed ({type(exc).__name__}: {masker.text(exc)})"
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            error = exc
+        if response is not None and response.is_success:
+            return response  # the fast path builds no messages
+        if response is not None:
+            shown = masker.url(response.request.url)  # as sent, auth query params included
         else:
-            if response.is_success:
-                return response
+            shown = masker.url(httpx.URL(url, params=dict(params)) if params else url)
+        where = f"{method} {shown} (page {page})"
+        if isinstance(error, httpx.TimeoutException):
+            kind = type(error).__name__.replace("Timeout", " timeout").lower()
+            last_problem = f"{kind} after {attempt} attempt{'s' if attempt > 1 else ''}"
+        elif isinstance(error, httpx.TransportError) and not isinstance(
+                error, httpx.UnsupportedProtocol):
+            last_problem = f"connection failed ({type(error).__name__}: {masker.text(error)})"
+        elif error is not None:
+            raise _http_error(FatalSourceError, f"Cannot request {where}: {masker.text(error)}",
+                              hint="Check the URL (it must start with http:// or https://).",
+                              url=shown, page=page) from error
+        elif response is not None:
             status = response.status_code
             body = masker.text(response.text[:200])
             if not policy.is_retryable_status(status):

@@ -290,6 +290,10 @@ def _problem(key: str, message: str, hint: str | None = None) -> ConfigProblem:
     return ConfigProblem(file="extract.yaml", key=f"pagination.{key}", message=message, hint=hint)
 
 
+def _first(*values: Any) -> Any:
+    return next((v for v in values if v is not None), None)
+
+
 def _int(value: Any, key: str, problems: list[ConfigProblem]) -> int | None:
     if value is None:
         return None
@@ -309,7 +313,9 @@ def build_paginator(cfg: Mapping[str, Any] | None, params: Mapping[str, Any] | N
     """
     params = dict(params or {})
     cfg = dict(cfg or {})
-    enabled = cfg.get("enabled", "strategy" in cfg)
+    enabled = cfg.get("enabled")
+    if enabled is None:  # on when any pagination setting is given
+        enabled = any(v is not None for k, v in cfg.items() if k not in {"enabled", "page_delay"})
     if not enabled:
         return BasePaginator(StopConditions(stop_on_empty=False))
     problems: list[ConfigProblem] = []
@@ -332,7 +338,7 @@ def build_paginator(cfg: Mapping[str, Any] | None, params: Mapping[str, Any] | N
         opts.setdefault("response_path", cfg["next_link_path"])
     limit_param = str(opts.get("limit_param") or cfg.get("limit_param") or "limit")
     extra: dict[str, Any] = {}
-    page_size = _int(cfg.get("page_size", opts.get("page_size")), "page_size", problems)
+    page_size = _int(_first(cfg.get("page_size"), opts.get("page_size")), "page_size", problems)
     if page_size is not None:
         extra[limit_param] = page_size
     limit = page_size if page_size is not None else _int(params.get(limit_param),
@@ -379,17 +385,17 @@ def build_paginator(cfg: Mapping[str, Any] | None, params: Mapping[str, Any] | N
 
     common: dict[str, Any] = {"stop": stop, "extra_params": extra}
     if strategy == "page":
-        return PageNumberPaginator(str(opts.get("param_name", "page")),
-                                   int(opts.get("start", 0)), int(opts.get("increment", 1)),
+        return PageNumberPaginator(str(opts.get("param_name") or "page"),
+                                   int(opts.get("start") or 0), int(opts.get("increment") or 1),
                                    **common)
     if strategy == "offset":
         inc = opts.get("increment_by", "limit")
         increment = limit if inc in (None, "limit") else int(inc)
-        return OffsetPaginator(str(opts.get("param_name", "offset")), int(opts.get("start", 0)),
-                               increment, **common)
+        return OffsetPaginator(str(opts.get("param_name") or "offset"),
+                               int(opts.get("start") or 0), increment, **common)
     if strategy == "cursor":
-        return CursorPaginator(str(opts.get("param_name", "cursor")),
-                               str(opts.get("response_path", "next_cursor")),
+        return CursorPaginator(str(opts.get("param_name") or "cursor"),
+                               str(opts.get("response_path") or "next_cursor"),
                                opts.get("has_more_path") or opts.get("has_more"), **common)
     if strategy == "next_url":
         return NextUrlPaginator(str(opts.get("response_path") or opts.get("path") or "next_url"),

@@ -131,7 +131,10 @@ class _Handler(BaseHTTPRequestHandler):
             user = path.split("/")[2]
             self._send(200, {"data": [{"id": 1, "user": user}]})
         elif path == "/echo":
-            received = json.loads(body) if body else None
+            try:
+                received = json.loads(body) if body else None
+            except ValueError:
+                received = None
             self._send(200, {"data": [{"id": 1, "method": self.command, "body": received,
                                        "raw": body.decode()}]})
         elif path == "/jsonl":
@@ -155,7 +158,7 @@ def api() -> Iterator[FakeApi]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield state

@@ -89,6 +89,7 @@ class DLQBackend(ABC):
 
     def close(self) -> None:
         """Release resources; the backend may be used again afterwards."""
+        return None
 
     def describe(self) -> str:
         """Where the dead letters live, for messages and the designer."""

@@ -109,10 +109,13 @@ class LineIndex:
 
     def _extend_parsed(self, f: IO[bytes], size: int) -> None:
         empty, matches = self.flt.is_empty, self.flt.matches
+        prefilter = self.flt.raw_prefilter()
         bad = 0
         end = self.upto
         for offset, line in iter_complete_lines(f, self.upto, size):
             end = offset + len(line) + 1
+            if prefilter is not None and not prefilter(line):
+                continue  # cannot match: skip the JSON parse
             d = parse_line(line)
             if d is None:
                 if line.strip():

@@ -1,0 +1,364 @@
+"""``MainWindow``: pipeline list on the left, editor tabs in the centre, Problems/Log docks.
+
+The bottom dock area is shared by Problems and Log now; Preview, Run and Dead letters docks are
+added later with ``add_bottom_dock`` and tabify with them.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QUndoGroup
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QListView,
+    QMainWindow,
+    QPlainTextEdit,
+    QSplitter,
+    QTableView,
+    QWidget,
+)
+
+from pycharter_gui.designer import theme
+from pycharter_gui.designer.actions import build_actions
+from pycharter_gui.designer.documents import PipelineDocument
+from pycharter_gui.designer.engine_api import ConfigProblem
+from pycharter_gui.designer.models.pipelines import PipelineListModel, PipelineRole
+from pycharter_gui.designer.models.problems import ProblemRole, ProblemTableModel
+from pycharter_gui.designer.settings import AppSettings
+from pycharter_gui.designer.views import dialogs
+from pycharter_gui.designer.views.pipeline_editor import PipelineEditor
+from pycharter_gui.designer.window_ops import WindowOpsMixin
+from pycharter_gui.designer.workers.validation import ValidationController
+from pycharter_gui.designer.workspace import Workspace
+
+log = logging.getLogger("pycharter_gui.designer")
+APP_TITLE = "pycharter designer"
+DRAFT_DELAY_MS = 1500
+
+
+class _LogBridge(QObject, logging.Handler):
+    """Logging handler whose records reach the Log dock through a queued signal."""
+
+    emitted = Signal(str)
+
+    def __init__(self) -> None:
+        QObject.__init__(self)
+        logging.Handler.__init__(self, logging.INFO)
+        self.setFormatter(logging.Formatter("%(asctime)s  %(levelname)s  %(message)s",
+                                            "%H:%M:%S"))
+
+    def emit(self, record: logging.LogRecord) -> None:  # type: ignore[override]
+        try:
+            self.emitted.emit(self.format(record))
+        except RuntimeError:  # window already gone
+            pass
+
+
+class MainWindow(WindowOpsMixin, QMainWindow):
+    """The designer window over one workspace."""
+
+    def __init__(self, workspace: str | Path | None = None,
+                 settings: AppSettings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or AppSettings()
+        self.workspace: Workspace | None = None
+        self.list_model: PipelineListModel | None = None
+        self.current: PipelineDocument | None = None
+        self.problems_by_pipeline: dict[str, list[Any]] = {}
+        self.setWindowTitle(APP_TITLE)
+        self.undo_group = QUndoGroup(self)
+        self.validation = ValidationController(self)
+        self.validation.validated.connect(self._on_validation_validated)
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_DELAY_MS)
+        self._draft_timer.timeout.connect(self.write_drafts)
+        self._build_ui()
+        self.actions_by_name = build_actions(self)
+        self.view_menu.addAction(self.problems_dock.toggleViewAction())
+        self.view_menu.addAction(self.log_dock.toggleViewAction())
+        self._restore_state()
+        self._update_actions()
+        if workspace is not None:
+            self.open_workspace(workspace)
+
+    # -- layout ----------------------------------------------------------------------------
+    def _build_ui(self) -> None:
+        self.pipeline_list = QListView()
+        self.pipeline_list.setAccessibleName("Pipeline list")
+        self.pipeline_list.setObjectName("pipeline_list")
+        self.pipeline_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.pipeline_list.setMinimumWidth(180)
+        self.editor = PipelineEditor()
+        self.placeholder = QLabel("Open a workspace (File ▸ Open) or pick a pipeline on the left.")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("main_splitter")
+        self.splitter.addWidget(self.pipeline_list)
+        self.splitter.addWidget(self.editor)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([220, 880])
+        self.setCentralWidget(self.splitter)
+        self.problem_model = ProblemTableModel(self)
+        self.problems_view = QTableView()
+        self.problems_view.setModel(self.problem_model)
+        self.problems_view.setAccessibleName("Problems list")
+        self.problems_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.problems_view.verticalHeader().setVisible(False)
+        header = self.problems_view.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.problems_view.doubleClicked.connect(self._on_problems_view_double_clicked)
+        self.problems_dock = self.add_bottom_dock("Problems", self.problems_view)
+        self.log_view = QPlainTextEdit()
+        self.log_view.setReadOnly(True)
+        self.log_view.setAccessibleName("Log")
+        self.log_view.setMaximumBlockCount(5000)
+        self.log_dock = self.add_bottom_dock("Log", self.log_view)
+        self.problems_dock.raise_()
+        self._log_bridge = _LogBridge()
+        self._log_bridge.emitted.connect(self._on_log_emitted)
+        log.addHandler(self._log_bridge)
+        log.setLevel(logging.INFO)
+        self.status_label = QLabel()
+        self.statusBar().addPermanentWidget(self.status_label)
+
+    def add_bottom_dock(self, title: str, widget: QWidget) -> QDockWidget:
+        """Add a dock to the bottom area, tabified with the existing bottom docks."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{title.lower().replace(' ', '_')}")
+        dock.setWidget(widget)
+        existing = [d for d in self.findChildren(QDockWidget)
+                    if d is not dock and self.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        if existing:
+            self.tabifyDockWidget(existing[0], dock)
+        return dock
+
+    def _restore_state(self) -> None:
+        if (geo := self.settings.geometry) is not None:
+            self.restoreGeometry(geo)
+        else:
+            self.resize(1180, 760)
+        if (state := self.settings.window_state) is not None:
+            self.restoreState(state)
+        if (split := self.settings.splitter_state) is not None:
+            self.splitter.restoreState(split)
+        self.set_theme(self.settings.theme, persist=False)
+
+    def set_theme(self, scheme: str, persist: bool = True) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.apply_theme(app, scheme)
+        if persist:
+            self.settings.theme = scheme
+        for name in ("system", "light", "dark"):
+            act = getattr(self, "actions_by_name", {}).get(f"theme_{name}")
+            if act is not None:
+                act.setChecked(name == scheme)
+
+    # -- workspace -------------------------------------------------------------------------
+    def open_workspace(self, root: str | Path) -> None:
+        if self.workspace is not None and not self.confirm_discard():
+            return
+        self._teardown_workspace()
+        self.workspace = Workspace(root, self)
+        self.list_model = PipelineListModel(self.workspace, self)
+        self.pipeline_list.setModel(self.list_model)
+        self.pipeline_list.selectionModel().currentChanged.connect(
+            self._on_pipeline_list_current_changed)
+        self.settings.add_recent_workspace(str(self.workspace.root))
+        self._fill_recent_menu()
+        log.info("Opened workspace %s (%d pipelines)", self.workspace.root,
+                 len(self.workspace.pipelines))
+        for info in self.workspace.pipelines:
+            if not info.is_incomplete:
+                self.validation.request(self.workspace.document(info.name))
+        self.offer_draft_restore()
+        if self.workspace.pipelines and self.current is None:
+            self.select_pipeline(self.workspace.pipelines[0].name)
+        self._update_title()
+
+    def _teardown_workspace(self) -> None:
+        self.current = None
+        self.editor.set_document(None)
+        self.problem_model.set_problems([])
+        self.problems_by_pipeline.clear()
+        if self.workspace is not None:
+            for doc in self.workspace.open_documents():
+                self.undo_group.removeStack(doc.undo_stack)
+            self.workspace.deleteLater()
+        self.workspace = None
+
+    def open_workspace_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open workspace")
+        if folder:
+            self.open_workspace(folder)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.recent_workspaces:
+            act = self.recent_menu.addAction(path)
+            act.triggered.connect(lambda _c=False, p=path: self.open_workspace(p))
+
+    def select_pipeline(self, name: str) -> None:
+        if self.list_model is None:
+            return
+        row = self.list_model.row_of(name)
+        if row >= 0:
+            self.pipeline_list.setCurrentIndex(self.list_model.index(row))
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_pipeline_list_current_changed(self, current: QModelIndex, _prev: QModelIndex) -> None:
+        info = current.data(PipelineRole) if current.isValid() else None
+        if info is None or self.workspace is None:
+            self._show_document(None)
+            return
+        if info.is_incomplete:
+            self._show_document(None)
+            self.statusBar().showMessage(
+                f"{info.name} is incomplete: missing {', '.join(info.missing)}", 8000)
+            return
+        self._show_document(self._attach(self.workspace.document(info.name)))
+
+    def _attach(self, doc: PipelineDocument) -> PipelineDocument:
+        if doc.property("attached"):
+            return doc
+        doc.setProperty("attached", True)
+        self.undo_group.addStack(doc.undo_stack)
+        doc.text_changed.connect(self._on_document_text_changed)
+        doc.dirty_changed.connect(self._on_document_dirty_changed)
+        return doc
+
+    def _show_document(self, doc: PipelineDocument | None) -> None:
+        self.current = doc
+        self.editor.set_document(doc)
+        self.editor.setVisible(True)
+        if doc is not None:
+            self.undo_group.setActiveStack(doc.undo_stack)
+        self._refresh_problems()
+        self._update_title()
+        self._update_actions()
+
+    # -- document events --------------------------------------------------------------------
+    @Slot(str)
+    def _on_document_text_changed(self, _kind: str) -> None:
+        doc = self.sender()
+        if isinstance(doc, PipelineDocument):
+            self.validation.request(doc)
+            if self.list_model is not None:
+                self.list_model.refresh_row(doc.name)
+            if doc is self.current:
+                self._refresh_problems()
+        self._draft_timer.start()
+
+    @Slot(bool)
+    def _on_document_dirty_changed(self, _dirty: bool) -> None:
+        doc = self.sender()
+        if isinstance(doc, PipelineDocument) and self.list_model is not None:
+            self.list_model.refresh_row(doc.name)
+        self._update_title()
+        self._update_actions()
+
+    @Slot(str, list)
+    def _on_validation_validated(self, name: str, problems: list) -> None:
+        self.problems_by_pipeline[name] = problems
+        if self.list_model is not None:
+            self.list_model.set_problem_count(name, len(problems))
+        if self.current is not None and self.current.name == name:
+            self._refresh_problems()
+        self._update_actions()
+
+    def current_problems(self) -> list[Any]:
+        doc = self.current
+        if doc is None:
+            return []
+        problems = []
+        for kind in ("extract", "transform", "load"):
+            err = doc.parse_error(kind)
+            if err is not None:
+                problems.append(ConfigProblem(f"{kind}.yaml", "", f"YAML syntax error: "
+                                              f"{err.message}", err.line))
+        parsed = {p.file for p in problems}
+        problems += [p for p in self.problems_by_pipeline.get(doc.name, [])
+                     if p.file not in parsed]
+        return problems
+
+    def _refresh_problems(self) -> None:
+        problems = self.current_problems()
+        self.problem_model.set_problems(problems)
+        self.editor.show_problems(problems)
+        n = len(problems)
+        self.problems_dock.setWindowTitle(f"Problems ({n})" if n else "Problems")
+        self.status_label.setText(
+            "" if self.current is None else (f"{n} problem{'s' if n != 1 else ''}" if n
+                                             else "Configuration is valid"))
+
+    @Slot(QModelIndex)
+    def _on_problems_view_double_clicked(self, index: QModelIndex) -> None:
+        problem = index.data(ProblemRole)
+        if problem is None or self.current is None:
+            return
+        kind = Path(problem.file or "extract.yaml").stem
+        line = problem.line or self.current.line_of(kind, problem.key)
+        self.editor.go_to(kind, line)
+
+    @Slot(str)
+    def _on_log_emitted(self, text: str) -> None:
+        self.log_view.appendPlainText(text)
+
+    # -- window chrome -----------------------------------------------------------------------
+    def _update_title(self) -> None:
+        parts = []
+        if self.current is not None:
+            parts.append(self.current.name + ("[*]"))
+        if self.workspace is not None:
+            parts.append(self.workspace.root.name)
+        parts.append(APP_TITLE)
+        self.setWindowTitle(" — ".join(parts))
+        self.setWindowModified(bool(self.current and self.current.is_dirty()))
+
+    def _update_actions(self) -> None:
+        acts = getattr(self, "actions_by_name", None)
+        if not acts:
+            return
+        has_doc = self.current is not None
+        dirty = has_doc and self.current.is_dirty()
+        acts["save"].setEnabled(bool(dirty))
+        acts["revert"].setEnabled(bool(dirty))
+        acts["save_all"].setEnabled(bool(self.workspace and self.workspace.dirty_documents()))
+        for k in ("validate", "duplicate", "rename", "delete"):
+            acts[k].setEnabled(has_doc)
+
+    def show_yaml_tab(self) -> None:
+        self.editor.tabs.setCurrentIndex(self.editor.yaml_tab_index)
+
+    def show_shortcuts(self) -> None:
+        dlg = dialogs.ShortcutsDialog(list(self.actions_by_name.values()), self)
+        dlg.open()
+        self._shortcuts_dialog = dlg
+
+    def show_about(self) -> None:
+        dialogs.inform(self, "About", f"{APP_TITLE}\nDesign, check and save ETL pipelines.")
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        if not self.confirm_discard():
+            event.ignore()
+            return
+        self.settings.geometry = self.saveGeometry()
+        self.settings.window_state = self.saveState()
+        self.settings.splitter_state = self.splitter.saveState()
+        self.settings.sync()
+        self._draft_timer.stop()
+        self.validation.shutdown()
+        log.removeHandler(self._log_bridge)
+        event.accept()

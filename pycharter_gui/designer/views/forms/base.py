@@ -1,0 +1,347 @@
+"""``FormBase``: binds widgets to dotted keys of one YAML file of a ``PipelineDocument``.
+
+A user edit becomes ``doc.set_value``/``doc.delete_key`` (one undo step per field run); a text
+change from anywhere (YAML tab, undo) refreshes the widgets without echoing back. While the
+file does not parse, the form shows the error with its line and keeps the last good values.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pycharter_gui.designer import engine_api
+from pycharter_gui.designer.documents import PipelineDocument
+from pycharter_gui.designer.views.forms.widgets import (
+    KeyValueTable,
+    ListEditor,
+    MaskedUrlEdit,
+    OtherKeysTable,
+    text_to_scalar,
+)
+
+_VAR = re.compile(r"\$\{([^}:]+)(?::[-?][^}]*)?\}")
+INVALID_STYLE = "border: 1px solid #d0453a; border-radius: 3px;"
+
+
+@dataclass
+class Binding:
+    """One widget bound to a key; ``aliases`` are other accepted spellings of that key."""
+
+    keys: tuple[str, ...]
+    widget: QWidget
+    load: Callable[[Any], None]
+    current: Callable[[], Any]
+    tooltip: str = ""
+    var_label: QLabel | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def var_sources(text: Any) -> str:
+    """Where each ``${VAR}`` in ``text`` resolves from; never shows the value itself."""
+    if not isinstance(text, str):
+        return ""
+    parts = []
+    for m in _VAR.finditer(text):
+        name = m.group(1)
+        has_default = ":-" in m.group(0)
+        if name in os.environ:
+            parts.append(f"${{{name}}}: from the environment")
+        elif has_default:
+            parts.append(f"${{{name}}}: not set, the default is used")
+        else:
+            parts.append(f"${{{name}}}: missing (set it in the environment)")
+    return "; ".join(parts)
+
+
+class FormBase(QScrollArea):
+    """Scrollable form over one file kind; subclasses call the ``add_*`` helpers."""
+
+    kind = "extract"
+    title = "Extract"
+    known_keys: frozenset[str] = frozenset({"title", "description", "version", "name"})
+    fallback_tips: dict[str, str] = {}
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setAccessibleName(f"{self.title} form")
+        self.doc: PipelineDocument | None = None
+        self.bindings: list[Binding] = []
+        self._loading = False
+        self._tips = {**self.fallback_tips, **engine_api.field_descriptions(self.kind)}
+        inner = QWidget()
+        self.root_layout = QVBoxLayout(inner)
+        self.root_layout.setContentsMargins(16, 12, 16, 12)
+        self.root_layout.setSpacing(12)
+        self.error_banner = QLabel()
+        self.error_banner.setWordWrap(True)
+        self.error_banner.setAccessibleName(f"{self.title} parse error")
+        self.error_banner.setStyleSheet(
+            "background:#fdecea; color:#8a1f17; border:1px solid #f5c2bd; padding:8px;"
+            "border-radius:4px;")
+        self.error_banner.hide()
+        self.root_layout.addWidget(self.error_banner)
+        self.body = QWidget()
+        self.body_layout = QVBoxLayout(self.body)
+        self.body_layout.setContentsMargins(0, 0, 0, 0)
+        self.body_layout.setSpacing(12)
+        self.root_layout.addWidget(self.body)
+        self.other_box = QGroupBox("Other keys (kept as written)")
+        self.other_table = OtherKeysTable()
+        QVBoxLayout(self.other_box).addWidget(self.other_table)
+        self.build()
+        self.root_layout.addWidget(self.other_box)
+        self.root_layout.addStretch(1)
+        self.setWidget(inner)
+
+    # -- building --------------------------------------------------------------------------
+    def build(self) -> None:
+        """Create groups and bound fields (subclasses)."""
+
+    def group(self, title: str) -> tuple[QGroupBox, QFormLayout]:
+        box = QGroupBox(title)
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.body_layout.addWidget(box)
+        return box, form
+
+    def _tip(self, keys: tuple[str, ...], fallback: str = "") -> str:
+        for k in keys:
+            if k in self._tips:
+                return f"{k}: {self._tips[k]}"
+        return f"{keys[0]}: {fallback}" if fallback else keys[0]
+
+    def _register(self, b: Binding, form: QFormLayout | None, label: str,
+                  field_widget: QWidget | None = None) -> Binding:
+        b.tooltip = self._tip(b.keys, b.tooltip)
+        b.widget.setToolTip(b.tooltip)
+        b.widget.setAccessibleName(label)
+        b.widget.setObjectName(b.keys[0])
+        self.bindings.append(b)
+        if form is not None:
+            form.addRow(label, field_widget or b.widget)
+        return b
+
+    def add_line(self, form: QFormLayout, label: str, *keys: str, typ: type = str,
+                 placeholder: str = "", tip: str = "", masked: bool = False,
+                 password: bool = False) -> QLineEdit:
+        edit: QLineEdit = MaskedUrlEdit() if masked else QLineEdit()
+        if password:
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+        edit.setPlaceholderText(placeholder)
+        var_label = QLabel()
+        var_label.setStyleSheet("color: palette(mid); font-size: 11px;")
+        var_label.hide()
+        holder = QWidget()
+        lay = QVBoxLayout(holder)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(edit)
+        lay.addWidget(var_label)
+
+        def current() -> Any:
+            raw = edit.real_text() if isinstance(edit, MaskedUrlEdit) else edit.text()
+            if raw.strip() == "":
+                return None
+            if typ is str:
+                return raw
+            value = text_to_scalar(raw)
+            return value if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                else raw
+
+        def load(value: Any) -> None:
+            text = "" if value is None else str(value)
+            if isinstance(edit, MaskedUrlEdit):
+                edit.set_real_text(text)
+            elif edit.text() != text:
+                edit.setText(text)
+            sources = var_sources(value)
+            var_label.setText(sources)
+            var_label.setVisible(bool(sources))
+
+        b = self._register(Binding(keys, edit, load, current, tip, var_label), form, label, holder)
+        edit.textEdited.connect(lambda _t: self._commit(b))
+        edit.editingFinished.connect(self._seal)
+        return edit
+
+    def add_combo(self, form: QFormLayout | None, label: str, *keys: str, items: list[str],
+                  editable: bool = False, tip: str = "", default: str = "") -> QComboBox:
+        combo = QComboBox()
+        combo.addItems(items)
+        combo.setEditable(editable)
+
+        def current() -> Any:
+            text = combo.currentText().strip()
+            return text or None
+
+        def load(value: Any) -> None:
+            text = default if value is None else str(value)
+            if combo.findText(text) < 0 and text:
+                combo.addItem(text)
+            combo.setCurrentIndex(max(combo.findText(text), 0) if text else 0)
+
+        b = self._register(Binding(keys, combo, load, current, tip), form, label)
+        combo.activated.connect(lambda _i: self._commit(b))
+        if editable and combo.lineEdit() is not None:
+            combo.lineEdit().editingFinished.connect(lambda: self._commit(b))
+        return combo
+
+    def add_check(self, form: QFormLayout, label: str, *keys: str, default: bool = False,
+                  tip: str = "") -> QCheckBox:
+        box = QCheckBox()
+
+        def load(value: Any) -> None:
+            box.setChecked(default if value is None else bool(value))
+
+        b = self._register(Binding(keys, box, load, box.isChecked, tip), form, label)
+        box.toggled.connect(lambda _c: self._commit(b))
+        return box
+
+    def add_text(self, form: QFormLayout, label: str, *keys: str, tip: str = "",
+                 placeholder: str = "") -> QPlainTextEdit:
+        edit = QPlainTextEdit()
+        edit.setPlaceholderText(placeholder)
+        edit.setTabChangesFocus(True)
+        edit.setMinimumHeight(110)
+        edit.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+
+        def current() -> Any:
+            text = edit.toPlainText()
+            return text if text.strip() else None
+
+        def load(value: Any) -> None:
+            text = "" if value is None else str(value)
+            if edit.toPlainText().rstrip("\n") != text.rstrip("\n"):
+                edit.setPlainText(text)
+
+        b = self._register(Binding(keys, edit, load, current, tip), form, label)
+        edit.textChanged.connect(lambda: self._commit(b))
+        return edit
+
+    def add_table(self, form: QFormLayout, label: str, *keys: str, headers: tuple[str, str] = (
+            "Key", "Value"), tip: str = "") -> KeyValueTable:
+        table = KeyValueTable(*headers)
+        b = self._register(Binding(keys, table, table.set_mapping, table.mapping, tip), form,
+                           label)
+        table.edited.connect(lambda _m: self._commit(b))
+        return table
+
+    def add_list(self, form: QFormLayout, label: str, *keys: str, tip: str = "") -> ListEditor:
+        editor = ListEditor()
+        b = self._register(Binding(keys, editor, editor.set_items, editor.items, tip), form,
+                           label)
+        editor.edited.connect(lambda _items: self._commit(b))
+        return editor
+
+    # -- syncing ---------------------------------------------------------------------------
+    def key_prefix(self) -> str:
+        return ""
+
+    def _full(self, key: str) -> str:
+        return self.key_prefix() + key
+
+    def _present_key(self, b: Binding) -> str:
+        for k in b.keys:
+            if self.doc is not None and self.doc.value(self.kind, self._full(k)) is not None:
+                return k
+        return b.keys[0]
+
+    def _seal(self) -> None:
+        if self.doc is not None:
+            self.doc.seal()
+
+    def _commit(self, b: Binding) -> None:
+        if self._loading or self.doc is None:
+            return
+        key = self._full(self._present_key(b))
+        value = b.current()
+        old = self.doc.value(self.kind, key)
+        if value is None or value == {} or value == []:
+            if old is not None:
+                self.doc.delete_key(self.kind, key)
+            return
+        if isinstance(value, dict) and isinstance(old, dict) and list(value) == list(old):
+            for k, v in value.items():  # per-entry edits keep comments inside the mapping
+                if old.get(k) != v:
+                    self.doc.set_value(self.kind, [*key.split("."), k], v)
+            return
+        if value != old or type(value) is not type(old):
+            self.doc.set_value(self.kind, key, value)
+
+    def set_document(self, doc: PipelineDocument | None) -> None:
+        if self.doc is not None:
+            self.doc.text_changed.disconnect(self._on_doc_text_changed)
+        self.doc = doc
+        if doc is not None:
+            doc.text_changed.connect(self._on_doc_text_changed)
+        self.refresh()
+
+    def _on_doc_text_changed(self, kind: str) -> None:
+        if kind == self.kind:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Load widget values from the document (last good data while the YAML is broken)."""
+        doc = self.doc
+        self._loading = True
+        try:
+            error = doc.parse_error(self.kind) if doc else None
+            self.error_banner.setVisible(error is not None)
+            if error is not None:
+                self.error_banner.setText(
+                    f"{self.kind}.yaml does not parse at line {error.line}: {error.message}. "
+                    "The form shows the last valid version; fix the YAML tab to continue.")
+            self.body.setEnabled(doc is not None and error is None and self.is_editable())
+            for b in self.bindings:
+                value = doc.value(self.kind, self._full(self._present_key(b))) if doc else None
+                b.load(value)
+            data = doc.data(self.kind) if doc else {}
+            self.update_visibility(data)
+            self.other_table.set_items(self.other_keys(data))
+            self.other_box.setVisible(self.other_table.rowCount() > 0)
+        finally:
+            self._loading = False
+
+    def is_editable(self) -> bool:
+        return True
+
+    def update_visibility(self, data: dict[str, Any]) -> None:
+        """Show only the fields that apply (subclasses)."""
+
+    def bound_top_keys(self) -> set[str]:
+        return {k.split(".")[0] for b in self.bindings for k in b.keys} | set(self.known_keys)
+
+    def other_keys(self, data: dict[str, Any]) -> dict[str, Any]:
+        known = self.bound_top_keys()
+        return {k: v for k, v in data.items() if k not in known}
+
+    def show_problems(self, problems: list[Any]) -> None:
+        """Mark fields named by ``problems`` (file of this kind) with a red border and text."""
+        mine = {p.key: p for p in problems
+                if (p.file or "").startswith(self.kind) and getattr(p, "key", "")}
+        for b in self.bindings:
+            hit = next((mine[self._full(k)] for k in b.keys if self._full(k) in mine), None)
+            b.widget.setStyleSheet(INVALID_STYLE if hit else "")
+            b.widget.setToolTip(b.tooltip + (f"\n\nProblem: {hit.message}" if hit else ""))
+            b.widget.setProperty("has_problem", bool(hit))

@@ -1,0 +1,111 @@
+"""``PipelineEditor``: the centre tabs (Extract, Transform, Load, Contract, YAML) of one pipeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTabWidget, QVBoxLayout, QWidget
+
+from pycharter_gui.designer.documents import PipelineDocument
+from pycharter_gui.designer.engine_api import KINDS
+from pycharter_gui.designer.views.forms.base import FormBase
+from pycharter_gui.designer.views.forms.extract import ExtractForm
+from pycharter_gui.designer.views.forms.load import LoadForm
+from pycharter_gui.designer.views.forms.transform import TransformForm
+from pycharter_gui.designer.views.yaml_editor import YamlEditor
+
+
+class PipelineEditor(QWidget):
+    """Forms and YAML editors of the selected pipeline, all kept in sync through the document."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.doc: PipelineDocument | None = None
+        self.tabs = QTabWidget(self)
+        self.tabs.setAccessibleName("Pipeline editor tabs")
+        self.tabs.setDocumentMode(True)
+        self.forms: dict[str, FormBase] = {
+            "extract": ExtractForm(), "transform": TransformForm(), "load": LoadForm()}
+        for form in self.forms.values():
+            self.tabs.addTab(form, form.title)
+        self.contract_view = QPlainTextEdit()
+        self.contract_view.setReadOnly(True)
+        self.contract_view.setAccessibleName("Contract")
+        self.tabs.addTab(self.contract_view, "Contract")
+        self.yaml_tabs = QTabWidget()
+        self.yaml_tabs.setAccessibleName("YAML files")
+        self.yaml_editors: dict[str, YamlEditor] = {}
+        self.yaml_status: dict[str, QLabel] = {}
+        for kind in KINDS:
+            page = QWidget()
+            lay = QVBoxLayout(page)
+            lay.setContentsMargins(0, 0, 0, 0)
+            editor = YamlEditor()
+            editor.setAccessibleName(f"YAML editor {kind}")
+            editor.user_edited.connect(self._make_yaml_slot(kind))
+            status = QLabel()
+            status.setStyleSheet("color:#8a1f17; padding:4px 8px;")
+            status.setAccessibleName(f"YAML status {kind}")
+            status.hide()
+            lay.addWidget(editor, 1)
+            lay.addWidget(status)
+            self.yaml_editors[kind] = editor
+            self.yaml_status[kind] = status
+            self.yaml_tabs.addTab(page, f"{kind}.yaml")
+        self.tabs.addTab(self.yaml_tabs, "YAML")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.tabs)
+        self.set_document(None)
+
+    @property
+    def yaml_tab_index(self) -> int:
+        return self.tabs.indexOf(self.yaml_tabs)
+
+    def _make_yaml_slot(self, kind: str) -> Any:
+        def on_edit(text: str) -> None:
+            if self.doc is not None:
+                self.doc.set_text(kind, text)
+        return on_edit
+
+    def set_document(self, doc: PipelineDocument | None) -> None:
+        if self.doc is not None:
+            self.doc.text_changed.disconnect(self._on_doc_text_changed)
+        self.doc = doc
+        for form in self.forms.values():
+            form.set_document(doc)
+        if doc is not None:
+            doc.text_changed.connect(self._on_doc_text_changed)
+        for kind in KINDS:
+            self._sync_yaml(kind)
+        contract = doc.contract_file() if doc else None
+        idx = self.tabs.indexOf(self.contract_view)
+        self.tabs.setTabVisible(idx, contract is not None)
+        if contract is not None:
+            self.contract_view.setPlainText(contract.read_text(encoding="utf-8", errors="replace"))
+        self.tabs.setEnabled(doc is not None)
+
+    def _on_doc_text_changed(self, kind: str) -> None:
+        self._sync_yaml(kind)
+
+    def _sync_yaml(self, kind: str) -> None:
+        editor = self.yaml_editors[kind]
+        editor.set_text_preserving_cursor(self.doc.text(kind) if self.doc else "")
+        err = self.doc.parse_error(kind) if self.doc else None
+        editor.set_error_line(err.line if err else None)
+        status = self.yaml_status[kind]
+        status.setVisible(err is not None)
+        status.setText(f"Line {err.line}: {err.message}" if err else "")
+
+    def go_to(self, kind: str, line: int | None) -> None:
+        """Show ``kind``'s YAML with the cursor on ``line``."""
+        if kind not in self.yaml_editors:
+            return
+        self.tabs.setCurrentIndex(self.yaml_tab_index)
+        self.yaml_tabs.setCurrentIndex(list(KINDS).index(kind))
+        if line:
+            self.yaml_editors[kind].go_to_line(line)
+
+    def show_problems(self, problems: list[Any]) -> None:
+        for form in self.forms.values():
+            form.show_problems(problems)

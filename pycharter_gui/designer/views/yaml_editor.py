@@ -1,0 +1,180 @@
+"""YAML text editor: line numbers, syntax highlighting, error-line marking, go-to-line."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFontDatabase,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextCursor,
+    QTextFormat,
+)
+from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
+
+
+def _fmt(color: str, bold: bool = False, italic: bool = False) -> QTextCharFormat:
+    f = QTextCharFormat()
+    f.setForeground(QColor(color))
+    if bold:
+        f.setFontWeight(700)
+    f.setFontItalic(italic)
+    return f
+
+
+class YamlHighlighter(QSyntaxHighlighter):
+    """Keys, strings, numbers/booleans, ``${VAR}`` references and comments."""
+
+    RULES = (
+        (re.compile(r"^\s*(?:-\s+)?([^#:\s][^#:]*?)\s*:(?=\s|$)"), "#2563a8", True, False, 1),
+        (re.compile(r"(\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*')"), "#a3562b", False, False, 1),
+        (re.compile(r"(?<=[:\-]\s)(true|false|null|yes|no|~|-?\d+(?:\.\d+)?)\s*(?=$|#)",
+                    re.IGNORECASE), "#7b3fb0", False, False, 1),
+        (re.compile(r"(\$\{[^}]*\})"), "#0f7b6c", True, False, 1),
+        (re.compile(r"(?:^|\s)(#.*)$"), "#6b7280", False, True, 1),
+    )
+
+    def __init__(self, document: object) -> None:
+        super().__init__(document)
+        self._formats = [(rx, _fmt(c, b, i), g) for rx, c, b, i, g in self.RULES]
+
+    def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt API)
+        for rx, fmt, group in self._formats:
+            for m in rx.finditer(text):
+                self.setFormat(m.start(group), m.end(group) - m.start(group), fmt)
+
+
+class _LineNumberArea(QWidget):
+    def __init__(self, editor: YamlEditor) -> None:
+        super().__init__(editor)
+        self.editor = editor
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+        return QSize(self.editor.line_number_width(), 0)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt API)
+        self.editor.paint_line_numbers(event)
+
+
+class YamlEditor(QPlainTextEdit):
+    """Plain-text YAML editor; its own undo is off so the pipeline's undo stack owns edits."""
+
+    user_edited = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.setUndoRedoEnabled(False)
+        self.setTabChangesFocus(False)
+        self._numbers = _LineNumberArea(self)
+        self._error_line: int | None = None
+        self._setting = False
+        self.highlighter = YamlHighlighter(self.document())
+        self.blockCountChanged.connect(self._on_block_count_changed)
+        self.updateRequest.connect(self._on_update_request)
+        self.cursorPositionChanged.connect(self._highlight_lines)
+        self.textChanged.connect(self._on_text_changed)
+        self._on_block_count_changed(0)
+
+    # text in/out
+    def set_text_preserving_cursor(self, text: str) -> None:
+        if self.toPlainText() == text:
+            return
+        pos = self.textCursor().position()
+        bar = self.verticalScrollBar().value()
+        self._setting = True
+        try:
+            self.setPlainText(text)
+        finally:
+            self._setting = False
+        cursor = self.textCursor()
+        cursor.setPosition(min(pos, len(text)))
+        self.setTextCursor(cursor)
+        self.verticalScrollBar().setValue(bar)
+
+    def _on_text_changed(self) -> None:
+        if not self._setting:
+            self.user_edited.emit(self.toPlainText())
+
+    def keyPressEvent(self, event: object) -> None:  # noqa: N802 (Qt API)
+        # YAML forbids tabs for indentation: insert two spaces instead.
+        if getattr(event, "key", lambda: None)() == Qt.Key.Key_Tab:
+            self.insertPlainText("  ")
+            return
+        super().keyPressEvent(event)
+
+    def go_to_line(self, line: int) -> None:
+        block = self.document().findBlockByNumber(max(line - 1, 0))
+        cursor = QTextCursor(block)
+        self.setTextCursor(cursor)
+        self.centerCursor()
+        self.setFocus()
+
+    def current_line(self) -> int:
+        return self.textCursor().blockNumber() + 1
+
+    def set_error_line(self, line: int | None) -> None:
+        self._error_line = line
+        self._highlight_lines()
+
+    # line numbers
+    def line_number_width(self) -> int:
+        digits = max(3, len(str(self.blockCount())))
+        return 12 + self.fontMetrics().horizontalAdvance("9") * digits
+
+    def _on_block_count_changed(self, _count: int) -> None:
+        self.setViewportMargins(self.line_number_width(), 0, 0, 0)
+
+    def _on_update_request(self, rect: QRect, dy: int) -> None:
+        if dy:
+            self._numbers.scroll(0, dy)
+        else:
+            self._numbers.update(0, rect.y(), self._numbers.width(), rect.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        cr = self.contentsRect()
+        self._numbers.setGeometry(QRect(cr.left(), cr.top(), self.line_number_width(),
+                                        cr.height()))
+
+    def paint_line_numbers(self, event: QPaintEvent) -> None:
+        painter = QPainter(self._numbers)
+        pal = self.palette()
+        painter.fillRect(event.rect(), pal.alternateBase())
+        block = self.firstVisibleBlock()
+        top = round(self.blockBoundingGeometry(block).translated(self.contentOffset()).top())
+        height = self.fontMetrics().height()
+        while block.isValid() and top <= event.rect().bottom():
+            number = block.blockNumber() + 1
+            if block.isVisible():
+                is_err = number == self._error_line
+                painter.setPen(QColor("#d0453a") if is_err else pal.placeholderText().color())
+                painter.drawText(0, top, self._numbers.width() - 6, height,
+                                 Qt.AlignmentFlag.AlignRight, str(number))
+            block = block.next()
+            top += round(self.blockBoundingRect(block).height()) if block.isValid() else height
+        painter.end()
+
+    def _highlight_lines(self) -> None:
+        selections = []
+        cur = QTextEdit.ExtraSelection()
+        color = self.palette().alternateBase().color()
+        cur.format.setBackground(color)
+        cur.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+        cur.cursor = self.textCursor()
+        cur.cursor.clearSelection()
+        selections.append(cur)
+        if self._error_line:
+            err = QTextEdit.ExtraSelection()
+            err.format.setBackground(QColor(208, 69, 58, 60))
+            err.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+            err.cursor = QTextCursor(self.document().findBlockByNumber(self._error_line - 1))
+            selections.append(err)
+        self.setExtraSelections(selections)

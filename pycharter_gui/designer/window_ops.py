@@ -1,0 +1,190 @@
+"""File and pipeline commands of the main window: save, revert, drafts, new, rename, delete."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from pycharter_gui.designer.views import dialogs
+from pycharter_gui.designer.workspace import WorkspaceError, list_templates
+
+if TYPE_CHECKING:
+    from pycharter_gui.designer.documents import PipelineDocument
+    from pycharter_gui.designer.workspace import Workspace
+
+log = logging.getLogger("pycharter_gui.designer")
+Button = dialogs.Button
+
+
+class WindowOpsMixin:
+    """Commands that act on the workspace; mixed into ``MainWindow``."""
+
+    workspace: Workspace | None
+    current: PipelineDocument | None
+
+    # -- saving ----------------------------------------------------------------------------
+    def save_current(self) -> bool:
+        if self.current is None:
+            return False
+        return self._save(self.current)
+
+    def _save(self, doc: PipelineDocument) -> bool:
+        try:
+            written = doc.save()
+        except OSError as exc:
+            dialogs.warn(self, "Could not save", f"Saving {doc.name} failed: {exc}")
+            log.error("Saving %s failed: %s", doc.name, exc)
+            return False
+        if self.workspace is not None:
+            self.workspace.clear_draft(doc.name)
+        for path in written:
+            log.info("Saved %s", path)
+        self.statusBar().showMessage(f"Saved {doc.name}", 4000)
+        self._after_change(doc)
+        return True
+
+    def save_all(self) -> bool:
+        if self.workspace is None:
+            return True
+        return all([self._save(doc) for doc in self.workspace.dirty_documents()])
+
+    def revert_current(self) -> None:
+        doc = self.current
+        if doc is None or not doc.is_dirty():
+            return
+        answer = dialogs.ask(self, "Revert", f"Drop the unsaved changes of {doc.name}?",
+                             Button.Yes | Button.No, Button.No)
+        if answer != Button.Yes:
+            return
+        doc.revert()
+        if self.workspace is not None:
+            self.workspace.clear_draft(doc.name)
+        log.info("Reverted %s", doc.name)
+        self._after_change(doc)
+
+    def confirm_discard(self) -> bool:
+        """Ask about unsaved changes; True when it is fine to go on (saved or discarded)."""
+        if self.workspace is None:
+            return True
+        dirty = self.workspace.dirty_documents()
+        if not dirty:
+            return True
+        names = ", ".join(d.name for d in dirty)
+        answer = dialogs.ask(self, "Unsaved changes",
+                             f"Save the changes to {names} before closing?",
+                             Button.Save | Button.Discard | Button.Cancel, Button.Save)
+        if answer == Button.Save:
+            return self.save_all()
+        if answer == Button.Discard:
+            for doc in dirty:
+                self.workspace.clear_draft(doc.name)
+            return True
+        return False
+
+    # -- drafts ----------------------------------------------------------------------------
+    def write_drafts(self) -> None:
+        """Autosave unsaved texts aside (``.pycharter/drafts``); never touches the YAML files."""
+        if self.workspace is None:
+            return
+        for doc in self.workspace.open_documents():
+            try:
+                self.workspace.write_draft(doc)
+            except OSError as exc:
+                log.warning("Could not write the draft of %s: %s", doc.name, exc)
+
+    def offer_draft_restore(self) -> list[str]:
+        if self.workspace is None:
+            return []
+        names = self.workspace.pending_drafts()
+        if not names:
+            return []
+        answer = dialogs.ask(
+            self, "Restore unsaved changes?",
+            "The designer closed with unsaved changes in: " + ", ".join(names)
+            + ".\nRestore them? (They stay unsaved until you save.)",
+            Button.Yes | Button.No, Button.Yes)
+        if answer != Button.Yes:
+            for name in names:
+                self.workspace.clear_draft(name)
+            return []
+        for name in names:
+            doc = self._attach(self.workspace.restore_draft(name))
+            log.info("Restored unsaved changes of %s", name)
+            self._after_change(doc)
+        return names
+
+    # -- pipelines -------------------------------------------------------------------------
+    def validate_current(self) -> None:
+        if self.current is not None:
+            self.validation.request(self.current, immediate=True)
+
+    def new_pipeline(self) -> None:
+        if self.workspace is None:
+            dialogs.inform(self, "New pipeline", "Open a workspace first.")
+            return
+        template = dialogs.choose_item(self, "New pipeline", "Template:", list_templates())
+        if template is None:
+            return
+        name = dialogs.ask_text(self, "New pipeline", "Name of the new pipeline:", template)
+        if name:
+            self._run_ws(lambda ws: ws.new_from_template(template, name), name,
+                         f"Created {name} from template {template}")
+
+    def duplicate_current(self) -> None:
+        doc = self.current
+        if doc is None or self.workspace is None:
+            return
+        name = dialogs.ask_text(self, "Duplicate pipeline", "Name of the copy:",
+                                f"{doc.name}_copy")
+        if name:
+            self._run_ws(lambda ws: ws.duplicate(doc.name, name), name,
+                         f"Duplicated {doc.name} as {name}")
+
+    def rename_current(self) -> None:
+        doc = self.current
+        if doc is None or self.workspace is None:
+            return
+        name = dialogs.ask_text(self, "Rename pipeline", "New name:", doc.name)
+        if name and name != doc.name:
+            old = doc.name
+            self.undo_group.removeStack(doc.undo_stack)
+            self._show_document(None)
+            self._run_ws(lambda ws: ws.rename(old, name), name, f"Renamed {old} to {name}")
+
+    def delete_current(self) -> None:
+        doc = self.current
+        if doc is None or self.workspace is None:
+            return
+        answer = dialogs.ask(self, "Delete pipeline",
+                             f"Move {doc.name} to the workspace trash "
+                             f"(.pycharter/trash)? Unsaved changes are lost.",
+                             Button.Yes | Button.No, Button.No)
+        if answer != Button.Yes:
+            return
+        name = doc.name
+        self.undo_group.removeStack(doc.undo_stack)
+        self._show_document(None)
+        self._run_ws(lambda ws: ws.delete(name), None, f"Moved {name} to the trash")
+
+    def _run_ws(self, action: Any, select: str | None, message: str) -> None:
+        try:
+            action(self.workspace)
+        except (WorkspaceError, OSError) as exc:
+            dialogs.warn(self, "Could not do that", str(exc))
+            return
+        log.info(message)
+        self.statusBar().showMessage(message, 5000)
+        if select:
+            self.select_pipeline(select)
+            if self.workspace is not None and self.workspace.info(select) is not None:
+                self.validation.request(self.workspace.document(select))
+        elif self.workspace is not None and self.workspace.pipelines:
+            self.select_pipeline(self.workspace.pipelines[0].name)
+        self._update_actions()
+
+    def _after_change(self, doc: PipelineDocument) -> None:
+        if self.list_model is not None:
+            self.list_model.refresh_row(doc.name)
+        self.validation.request(doc)
+        self._update_title()
+        self._update_actions()

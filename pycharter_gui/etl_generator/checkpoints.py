@@ -1,0 +1,154 @@
+"""Checkpoints: where a run stopped, so a rerun can resume (config-format §7).
+
+Writes are atomic (temporary file in the same folder, fsync, ``os.replace``), so killing the
+process mid-save leaves the previous checkpoint intact, never a half-written one. A checkpoint
+that cannot be read (corrupt JSON, wrong shape) loads as ``None`` with a warning: the run then
+starts over rather than crash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+_SUFFIX = ".json"
+
+
+@dataclass
+class CheckpointState:
+    """The saved position of a run: last committed batch, counts and the parameters used."""
+
+    checkpoint_id: str
+    timestamp: str
+    stage: str
+    batch_num: int
+    records_processed: int
+    last_processed_params: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    metadata: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["metadata"] = self.metadata or {}
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckpointState:
+        """Rebuild from ``to_dict`` output; raises ``KeyError``/``TypeError``/``ValueError`` if malformed."""
+        return cls(
+            checkpoint_id=str(data["checkpoint_id"]),
+            timestamp=str(data["timestamp"]),
+            stage=str(data["stage"]),
+            batch_num=int(data["batch_num"]),
+            records_processed=int(data["records_processed"]),
+            last_processed_params=dict(data.get("last_processed_params") or {}),
+            error=data.get("error"),
+            metadata=dict(data.get("metadata") or {}),
+        )
+
+
+class CheckpointManager:
+    """Saves and loads checkpoints as ``{checkpoint_dir}/{checkpoint_id}.json``.
+
+    ``checkpoint_dir=None`` disables checkpointing: ``save`` returns None, ``load`` returns None.
+    """
+
+    def __init__(self, checkpoint_dir: str | os.PathLike[str] | None = None) -> None:
+        self.checkpoint_dir: Path | None = Path(checkpoint_dir) if checkpoint_dir else None
+        if self.checkpoint_dir is not None:
+            self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def enabled(self) -> bool:
+        return self.checkpoint_dir is not None
+
+    def _path(self, checkpoint_id: str) -> Path:
+        assert self.checkpoint_dir is not None
+        text = str(checkpoint_id)
+        if not text or text in {".", ".."} or any(c in text for c in "/\\\0") or text.startswith("."):
+            raise ValueError(
+                f"Invalid checkpoint id {checkpoint_id!r}: it becomes a file name, so it must be "
+                "non-empty, not start with '.', and contain no path separators"
+            )
+        return self.checkpoint_dir / f"{text}{_SUFFIX}"
+
+    def save(
+        self,
+        checkpoint_id: str,
+        stage: str,
+        batch_num: int,
+        records_processed: int,
+        last_processed_params: dict[str, Any] | None = None,
+        error: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> str | None:
+        """Write the checkpoint atomically; returns its path, or None when disabled."""
+        if self.checkpoint_dir is None:
+            return None
+        path = self._path(checkpoint_id)
+        state = CheckpointState(
+            checkpoint_id=str(checkpoint_id),
+            timestamp=datetime.now().isoformat(),
+            stage=stage,
+            batch_num=int(batch_num),
+            records_processed=int(records_processed),
+            last_processed_params=dict(last_processed_params or {}),
+            error=error,
+            metadata=metadata,
+        )
+        text = json.dumps(state.to_dict(), indent=2, default=str, ensure_ascii=False)
+        self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.checkpoint_dir, prefix=f".{path.stem}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        return str(path)
+
+    def load(self, checkpoint_id: str) -> CheckpointState | None:
+        """The saved state, or None if disabled, missing or unreadable (logged)."""
+        if self.checkpoint_dir is None:
+            return None
+        path = self._path(checkpoint_id)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return CheckpointState.from_dict(data)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            logger.warning("Ignoring unreadable checkpoint %s (%s); starting over", path, exc)
+            return None
+
+    def delete(self, checkpoint_id: str) -> bool:
+        """Remove a checkpoint; True if one existed."""
+        if self.checkpoint_dir is None:
+            return False
+        try:
+            self._path(checkpoint_id).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def list_checkpoints(self) -> list[str]:
+        """Ids of the saved checkpoints, sorted (temporary files are not listed)."""
+        if self.checkpoint_dir is None or not self.checkpoint_dir.is_dir():
+            return []
+        return sorted(
+            p.stem
+            for p in self.checkpoint_dir.iterdir()
+            if p.suffix == _SUFFIX and not p.name.startswith(".") and p.is_file()
+        )

@@ -1,0 +1,296 @@
+"""What every object-store client offers, the storage location, and key matching.
+
+Providers (``s3``, ``gcs``, ``azure``) implement :class:`CloudClient`; SDKs are imported only
+when a client is created, so a missing optional SDK affects only its own provider. Provider
+failures become :class:`CloudStorageError`, which names bucket, key and the provider's message
+and says what to check; extractors and loaders turn it into ``SourceError``/``LoadError``.
+Credentials are never put into a message or a log line.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from ..errors import (
+    ConfigError,
+    ConfigProblem,
+    FatalSourceError,
+    LoadError,
+    NotAvailableError,
+    PycharterError,
+    RetriableSourceError,
+    SourceError,
+)
+
+PROVIDERS = ("s3", "gcs", "azure")
+_PROVIDER_ALIASES = {"aws": "s3", "google": "gcs", "gs": "gcs", "azure_blob": "azure",
+                     "blob": "azure"}
+_CLIENTS = {
+    "s3": "pycharter_gui.etl_generator.cloud.s3:S3Client",
+    "gcs": "pycharter_gui.etl_generator.cloud.gcs:GCSClient",
+    "azure": "pycharter_gui.etl_generator.cloud.azure:AzureBlobClient",
+}
+_WILDCARDS = ("*", "?", "[")
+_SECRET_WORDS = ("secret", "password", "token", "key", "connection_string", "credential",
+                 "sas")
+
+
+@dataclass(frozen=True)
+class StorageLocation:
+    """Where objects live: provider, bucket (Azure container), key/prefix/pattern, credentials."""
+
+    provider: str
+    bucket: str
+    path: str | None = None
+    prefix: str | None = None
+    pattern: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    profile: str | None = None
+    credentials: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def url(self, key: str | None = None) -> str:
+        """``s3://bucket/key`` style address for messages (never credentials)."""
+        scheme = {"s3": "s3", "gcs": "gs", "azure": "azure"}.get(self.provider, self.provider)
+        return f"{scheme}://{self.bucket}/{key or ''}"
+
+    def where(self) -> str:
+        """The endpoint the client talks to, for messages."""
+        return f" at {mask_url(self.endpoint_url)}" if self.endpoint_url else ""
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """One listed object."""
+
+    key: str
+    size: int
+
+
+class CloudStorageError(PycharterError):
+    """A provider call failed; ``kind`` is not_found | no_bucket | denied | unreachable | other."""
+
+    def __init__(self, message: str, *, kind: str = "other", retriable: bool = False,
+                 bucket: str | None = None, key: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.retriable = retriable
+        self.bucket = bucket
+        self.key = key
+
+
+def as_source_error(exc: CloudStorageError, source: str) -> SourceError:
+    """The extract-side error for a provider failure (retriable ones are retried)."""
+    cls = RetriableSourceError if exc.retriable else FatalSourceError
+    return cls(str(exc), source=source)
+
+
+def as_load_error(exc: CloudStorageError, target: str) -> LoadError:
+    """The load-side error for a provider failure."""
+    return LoadError(str(exc), target=target)
+
+
+class CloudClient(ABC):
+    """A connection to one bucket of one provider; every method may raise CloudStorageError."""
+
+    provider = ""
+
+    def __init__(self, location: StorageLocation) -> None:
+        self.location = location
+
+    @abstractmethod
+    def list_objects(self, prefix: str) -> list[ObjectInfo]:
+        """Objects whose key starts with ``prefix``, sorted by key (folder markers skipped)."""
+
+    @abstractmethod
+    def head(self, key: str) -> ObjectInfo:
+        """Size of one object; ``kind='not_found'`` when it does not exist."""
+
+    @abstractmethod
+    def open_stream(self, key: str) -> IO[bytes]:
+        """A readable binary stream of the object, fetched incrementally (not seekable)."""
+
+    @abstractmethod
+    def download_file(self, key: str, local_path: str) -> None:
+        """Copy the object into ``local_path``."""
+
+    @abstractmethod
+    def upload_file(self, local_path: str, key: str, content_type: str) -> None:
+        """Upload ``local_path`` as ``key``: either the whole object appears or nothing does."""
+
+    @abstractmethod
+    def delete(self, key: str) -> None:
+        """Remove one object (missing is fine)."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""
+
+
+def _pick(mapping: dict[str, Any], *names: str) -> Any:
+    for name in names:
+        value = mapping.get(name)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def storage_location(cfg: dict[str, Any], *, config_file: str = "extract.yaml"
+                     ) -> StorageLocation:
+    """Read the location from a canonical (or raw) cloud extract/load config.
+
+    Top-level ``provider``/``bucket``/``container``/``path``/``credentials`` fill gaps in
+    ``storage``; ``endpoint_url``, ``region`` and ``profile`` may sit in ``storage`` or in
+    ``storage.credentials``. Missing provider or bucket raise ``ConfigError``.
+    """
+    storage = dict(cfg.get("storage") or {})
+    for key in ("provider", "bucket", "container", "path", "prefix", "pattern", "credentials",
+                "endpoint_url", "region", "profile"):
+        if storage.get(key) in (None, "") and cfg.get(key) not in (None, ""):
+            storage[key] = cfg[key]
+    creds = dict(storage.get("credentials") or {})
+    provider = str(storage.get("provider") or "").strip().lower()
+    provider = _PROVIDER_ALIASES.get(provider, provider)
+    problems = []
+    if provider not in PROVIDERS:
+        problems.append(ConfigProblem(
+            file=config_file, key="storage.provider",
+            message=f"missing or unknown cloud provider '{storage.get('provider') or ''}'",
+            hint="use s3, gcs or azure"))
+    bucket = _pick(storage, "bucket", "container")
+    if not bucket:
+        problems.append(ConfigProblem(file=config_file, key="storage.bucket",
+                                      message="no bucket (or Azure container) given",
+                                      hint="e.g. storage: {provider: s3, bucket: my-data}"))
+    if problems:
+        raise ConfigError(problems)
+    return StorageLocation(
+        provider=provider, bucket=str(bucket),
+        path=_pick(storage, "path", "key"), prefix=storage.get("prefix"),
+        pattern=storage.get("pattern"),
+        region=_pick(storage, "region") or _pick(creds, "region", "region_name"),
+        endpoint_url=_pick(storage, "endpoint_url") or _pick(creds, "endpoint_url", "endpoint"),
+        profile=_pick(storage, "profile") or _pick(creds, "profile", "profile_name"),
+        credentials=creds,
+    )
+
+
+def get_client(location: StorageLocation) -> CloudClient:
+    """Create the provider's client; a missing SDK raises ``NotAvailableError``."""
+    module_name, _, attr = _CLIENTS[location.provider].partition(":")
+    cls = getattr(importlib.import_module(module_name), attr)
+    return cls(location)
+
+
+def require_sdk(module: str, extra: str, provider: str) -> Any:
+    """Import an optional SDK or explain which extra to install."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise NotAvailableError(
+            f"{provider} support needs the '{module}' package: "
+            f"install pycharter-gui[{extra}] (pip install 'pycharter-gui[{extra}]').") from exc
+
+
+def mask_url(url: str | None) -> str:
+    """An endpoint URL without any user:password part or query string."""
+    if not url:
+        return ""
+    text = re.sub(r"//[^/@]*@", "//", str(url))
+    return text.split("?", 1)[0]
+
+
+def mask_text(text: str, location: StorageLocation) -> str:
+    """Remove every credential value of ``location`` from ``text``."""
+    for name, value in location.credentials.items():
+        if isinstance(value, str) and len(value) >= 4 and any(
+                w in name.lower() for w in _SECRET_WORDS):
+            text = text.replace(value, "***")
+    return text
+
+
+# -- key selection ---------------------------------------------------------------------------
+def has_wildcard(text: str) -> bool:
+    return any(ch in text for ch in _WILDCARDS)
+
+
+def glob_to_regex(pattern: str) -> re.Pattern[str]:
+    """A glob on object keys: ``*`` and ``?`` stay within one ``/`` segment, ``**`` spans."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if ch == "*":
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "[":
+            end = pattern.find("]", i + 1)
+            if end < 0:
+                out.append(re.escape(ch))
+            else:
+                body = pattern[i + 1:end]
+                out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+                i = end
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+@dataclass(frozen=True)
+class KeySelection:
+    """How to find the objects to read: one key, or a listing prefix plus an optional glob."""
+
+    key: str | None = None
+    prefix: str = ""
+    regex: re.Pattern[str] | None = None
+    match_name_only: bool = False
+
+    def matches(self, key: str) -> bool:
+        if self.regex is None:
+            return True
+        target = key.rsplit("/", 1)[-1] if self.match_name_only else key
+        return bool(self.regex.match(target))
+
+
+def key_selection(location: StorageLocation) -> KeySelection:
+    """Turn path/prefix/pattern into a :class:`KeySelection` (config-format §3.7, engine rules).
+
+    ``path`` with a wildcard: listing prefix = text before the first wildcard, glob on the full
+    key. ``path`` ending in ``/`` or ``prefix``: every object under it, filtered by ``pattern``
+    (a pattern without ``/`` matches the key's last segment, e.g. ``*.csv``). Otherwise ``path``
+    is one key. Neither path nor prefix: the whole bucket.
+    """
+    path = (location.path or "").lstrip("/")
+    pattern = location.pattern
+    if path and has_wildcard(path):
+        cut = min(path.index(ch) for ch in _WILDCARDS if ch in path)
+        return KeySelection(prefix=path[:cut], regex=glob_to_regex(path))
+    prefix = location.prefix
+    if prefix is None and (not path or path.endswith("/")):
+        prefix = path
+    if prefix is None:
+        return KeySelection(key=path)
+    prefix = prefix.lstrip("/")
+    if not pattern:
+        return KeySelection(prefix=prefix)
+    if "/" in pattern:
+        full = pattern if pattern.startswith(prefix) else prefix + pattern.lstrip("/")
+        return KeySelection(prefix=prefix, regex=glob_to_regex(full))
+    return KeySelection(prefix=prefix, regex=glob_to_regex(pattern), match_name_only=True)
+
+
+CONTENT_TYPES = {"json": "application/json", "jsonl": "application/x-ndjson",
+                 "csv": "text/csv", "parquet": "application/octet-stream"}

@@ -1,0 +1,112 @@
+"""Helpers shared by the normalisers: relative paths, SQLite URLs, model validation."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import ConfigProblem
+from .models_common import METADATA_KEYS
+from .problems import problems_from_validation
+from .yaml_io import LineMap, line_for
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class Context:
+    """Where a config came from, and what normalising it found."""
+
+    file: str | None
+    base_dir: Path | None
+    lines: LineMap | None = None
+    prefix: str = ""
+    problems: list[ConfigProblem] = field(default_factory=list)
+    warnings: list[ConfigProblem] = field(default_factory=list)
+    secrets: set[str] = field(default_factory=set)
+
+    def key(self, key: str) -> str:
+        return f"{self.prefix}.{key}" if self.prefix and key else (self.prefix or key)
+
+    def add(self, key: str, message: str, hint: str | None = None, *,
+            severity: str = "error") -> None:
+        full = self.key(key)
+        problem = ConfigProblem(file=self.file, key=full, message=message,
+                                line=line_for(self.lines, full), hint=hint, severity=severity)
+        (self.warnings if severity == "warning" else self.problems).append(problem)
+
+    def validate(self, model: type[M], data: dict[str, Any]) -> M | None:
+        """Validate ``data`` with ``model``; record every problem and return None on failure."""
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            self.problems += problems_from_validation(
+                exc, model, data, file=self.file, lines=self.lines, prefix=self.prefix)
+            return None
+
+
+def as_base_dir(base_dir: str | os.PathLike[str] | None) -> Path | None:
+    """The pipeline folder as an absolute path (None stays None)."""
+    if base_dir is None or base_dir == "":
+        return None
+    return Path(base_dir).expanduser().resolve()
+
+
+def strip_metadata(raw: dict[str, Any]) -> dict[str, Any]:
+    """Drop the accepted-and-ignored metadata keys (title, description, version, name)."""
+    return {k: v for k, v in raw.items() if k not in METADATA_KEYS}
+
+
+def resolve_path(value: str | None, base_dir: Path | None) -> str | None:
+    """Absolute path for ``value`` (glob characters kept); relative paths use ``base_dir``."""
+    if value is None or value == "":
+        return value
+    expanded = os.path.expanduser(value)
+    if os.path.isabs(expanded) or base_dir is None:
+        return expanded
+    return os.path.normpath(os.path.join(base_dir, expanded))
+
+
+def resolve_sqlite_url(url: str | None, base_dir: Path | None) -> str | None:
+    """Make the file of a ``sqlite[+driver]:///relative.db`` URL absolute."""
+    if not url or not url.lower().startswith("sqlite"):
+        return url
+    scheme, sep, rest = url.partition(":///")
+    if not sep:
+        return url  # sqlite:// (in memory) or unusual forms
+    db_path, qmark, query = rest.partition("?")
+    if db_path in ("", ":memory:") or db_path.startswith("file:"):
+        return url
+    absolute = resolve_path(db_path, base_dir)
+    return f"{scheme}:///{absolute}{qmark}{query}"
+
+
+def sqlite_url_for(path: str, base_dir: Path | None) -> str:
+    """A SQLAlchemy URL for a SQLite file path."""
+    return f"sqlite:///{resolve_path(path, base_dir)}"
+
+
+def dump(model: BaseModel | None) -> dict[str, Any] | None:
+    """Model -> plain dict by field name (canonical keys), or None."""
+    return model.model_dump(by_alias=False) if model is not None else None
+
+
+def csv_defaults(fmt: str | None, path: str | None) -> dict[str, Any]:
+    """Default CSV reading options (tab for TSV files)."""
+    tsv = fmt == "tsv" or (path or "").lower().rstrip("*").endswith((".tsv", ".tab"))
+    return {"delimiter": "\t" if tsv else ",", "quote_char": '"', "escape_char": None,
+            "has_header": True, "encoding": "utf-8", "skip_rows": 0}
+
+
+def merge_options(defaults: dict[str, Any], *layers: dict[str, Any] | None) -> dict[str, Any]:
+    """Defaults overridden by each non-None value of the given layers, in order."""
+    out = dict(defaults)
+    for layer in layers:
+        for key, value in (layer or {}).items():
+            if value is not None:
+                out[key] = value
+    return out

@@ -1,0 +1,30 @@
+"""DLQ storage backends and their registry (built-ins: memory, file, sqlite)."""
+
+from __future__ import annotations
+
+from .base import (
+    BackendFactory,
+    DLQBackend,
+    get_backend_factory,
+    register_backend,
+    registered_backends,
+)
+from .jsonl import JsonlBackend
+from .memory import MemoryBackend
+from .sqlite import SqliteBackend
+
+register_backend("memory", MemoryBackend)
+register_backend("file", JsonlBackend)
+register_backend("jsonl", JsonlBackend)
+register_backend("sqlite", SqliteBackend)
+
+__all__ = [
+    "BackendFactory",
+    "DLQBackend",
+    "JsonlBackend",
+    "MemoryBackend",
+    "SqliteBackend",
+    "get_backend_factory",
+    "register_backend",
+    "registered_backends",
+]

@@ -1,0 +1,231 @@
+"""``DeadLetterQueue``: the async write API of the seed plus a sync query API for the designer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from ..errors import ConfigError
+from .backends import DLQBackend, MemoryBackend, get_backend_factory, registered_backends
+from .query import DLQFilter
+from .records import DeadLetterRecord, DLQReason, DLQStatus, coerce_status
+
+logger = logging.getLogger(__name__)
+
+Filters = DLQFilter | Mapping[str, Any] | None
+
+
+class DeadLetterQueue:
+    """Where records that failed go, so a run can continue and an analyst can look later.
+
+    ``storage_backend`` is ``"file"`` (one JSON Lines file), ``"sqlite"``, ``"memory"``,
+    ``"database"`` (once a server backend is registered, see ``backends.base``), or a
+    :class:`DLQBackend` instance. Writing never raises: a failed write is logged and the
+    records are kept in ``unsaved_records`` (the run result counts them). Queries are
+    synchronous and safe to call from a worker thread.
+    """
+
+    def __init__(
+        self,
+        db_session: Any = None,
+        storage_backend: str | DLQBackend = "file",
+        storage_path: str | os.PathLike[str] | None = None,
+        enabled: bool = True,
+        schema_name: str | None = None,
+        pipeline_name: str | None = None,
+        table_name: str | None = None,
+    ) -> None:
+        self.enabled = enabled
+        self.db_session = db_session
+        self.schema_name = schema_name
+        self.pipeline_name = pipeline_name
+        self.table_name = table_name
+        self.unsaved_records: list[DeadLetterRecord] = []
+        self.write_errors: list[str] = []
+        self.backend = self._make_backend(storage_backend, storage_path)
+        #: The backend actually used ("memory", "file", "sqlite", ...).
+        self.storage_backend: str = self.backend.name
+
+    def _make_backend(
+        self, storage_backend: str | DLQBackend, storage_path: str | os.PathLike[str] | None
+    ) -> DLQBackend:
+        if isinstance(storage_backend, DLQBackend):
+            return storage_backend
+        name = str(storage_backend or "file").lower()
+        factory = get_backend_factory(name)
+        if factory is None:
+            if name == "database":
+                # The seed keeps records in memory when no database is available; say so loudly.
+                logger.warning(
+                    "No 'database' dead-letter backend is installed; dead letters of pipeline "
+                    "%s are kept in memory only. Use backend 'sqlite' or 'file' to keep them.",
+                    self.pipeline_name or "?",
+                )
+                return MemoryBackend()
+            raise ConfigError(
+                f"Unknown dead-letter backend {storage_backend!r}; "
+                f"expected one of: {', '.join([*registered_backends(), 'database'])}"
+            )
+        try:
+            return factory(
+                storage_path=storage_path,
+                db_session=self.db_session,
+                schema_name=self.schema_name,
+                table_name=self.table_name,
+            )
+        except ValueError as exc:
+            raise ConfigError(f"dead_letter_queue: {exc}") from exc
+
+    @property
+    def location(self) -> str:
+        """Where dead letters are stored, for messages ("memory", a path, ...)."""
+        return self.backend.describe()
+
+    @property
+    def sortable_columns(self) -> tuple[str, ...]:
+        """The ``order_by`` values ``page`` accepts with this backend."""
+        return tuple(self.backend.sortable_columns)
+
+    # -- writing -------------------------------------------------------------------------
+    def add_records(self, records: Sequence[DeadLetterRecord]) -> int:
+        """Store records now; returns how many were stored (0 on failure, never raises)."""
+        records = list(records)
+        if not self.enabled or not records:
+            return 0
+        try:
+            self.backend.append(records)
+        except Exception as exc:  # a DLQ write error never fails the pipeline
+            message = f"{type(exc).__name__}: {exc}"
+            self.write_errors.append(message)
+            self.unsaved_records.extend(records)
+            logger.warning(
+                "Could not write %d dead letter(s) to %s (%s); they are kept in memory only",
+                len(records),
+                self.location,
+                message,
+            )
+            return 0
+        return len(records)
+
+    async def _add_async(self, records: list[DeadLetterRecord]) -> None:
+        if isinstance(self.backend, MemoryBackend):
+            self.add_records(records)
+        else:  # file/database I/O (with fsync) stays off the event loop
+            await asyncio.to_thread(self.add_records, records)
+
+    async def add_record(
+        self,
+        pipeline_name: str,
+        record_data: Any,
+        reason: DLQReason | str,
+        error_message: str,
+        error_type: str,
+        stage: str,
+        metadata: dict[str, Any] | None = None,
+        record_id: str | None = None,
+    ) -> DeadLetterRecord | None:
+        """Dead-letter one record; returns it (None when the queue is disabled)."""
+        if not self.enabled:
+            return None
+        rec = DeadLetterRecord(
+            pipeline_name, record_data, reason, error_message, error_type, stage, metadata, record_id
+        )
+        await self._add_async([rec])
+        return rec
+
+    async def add_batch(
+        self,
+        pipeline_name: str,
+        batch: Sequence[Any],
+        reason: DLQReason | str,
+        error_message: str,
+        error_type: str,
+        stage: str,
+        metadata: dict[str, Any] | None = None,
+    ) -> list[DeadLetterRecord]:
+        """Dead-letter every item of a batch with the same error; ``record_index`` is added."""
+        if not self.enabled or not batch:
+            return []
+        records = [
+            DeadLetterRecord(
+                pipeline_name,
+                item,
+                reason,
+                error_message,
+                error_type,
+                stage,
+                {**(metadata or {}), "record_index": i},
+            )
+            for i, item in enumerate(batch)
+        ]
+        await self._add_async(records)
+        return records
+
+    async def retry_record(self, record_id: str) -> DeadLetterRecord | None:
+        """Mark a record as being retried (status ``retrying``, ``retry_count`` + 1)."""
+        await asyncio.to_thread(
+            self.backend.set_status, [record_id], DLQStatus.RETRYING, increment_retry=True
+        )
+        found = self.get([record_id])
+        return found[0] if found else None
+
+    # -- querying ------------------------------------------------------------------------
+    def count(self, filters: Filters = None) -> int:
+        """Number of dead letters matching ``filters``."""
+        return self.backend.count(DLQFilter.coerce(filters).normalized())
+
+    def page(
+        self,
+        filters: Filters = None,
+        offset: int = 0,
+        limit: int = 100,
+        order_by: str = "timestamp",
+        descending: bool = False,
+    ) -> list[DeadLetterRecord]:
+        """One page of matching dead letters; see ``sortable_columns`` for ``order_by``."""
+        return self.backend.page(
+            DLQFilter.coerce(filters).normalized(), offset, limit, order_by, descending
+        )
+
+    def statistics(self, filters: Filters = None) -> dict[str, Any]:
+        """``{total, by_reason, by_stage, by_status}`` over matching dead letters."""
+        return self.backend.statistics(DLQFilter.coerce(filters).normalized())
+
+    def get(self, ids: str | Iterable[str]) -> list[DeadLetterRecord]:
+        """The records with these ids, in the order asked (missing ids are left out)."""
+        return self.backend.get([ids] if isinstance(ids, str) else list(ids))
+
+    def set_status(self, ids: str | Iterable[str], status: DLQStatus | str) -> int:
+        """Set the status of these ids; returns how many records changed."""
+        member = coerce_status(status)
+        return self.backend.set_status([ids] if isinstance(ids, str) else list(ids), member)
+
+    def delete(self, ids: str | Iterable[str]) -> int:
+        """Delete these ids; returns how many records were removed."""
+        return self.backend.delete([ids] if isinstance(ids, str) else list(ids))
+
+    # -- seed compatibility --------------------------------------------------------------
+    def get_records(
+        self,
+        pipeline_name: str | None = None,
+        reason: DLQReason | str | None = None,
+        stage: str | None = None,
+        status: DLQStatus | str | None = None,
+        limit: int = 100,
+    ) -> list[DeadLetterRecord]:
+        """First ``limit`` records matching the given fields (seed API)."""
+        flt = DLQFilter(pipeline=pipeline_name, reason=reason, stage=stage, status=status)
+        return self.page(flt, limit=limit)
+
+    def get_statistics(self, pipeline_name: str | None = None) -> dict[str, Any]:
+        """Statistics for one pipeline or all (seed API)."""
+        return self.statistics(DLQFilter(pipeline=pipeline_name))
+
+    def close(self) -> None:
+        self.backend.close()
+
+    def __repr__(self) -> str:
+        return f"DeadLetterQueue(backend={self.storage_backend!r}, location={self.location!r})"

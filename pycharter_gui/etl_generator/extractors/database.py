@@ -1,0 +1,241 @@
+"""SQL sources: a table or a query with bound parameters, streamed batch by batch.
+
+Rows are fetched from a server-side cursor (``stream_results`` / ``yield_per``) so a large
+table never sits in memory. The engine, connection and cursor live on one dedicated worker
+thread per extraction, because a DBAPI connection (SQLite's especially) must stay on the
+thread that opened it. Values come back as the driver returns them, except ``Decimal`` →
+``float`` (numbers stay numbers for transforms and JSON/Parquet writers; NUMERIC beyond double
+precision loses digits), ``UUID`` → ``str`` and ``memoryview`` → ``bytes``.
+
+Incremental extraction: ``incremental: {column, initial, last_value}`` reads only rows with
+``column > last_value`` (or ``initial`` on the first run), ordered by the column; after the
+run ``extractor.watermark`` holds the largest value seen, for the checkpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import decimal
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError, StatementError
+
+from ..database.dialects import effective_schema
+from ..database.engine import (
+    backend_name,
+    classify_db_error,
+    create_engine,
+    mask_url,
+    parse_url,
+    sqlite_path,
+)
+from ..errors import ConfigError, ConfigProblem, FatalSourceError, RetriableSourceError
+from .base import BaseExtractor
+
+T = TypeVar("T")
+_WATERMARK = "_pycharter_watermark"
+
+
+def _convert(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, memoryview):
+        return bytes(value)
+    return value
+
+
+class DatabaseExtractor(BaseExtractor):
+    """Reads rows from a SQL database through SQLAlchemy."""
+
+    source_type = "database"
+
+    def __init__(self) -> None:
+        self.watermark: Any = None
+
+    def validate_config(self, extract_config: dict[str, Any]) -> None:
+        """URL must parse; exactly one of ``query`` and ``table`` is required."""
+        problems: list[ConfigProblem] = []
+        try:
+            parse_url(extract_config.get("url") or "", file="extract.yaml")
+        except ConfigError as exc:
+            problems += exc.problems
+        if not (extract_config.get("query") or extract_config.get("table")):
+            problems.append(ConfigProblem(file="extract.yaml", key="query",
+                                          message="a database source needs a query or a table",
+                                          hint="query: SELECT ... WHERE day = :day"))
+        inc = extract_config.get("incremental")
+        if inc is not None and not (isinstance(inc, dict) and inc.get("column")):
+            problems.append(ConfigProblem(file="extract.yaml", key="incremental.column",
+                                          message="incremental extraction needs a column"))
+        if problems:
+            raise ConfigError(problems)
+
+    def describe(self, extract_config: dict[str, Any]) -> str:
+        where = mask_url(extract_config.get("url") or "")
+        if extract_config.get("table"):
+            return f"table '{extract_config['table']}' in {where}"
+        return f"query on {where}"
+
+    def build_statement(self, extract_config: dict[str, Any],
+                        backend: str) -> sa.TextClause | sa.Select:
+        """The SELECT to run: the query as ``text()`` or ``SELECT *`` from the quoted table."""
+        inc = extract_config.get("incremental") or None
+        table = extract_config.get("table")
+        if table:
+            schema = effective_schema(backend, extract_config.get("schema_name"))
+            source: Any = sa.table(str(table), schema=schema)
+            if not inc:
+                return sa.select(sa.text("*")).select_from(source)
+        else:
+            query = str(extract_config["query"]).strip().rstrip(";")
+            if not inc:
+                return sa.text(query)
+            source = sa.text(query).columns().subquery("_src")
+        col = sa.column(str(inc["column"]))
+        stmt = sa.select(sa.text("*")).select_from(source)
+        if self.watermark is not None:
+            stmt = stmt.where(col > sa.bindparam(_WATERMARK))
+        return stmt.order_by(col)
+
+    async def extract_streaming(
+        self,
+        extract_config: dict[str, Any],
+        params: dict[str, Any] | None,
+        headers: dict[str, Any] | None = None,
+        contract_dir: str | Path | None = None,
+        batch_size: int = 1000,
+        max_records: int | None = None,
+        config_context: dict[str, Any] | None = None,
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Yield batches of row dicts keyed by column label."""
+        cfg = extract_config
+        self.validate_config(cfg)
+        batch_size = int(batch_size or cfg.get("batch_size") or 1000)
+        if max_records is None:
+            max_records = cfg.get("max_records")
+        url = parse_url(cfg["url"], file="extract.yaml")
+        inc = cfg.get("incremental") or None
+        if inc:
+            last = inc.get("last_value")
+            self.watermark = last if last is not None else inc.get("initial")
+        stmt = self.build_statement(cfg, backend_name(url))
+        binds = {**(cfg.get("params") or {}), **(cfg.get("query_params") or {}), **(params or {})}
+        if self.watermark is not None:
+            binds[_WATERMARK] = self.watermark
+        wanted = set(stmt.compile().params)  # bind names used by the statement
+        missing = sorted(n for n in wanted if n not in binds)
+        if missing:
+            raise FatalSourceError(
+                "The query uses parameter(s) " + ", ".join(f":{n}" for n in missing)
+                + " with no value (extract.yaml 'query'); add them to query_params or pass "
+                "them as run parameters.", source=mask_url(url))
+        cursor = _Cursor(url, stmt, {k: v for k, v in binds.items() if k in wanted},
+                         batch_size, inc["column"] if inc else None)
+        sent = 0
+        try:
+            await cursor.call(cursor.open)
+            while max_records is None or sent < max_records:
+                rows = await cursor.call(cursor.fetch)
+                if not rows:
+                    break
+                if max_records is not None:
+                    rows = rows[: max_records - sent]
+                sent += len(rows)
+                if cursor.watermark is not None:
+                    self.watermark = cursor.watermark
+                yield rows
+        finally:
+            await cursor.aclose()
+
+
+class _Cursor:
+    """Engine, connection and result owned by one worker thread."""
+
+    def __init__(self, url: sa.URL, stmt: Any, binds: dict[str, Any], batch_size: int,
+                 watermark_column: str | None) -> None:
+        self.url = url
+        self.masked = mask_url(url)
+        self.stmt = stmt
+        self.binds = binds
+        self.batch_size = batch_size
+        self.watermark_column = watermark_column
+        self.watermark: Any = None
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="pycharter-db-extract")
+        self._engine: sa.Engine | None = None
+        self._conn: sa.Connection | None = None
+        self._result: Any = None
+        self._keys: list[str] = []
+
+    async def call(self, fn: Callable[[], T]) -> T:
+        return await asyncio.wrap_future(self._executor.submit(fn))
+
+    def open(self) -> None:
+        path = sqlite_path(self.url)
+        if path is not None and not path.exists():
+            raise FatalSourceError(f"SQLite database file not found: {path} "
+                                   "(extract.yaml 'url')", source=self.masked)
+        self._engine = create_engine(self.url, key="url", file="extract.yaml",
+                                     poolclass=sa.pool.NullPool)
+        try:
+            self._conn = self._engine.connect()
+        except DBAPIError as exc:
+            raise self._error(exc, "Cannot connect to", "url") from exc
+        try:
+            self._result = self._conn.execution_options(
+                stream_results=True, yield_per=self.batch_size).execute(self.stmt, self.binds)
+        except DBAPIError as exc:
+            raise self._error(exc, "The query failed on", "query") from exc
+        except StatementError as exc:
+            raise FatalSourceError(f"The query failed on {self.masked} (extract.yaml "
+                                   f"'query'): {exc}", source=self.masked) from exc
+        self._keys = list(self._result.keys())
+
+    def fetch(self) -> list[dict[str, Any]]:
+        try:
+            rows = self._result.fetchmany(self.batch_size)
+        except DBAPIError as exc:
+            raise self._error(exc, "Reading rows failed from", "query") from exc
+        keys = self._keys
+        out = [{k: _convert(v) for k, v in zip(keys, row, strict=False)} for row in rows]
+        col = self.watermark_column
+        if col and out and col in out[-1]:
+            values = [r[col] for r in out if r[col] is not None]
+            if values:
+                top = max(values)
+                self.watermark = top if self.watermark is None else max(self.watermark, top)
+        return out
+
+    def _error(self, exc: DBAPIError, what: str, key: str) -> Exception:
+        problem = classify_db_error(exc)
+        cls = RetriableSourceError if problem.retriable else FatalSourceError
+        if problem.kind in ("unreachable", "auth_failed", "database_missing", "timeout"):
+            key = "url"
+        return cls(f"{what} {self.masked} (extract.yaml '{key}'): {problem.message}",
+                   source=self.masked)
+
+    def _close(self) -> None:
+        for closer in (getattr(self._result, "close", None),
+                       getattr(self._conn, "close", None),
+                       getattr(self._engine, "dispose", None)):
+            if closer is not None:
+                try:
+                    closer()
+                except Exception:  # closing after a failure must not mask it
+                    continue
+
+    async def aclose(self) -> None:
+        try:
+            await asyncio.shield(self.call(self._close))
+        finally:
+            self._executor.shutdown(wait=False)
+
+
+__all__ = ["DatabaseExtractor"]

@@ -1,0 +1,384 @@
+"""File destinations: ``load_to_file`` (one call = one atomic write) and ``FileLoadSession``.
+
+A session writes each batch as a numbered part file in a staging folder beside the target
+(``<dir>/.<name>.parts/<run_key>/part-00001-<rows>.<ext>``): written under a temp name, then
+renamed — that rename commits the batch. ``commit()`` assembles the parts (after the existing
+content in append mode) into a temp file beside the target and ``os.replace``s it, so overwrite
+happens once per run (pycharter 0.0.35 kept only the last batch, §12#2) and readers never see
+a half-written file. A dry run writes nothing anywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..errors import ConfigError, ConfigProblem, LoadError
+from .base import BatchLoadResult, RejectedRow
+from .serialize import (
+    Rejects,
+    csv_body,
+    csv_text,
+    json_items,
+    jsonl_body,
+    records_to_table,
+    unify_schemas,
+    union_keys,
+)
+from .serialize import conform as conform_table
+
+WRITE_FORMATS = ("json", "jsonl", "csv", "parquet")
+_EXT = {"json": "json", "jsonl": "jsonl", "csv": "csv", "parquet": "arrow"}
+_PART = re.compile(r"^part-(\d{5,})-(\d+)\.(?:csv|json|jsonl|arrow)$")
+_ROW_GROUP = 131_072
+
+
+def _problem(key: str, message: str, hint: str | None = None) -> ConfigError:
+    return ConfigError([ConfigProblem(file="load.yaml", key=key, message=message, hint=hint)])
+
+
+def canonical_file_load(load_config: dict[str, Any], contract_dir: Any = None,
+                        config_context: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The canonical form of a file load config (via ``config.normalize_load`` when present)."""
+    cfg = load_config
+    if not cfg.get("__canonical__"):
+        try:
+            from ..config import normalize_load
+        except ImportError:
+            cfg = dict(cfg)
+        else:
+            cfg = normalize_load(cfg, base_dir=contract_dir, config_context=config_context)
+    path = cfg.get("path") or cfg.get("file_path")
+    if not path:
+        raise _problem("path", "a file destination needs a path", "e.g. path: output/data.csv")
+    base = cfg.get("base_dir") or contract_dir
+    path = os.path.expanduser(str(path))
+    if not os.path.isabs(path) and base:
+        path = os.path.join(os.fspath(base), path)
+    fmt = str(cfg.get("format") or "json").lower()
+    if fmt not in WRITE_FORMATS:
+        raise _problem("format", f"unknown format '{fmt}'", "use one of: " + ", ".join(WRITE_FORMATS))
+    mode = str(cfg.get("write_mode") or "overwrite").lower()
+    if mode not in ("overwrite", "append"):
+        raise _problem("write_mode", f"unknown write_mode '{mode}'", "use overwrite or append")
+    return {**cfg, "path": os.path.abspath(path), "format": fmt, "write_mode": mode}
+
+
+def _fsync_replace(tmp: Path, final: Path) -> None:
+    with open(tmp, "rb+") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, final)
+
+
+class FileLoadSession:
+    """One run's writes to a local file (see the module docstring and loaders/base.py)."""
+
+    def __init__(self, load_config: dict[str, Any], *, dry_run: bool, run_key: str) -> None:
+        cfg = canonical_file_load(load_config)
+        self.path = Path(cfg["path"])
+        self.format: str = cfg["format"]
+        self.write_mode: str = cfg["write_mode"]
+        opts = cfg.get("csv_options") or {}
+        self.delimiter = opts.get("delimiter") or ","
+        self.include_header = opts.get("include_header", True) is not False
+        self.encoding = opts.get("encoding") or "utf-8"
+        self.dry_run = dry_run
+        safe_key = re.sub(r"[^A-Za-z0-9._-]+", "_", str(run_key)) or "run"
+        self._parts_root = self.path.parent / f".{self.path.name}.parts"
+        self.staging = self._parts_root / safe_key
+        self._seq = 0
+        self._rows = 0
+        self._tmp: Path | None = None
+
+    def describe(self) -> str:
+        return f"{self.path.name} ({self.format}, {self.write_mode})"
+
+    # -- open -----------------------------------------------------------------------------
+    def _parts(self) -> list[tuple[int, int, Path]]:
+        found = []
+        if self.staging.is_dir():
+            for entry in self.staging.iterdir():
+                m = _PART.match(entry.name)
+                if m:
+                    found.append((int(m.group(1)), int(m.group(2)), entry))
+        return sorted(found)
+
+    def _open_sync(self, resume_batches: int) -> None:
+        if self.path.is_dir():
+            raise LoadError(f"The target '{self.path}' is a folder, not a file.",
+                            target=str(self.path))
+        self._seq, self._rows = resume_batches, 0
+        if self.dry_run:
+            return
+        if resume_batches <= 0 and self.staging.exists():
+            shutil.rmtree(self.staging)
+        try:
+            self.staging.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LoadError(f"Cannot create the folder for '{self.path}': {exc}",
+                            target=str(self.path)) from exc
+        kept = 0
+        for entry in list(self.staging.iterdir()):
+            m = _PART.match(entry.name)
+            if m and int(m.group(1)) <= resume_batches:
+                kept += 1
+                self._rows += int(m.group(2))
+            else:
+                entry.unlink()
+        if kept < resume_batches:
+            raise LoadError(
+                f"Cannot resume writing '{self.path}': {resume_batches} batches were committed "
+                f"but only {kept} part files remain in {self.staging}; run again without resume.",
+                target=str(self.path))
+
+    async def open(self, resume_batches: int = 0) -> None:
+        """Prepare the staging folder; keep the first ``resume_batches`` parts of a killed run."""
+        await asyncio.to_thread(self._open_sync, int(resume_batches or 0))
+
+    # -- write ----------------------------------------------------------------------------
+    def _serialise(self, records: list[dict[str, Any]]) -> tuple[Any, Rejects]:
+        if self.format == "jsonl":
+            return jsonl_body(records)
+        if self.format == "json":
+            return json_items(records)
+        if self.format == "csv":
+            keys = union_keys(records)
+            body, rejects = csv_body(records, keys, delimiter=self.delimiter,
+                                     encoding=self.encoding)
+            return json.dumps(keys).encode("ascii") + b"\n" + body, rejects
+        return records_to_table(records)
+
+    def _write_sync(self, records: list[dict[str, Any]], seq: int) -> BatchLoadResult:
+        payload, rejects = self._serialise(records)
+        good = len(records) - len(rejects)
+        if not self.dry_run:
+            final = self.staging / f"part-{seq:05d}-{good}.{_EXT[self.format]}"
+            tmp = final.with_name(final.name + ".tmp")
+            if isinstance(payload, pa.Table):
+                with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, payload.schema) as w:
+                    w.write_table(payload)
+            else:
+                tmp.write_bytes(payload)
+            _fsync_replace(tmp, final)
+        self._rows += good
+        rejected = [RejectedRow(index=i, record=records[i], message=msg,
+                                error_type="SerializationError") for i, msg in sorted(rejects.items())]
+        return BatchLoadResult(inserted=good, rejected=rejected)
+
+    async def write_batch(self, records: list[dict[str, Any]], batch_index: int) -> BatchLoadResult:
+        """Write one batch as a part file (dry run: only check every record serialises)."""
+        self._seq += 1
+        return await asyncio.to_thread(self._write_sync, records, self._seq)
+
+    # -- commit / abort -------------------------------------------------------------------
+    def _commit_sync(self) -> dict[str, Any]:
+        result = {"path": str(self.path), "format": self.format, "write_mode": self.write_mode,
+                  "written": self._rows, "total": self._rows, "dry_run": self.dry_run}
+        if self.dry_run:
+            return result
+        parts = [p for _, _, p in self._parts()]
+        existing = self.path if self.write_mode == "append" and self.path.is_file() else None
+        self._tmp = self.path.parent / f".{self.path.name}.{uuid.uuid4().hex[:8]}.tmp"
+        try:
+            if self.format == "parquet":
+                _assemble_parquet(self._tmp, parts, existing)
+            else:
+                with open(self._tmp, "wb") as out:
+                    if self.format == "csv":
+                        self._assemble_csv(out, parts, existing)
+                    elif self.format == "json":
+                        _assemble_json(out, parts, existing)
+                    else:
+                        _assemble_lines(out, parts, existing)
+            _fsync_replace(self._tmp, self.path)
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            self._remove_tmp()
+            raise LoadError(f"Cannot write '{self.path}': {exc}", target=str(self.path)) from exc
+        self._tmp = None
+        self._remove_staging()
+        return result
+
+    async def commit(self) -> dict[str, Any]:
+        """Assemble the parts into the target atomically; returns path, format and counts."""
+        return await asyncio.to_thread(self._commit_sync)
+
+    def _remove_tmp(self) -> None:
+        if self._tmp is not None:
+            self._tmp.unlink(missing_ok=True)
+            self._tmp = None
+
+    def _remove_staging(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+        with contextlib.suppress(OSError):  # not empty (another run's parts) or gone
+            self._parts_root.rmdir()
+
+    def _abort_sync(self) -> None:
+        if self.dry_run:
+            return
+        self._remove_tmp()
+        self._remove_staging()
+
+    async def abort(self) -> None:
+        """Remove the staging folder and temp files; the target is left as it was."""
+        await asyncio.to_thread(self._abort_sync)
+
+    # -- CSV assembly ---------------------------------------------------------------------
+    def _assemble_csv(self, out: IO[bytes], parts: list[Path], existing: Path | None) -> None:
+        enc, delim = self.encoding, self.delimiter
+        headers = []
+        for part in parts:
+            with open(part, "rb") as f:
+                headers.append(json.loads(f.readline()))
+        old_header: list[str] | None = None
+        if existing is not None and existing.stat().st_size and self.include_header:
+            with open(existing, encoding=enc, newline="") as f:
+                old_header = next(csv.reader(f, delimiter=delim), None)
+        known = list(old_header or [])
+        header = list(dict.fromkeys(known + [k for h in headers for k in h]))
+        wrote_header = False
+        if existing is not None and existing.stat().st_size:
+            if old_header is None or old_header == header:
+                _copy_with_newline(existing, out)
+                wrote_header = True
+            else:
+                out.write(csv_text([header], delim).encode(enc))
+                wrote_header = True
+                with open(existing, encoding=enc, newline="") as f:
+                    rows = csv.reader(f, delimiter=delim)
+                    next(rows, None)
+                    out.write(_remap(rows, old_header, header, delim).encode(enc))
+        if self.include_header and header and not wrote_header:
+            out.write(csv_text([header], delim).encode(enc))
+        for part, part_header in zip(parts, headers, strict=True):
+            with open(part, "rb") as f:
+                f.readline()
+                if part_header == header:
+                    shutil.copyfileobj(f, out, 1 << 20)
+                else:
+                    rows = csv.reader(io.TextIOWrapper(f, encoding=enc, newline=""),
+                                      delimiter=delim)
+                    out.write(_remap(rows, part_header, header, delim).encode(enc))
+
+
+def _remap(rows: Any, old: list[str], new: list[str], delim: str) -> str:
+    pos = {k: i for i, k in enumerate(old)}
+    idx = [pos.get(k) for k in new]
+    return csv_text(([row[i] if i is not None and i < len(row) else "" for i in idx]
+                     for row in rows), delim)
+
+
+def _copy_with_newline(src: Path, out: IO[bytes]) -> None:
+    with open(src, "rb") as f:
+        shutil.copyfileobj(f, out, 1 << 20)
+        f.seek(-1, os.SEEK_END)
+        if f.read(1) not in (b"\n", b"\r"):
+            out.write(b"\r\n")
+
+
+def _assemble_lines(out: IO[bytes], parts: list[Path], existing: Path | None) -> None:
+    if existing is not None and existing.stat().st_size:
+        _copy_with_newline(existing, out)
+    for part in parts:
+        with open(part, "rb") as f:
+            shutil.copyfileobj(f, out, 1 << 20)
+
+
+def _assemble_json(out: IO[bytes], parts: list[Path], existing: Path | None) -> None:
+    chunks: list[Path | bytes] = []
+    if existing is not None and existing.stat().st_size:
+        try:
+            with open(existing, encoding="utf-8") as f:
+                old = json.load(f)
+        except ValueError as exc:
+            raise ValueError(f"the existing file is not valid JSON, cannot append ({exc})") from exc
+        body, _ = json_items(old if isinstance(old, list) else [old])
+        chunks.append(body)
+    chunks += [p for p in parts if p.stat().st_size]
+    if not [c for c in chunks if c]:
+        out.write(b"[]")
+        return
+    out.write(b"[\n")
+    first = True
+    for chunk in chunks:
+        if not chunk:
+            continue
+        if not first:
+            out.write(b",\n")
+        first = False
+        if isinstance(chunk, bytes):
+            out.write(chunk)
+        else:
+            with open(chunk, "rb") as f:
+                shutil.copyfileobj(f, out, 1 << 20)
+    out.write(b"\n]")
+
+
+def _assemble_parquet(tmp: Path, parts: list[Path], existing: Path | None) -> None:
+    sources: list[tuple[str, Path]] = [("arrow", p) for p in parts]
+    schemas = []
+    if existing is not None and existing.stat().st_size:
+        sources.insert(0, ("parquet", existing))
+        schemas.append(pq.read_schema(existing))
+    for _, part in sources[1 if schemas else 0:]:
+        with pa.OSFile(str(part), "rb") as f:
+            schemas.append(pa.ipc.open_file(f).schema)
+    schema = unify_schemas(schemas)
+    buffered: list[pa.Table] = []
+    rows = 0
+    with pq.ParquetWriter(str(tmp), schema) as writer:
+        for kind, src in sources:
+            for table in _tables(kind, src):
+                buffered.append(conform_table(table, schema))
+                rows += table.num_rows
+                if rows >= _ROW_GROUP:
+                    writer.write_table(pa.concat_tables(buffered))
+                    buffered, rows = [], 0
+        if buffered:
+            writer.write_table(pa.concat_tables(buffered))
+
+
+def _tables(kind: str, src: Path) -> Iterator[pa.Table]:
+    if kind == "parquet":
+        with pq.ParquetFile(src) as pf:
+            for batch in pf.iter_batches(batch_size=_ROW_GROUP):
+                yield pa.Table.from_batches([batch])
+    else:
+        with pa.OSFile(str(src), "rb") as f:
+            table = pa.ipc.open_file(f).read_all()
+        yield table
+
+
+def load_to_file(data: list[dict[str, Any]], load_config: dict[str, Any],
+                 contract_dir: str | os.PathLike[str] | None = None,
+                 config_context: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write ``data`` to the file of ``load_config`` in one atomic write (pycharter's API).
+
+    Overwrite replaces the file, append adds to it. Returns ``{written, total, path, format,
+    rejected}``; records that cannot be serialised are counted in ``rejected`` (with messages
+    in ``rejected_rows``) instead of failing the write.
+    """
+    cfg = canonical_file_load(load_config, contract_dir, config_context)
+    session = FileLoadSession({**cfg, "__canonical__": True}, dry_run=False,
+                              run_key=f"call-{uuid.uuid4().hex}")
+    try:
+        session._open_sync(0)
+        res = session._write_sync(list(data), 1)
+        out = session._commit_sync()
+    except BaseException:
+        session._abort_sync()
+        raise
+    return {"written": res.inserted, "total": len(data), "path": out["path"],
+            "format": out["format"], "rejected": len(res.rejected), "rejected_rows": res.rejected}

@@ -1,0 +1,190 @@
+"""Drive the designer window as a user: forms, YAML, problems, save, undo, drafts, templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QLineEdit
+
+from pycharter_gui.designer.main_window import MainWindow
+from pycharter_gui.designer.models.pipelines import StatusRole
+from pycharter_gui.designer.views import dialogs
+
+from .conftest import LOAD
+
+
+@pytest.fixture
+def window(qtbot, workspace: Path):
+    win = MainWindow(workspace)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.workspace and [d.revert() for d in win.workspace.dirty_documents()]
+    win.close()
+
+
+def select(qtbot, win: MainWindow, name: str) -> None:
+    win.select_pipeline(name)
+    qtbot.waitUntil(lambda: win.current is not None and win.current.name == name)
+
+
+def field(win: MainWindow, kind: str, key: str):
+    form = win.editor.forms[kind]
+    return next(b.widget for b in form.bindings if key in b.keys)
+
+
+def test_workspace_lists_pipelines_with_status(qtbot, window: MainWindow):
+    names = [p.name for p in window.workspace.pipelines]
+    assert names == ["api_items", "half_done", "people"]
+    model = window.pipeline_list.model()
+    half = model.index(model.row_of("half_done"))
+    assert half.data(StatusRole) == "incomplete"
+    people = model.index(model.row_of("people"))
+    qtbot.waitUntil(lambda: people.data(StatusRole) == "valid")
+
+
+def test_form_edit_changes_yaml_and_save_keeps_other_bytes(qtbot, window: MainWindow,
+                                                          workspace: Path):
+    select(qtbot, window, "people")
+    original = (workspace / "people" / "load.yaml").read_bytes()
+    table = field(window, "load", "table")
+    window.editor.tabs.setCurrentIndex(2)
+    table.clear()
+    qtbot.keyClicks(table, "persons")
+    assert "table: persons\n" in window.editor.yaml_editors["load"].toPlainText()
+    assert window.current.is_dirty()
+    assert window.windowTitle().startswith("people[*]") and window.isWindowModified()
+    assert window.list_model.index(window.list_model.row_of("people")).data().endswith("*")
+    window.actions_by_name["save"].trigger()
+    saved = (workspace / "people" / "load.yaml").read_bytes()
+    assert saved == original.replace(b"table: people\n", b"table: persons\n")
+    assert not window.isWindowModified()
+
+
+def test_yaml_edit_updates_form(qtbot, window: MainWindow):
+    select(qtbot, window, "people")
+    window.show_yaml_tab()
+    editor = window.editor.yaml_editors["load"]
+    editor.setPlainText(LOAD.replace("write_method: insert", "write_method: upsert"))
+    combo = field(window, "load", "write_method")
+    assert isinstance(combo, QComboBox)
+    assert combo.currentText() == "upsert"
+    assert window.editor.forms["load"]._db_form.isRowVisible(
+        window.editor.forms["load"].primary_key)
+
+
+def test_broken_yaml_shows_error_and_keeps_form(qtbot, window: MainWindow):
+    select(qtbot, window, "people")
+    editor = window.editor.yaml_editors["load"]
+    editor.setPlainText(LOAD + "table: [oops\n")
+    form = window.editor.forms["load"]
+    assert not form.error_banner.isHidden()
+    assert "line" in form.error_banner.text()
+    assert field(window, "load", "table").text() == "people"
+    assert not form.body.isEnabled()
+    assert any("YAML syntax error" in p.message for p in window.problem_model.problems())
+    editor.setPlainText(LOAD)
+    assert form.error_banner.isHidden() and form.body.isEnabled()
+
+
+def test_invalid_value_shows_problem_and_double_click_jumps(qtbot, window: MainWindow):
+    select(qtbot, window, "people")
+    combo = field(window, "load", "write_method")
+    combo.setEditable(True)  # type a value no list offers
+    combo.setEditText("bogus")
+    combo.lineEdit().editingFinished.emit()
+    qtbot.waitUntil(lambda: any(p.key == "write_method"
+                                for p in window.problem_model.problems()), timeout=5000)
+    row = next(i for i, p in enumerate(window.problem_model.problems())
+               if p.key == "write_method")
+    model = window.list_model
+    qtbot.waitUntil(lambda: model.index(model.row_of("people")).data(StatusRole) == "problems")
+    assert combo.property("has_problem") is True
+    idx = window.problem_model.index(row, 2)
+    window.problems_view.doubleClicked.emit(idx)
+    assert window.editor.tabs.currentIndex() == window.editor.yaml_tab_index
+    assert window.editor.yaml_editors["load"].current_line() == 7
+
+
+def test_undo_redo_across_form_and_yaml(qtbot, window: MainWindow):
+    select(qtbot, window, "people")
+    table = field(window, "load", "table")
+    table.clear()
+    qtbot.keyClicks(table, "abc")
+    table.editingFinished.emit()
+    yaml = window.editor.yaml_editors["load"]
+    yaml.setPlainText(yaml.toPlainText().replace("insert", "replace"))
+    undo, redo = window.actions_by_name["undo"], window.actions_by_name["redo"]
+    undo.trigger()
+    assert field(window, "load", "write_method").currentText() == "insert"
+    assert table.text() == "abc"
+    undo.trigger()
+    assert table.text() == "people" and not window.current.is_dirty()
+    redo.trigger()
+    assert table.text() == "abc"
+    assert [s.toString() for s in redo.shortcuts()][0] == "Ctrl+Shift+Z"
+
+
+def test_restore_after_simulated_crash(qtbot, workspace: Path, monkeypatch):
+    win = MainWindow(workspace)
+    qtbot.addWidget(win)
+    select(qtbot, win, "people")
+    win.current.set_value("extract", "batch_size", 7)
+    win.write_drafts()  # what the autosave timer does
+    assert (workspace / ".pycharter" / "drafts" / "people" / "extract.yaml").is_file()
+    # simulated crash: the window disappears without closing properly
+    win.validation.shutdown()
+    monkeypatch.setattr(dialogs, "ask", lambda *a, **k: dialogs.Button.Yes)
+    win2 = MainWindow(workspace)
+    qtbot.addWidget(win2)
+    doc = win2.workspace.document("people")
+    assert doc.value("extract", "batch_size") == 7 and doc.is_dirty()
+    assert b"batch_size: 100" in (workspace / "people" / "extract.yaml").read_bytes()
+    win2.save_all()
+    assert not (workspace / ".pycharter" / "drafts" / "people").exists()
+    win2.close()
+
+
+def test_new_pipeline_from_template(qtbot, window: MainWindow, workspace: Path, monkeypatch):
+    monkeypatch.setattr(dialogs, "choose_item", lambda *a: "csv_to_sqlite")
+    monkeypatch.setattr(dialogs, "ask_text", lambda *a: "fresh")
+    window.actions_by_name["new"].trigger()
+    assert (workspace / "fresh" / "extract.yaml").is_file()
+    qtbot.waitUntil(lambda: window.current is not None and window.current.name == "fresh")
+    assert "#" in window.current.text("extract")  # templates are commented
+
+
+def test_close_with_unsaved_changes_asks(qtbot, window: MainWindow, monkeypatch):
+    select(qtbot, window, "people")
+    window.current.set_value("load", "table", "x")
+    asked = []
+    monkeypatch.setattr(dialogs, "ask", lambda *a, **k: asked.append(a) or dialogs.Button.Cancel)
+    assert not window.close()
+    assert asked and window.isVisible()
+
+
+def test_source_type_switch_shows_matching_fields(qtbot, window: MainWindow):
+    select(qtbot, window, "api_items")
+    form = window.editor.forms["extract"]
+    assert not form.http_box.isHidden() and form.file_box.isHidden()
+    combo = form.type_combo
+    combo.setCurrentIndex(combo.findText("database"))
+    combo.activated.emit(combo.currentIndex())
+    assert "type: database" in window.current.text("extract")
+    assert not form.db_box.isHidden() and form.http_box.isHidden()
+    params = field(window, "extract", "params")
+    assert params.mapping() == {"limit": 50}
+
+
+def test_accessible_names(qtbot, window: MainWindow):
+    names = {w.accessibleName() for w in window.findChildren(QLineEdit)} | {
+        window.pipeline_list.accessibleName(), window.problems_view.accessibleName()}
+    assert {"Pipeline list", "Problems list"} <= names
+    assert window.toolbar.widgetForAction(window.actions_by_name["save"]).accessibleName() \
+        == "Save"
+    assert window.editor.forms["extract"].accessibleName() == "Extract form"
+    assert window.editor.yaml_editors["load"].accessibleName() == "YAML editor load"
+    assert Qt.Key  # keep Qt imported for keyboard helpers

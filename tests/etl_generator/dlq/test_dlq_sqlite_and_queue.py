@@ -1,0 +1,170 @@
+"""SQLite specifics (schema, indexes, upsert, concurrency) and DeadLetterQueue behaviour."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+
+import pytest
+from dlq_helpers import make_records
+
+from pycharter_gui.etl_generator.dead_letter import (
+    DeadLetterQueue,
+    DeadLetterRecord,
+    DLQFilter,
+    DLQReason,
+    register_backend,
+)
+from pycharter_gui.etl_generator.dead_letter.backends import MemoryBackend
+from pycharter_gui.etl_generator.dead_letter.backends.base import _REGISTRY
+from pycharter_gui.etl_generator.errors import ConfigError
+
+
+def test_sqlite_table_and_indexes(tmp_path):
+    path = tmp_path / "dlq.sqlite"
+    queue = DeadLetterQueue(storage_backend="sqlite", storage_path=path)
+    queue.add_records(make_records(3))
+    with sqlite3.connect(path) as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        cols = {r[1] for r in conn.execute("PRAGMA table_info(dead_letter_queue)")}
+    for col in ("pipeline_name", "reason", "stage", "status", "timestamp"):
+        assert f"ix_dead_letter_queue_{col}" in names
+    assert {"id", "record_data", "metadata", "retry_count", "run_id"} <= cols
+
+
+def test_sqlite_custom_table_and_bad_name(tmp_path):
+    queue = DeadLetterQueue(storage_backend="sqlite", storage_path=tmp_path / "x.db",
+                            table_name="my_dlq")
+    queue.add_records(make_records(2))
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM my_dlq").fetchone()[0] == 2
+    with pytest.raises(ConfigError, match="not a plain SQL identifier"):
+        DeadLetterQueue(storage_backend="sqlite", storage_path=tmp_path / "x.db",
+                        table_name="x; DROP TABLE y")
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_re_adding_an_id_counts_a_retry(tmp_path, backend):
+    queue = DeadLetterQueue(storage_backend=backend, storage_path=tmp_path / "d.sqlite")
+    rec = make_records(1)[0]
+    queue.add_records([rec])
+    again = DeadLetterRecord.from_dict({**rec.to_dict(), "error_message": "still bad"})
+    queue.add_records([again])
+    stored = queue.get(rec.id)[0]
+    assert queue.count() == 1
+    assert stored.retry_count == 1
+    assert stored.error_message == "still bad"
+
+
+def test_sqlite_reader_while_writing(tmp_path):
+    path = tmp_path / "dlq.sqlite"
+    writer = DeadLetterQueue(storage_backend="sqlite", storage_path=path)
+    reader = DeadLetterQueue(storage_backend="sqlite", storage_path=path)
+    writer.add_records(make_records(1))
+    done = threading.Event()
+    counts: list[int] = []
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            for _ in range(40):
+                writer.add_records(make_records(25))
+        finally:
+            done.set()
+
+    def read() -> None:
+        try:
+            while True:
+                finished = done.is_set()
+                counts.append(reader.count())
+                reader.page(order_by="error_type", limit=10)
+                if finished:
+                    return
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write), threading.Thread(target=read)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert counts == sorted(counts)
+    assert counts[-1] == 1 + 40 * 25
+    assert all((c - 1) % 25 == 0 for c in counts)  # a batch is one transaction
+
+
+def test_unknown_backend_is_a_config_error():
+    with pytest.raises(ConfigError, match="memory"):
+        DeadLetterQueue(storage_backend="postgresql-ish")
+
+
+def test_database_backend_without_implementation_falls_back_to_memory(caplog):
+    _REGISTRY.pop("database", None)
+    with caplog.at_level(logging.WARNING):
+        queue = DeadLetterQueue(storage_backend="database", pipeline_name="orders")
+    assert queue.storage_backend == "memory"
+    assert "kept in memory only" in caplog.text
+
+
+def test_registered_backend_receives_the_options(tmp_path):
+    received = {}
+
+    class Recording(MemoryBackend):
+        name = "database"
+
+        def __init__(self, **options):
+            received.update(options)
+            super().__init__()
+
+    register_backend("database", Recording)
+    try:
+        queue = DeadLetterQueue(db_session="SESSION", storage_backend="database",
+                                schema_name="etl", table_name="dlq")
+        queue.add_records(make_records(2))
+        assert queue.count() == 2
+        assert isinstance(queue.backend, Recording)
+        assert received == {"storage_path": None, "db_session": "SESSION",
+                            "schema_name": "etl", "table_name": "dlq"}
+    finally:
+        _REGISTRY.pop("database", None)
+
+
+def test_backend_instance_can_be_passed():
+    backend = MemoryBackend()
+    queue = DeadLetterQueue(storage_backend=backend)
+    queue.add_records(make_records(2))
+    assert backend.count(DLQFilter().normalized()) == 2
+    assert queue.backend is backend
+
+
+def test_write_errors_never_raise_and_keep_records(caplog):
+    class Broken(MemoryBackend):
+        def append(self, records):
+            raise OSError("disk full")
+
+    queue = DeadLetterQueue(storage_backend=Broken())
+    records = make_records(2)
+    with caplog.at_level(logging.WARNING):
+        assert queue.add_records(records) == 0
+    assert queue.unsaved_records == records
+    assert queue.write_errors == ["OSError: disk full"]
+    assert "disk full" in caplog.text
+
+
+def test_record_round_trip_and_validation():
+    rec = DeadLetterRecord("p", {"a": [1, 2]}, "schema_mismatch", "bad", "TypeError", "validate",
+                           {"run_id": 7, "field": "a"})
+    d = rec.to_dict()
+    assert next(iter(d)) == "id"
+    assert d["reason"] == "schema_mismatch" and d["status"] == "pending" and d["retry_count"] == 0
+    assert len(d["timestamp"]) == 26 and "+" not in d["timestamp"]
+    assert DeadLetterRecord.from_dict(d) == rec
+    assert rec.run_id == "7"
+    assert DeadLetterRecord("p", {}, "unknown", "m", "E", "load").id != rec.id
+    assert DeadLetterRecord("p", {}, "unknown", "m", "E", "load", record_id="abc").id == "abc"
+    assert DeadLetterRecord.from_dict({**d, "reason": "weird"}).reason is DLQReason.UNKNOWN
+    with pytest.raises(ValueError, match="extraction_error"):
+        DeadLetterRecord("p", {}, "typo_error", "m", "E", "load")
+    assert DLQReason.LOAD_ERROR == "load_error"
