@@ -113,14 +113,16 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
         progress_callback=progress,
         verbose=args.verbose,
     )
-    result = asyncio.run(orch.run(
-        dry_run=args.dry_run,
-        batch_size=args.batch_size,
-        max_records=args.max_records,
-        resume=not args.no_resume,
-        **params,
-    ))
-    progress.finish()
+    try:
+        result = asyncio.run(orch.run(
+            dry_run=args.dry_run,
+            batch_size=args.batch_size,
+            max_records=args.max_records,
+            resume=not args.no_resume,
+            **params,
+        ))
+    finally:
+        progress.close()
     if args.json:
         printable = {k: v for k, v in result.items() if k != "dead_letters"}
         print(json.dumps(printable, indent=2, default=str), file=out)
@@ -137,7 +139,9 @@ async def _first_records(orch: Any, limit: int, raw: bool, params: dict[str, Any
     from .etl_generator import transform_batch
 
     rows: list[dict[str, Any]] = []
-    async for batch in orch.extract_stream(batch_size=min(limit, 1000), max_records=limit, **params):
+    # Transforms may filter records: keep reading until ``limit`` survive (or the source ends).
+    async for batch in orch.extract_stream(batch_size=min(max(limit, 10), 1000),
+                                           max_records=limit if raw else None, **params):
         rows.extend(batch if raw else transform_batch(batch, orch.config.transform, **params).records)
         if len(rows) >= limit:
             break

@@ -38,10 +38,15 @@ def write_pipeline(tmp_path: Path) -> Callable[..., Path]:
     return write
 
 
-def tree(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder`` with its bytes, for before/after comparisons."""
+def _tree(folder: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(folder)): p.read_bytes()
         for p in sorted(folder.rglob("*"))
         if p.is_file() and "__pycache__" not in p.parts
     }
+
+
+@pytest.fixture
+def tree() -> Callable[[Path], dict[str, bytes]]:
+    """Every file under a folder with its bytes, for before/after comparisons."""
+    return _tree

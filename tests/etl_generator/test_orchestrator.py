@@ -18,8 +18,6 @@ from pycharter_gui.etl_generator import (
     create_orchestrator,
 )
 
-from .conftest import tree
-
 
 def _accounted(result: dict) -> bool:
     return result["extraction"]["total_records"] == (
@@ -68,7 +66,7 @@ async def test_rerun_with_upsert_updates_instead_of_duplicating(example) -> None
         assert db.execute("SELECT count(*) FROM orders").fetchone()[0] == 42
 
 
-async def test_dry_run_writes_nothing_and_reports_same_counts(example) -> None:
+async def test_dry_run_writes_nothing_and_reports_same_counts(example, tree) -> None:
     folder = example("orders_to_sqlite")
     before = tree(folder)
     dry = await create_orchestrator(folder, verbose=False).run(dry_run=True)

@@ -23,6 +23,7 @@ from .resolve import (
     csv_defaults,
     dump,
     merge_options,
+    pop_base_dir,
     resolve_path,
     resolve_sqlite_url,
     sqlite_url_for,
@@ -40,6 +41,7 @@ def normalize_extract(
     """Return the canonical extract dict for ``raw``; ``ConfigError`` lists every problem."""
     if isinstance(raw, dict) and raw.get("__canonical__"):
         return raw
+    base_dir, raw = pop_base_dir(raw, base_dir)
     ctx = Context(file="extract.yaml", base_dir=as_base_dir(base_dir))
     cfg = build_extract(raw, ctx, config_context)
     if ctx.problems:

@@ -19,7 +19,15 @@ from .models_load import (
     LoadBase,
     detect_destination_type,
 )
-from .resolve import Context, as_base_dir, dump, merge_options, resolve_path, strip_metadata
+from .resolve import (
+    Context,
+    as_base_dir,
+    dump,
+    merge_options,
+    pop_base_dir,
+    resolve_path,
+    strip_metadata,
+)
 from .substitution import substitute_tree
 from .yaml_io import LineMap
 
@@ -35,6 +43,7 @@ def normalize_load(
     """Return the canonical load dict for ``raw``; ``ConfigError`` lists every problem."""
     if isinstance(raw, dict) and raw.get("__canonical__"):
         return raw
+    base_dir, raw = pop_base_dir(raw, base_dir)
     ctx = Context(file="load.yaml", base_dir=as_base_dir(base_dir))
     cfg = build_load(raw, ctx, config_context)
     if ctx.problems:

@@ -56,6 +56,15 @@ def as_base_dir(base_dir: str | os.PathLike[str] | None) -> Path | None:
     return Path(base_dir).expanduser().resolve()
 
 
+def pop_base_dir(raw: Any, base_dir: Any) -> tuple[Any, Any]:
+    """Take a ``base_dir`` key out of a raw dict (used when ``base_dir`` was not passed)."""
+    if isinstance(raw, dict) and "base_dir" in raw:
+        raw = dict(raw)
+        inner = raw.pop("base_dir")
+        base_dir = base_dir if base_dir not in (None, "") else inner
+    return base_dir, raw
+
+
 def strip_metadata(raw: dict[str, Any]) -> dict[str, Any]:
     """Drop the accepted-and-ignored metadata keys (title, description, version, name)."""
     return {k: v for k, v in raw.items() if k not in METADATA_KEYS}

@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import ConfigError
 from .extract import _locate
 from .models_transform import OP_ORDER, TransformConfig, TransformOps
-from .resolve import Context, as_base_dir, strip_metadata
+from .resolve import Context, as_base_dir, pop_base_dir, strip_metadata
 from .substitution import substitute_tree
 from .yaml_io import LineMap
 
@@ -28,6 +28,7 @@ def normalize_transform(
     """
     if isinstance(raw, dict) and raw.get("__canonical__"):
         return raw
+    base_dir, raw = pop_base_dir(raw, base_dir)
     ctx = Context(file="transform.yaml", base_dir=as_base_dir(base_dir))
     cfg = build_transform(raw, ctx, config_context)
     if ctx.problems:

@@ -115,7 +115,13 @@ class DatabaseLoadSession:
         if path is not None and not path.exists() and not self.create_table:
             raise LoadError(f"SQLite database file not found: {path} (load.yaml 'url'). "
                             "Check the path, or set create_table: true.", target=self.target)
-        self._engine = create_engine(self.url, key="url", file="load.yaml")
+        url = self.url
+        if path is not None and not path.exists():
+            if self.dry_run:  # a dry run must not even create the database file
+                url = "sqlite://"
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+        self._engine = create_engine(url, key="url", file="load.yaml")
         try:
             with self._engine.connect() as conn:
                 self._table = reflect_table(conn, self.table_name, self.schema, self.backend,

@@ -130,7 +130,10 @@ class FileExtractor(BaseExtractor):
     # -- files --------------------------------------------------------------------------
     def resolve_files(self, cfg: dict[str, Any], contract_dir: Any = None
                       ) -> tuple[list[str], str]:
-        """Absolute paths to read (sorted) and the folder source names are relative to."""
+        """Absolute paths to read (sorted) and the folder source names are relative to.
+
+        A glob without match is a ``FatalSourceError`` unless ``fail_on_empty`` is false.
+        """
         raw = self._path_text(cfg)
         base = cfg.get("base_dir") or contract_dir
         path = os.path.expanduser(raw)
@@ -138,9 +141,13 @@ class FileExtractor(BaseExtractor):
             path = os.path.join(os.fspath(base), path)
         where = f" (resolved against the pipeline folder {base})" if base and raw != path else ""
         if _has_wildcard(path):
-            files = sorted(p for p in glob.glob(path, recursive=True) if os.path.isfile(p))
-            if not files:
-                raise FatalSourceError(f"No file matches '{raw}'{where}.", source=path)
+            files = [p for p in glob.glob(path, recursive=True) if os.path.isfile(p)]
+            if cfg.get("sort_files", True) is not False:
+                files.sort()
+            if not files and cfg.get("fail_on_empty", True) is not False:
+                raise FatalSourceError(
+                    f"No file matches '{raw}'{where}. (Set fail_on_empty: false to allow an "
+                    "empty folder.)", source=path)
             return files, _glob_root(path)
         if not os.path.isfile(path):
             what = "is a folder, not a file" if os.path.isdir(path) else "does not exist"

@@ -95,6 +95,7 @@ class FileLoadSession:
         self.delimiter = opts.get("delimiter") or ","
         self.include_header = opts.get("include_header", True) is not False
         self.encoding = opts.get("encoding") or "utf-8"
+        self.quotechar = opts.get("quote_char") or '"'
         self.dry_run = dry_run
         safe_key = re.sub(r"[^A-Za-z0-9._-]+", "_", str(run_key)) or "run"
         self._parts_root = self.path.parent / f".{self.path.name}.parts"
@@ -157,7 +158,7 @@ class FileLoadSession:
         if self.format == "csv":
             keys = union_keys(records)
             body, rejects = csv_body(records, keys, delimiter=self.delimiter,
-                                     encoding=self.encoding)
+                                     encoding=self.encoding, quotechar=self.quotechar)
             return json.dumps(keys).encode("ascii") + b"\n" + body, rejects
         return records_to_table(records)
 
@@ -237,7 +238,7 @@ class FileLoadSession:
 
     # -- CSV assembly ---------------------------------------------------------------------
     def _assemble_csv(self, out: IO[bytes], parts: list[Path], existing: Path | None) -> None:
-        enc, delim = self.encoding, self.delimiter
+        enc, delim, quote = self.encoding, self.delimiter, self.quotechar
         headers = []
         for part in parts:
             with open(part, "rb") as f:
@@ -245,7 +246,7 @@ class FileLoadSession:
         old_header: list[str] | None = None
         if existing is not None and existing.stat().st_size and self.include_header:
             with open(existing, encoding=enc, newline="") as f:
-                old_header = next(csv.reader(f, delimiter=delim), None)
+                old_header = next(csv.reader(f, delimiter=delim, quotechar=quote), None)
         known = list(old_header or [])
         header = list(dict.fromkeys(known + [k for h in headers for k in h]))
         wrote_header = False
@@ -254,14 +255,14 @@ class FileLoadSession:
                 _copy_with_newline(existing, out)
                 wrote_header = True
             else:
-                out.write(csv_text([header], delim).encode(enc))
+                out.write(csv_text([header], delim, quote).encode(enc))
                 wrote_header = True
                 with open(existing, encoding=enc, newline="") as f:
-                    rows = csv.reader(f, delimiter=delim)
+                    rows = csv.reader(f, delimiter=delim, quotechar=quote)
                     next(rows, None)
-                    out.write(_remap(rows, old_header, header, delim).encode(enc))
+                    out.write(_remap(rows, old_header, header, delim, quote).encode(enc))
         if self.include_header and header and not wrote_header:
-            out.write(csv_text([header], delim).encode(enc))
+            out.write(csv_text([header], delim, quote).encode(enc))
         for part, part_header in zip(parts, headers, strict=True):
             with open(part, "rb") as f:
                 f.readline()
@@ -269,15 +270,15 @@ class FileLoadSession:
                     shutil.copyfileobj(f, out, 1 << 20)
                 else:
                     rows = csv.reader(io.TextIOWrapper(f, encoding=enc, newline=""),
-                                      delimiter=delim)
-                    out.write(_remap(rows, part_header, header, delim).encode(enc))
+                                      delimiter=delim, quotechar=quote)
+                    out.write(_remap(rows, part_header, header, delim, quote).encode(enc))
 
 
-def _remap(rows: Any, old: list[str], new: list[str], delim: str) -> str:
+def _remap(rows: Any, old: list[str], new: list[str], delim: str, quote: str) -> str:
     pos = {k: i for i, k in enumerate(old)}
     idx = [pos.get(k) for k in new]
     return csv_text(([row[i] if i is not None and i < len(row) else "" for i in idx]
-                     for row in rows), delim)
+                     for row in rows), delim, quote)
 
 
 def _copy_with_newline(src: Path, out: IO[bytes]) -> None:

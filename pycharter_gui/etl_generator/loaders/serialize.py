@@ -61,10 +61,10 @@ def csv_rows(records: list[dict[str, Any]], keys: list[str]) -> Iterable[tuple[A
     return zip(*cols, strict=True) if cols else ((),) * len(records)
 
 
-def csv_text(rows: Iterable[Iterable[Any]], delimiter: str = ",") -> str:
+def csv_text(rows: Iterable[Iterable[Any]], delimiter: str = ",", quotechar: str = '"') -> str:
     """CSV text (CRLF line ends, minimal quoting, as ``csv.DictWriter`` writes)."""
     buf = io.StringIO()
-    csv.writer(buf, delimiter=delimiter).writerows(rows)
+    csv.writer(buf, delimiter=delimiter, quotechar=quotechar).writerows(rows)
     return buf.getvalue()
 
 
@@ -80,9 +80,9 @@ def _encode_failure(record: dict[str, Any], encoding: str) -> str:
 
 
 def csv_body(records: list[dict[str, Any]], keys: list[str], *, delimiter: str = ",",
-             encoding: str = "utf-8") -> tuple[bytes, Rejects]:
+             encoding: str = "utf-8", quotechar: str = '"') -> tuple[bytes, Rejects]:
     """Encoded CSV rows (no header) for ``records`` in ``keys`` order."""
-    text = csv_text(csv_rows(records, keys), delimiter)
+    text = csv_text(csv_rows(records, keys), delimiter, quotechar)
     try:
         return text.encode(encoding), {}
     except UnicodeEncodeError:
@@ -91,7 +91,7 @@ def csv_body(records: list[dict[str, Any]], keys: list[str], *, delimiter: str =
     parts: list[bytes] = []
     for i, rec in enumerate(records):
         try:
-            parts.append(csv_text(csv_rows([rec], keys), delimiter).encode(encoding))
+            parts.append(csv_text(csv_rows([rec], keys), delimiter, quotechar).encode(encoding))
         except UnicodeEncodeError:
             rejects[i] = _encode_failure(rec, encoding)
     return b"".join(parts), rejects

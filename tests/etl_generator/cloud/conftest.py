@@ -150,14 +150,3 @@ def storage(s3_endpoint: str, bucket: str) -> Callable[..., dict[str, Any]]:
                 "credentials": {**CREDS, "endpoint_url": s3_endpoint}, **keys}
 
     return make
-
-
-def keys_in(s3: Any, bucket: str, prefix: str = "") -> list[str]:
-    """Every key in the bucket (under prefix), sorted."""
-    resp = s3.list_objects_v2(Bucket=bucket, Prefix=prefix)
-    return sorted(o["Key"] for o in resp.get("Contents", []))
-
-
-def pending_uploads(s3: Any, bucket: str) -> list[str]:
-    """Keys of multipart uploads that were started and neither completed nor aborted."""
-    return [u["Key"] for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])]

@@ -169,3 +169,16 @@ async def test_cancellation_is_prompt_and_closes(tmp_path: Path) -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+async def test_raw_config_through_normaliser(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "x.tsv").write_text("a\tb\n'1\t2'\t3\n")
+    raw = {"type": "file", "file_path": "data/*.tsv", "csv_options": {"quotechar": "'"},
+           "source_file_column": "src"}
+    batches = await collect(raw, contract_dir=tmp_path)
+    assert batches == [[{"a": "1\t2", "b": 3, "src": "x.tsv"}]]
+
+
+async def test_empty_glob_allowed_with_fail_on_empty_false(tmp_path: Path) -> None:
+    assert await collect(cfg(str(tmp_path / "*.csv"), fail_on_empty=False)) == []

@@ -16,7 +16,10 @@ import pytest
 from pycharter_gui.etl_generator.errors import ConfigError, LoadError, NotAvailableError
 from pycharter_gui.etl_generator.extractors.file import FileExtractor
 from pycharter_gui.etl_generator.loaders import (
-    BatchLoadResult, load_to_cloud_storage, load_to_file, open_load_session,
+    BatchLoadResult,
+    load_to_cloud_storage,
+    load_to_file,
+    open_load_session,
 )
 from pycharter_gui.etl_generator.loaders.file import FileLoadSession
 
@@ -229,12 +232,11 @@ def test_load_config_errors_name_the_key(tmp_path: Path) -> None:
     assert err.value.problems[0].key == "write_mode"
 
 
-def test_cloud_loader_missing_is_not_available(tmp_path: Path) -> None:
-    from importlib.util import find_spec
+def test_cloud_loader_missing_is_not_available(monkeypatch) -> None:
+    import sys
 
-    if find_spec("pycharter_gui.etl_generator.loaders.cloud") is not None:
-        pytest.skip("the cloud loader exists now")
-    with pytest.raises(NotAvailableError):
+    monkeypatch.setitem(sys.modules, "pycharter_gui.etl_generator.loaders.cloud", None)
+    with pytest.raises(NotAvailableError, match="Cloud storage"):
         load_to_cloud_storage([], {})
 
 
@@ -255,3 +257,10 @@ async def test_csv_to_parquet_round_trip(tmp_path: Path) -> None:
     table = pq.read_table(target)
     assert table.num_rows == 2500 and table.schema.field("qty").type == pa.float64()
     assert table.column("id").to_pylist() == list(range(2500))
+
+
+async def test_csv_quote_char_on_write(tmp_path: Path) -> None:
+    target = tmp_path / "q.csv"
+    opts = {"delimiter": ",", "include_header": True, "encoding": "utf-8", "quote_char": "'"}
+    await run(lcfg(target, "csv", csv_options=opts), [[{"a": "x,y"}], [{"b": "z"}]])
+    assert target.read_text().splitlines() == ["a,b", "'x,y',", ",z"]

@@ -81,7 +81,7 @@ def test_csv_without_header_and_columns(tmp_path: Path) -> None:
     q = tmp_path / "h.csv"
     q.write_text("a,b,c\n1,2,3\n")
     assert read_all(q, "csv", {"columns": ["c", "a"]}) == [{"c": 3, "a": 1}]
-    with pytest.raises(FatalSourceError, match="h.csv"):
+    with pytest.raises(FatalSourceError, match=r"h\.csv"):
         read_all(q, "csv", {"columns": ["zz"]})
 
 
@@ -113,11 +113,11 @@ def test_json_shapes(tmp_path: Path) -> None:
     deep = tmp_path / "d.json"
     deep.write_text(json.dumps({"resp": {"rows": [{"x": 1}, {"x": 2}]}}))
     assert read_all(deep, "json", {"response_path": "resp.rows"}) == [{"x": 1}, {"x": 2}]
-    with pytest.raises(FatalSourceError, match="response_path 'resp.nope'"):
+    with pytest.raises(FatalSourceError, match=r"response_path 'resp\.nope'"):
         read_all(deep, "json", {"response_path": "resp.nope"})
     scalar = tmp_path / "n.json"
     scalar.write_text("42")
-    with pytest.raises(FatalSourceError, match="n.json"):
+    with pytest.raises(FatalSourceError, match=r"n\.json"):
         read_all(scalar, "json")
 
 
@@ -129,7 +129,7 @@ def test_json_array_streams_with_large_elements(tmp_path: Path) -> None:
     assert [r["id"] for r in rows] == [1, 2, 3] and rows[0]["s"] == big and rows[1]["n"] == 1.5
     broken = tmp_path / "broken.json"
     broken.write_text('[{"a": 1}, {"a": ')
-    with pytest.raises(FatalSourceError, match="broken.json"):
+    with pytest.raises(FatalSourceError, match=r"broken\.json"):
         read_all(broken, "json")
 
 

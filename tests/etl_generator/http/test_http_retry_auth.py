@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import TOKEN, FakeApi
+from http_fake_api import TOKEN, FakeApi
 
 from pycharter_gui.etl_generator.errors import ConfigError
 from pycharter_gui.etl_generator.extractors import http_retry

@@ -9,7 +9,7 @@ from contextlib import aclosing
 from typing import Any
 
 import pytest
-from conftest import API_KEY, TOKEN, FakeApi
+from http_fake_api import API_KEY, TOKEN, FakeApi
 
 from pycharter_gui.etl_generator.errors import (
     ConfigError,
