@@ -90,8 +90,8 @@ def as_source_error(exc: CloudStorageError, source: str) -> SourceError:
 
 
 def as_load_error(exc: CloudStorageError, target: str) -> LoadError:
-    """The load-side error for a provider failure."""
-    return LoadError(str(exc), target=target)
+    """The load-side error for a provider failure, naming the object being written."""
+    return LoadError(f"Cannot write {target}: {exc}", target=target)
 
 
 class CloudClient(ABC):

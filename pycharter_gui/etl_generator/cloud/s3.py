@@ -163,8 +163,11 @@ class S3Client(CloudClient):
         except CloudStorageError:
             raise
         except Exception as exc:
+            from boto3.exceptions import S3UploadFailedError
             from botocore.exceptions import BotoCoreError, ClientError
 
+            if isinstance(exc, S3UploadFailedError) and isinstance(exc.__context__, Exception):
+                exc = exc.__context__  # boto3 wraps the provider's error; report that one
             if isinstance(exc, (BotoCoreError, ClientError)):
                 raise self._translate(exc, key, action) from None
             raise
@@ -178,6 +181,15 @@ class S3Client(CloudClient):
         except Exception as bucket_exc:
             return self._translate(_as_no_bucket(bucket_exc), key, action)
         return exc
+
+    def ensure_bucket(self) -> None:
+        """Fail early, with the usual message, when the bucket is missing or not ours."""
+        try:
+            self._call("access", None, self.s3.head_bucket, Bucket=self.location.bucket)
+        except CloudStorageError as exc:
+            if exc.kind != "not_found":
+                raise
+            raise self._translate(_as_no_bucket(_client_404()), None, "access") from None
 
     # -- CloudClient -------------------------------------------------------------------------
     def list_objects(self, prefix: str) -> list[ObjectInfo]:
@@ -271,3 +283,9 @@ def _as_no_bucket(exc: Exception) -> Exception:
                                       "Message": "The specified bucket does not exist"}},
                            "HeadBucket")
     return exc
+
+
+def _client_404() -> Exception:
+    from botocore.exceptions import ClientError
+
+    return ClientError({"Error": {"Code": "404", "Message": "Not Found"}}, "HeadBucket")

@@ -24,7 +24,8 @@ class ConfigModel(BaseModel):
     """Base of all config models: unknown keys are errors, field names always accepted."""
 
     model_config = ConfigDict(
-        extra="forbid", populate_by_name=True, arbitrary_types_allowed=True
+        extra="forbid", populate_by_name=True, arbitrary_types_allowed=True,
+        coerce_numbers_to_str=True,  # `table: 2024` or a numeric password is still text
     )
 
 

@@ -30,7 +30,7 @@ _SECRET_KEY_RE = re.compile(
 _ACCOUNT_KEY_RE = re.compile(r"AccountKey=([^;]+)", re.IGNORECASE)
 _URL_PASSWORD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:([^@/\s]+)@")
 _INT_RE = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
-_FLOAT_RE = re.compile(r"[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_FLOAT_RE = re.compile(r"[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?|[-+]?[0-9]+[eE][-+]?[0-9]+")
 
 _MISSING = object()
 
@@ -71,7 +71,7 @@ def yaml_scalar(text: str) -> Any:
         return False
     if _INT_RE.fullmatch(stripped):
         return int(stripped.replace("_", ""))
-    if _FLOAT_RE.fullmatch(stripped) and any(c.isdigit() for c in stripped):
+    if _FLOAT_RE.fullmatch(stripped):
         return float(stripped.replace("_", ""))
     return text
 
@@ -124,9 +124,10 @@ class _Substituter:
             return text
         whole = _VAR_RE.fullmatch(text.strip())
         replaced_any = False
+        secret_value = False
 
         def repl(match: re.Match[str]) -> str:
-            nonlocal replaced_any
+            nonlocal replaced_any, secret_value
             if match.group(1) is not None:  # $${NAME} escape
                 return match.group(0) if self.only_context else "${" + match.group(1) + "}"
             name, op, arg = match.group(2), match.group(3), match.group(4)
@@ -150,12 +151,15 @@ class _Substituter:
             text_value = str(value)
             if looks_secret(name) and text_value:
                 self.secrets.add(text_value)
+                secret_value = True
             return text_value
 
         result = _VAR_RE.sub(repl, text)
         if not self.only_context and (pw := embedded_secret(result)):
             self.secrets.add(pw)
-        if whole is not None and whole.group(1) is None and replaced_any and self.retype:
+        # Secrets stay text: a numeric password must not become an int.
+        if (whole is not None and whole.group(1) is None and replaced_any and self.retype
+                and not secret_value):
             return yaml_scalar(result)
         return result
 

@@ -70,6 +70,10 @@ def build_transform(raw: Any, ctx: Context, config_context: Mapping[str, Any] | 
         return cfg
     strict = bool(parsed.strict)
     if parsed.transform is not None:
+        for key in _V2_KEYS + _LEGACY_KEYS + ("rename", "drop"):
+            if key in data:
+                ctx.add(key, f"top-level '{key}' is ignored because 'transform:' is present",
+                        "move it under transform:", severity="warning")
         items = parsed.transform if isinstance(parsed.transform, list) else [parsed.transform]
         for item in items:
             cfg["ops"] += _ops_of(item)

@@ -189,12 +189,14 @@ class FileExtractor(BaseExtractor):
             pump = _ThreadedIter(iter_batches(path, fmt, options, size))
             try:
                 while (batch := await asyncio.to_thread(pump.step)) is not None:
-                    records = []
-                    for item in batch:
-                        if isinstance(item, BadLine):
-                            self._report_bad(item, path)
-                        else:
-                            records.append(item)
+                    records = batch
+                    if fmt == "jsonl":
+                        records = []
+                        for item in batch:
+                            if isinstance(item, BadLine):
+                                self._report_bad(item, path)
+                            else:
+                                records.append(item)
                     if remaining is not None:
                         records = records[:remaining]
                         remaining -= len(records)

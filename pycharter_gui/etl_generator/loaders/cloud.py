@@ -142,6 +142,9 @@ class CloudLoadSession:
     # -- open ----------------------------------------------------------------------------------
     def _open_sync(self, resume_batches: int) -> None:
         self._seq, self._rows, self._uploaded = resume_batches, 0, []
+        ensure = getattr(self._client(), "ensure_bucket", None) if not self.dry_run else None
+        if ensure is not None:
+            self._guard(ensure)  # fail before any work when the bucket is missing
         if self.partitioned:
             if not self.dry_run and resume_batches > 0:
                 self._drop_parts(lambda seq, token: token == self.token and seq > resume_batches)

@@ -77,9 +77,12 @@ def canonical_file_load(load_config: dict[str, Any], contract_dir: Any = None,
     return {**cfg, "path": os.path.abspath(path), "format": fmt, "write_mode": mode}
 
 
-def _fsync_replace(tmp: Path, final: Path) -> None:
-    with open(tmp, "rb+") as f:
-        os.fsync(f.fileno())
+def _replace(tmp: Path, final: Path, *, fsync: bool) -> None:
+    """Rename ``tmp`` over ``final``; ``fsync`` first for the final file (parts skip it:
+    a killed process loses nothing already written, and per-part fsync costs ~4 ms each)."""
+    if fsync:
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
     os.replace(tmp, final)
 
 
@@ -173,7 +176,7 @@ class FileLoadSession:
                     w.write_table(payload)
             else:
                 tmp.write_bytes(payload)
-            _fsync_replace(tmp, final)
+            _replace(tmp, final, fsync=False)
         self._rows += good
         rejected = [RejectedRow(index=i, record=records[i], message=msg,
                                 error_type="SerializationError") for i, msg in sorted(rejects.items())]
@@ -204,7 +207,7 @@ class FileLoadSession:
                         _assemble_json(out, parts, existing)
                     else:
                         _assemble_lines(out, parts, existing)
-            _fsync_replace(self._tmp, self.path)
+            _replace(self._tmp, self.path, fsync=True)
         except (OSError, ValueError, pa.ArrowException) as exc:
             self._remove_tmp()
             raise LoadError(f"Cannot write '{self.path}': {exc}", target=str(self.path)) from exc

@@ -1,9 +1,9 @@
-"""Streaming CSV/TSV reader over pandas' C parser (one chunk per batch, bounded memory).
+"""Streaming CSV/TSV reader over pandas' C parser (chunk by chunk, bounded memory).
 
-Type rules (config-format §3.5): pandas infers per chunk — integer columns with a blank become
-float, columns of only true/false become bool, blanks become ``None``, dates stay strings,
-everything else is ``str``. Only the empty cell is missing: ``NA``/``null`` stay text, so a
-country code ``NA`` survives.
+Type rules (config-format §3.5): pandas infers per parsed chunk (16k rows or one batch if
+larger) — integer columns with a blank become float, columns of only true/false become
+bool, blanks become ``None``, dates stay strings, everything else is ``str``. Only the
+empty cell is missing: ``NA``/``null`` stay text, so a country code ``NA`` survives.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from typing import IO, Any
 import pandas as pd
 
 from ..errors import FatalSourceError
+
+_PARSE_ROWS = 16_384
 
 
 def frame_to_records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -34,6 +36,7 @@ def iter_csv(
     default_delimiter: str = ",",
 ) -> Iterator[list[dict[str, Any]]]:
     """Yield batches of records from a CSV stream, ``batch_size`` rows at a time."""
+    batch_size = max(1, int(batch_size))
     has_header = options.get("has_header", True) is not False
     columns = options.get("columns") or None
     kwargs: dict[str, Any] = {
@@ -44,7 +47,9 @@ def iter_csv(
         "skiprows": int(options.get("skip_rows") or 0) or None,
         "keep_default_na": False,
         "na_values": [""],
-        "chunksize": max(1, int(batch_size)),
+        # parse in chunks of at least _PARSE_ROWS: pandas' per-chunk overhead dominates
+        # small batches; records are then sliced to batch_size
+        "chunksize": max(_PARSE_ROWS, int(batch_size)),
         "header": 0 if has_header else None,
     }
     if has_header and columns:
@@ -59,7 +64,10 @@ def iter_csv(
                     chunk.columns = [f"column_{i + 1}" for i in range(chunk.shape[1])]
                 elif has_header and columns:
                     chunk = chunk[list(columns)]
-                yield frame_to_records(chunk)
+                records = frame_to_records(chunk)
+                del chunk
+                for start in range(0, len(records), batch_size):
+                    yield records[start:start + batch_size]
     except pd.errors.EmptyDataError:
         return
     except UnicodeDecodeError as exc:

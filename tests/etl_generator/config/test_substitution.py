@@ -106,3 +106,16 @@ def test_literal_password_in_url_and_secret_keys_are_secrets(write_pipeline):
 def test_mask_secrets_handles_url_encoding():
     assert mask_secrets("p@ss and p%40ss", ["p@ss"]) == "*** and ***"
     assert mask_secrets("nothing", []) == "nothing"
+
+
+def test_secret_and_leading_zero_values_stay_text(write_pipeline, monkeypatch):
+    monkeypatch.setenv("PC_API_PASSWORD", "12345")
+    monkeypatch.setenv("PC_ZIP", "01234")
+    folder = write_pipeline(
+        extract="url: https://a/x\nparams:\n  zip: ${PC_ZIP}\nauth:\n  type: basic\n"
+                "  username: 42\n  password: ${PC_API_PASSWORD}\n",
+        load="path: out.json\n")
+    cfg = load_pipeline_config(folder)
+    assert cfg.extract["params"]["zip"] == "01234"
+    assert cfg.extract["auth"]["password"] == "12345" and cfg.extract["auth"]["username"] == "42"
+    assert "12345" in cfg.secrets

@@ -103,3 +103,14 @@ def test_errors_with_lines(write_pipeline):
 def test_bad_filter_operator_is_an_error():
     with pytest.raises(ConfigError, match="unknown operator 'like'"):
         normalize_transform({"filter": {"field": "a", "operator": "like"}})
+
+
+def test_top_level_ops_beside_transform_are_a_warning(write_pipeline):
+    from pycharter_gui.etl_generator.config import validate_pipeline
+
+    folder = write_pipeline(extract="path: in.csv\n", load="path: out.json\n",
+                            transform="transform:\n  drop: [a]\nrename: {b: c}\n")
+    (folder / "in.csv").write_text("a\n")
+    (p,) = validate_pipeline(folder)
+    assert p.severity == "warning" and p.key == "rename" and p.line == 3
+    assert load_pipeline_config(folder).transform["ops"] == [{"op": "drop", "spec": ["a"]}]

@@ -61,8 +61,7 @@ class MemoryBackend(DLQBackend):
         check_order_by(order_by, self.sortable_columns, self.name)
         check_paging(offset, limit)
         rows = self._snapshot(flt)
-        if order_by != "timestamp":
-            rows.sort(key=lambda r: sort_key(r, order_by))
+        rows.sort(key=lambda r: sort_key(r, order_by))  # stable: ties keep insertion order
         if descending:
             rows.reverse()
         return [r.copy() for r in rows[offset : offset + limit]]
