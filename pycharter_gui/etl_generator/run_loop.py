@@ -186,6 +186,8 @@ class PipelineRun:
             await suspend()
         else:
             await session.abort()
+            if not getattr(session, "keeps_committed_batches", False):
+                self.checkpoints.delete(self.checkpoint_id)  # nothing left to resume from
 
     async def _loop(self, session: LoadSession, compiled: Any, validator: Any, resume_batches: int) -> str | None:
         orch = self.orch

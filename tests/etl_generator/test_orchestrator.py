@@ -191,3 +191,47 @@ async def test_cancelling_a_run_stops_and_leaves_no_partial_output(write_pipelin
     await asyncio.sleep(0.2)
     assert _SlowExtractor.produced == produced, "the source kept running after cancel"
     assert list(tmp_path.iterdir()) == [folder], "no target, staging or temp files may remain"
+
+
+class _CountingExtractor(BaseExtractor):
+    """Ten batches of ten ids; blocks after batch ``block_after`` until cancelled."""
+
+    block_after: int | None = None
+
+    async def extract_streaming(self, extract_config, params, headers, contract_dir=None,
+                                batch_size=1000, max_records=None, config_context=None):
+        for b in range(10):
+            if self.block_after is not None and b == self.block_after:
+                await asyncio.Event().wait()
+            yield [{"id": b * 10 + i} for i in range(10)]
+
+
+async def test_cancelled_checkpointed_run_resumes_without_loss_or_duplicates(write_pipeline, tmp_path) -> None:
+    ExtractorFactory.register_extractor("counting_test", _CountingExtractor)
+    out = tmp_path / "out.jsonl"
+    folder = write_pipeline(extract="type: counting_test\n", transform="", load=f"path: {out}\nformat: jsonl\n")
+    batches_done = 0
+    reached = asyncio.Event()
+
+    def on_progress(p) -> None:
+        nonlocal batches_done
+        batches_done += 1
+        if batches_done == 4:
+            reached.set()
+
+    _CountingExtractor.block_after = 4
+    orch = ETLOrchestrator(contract_dir=folder, verbose=False, checkpoint_dir=tmp_path / "ck",
+                           progress_callback=on_progress)
+    task = asyncio.create_task(orch.run())
+    await asyncio.wait_for(reached.wait(), 10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not out.exists()
+
+    _CountingExtractor.block_after = None
+    result = await ETLOrchestrator(contract_dir=folder, verbose=False, checkpoint_dir=tmp_path / "ck").run()
+    assert result["success"], result["error"]
+    assert result["extraction"]["total_records"] == 100  # restored counts + the resumed batches
+    ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+    assert ids == list(range(100))

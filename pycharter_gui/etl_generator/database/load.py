@@ -57,6 +57,8 @@ def missing_table_error(target: str) -> LoadError:
 class DatabaseLoadSession:
     """One run's writes to a database table (see docs/architecture.md, Load sessions)."""
 
+    keeps_committed_batches = True  # each batch is its own committed transaction
+
     def __init__(self, load_config: dict[str, Any], *, dry_run: bool = False,
                  run_key: str = "") -> None:
         self.config = load_config

@@ -139,7 +139,12 @@ class FileExtractor(BaseExtractor):
         path = os.path.expanduser(raw)
         if not os.path.isabs(path) and base:
             path = os.path.join(os.fspath(base), path)
-        where = f" (resolved against the pipeline folder {base})" if base and raw != path else ""
+        where = ""
+        if base:
+            base_text = os.fspath(base)
+            where = f" (in the pipeline folder {base_text})"
+            if os.path.isabs(raw) and Path(raw).is_relative_to(base_text):
+                raw = Path(os.path.relpath(raw, base_text)).as_posix()
         if _has_wildcard(path):
             files = [p for p in glob.glob(path, recursive=True) if os.path.isfile(p)]
             if cfg.get("sort_files", True) is not False:

@@ -20,6 +20,7 @@ A dry run serialises every batch (to find bad records) and uploads nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -271,10 +272,8 @@ class CloudLoadSession:
             self._files._abort_sync()
         elif not self.dry_run and self._uploaded:
             for key in self._uploaded:
-                try:
+                with contextlib.suppress(CloudStorageError):
                     self._client().delete(key)
-                except CloudStorageError:
-                    pass
             self._uploaded = []
         self._cleanup()
 

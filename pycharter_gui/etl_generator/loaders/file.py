@@ -138,6 +138,10 @@ class FileLoadSession:
         for entry in list(self.staging.iterdir()):
             m = _PART.match(entry.name)
             if m and int(m.group(1)) <= resume_batches:
+                if int(m.group(2)) and not entry.stat().st_size:
+                    raise LoadError(f"Cannot resume writing '{self.path}': the part file "
+                                    f"{entry} is damaged; run again without resume.",
+                                    target=str(self.path))
                 kept += 1
                 self._rows += int(m.group(2))
             else:
@@ -238,6 +242,10 @@ class FileLoadSession:
     async def abort(self) -> None:
         """Remove the staging folder and temp files; the target is left as it was."""
         await asyncio.to_thread(self._abort_sync)
+
+    async def suspend(self) -> None:
+        """Stop without assembling, keeping committed parts so a checkpointed rerun resumes."""
+        await asyncio.to_thread(self._remove_tmp)
 
     # -- CSV assembly ---------------------------------------------------------------------
     def _assemble_csv(self, out: IO[bytes], parts: list[Path], existing: Path | None) -> None:

@@ -17,7 +17,6 @@ from pycharter_gui.etl_generator.loaders.base import open_load_session
 from pycharter_gui.etl_generator.loaders.cloud import CloudLoadSession, load_to_cloud_storage
 
 
-
 def keys_in(s3: Any, bucket: str, prefix: str = "") -> list[str]:
     resp = s3.list_objects_v2(Bucket=bucket, Prefix=prefix)
     return sorted(o["Key"] for o in resp.get("Contents", []))

@@ -182,3 +182,11 @@ async def test_raw_config_through_normaliser(tmp_path: Path) -> None:
 
 async def test_empty_glob_allowed_with_fail_on_empty_false(tmp_path: Path) -> None:
     assert await collect(cfg(str(tmp_path / "*.csv"), fail_on_empty=False)) == []
+
+
+async def test_missing_file_message_with_canonical_config(tmp_path: Path) -> None:
+    config = cfg(str(tmp_path / "data" / "orders.csv"), base_dir=str(tmp_path))
+    with pytest.raises(FatalSourceError) as err:
+        await collect(config)
+    assert str(err.value) == (f"The file 'data/orders.csv' does not exist "
+                              f"(in the pipeline folder {tmp_path}).")
