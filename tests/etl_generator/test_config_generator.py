@@ -96,7 +96,7 @@ def test_from_directory_store(tmp_path: Path) -> None:
     assert cfg["loading"]["target_table"] == "orders_v1" and len(cfg["fields"]) == 9
     v2 = generate_etl_config_from_store("orders", version="2", store=store)
     assert [f["db_name"] for f in v2["fields"]] == ["id"]
-    with pytest.raises(KeyError, match="Contract 'nope' not found.*known: orders"):
+    with pytest.raises(KeyError, match=r"Contract 'nope' not found.*known: orders"):
         generate_etl_config_from_store("nope", store=store)
 
 
@@ -133,7 +133,7 @@ def test_generated_trio_loads_cleanly(tmp_path: Path, source: dict[str, Any],
     assert cfg.load["type"] == _dest_type(destination)
     ops = [op["op"] for op in cfg.transform["ops"]]
     assert ops == (["convert", "defaults", "select"] if with_schema else [])
-    with pytest.raises(FileExistsError, match="extract.yaml"):
+    with pytest.raises(FileExistsError, match=r"extract\.yaml"):
         generate_pipeline_files(source, destination, tmp_path / "pipe")
 
 

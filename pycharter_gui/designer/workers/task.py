@@ -1,0 +1,141 @@
+"""TaskHandle: a GUI-thread QObject watching one engine coroutine on the engine loop.
+
+The coroutine factory receives a ``TaskReporter``; its ``progress``/``batch`` calls come from
+the loop thread and only *emit* (queued to the GUI thread). Widgets change only in slots.
+Progress is throttled to 10 updates per second; the last one is always delivered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+import time
+import weakref
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from .engine_loop import engine_loop
+
+PROGRESS_INTERVAL_S = 0.1
+
+
+class TaskReporter:
+    """Given to the coroutine: report progress and partial results from any thread."""
+
+    def __init__(self, handle: TaskHandle) -> None:
+        self._handle = weakref.ref(handle)
+        self._last_progress = 0.0
+        self._pending: Any = None
+        self._lock = threading.Lock()
+        self.cancel_requested = threading.Event()
+
+    def progress(self, value: Any) -> None:
+        """Report progress (throttled; the latest value wins)."""
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last_progress < PROGRESS_INTERVAL_S:
+                self._pending = value
+                return
+            self._last_progress = now
+            self._pending = None
+        handle = self._handle()
+        if handle is not None:
+            handle.progressed.emit(value)
+
+    def flush(self) -> None:
+        """Deliver a throttled-away last progress value."""
+        with self._lock:
+            value, self._pending = self._pending, None
+        handle = self._handle()
+        if value is not None and handle is not None:
+            handle.progressed.emit(value)
+
+    def batch(self, value: Any) -> None:
+        """Deliver a partial result (e.g. a batch of preview records); never throttled."""
+        handle = self._handle()
+        if handle is not None:
+            handle.batch_ready.emit(value)
+
+
+class TaskHandle(QObject):
+    """Runs ``factory(reporter)`` on the engine loop and reports back on the GUI thread.
+
+    Signals: ``progressed(value)``, ``batch_ready(value)``, ``succeeded(result)``,
+    ``failed(exception)``, ``cancelled()``, then always ``finished()``.
+    """
+
+    progressed = Signal(object)
+    batch_ready = Signal(object)
+    succeeded = Signal(object)
+    failed = Signal(object)
+    cancelled = Signal()
+    finished = Signal()
+
+    _running: set[TaskHandle] = set()  # keep handles alive while their task runs
+
+    def __init__(self, factory: Callable[[TaskReporter], Awaitable[Any]], parent: QObject | None = None,
+                 name: str = "task") -> None:
+        super().__init__(parent)
+        self.name = name
+        self.reporter = TaskReporter(self)
+        self._factory = factory
+        self._future: concurrent.futures.Future | None = None
+        self.started_at: float | None = None
+
+    def start(self) -> TaskHandle:
+        """Submit the coroutine; returns self for chaining."""
+        self.started_at = time.monotonic()
+        TaskHandle._running.add(self)
+        self._future = engine_loop().submit(self._run())
+        ref = weakref.ref(self)
+        self._future.add_done_callback(lambda fut: TaskHandle._on_done(ref, fut))
+        return self
+
+    async def _run(self) -> Any:
+        return await self._factory(self.reporter)
+
+    @staticmethod
+    def _on_done(ref: weakref.ref, fut: concurrent.futures.Future) -> None:
+        handle = ref()
+        if handle is None:
+            return
+        handle.reporter.flush()
+        if fut.cancelled():
+            handle.cancelled.emit()
+        else:
+            exc = fut.exception()
+            if exc is None:
+                handle.succeeded.emit(fut.result())
+            elif isinstance(exc, asyncio.CancelledError):
+                handle.cancelled.emit()
+            else:
+                handle.failed.emit(exc)
+        handle.finished.emit()
+        TaskHandle._running.discard(handle)
+
+    def cancel(self) -> None:
+        """Ask the task to stop: the coroutine gets CancelledError at its next await."""
+        self.reporter.cancel_requested.set()
+        if self._future is not None:
+            self._future.cancel()
+
+    def is_running(self) -> bool:
+        return self._future is not None and not self._future.done()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until done (tests and shutdown only; never from a GUI slot)."""
+        if self._future is not None:
+            concurrent.futures.wait([self._future], timeout)
+
+    @classmethod
+    def cancel_all(cls, timeout: float = 2.0) -> None:
+        """Cancel every running task and wait up to ``timeout`` seconds (on app close)."""
+        handles = list(cls._running)
+        for handle in handles:
+            handle.cancel()
+        futures = [h._future for h in handles if h._future is not None]
+        if futures:
+            concurrent.futures.wait(futures, timeout)

@@ -1,0 +1,142 @@
+"""Azure Blob Storage through azure-storage-blob (optional: ``pycharter-gui[azure]``).
+
+Credentials: ``credentials.connection_string``, else ``account_name`` + ``account_key`` (or
+``sas_token``), else ``AZURE_STORAGE_CONNECTION_STRING``. ``endpoint_url`` overrides the
+account URL (Azurite). Uploads stage blocks and commit the block list last, so a failed upload
+leaves no blob (uncommitted blocks expire on their own).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from typing import IO, Any
+
+from .base import CloudClient, CloudStorageError, ObjectInfo, StorageLocation, mask_text, require_sdk
+
+
+class _ChunksRaw(io.RawIOBase):
+    """A raw stream over an iterator of byte chunks."""
+
+    def __init__(self, chunks: Iterator[bytes], name: str) -> None:
+        super().__init__()
+        self._chunks = chunks
+        self._buf = b""
+        self.name = name
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._buf:
+            nxt = next(self._chunks, None)
+            if nxt is None:
+                return 0
+            self._buf = nxt
+        view = memoryview(buffer).cast("B")
+        n = min(len(view), len(self._buf))
+        view[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        return n
+
+
+class AzureBlobClient(CloudClient):
+    """One Azure Blob container."""
+
+    provider = "azure"
+
+    def __init__(self, location: StorageLocation) -> None:
+        super().__init__(location)
+        blob = require_sdk("azure.storage.blob", "azure", "Azure Blob Storage")
+        creds = location.credentials
+        conn = creds.get("connection_string") or os.environ.get("AZURE_STORAGE_CONNECTION_STRING")
+        try:
+            if conn:
+                service = blob.BlobServiceClient.from_connection_string(conn)
+            else:
+                account = creds.get("account_name")
+                url = location.endpoint_url or f"https://{account}.blob.core.windows.net"
+                cred = creds.get("account_key") or creds.get("sas_token")
+                if account and creds.get("account_key"):
+                    cred = {"account_name": account, "account_key": creds["account_key"]}
+                service = blob.BlobServiceClient(account_url=url, credential=cred)
+        except Exception as exc:
+            raise self._translate(exc, None, "connect") from None
+        self.service = service
+        self.container = service.get_container_client(location.bucket)
+
+    def _translate(self, exc: Exception, key: str | None, action: str) -> CloudStorageError:
+        code = str(getattr(exc, "error_code", "") or "")
+        status = getattr(exc, "status_code", None)
+        loc = self.location
+        what = f"container '{loc.bucket}'" + (f", blob '{key}'" if key else "") + loc.where()
+        kind, retriable, hint = "other", False, ""
+        if code == "ContainerNotFound":
+            kind, hint = "no_bucket", "check storage.container (or storage.bucket)"
+        elif code == "BlobNotFound" or status == 404:
+            kind, hint = "not_found", "check storage.path"
+        elif status in (401, 403) or "Authentication" in code:
+            kind = "denied"
+            hint = ("check credentials.connection_string / account_key or "
+                    "AZURE_STORAGE_CONNECTION_STRING")
+        elif type(exc).__name__ == "ServiceRequestError" or status in (500, 502, 503, 504):
+            kind, retriable, hint = "unreachable", True, "check the account URL and the network"
+        message = f"Azure {action} failed for {what}: {type(exc).__name__}: {exc}"
+        if hint:
+            message += f" ({hint})"
+        return CloudStorageError(mask_text(message, loc), kind=kind, retriable=retriable,
+                                 bucket=loc.bucket, key=key)
+
+    def _call(self, action: str, key: str | None, fn: Any, *args: Any, **kw: Any) -> Any:
+        try:
+            return fn(*args, **kw)
+        except CloudStorageError:
+            raise
+        except Exception as exc:
+            raise self._translate(exc, key, action) from None
+
+    def list_objects(self, prefix: str) -> list[ObjectInfo]:
+        def run() -> list[ObjectInfo]:
+            blobs = self.container.list_blobs(name_starts_with=prefix or None)
+            return sorted((ObjectInfo(b.name, int(b.size or 0)) for b in blobs),
+                          key=lambda o: o.key)
+
+        return self._call("listing", prefix or None, run)
+
+    def head(self, key: str) -> ObjectInfo:
+        props = self._call("read", key, self.container.get_blob_client(key).get_blob_properties)
+        return ObjectInfo(key, int(props.size or 0))
+
+    def open_stream(self, key: str) -> IO[bytes]:
+        downloader = self._call("read", key, self.container.download_blob, key)
+        raw = _ChunksRaw(iter(downloader.chunks()), self.location.url(key))
+        return io.BufferedReader(raw, buffer_size=1 << 20)
+
+    def download_file(self, key: str, local_path: str) -> None:
+        def run() -> None:
+            with open(local_path, "wb") as f:
+                self.container.download_blob(key).readinto(f)
+
+        self._call("download", key, run)
+
+    def upload_file(self, local_path: str, key: str, content_type: str) -> None:
+        from azure.storage.blob import ContentSettings
+
+        def run() -> None:
+            with open(local_path, "rb") as f:
+                self.container.upload_blob(key, f, overwrite=True, content_settings=(
+                    ContentSettings(content_type=content_type)))
+
+        self._call("upload", key, run)
+
+    def delete(self, key: str) -> None:
+        try:
+            self.container.delete_blob(key)
+        except Exception as exc:
+            err = self._translate(exc, key, "delete")
+            if err.kind != "not_found":
+                raise err from None
+
+    def close(self) -> None:
+        self.service.close()
