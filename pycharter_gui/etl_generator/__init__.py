@@ -5,6 +5,13 @@ This package never imports Qt; the designer and the CLI use only the names in ``
 
 from .checkpoints import CheckpointManager, CheckpointState
 from .config import validate_pipeline
+from .config_generator import (
+    DirectoryContractStore,
+    generate_etl_config,
+    generate_etl_config_from_contract,
+    generate_etl_config_from_store,
+    generate_pipeline_files,
+)
 from .connections import test_connection
 from .dead_letter import DeadLetterQueue, DeadLetterRecord, DLQFilter, DLQReason
 from .errors import (
@@ -42,6 +49,7 @@ __all__ = [
     "ConfigValidationError",
     "DLQFilter",
     "DLQReason",
+    "DirectoryContractStore",
     "DeadLetterQueue",
     "DeadLetterRecord",
     "ETLOrchestrator",
@@ -62,6 +70,10 @@ __all__ = [
     "apply_transforms",
     "create_orchestrator",
     "extract_with_pagination_streaming",
+    "generate_etl_config",
+    "generate_etl_config_from_contract",
+    "generate_etl_config_from_store",
+    "generate_pipeline_files",
     "get_extractor",
     "load_to_cloud_storage",
     "load_to_file",

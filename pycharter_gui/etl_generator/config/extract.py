@@ -272,7 +272,9 @@ def _pagination(p: PaginationConfig | None, params: dict[str, Any]) -> dict[str,
 
 def _cloud(m: CloudStorageExtractConfig, ctx: Context) -> dict[str, Any]:
     storage = cloud_storage(m, ctx)
-    return {"storage": storage, **_file_options(m, storage.get("path"))}
+    return {"storage": storage, **_file_options(m, storage.get("path")),
+            "response_path": m.response_path, "columns": m.columns,
+            "source_file_column": m.source_file_column}
 
 
 def cloud_storage(m: Any, ctx: Context) -> dict[str, Any]:
@@ -291,6 +293,7 @@ def cloud_storage(m: Any, ctx: Context) -> dict[str, Any]:
     storage["container"] = storage.get("container") or storage.get("bucket")
     if not storage.get("bucket"):
         ctx.add("storage.bucket", "no bucket (or Azure container) given")
-    for key in ("prefix", "pattern", "region", "credentials", "path"):
+    for key in ("prefix", "pattern", "region", "credentials", "path", "endpoint_url", "profile",
+                "addressing_style"):
         storage.setdefault(key, None)
     return storage

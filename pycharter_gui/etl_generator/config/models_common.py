@@ -149,6 +149,10 @@ class StorageConfig(ConfigModel):
     prefix: str | None = fld(None, "Listing prefix (read all objects under it).")
     pattern: str | None = fld(None, "Glob filter on object keys, e.g. '*.csv'.")
     region: str | None = fld(None, "Region (S3; default us-east-1).")
+    endpoint_url: str | None = fld(None, "S3-compatible endpoint, e.g. http://127.0.0.1:8333 (MinIO, SeaweedFS).")
+    profile: str | None = fld(None, "Named credentials profile of the provider's SDK.")
+    addressing_style: Literal["path", "virtual", "auto"] | None = fld(
+        None, "S3 addressing style; 'path' for most S3-compatible servers.")
     credentials: dict[str, Any] | None = fld(
         None, "Provider credentials, e.g. aws_access_key_id, aws_secret_access_key, region, "
         "endpoint_url; GCS service_account_file; Azure connection_string.")

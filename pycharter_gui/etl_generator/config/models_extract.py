@@ -258,6 +258,9 @@ class CloudStorageExtractConfig(ExtractBase):
     json_options: JsonOptions | None = fld(None, "JSON reading options.")
     delimiter: str | None = fld(None, "Same as csv_options.delimiter.")
     encoding: str | None = fld(None, "Same as csv_options.encoding.")
+    response_path: str | None = fld(None, "Dotted path to the record list inside a JSON object.")
+    columns: list[str] | None = fld(None, "Read only these columns.")
+    source_file_column: str | None = fld(None, "Add a column holding each record's object key.")
 
     @field_validator("format", mode="before")
     @classmethod

@@ -1,0 +1,361 @@
+"""The ``database`` DLQ backend: dead letters in a table of a SQL database via SQLAlchemy.
+
+Tested against PostgreSQL, MariaDB and SQLite. The table (default ``pycharter_dead_letters``)
+is created on the first write, with indexes on the columns the designer filters by; reads
+before that answer "empty" without creating anything. ``record_data`` and ``metadata`` are
+JSON text (not JSONB: dead letters are the bad data, and JSONB refuses ``\\u0000``), so the
+text search means the same as in the file and SQLite backends. Rows keep an insertion
+sequence, so pages are stable when timestamps tie. The engine's pool is thread-safe, so the
+pipeline may write from a worker thread while the designer pages from another.
+
+Options: ``storage_path`` is the database URL (``run_loop`` passes the configured ``url``
+there), or ``db_session`` an ``Engine``/``Connection``/``Session`` whose engine is reused.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from ..query import (
+    RECORD_COLUMNS,
+    NormalizedFilter,
+    StatisticsBuilder,
+    check_order_by,
+    check_paging,
+    empty_statistics,
+    text_matches,
+)
+from ..records import DeadLetterRecord, DLQStatus, dumps_data, utc_now_iso
+from .base import DLQBackend
+
+DEFAULT_TABLE = "pycharter_dead_letters"
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,50}$")
+_INDEXED = ("pipeline_name", "run_id", "reason", "stage", "status", "timestamp")
+_COLUMNS = (
+    "id", "pipeline_name", "run_id", "reason", "stage", "status", "timestamp", "retry_count",
+    "error_type", "error_message", "record_data", "metadata", "created_at", "updated_at",
+)  # fmt: skip
+_CHUNK = 500
+
+
+def _engine_of(db_session: Any) -> Engine | None:
+    """The engine behind an Engine, Connection or ORM Session (None for anything else)."""
+    if isinstance(db_session, Engine):
+        return db_session
+    if isinstance(db_session, Connection):
+        return db_session.engine
+    get_bind = getattr(db_session, "get_bind", None)
+    if callable(get_bind):
+        bind = get_bind()
+        return bind if isinstance(bind, Engine) else getattr(bind, "engine", None)
+    return None
+
+
+def _define_table(name: str, schema: str | None) -> sa.Table:
+    text = sa.Text()
+    short = sa.String(255)
+    cols = [
+        sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+                  primary_key=True, autoincrement=True),
+        sa.Column("id", sa.String(64), nullable=False),
+        sa.Column("pipeline_name", short, nullable=False),
+        sa.Column("run_id", short),
+        sa.Column("reason", sa.String(64), nullable=False),
+        sa.Column("stage", sa.String(64)),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("timestamp", sa.String(40), nullable=False),
+        sa.Column("retry_count", sa.Integer(), nullable=False),
+        sa.Column("error_type", short),
+        sa.Column("error_message", text),
+        sa.Column("record_data", text),
+        sa.Column("metadata", text),
+        sa.Column("created_at", sa.String(40)),
+        sa.Column("updated_at", sa.String(40)),
+    ]
+    table = sa.Table(name, sa.MetaData(), *cols, schema=schema,
+                     mysql_charset="utf8mb4", mariadb_charset="utf8mb4")
+    sa.Index(f"ux_{name}_id", table.c.id, unique=True)
+    for col in _INDEXED:
+        sa.Index(f"ix_{name}_{col}", table.c[col])
+    return table
+
+
+def _sqlite_text_match(needle: str, message: str | None, data: str | None) -> int:
+    return int(text_matches(needle, message, data or ""))
+
+
+class DatabaseBackend(DLQBackend):
+    """Dead letters in a SQL table, one connection from the pool per call."""
+
+    name = "database"
+    sortable_columns = RECORD_COLUMNS
+
+    def __init__(
+        self,
+        storage_path: Any = None,
+        db_session: Any = None,
+        schema_name: str | None = None,
+        table_name: str | None = None,
+        **_options: Any,
+    ) -> None:
+        self.table_name = table_name or DEFAULT_TABLE
+        if not _IDENT.match(self.table_name):
+            raise ValueError(
+                f"dead-letter table name {self.table_name!r} is not a plain SQL identifier "
+                "(letters, digits and underscores, not starting with a digit, at most 51)")
+        self._given_engine = _engine_of(db_session)
+        self.url = None if storage_path is None else str(storage_path)
+        if self._given_engine is None and not self.url:
+            raise ValueError("the database backend needs a url (dead_letter_queue.url in "
+                             "load.yaml) or a db_session")
+        if self._given_engine is None:
+            from ...database.engine import parse_url
+
+            parsed = parse_url(self.url or "", key="dead_letter_queue.url", file="load.yaml")
+            self.backend_kind = "mysql" if parsed.get_backend_name() == "mariadb" \
+                else parsed.get_backend_name()
+        else:
+            self.backend_kind = self._given_engine.dialect.name.replace("mariadb", "mysql")
+        from ...database.dialects import effective_schema
+
+        self.schema = effective_schema(self.backend_kind, schema_name)
+        self.table = _define_table(self.table_name, self.schema)
+        self._engine: Engine | None = self._given_engine
+        self._lock = threading.Lock()
+        self._exists = False
+
+    def describe(self) -> str:
+        from ...database.engine import mask_url
+
+        where = mask_url(self.url) if self.url else str(self._engine.url if self._engine else "")
+        name = f"{self.schema}.{self.table_name}" if self.schema else self.table_name
+        return f"table {name} in {where}"
+
+    # -- engine and table ----------------------------------------------------------------
+    def _get_engine(self) -> Engine:
+        with self._lock:
+            if self._engine is None:
+                from ...database.engine import create_engine
+
+                self._engine = create_engine(self.url or "", key="dead_letter_queue.url",
+                                             file="load.yaml", pool_pre_ping=True)
+                if self.backend_kind == "sqlite":
+                    sa.event.listen(self._engine, "connect", _on_sqlite_connect)
+            return self._engine
+
+    def _table_exists(self, conn: Connection) -> bool:
+        if not self._exists:
+            self._exists = sa.inspect(conn).has_table(self.table_name, schema=self.schema)
+        return self._exists
+
+    def _create(self, conn: Connection) -> None:
+        """Create the schema (PostgreSQL), table and indexes; tolerate a concurrent creator."""
+        if self._table_exists(conn):
+            return
+        try:
+            if self.schema and self.backend_kind == "postgresql":
+                conn.execute(sa.schema.CreateSchema(self.schema, if_not_exists=True))
+            self.table.create(conn, checkfirst=True)
+            conn.commit()
+        except sa.exc.DBAPIError:
+            conn.rollback()
+            if not sa.inspect(conn).has_table(self.table_name, schema=self.schema):
+                raise
+        self._exists = True
+
+    # -- writing -------------------------------------------------------------------------
+    def append(self, records: Sequence[DeadLetterRecord]) -> None:
+        if not records:
+            return
+        latest = {r.id: r for r in records}  # one row per id; the last copy wins
+        now = utc_now_iso()
+        t = self.table
+        with self._get_engine().connect() as conn:
+            self._create(conn)
+            with conn.begin():
+                existing: set[str] = set()
+                ids = list(latest)
+                for start in range(0, len(ids), _CHUNK):
+                    chunk = ids[start:start + _CHUNK]
+                    existing.update(conn.scalars(sa.select(t.c.id).where(t.c.id.in_(chunk))))
+                new = [_row(r, now) for i, r in latest.items() if i not in existing]
+                if new:
+                    conn.execute(t.insert(), new)
+                again = [_row(r, now) for i, r in latest.items() if i in existing]
+                if again:  # the same dead letter re-added: count it as a retry
+                    stmt = t.update().where(t.c.id == sa.bindparam("b_id")).values(
+                        retry_count=t.c.retry_count + 1,
+                        **{c: sa.bindparam(f"b_{c}") for c in (
+                            "status", "error_message", "error_type", "record_data",
+                            "metadata", "updated_at")})
+                    conn.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in again])
+
+    def set_status(
+        self, ids: Iterable[str], status: DLQStatus, *, increment_retry: bool = False
+    ) -> int:
+        wanted = list(dict.fromkeys(ids))
+        values: dict[str, Any] = {"status": status.value, "updated_at": utc_now_iso()}
+        if increment_retry:
+            values["retry_count"] = self.table.c.retry_count + 1
+        return self._by_ids(wanted, lambda chunk: self.table.update().where(
+            self.table.c.id.in_(chunk)).values(**values))
+
+    def delete(self, ids: Iterable[str]) -> int:
+        wanted = list(dict.fromkeys(ids))
+        return self._by_ids(wanted, lambda chunk: self.table.delete().where(
+            self.table.c.id.in_(chunk)))
+
+    def _by_ids(self, ids: list[str], make: Any) -> int:
+        if not ids:
+            return 0
+        changed = 0
+        with self._get_engine().connect() as conn:
+            if not self._table_exists(conn):
+                return 0
+            with conn.begin():
+                for start in range(0, len(ids), _CHUNK):
+                    changed += conn.execute(make(ids[start:start + _CHUNK])).rowcount
+        return changed
+
+    # -- reading -------------------------------------------------------------------------
+    def _select(self, flt: NormalizedFilter, *cols: Any) -> sa.Select:
+        return sa.select(*cols).select_from(self.table).where(*self._where(flt))
+
+    def count(self, flt: NormalizedFilter) -> int:
+        with self._get_engine().connect() as conn:
+            if not self._table_exists(conn):
+                return 0
+            return int(conn.scalar(self._select(flt, sa.func.count())) or 0)
+
+    def statistics(self, flt: NormalizedFilter) -> dict[str, Any]:
+        t = self.table
+        with self._get_engine().connect() as conn:
+            if not self._table_exists(conn):
+                return empty_statistics()
+            stmt = self._select(flt, t.c.reason, t.c.stage, t.c.status, sa.func.count()
+                                ).group_by(t.c.reason, t.c.stage, t.c.status)
+            builder = StatisticsBuilder()
+            for reason, stage, status, n in conn.execute(stmt):
+                builder.total += n
+                builder.by_reason[str(reason)] += n
+                builder.by_stage[str(stage)] += n
+                builder.by_status[str(status)] += n
+            return builder.result()
+
+    def page(
+        self,
+        flt: NormalizedFilter,
+        offset: int = 0,
+        limit: int = 100,
+        order_by: str = "timestamp",
+        descending: bool = False,
+    ) -> list[DeadLetterRecord]:
+        check_order_by(order_by, self.sortable_columns, self.name)
+        check_paging(offset, limit)
+        t = self.table
+        keys = [t.c[order_by], t.c.seq]
+        stmt = self._select(flt, *[t.c[c] for c in _COLUMNS]).order_by(
+            *[k.desc() if descending else k.asc() for k in keys]).offset(offset).limit(limit)
+        with self._get_engine().connect() as conn:
+            if not self._table_exists(conn) or limit == 0:
+                return []
+            return [_to_record(row) for row in conn.execute(stmt)]
+
+    def iter_records(self, flt: NormalizedFilter) -> Iterator[DeadLetterRecord]:
+        t = self.table
+        stmt = self._select(flt, *[t.c[c] for c in _COLUMNS]).order_by(t.c.timestamp, t.c.seq)
+        with self._get_engine().connect() as conn:
+            if not self._table_exists(conn):
+                return
+            result = conn.execution_options(stream_results=True, yield_per=_CHUNK).execute(stmt)
+            for row in result:
+                yield _to_record(row)
+
+    def get(self, ids: Iterable[str]) -> list[DeadLetterRecord]:
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, DeadLetterRecord] = {}
+        t = self.table
+        with self._get_engine().connect() as conn:
+            if not wanted or not self._table_exists(conn):
+                return []
+            for start in range(0, len(wanted), _CHUNK):
+                stmt = sa.select(*[t.c[c] for c in _COLUMNS]).where(
+                    t.c.id.in_(wanted[start:start + _CHUNK]))
+                for row in conn.execute(stmt):
+                    found[row[0]] = _to_record(row)
+        return [found[i] for i in wanted if i in found]
+
+    def close(self) -> None:
+        """Dispose an engine this backend created (a caller's engine is left alone)."""
+        with self._lock:
+            if self._engine is not None and self._engine is not self._given_engine:
+                self._engine.dispose()
+                self._engine = None
+
+    # -- filters -------------------------------------------------------------------------
+    def _where(self, flt: NormalizedFilter) -> list[Any]:
+        """WHERE conditions for a filter (values always bound, never interpolated)."""
+        t = self.table
+        parts: list[Any] = []
+        if flt.pipeline is not None:
+            parts.append(t.c.pipeline_name == flt.pipeline)
+        if flt.run_id is not None:
+            parts.append(t.c.run_id == flt.run_id)
+        for col, values in (("reason", flt.reasons), ("stage", flt.stages),
+                            ("status", flt.statuses)):
+            if values is not None:
+                parts.append(t.c[col].in_(values) if values else sa.false())
+        if flt.time_from is not None:
+            parts.append(t.c.timestamp >= flt.time_from)
+        if flt.time_to is not None:
+            parts.append(t.c.timestamp < flt.time_to)
+        if flt.text is not None:
+            parts.append(self._text_condition(flt.text))
+        return parts
+
+    def _text_condition(self, needle: str) -> Any:
+        t = self.table
+        if self.backend_kind == "sqlite":  # same Python matcher as the sqlite backend
+            return sa.func.dlq_text(needle, t.c.error_message, t.c.record_data) == 1
+
+        def has(col: Any) -> Any:
+            lowered: Any = sa.func.lower(sa.func.coalesce(col, ""))
+            if self.backend_kind == "mysql":  # _ci collations would also match ü for u
+                lowered = sa.collate(lowered, "utf8mb4_bin")
+            return lowered.contains(needle, autoescape=True)
+
+        return sa.or_(has(t.c.error_message), has(t.c.record_data))
+
+
+def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.create_function("dlq_text", 3, _sqlite_text_match, deterministic=True)
+
+
+def _row(r: DeadLetterRecord, now: str) -> dict[str, Any]:
+    return {
+        "id": r.id, "pipeline_name": r.pipeline_name, "run_id": r.run_id,
+        "reason": r.reason.value, "stage": r.stage, "status": r.status.value,
+        "timestamp": r.timestamp, "retry_count": r.retry_count, "error_type": r.error_type,
+        "error_message": r.error_message, "record_data": dumps_data(r.record_data),
+        "metadata": json.dumps(r.metadata, ensure_ascii=False, default=str),
+        "created_at": now, "updated_at": now,
+    }
+
+
+def _to_record(row: Sequence[Any]) -> DeadLetterRecord:
+    d = dict(zip(_COLUMNS, row, strict=True))
+    return DeadLetterRecord.from_dict({
+        **d,
+        "record_data": json.loads(d["record_data"]) if d["record_data"] else None,
+        "metadata": json.loads(d["metadata"]) if d["metadata"] else {},
+    })
+
+
+__all__ = ["DEFAULT_TABLE", "DatabaseBackend"]
