@@ -44,6 +44,9 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-resume", action="store_true", help="ignore an existing checkpoint")
     run.add_argument("--fail-on-dead-letters", action="store_true", help="exit 1 on dead letters")
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    run.add_argument("--dask", nargs="?", const="local", metavar="ADDRESS",
+                     help="run partitioned on Dask (a local cluster, or the scheduler at ADDRESS)")
+    run.add_argument("--partitions", type=int, help="number of partitions for --dask")
 
     preview = sub.add_parser("preview", help="print the first records after transforms")
     preview.add_argument("dir", type=Path)
@@ -119,6 +122,9 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             batch_size=args.batch_size,
             max_records=args.max_records,
             resume=not args.no_resume,
+            executor="dask" if args.dask else None,
+            scheduler_address=None if args.dask in (None, "local") else args.dask,
+            partitions=args.partitions,
             **params,
         ))
     finally:

@@ -33,7 +33,7 @@ class _TextEditCommand(QUndoCommand):
     def id(self) -> int:
         return 1 if self.merge_key is not None else -1
 
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt API)
+    def mergeWith(self, other: QUndoCommand) -> bool:
         if not isinstance(other, _TextEditCommand) or other.merge_key != self.merge_key:
             return False
         self.new = other.new

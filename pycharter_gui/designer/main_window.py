@@ -6,6 +6,7 @@ added later with ``add_bottom_dock`` and tabify with them.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -57,10 +58,8 @@ class _LogBridge(QObject, logging.Handler):
                                             "%H:%M:%S"))
 
     def emit(self, record: logging.LogRecord) -> None:  # type: ignore[override]
-        try:
+        with contextlib.suppress(RuntimeError):  # the window is already gone
             self.emitted.emit(self.format(record))
-        except RuntimeError:  # window already gone
-            pass
 
 
 class MainWindow(WindowOpsMixin, QMainWindow):
@@ -151,6 +150,8 @@ class MainWindow(WindowOpsMixin, QMainWindow):
             self.resize(1180, 760)
         if (state := self.settings.window_state) is not None:
             self.restoreState(state)
+        else:  # the editor gets the room; the bottom docks start short
+            self.resizeDocks([self.problems_dock], [170], Qt.Orientation.Vertical)
         if (split := self.settings.splitter_state) is not None:
             self.splitter.restoreState(split)
         self.set_theme(self.settings.theme, persist=False)
@@ -350,7 +351,7 @@ class MainWindow(WindowOpsMixin, QMainWindow):
     def show_about(self) -> None:
         dialogs.inform(self, "About", f"{APP_TITLE}\nDesign, check and save ETL pipelines.")
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+    def closeEvent(self, event: QCloseEvent) -> None:
         if not self.confirm_discard():
             event.ignore()
             return

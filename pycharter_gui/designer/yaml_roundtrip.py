@@ -7,6 +7,7 @@ through ruamel.yaml dumping with the indentation detected from the file itself.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 from collections.abc import Sequence
@@ -274,16 +275,12 @@ def line_of(data: Any, key: str | Sequence[Any]) -> int | None:
     node, line = data, None
     for part in split_key(key):
         if isinstance(node, dict) and part in node and hasattr(node, "lc"):
-            try:
+            with contextlib.suppress(KeyError, TypeError):
                 line = node.lc.key(part)[0] + 1
-            except (KeyError, TypeError):
-                pass
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            try:
+            with contextlib.suppress(KeyError, TypeError, AttributeError):
                 line = node.lc.item(part)[0] + 1
-            except (KeyError, TypeError, AttributeError):
-                pass
             node = node[part]
         else:
             break

@@ -134,9 +134,26 @@ class ETLOrchestrator:
         max_records: int | None = None,
         max_retries: int = 3,
         error_threshold: float = 0.1,
+        executor: str | None = None,
+        scheduler_address: str | None = None,
+        partitions: int | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
-        """Run the whole pipeline and return the summary dict of DECISIONS.md."""
+        """Run the whole pipeline and return the summary dict of DECISIONS.md.
+
+        ``executor="dask"`` runs the pipeline partitioned on a Dask cluster (a LocalCluster when
+        ``scheduler_address`` is None); see ``etl_generator.distributed``.
+        """
+        executor = executor or self.config.load.get("executor")
+        if executor == "dask":
+            from .distributed import run_distributed
+
+            return await run_distributed(
+                self, dry_run=dry_run, scheduler_address=scheduler_address, partitions=partitions,
+                batch_size=batch_size, max_records=max_records, resume=resume, **kwargs,
+            )
+        if executor not in (None, "local"):
+            raise ConfigError(f"Unknown executor '{executor}'; use 'local' or 'dask'.")
         params, extra = resolve_input_params(self.config.extract, kwargs)
         if batch_size is not None and batch_size < 1:
             raise ConfigError(f"batch_size must be at least 1, got {batch_size}")

@@ -69,3 +69,20 @@ def workspace(tmp_path: Path) -> Path:
     half.mkdir()
     (half / "extract.yaml").write_text("type: file\n", encoding="utf-8")
     return root
+
+
+@pytest.fixture(autouse=True)
+def _no_modal_dialogs(monkeypatch):
+    """Modal prompts would block offscreen tests: answer Discard/No unless a test says otherwise."""
+    from pycharter_gui.designer.views import dialogs
+
+    def ask(_parent, _title, _text, buttons=None, default=None):
+        if buttons is not None and buttons & dialogs.Button.Discard:
+            return dialogs.Button.Discard
+        return dialogs.Button.No
+
+    monkeypatch.setattr(dialogs, "ask", ask)
+    monkeypatch.setattr(dialogs, "ask_text", lambda *a, **k: None)
+    monkeypatch.setattr(dialogs, "choose_item", lambda *a, **k: None)
+    monkeypatch.setattr(dialogs, "inform", lambda *a, **k: None)
+    monkeypatch.setattr(dialogs, "warn", lambda *a, **k: None)

@@ -92,21 +92,27 @@ def test_broken_yaml_shows_error_and_keeps_form(qtbot, window: MainWindow):
 
 def test_invalid_value_shows_problem_and_double_click_jumps(qtbot, window: MainWindow):
     select(qtbot, window, "people")
-    combo = field(window, "load", "write_method")
-    combo.setEditable(True)  # type a value no list offers
-    combo.setEditText("bogus")
-    combo.lineEdit().editingFinished.emit()
-    qtbot.waitUntil(lambda: any(p.key == "write_method"
-                                for p in window.problem_model.problems()), timeout=5000)
-    row = next(i for i, p in enumerate(window.problem_model.problems())
-               if p.key == "write_method")
+    window.editor.tabs.setCurrentIndex(2)
+    batch = field(window, "load", "batch_size")
+    qtbot.keyClicks(batch, "lots")
+    assert "batch_size: lots" in window.current.text("load")
+
+    def problem_rows():
+        return [i for i, p in enumerate(window.problem_model.problems())
+                if p.key == "batch_size"]
+
+    qtbot.waitUntil(lambda: bool(problem_rows()), timeout=5000)
     model = window.list_model
     qtbot.waitUntil(lambda: model.index(model.row_of("people")).data(StatusRole) == "problems")
-    assert combo.property("has_problem") is True
-    idx = window.problem_model.index(row, 2)
-    window.problems_view.doubleClicked.emit(idx)
+    assert batch.property("has_problem") is True
+    assert window.problem_model.problems()[problem_rows()[0]].file == "load.yaml"
+    window.problems_view.doubleClicked.emit(window.problem_model.index(problem_rows()[0], 2))
     assert window.editor.tabs.currentIndex() == window.editor.yaml_tab_index
-    assert window.editor.yaml_editors["load"].current_line() == 7
+    assert window.editor.yaml_editors["load"].current_line() == 8
+    batch.clear()
+    qtbot.keyClicks(batch, "50")
+    assert "batch_size: 50\n" in window.current.text("load"), window.current.text("load")
+    qtbot.waitUntil(lambda: not problem_rows(), timeout=5000)
 
 
 def test_undo_redo_across_form_and_yaml(qtbot, window: MainWindow):
@@ -125,7 +131,7 @@ def test_undo_redo_across_form_and_yaml(qtbot, window: MainWindow):
     assert table.text() == "people" and not window.current.is_dirty()
     redo.trigger()
     assert table.text() == "abc"
-    assert [s.toString() for s in redo.shortcuts()][0] == "Ctrl+Shift+Z"
+    assert next(s.toString() for s in redo.shortcuts()) == "Ctrl+Shift+Z"
 
 
 def test_restore_after_simulated_crash(qtbot, workspace: Path, monkeypatch):

@@ -235,3 +235,18 @@ async def test_cancelled_checkpointed_run_resumes_without_loss_or_duplicates(wri
     assert result["extraction"]["total_records"] == 100  # restored counts + the resumed batches
     ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
     assert ids == list(range(100))
+
+
+def test_test_connection_resolves_sqlite_against_pipeline_folder(tmp_path, monkeypatch) -> None:
+    import sqlite3 as _sqlite
+
+    from pycharter_gui.etl_generator import test_connection
+
+    (tmp_path / "pipe").mkdir()
+    _sqlite.connect(tmp_path / "pipe" / "db.sqlite").close()
+    monkeypatch.chdir(tmp_path)
+    config = {"type": "database", "database": {"url": "sqlite:///db.sqlite"}, "query": "select 1"}
+    assert test_connection({**config, "base_dir": str(tmp_path / "pipe")})["ok"] is True
+    missing = test_connection({**config, "database": {"url": "sqlite:///nope/missing.sqlite"},
+                               "base_dir": str(tmp_path / "pipe")})
+    assert missing["ok"] is False

@@ -56,7 +56,7 @@ class PipelineListModel(QAbstractListModel):
         self.beginResetModel()
         self.endResetModel()
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._ws.pipelines)
 
     def status(self, name: str) -> str:
@@ -65,15 +65,12 @@ class PipelineListModel(QAbstractListModel):
             return "unchecked"
         if info.is_incomplete:
             return "incomplete"
-        if self._ws.is_open(name):
-            doc = self._ws.document(name)
-            if doc.has_parse_errors():
-                return "problems"
-            if doc.is_dirty():
-                return "unsaved"
-        if name not in self._problems:
-            return "unchecked"
-        return "problems" if self._problems[name] else "valid"
+        doc = self._ws.document(name) if self._ws.is_open(name) else None
+        if (doc is not None and doc.has_parse_errors()) or self._problems.get(name):
+            return "problems"
+        if doc is not None and doc.is_dirty():
+            return "unsaved"
+        return "valid" if name in self._problems else "unchecked"
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._ws.pipelines):

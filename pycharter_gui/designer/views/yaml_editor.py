@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFontDatabase,
@@ -40,11 +40,21 @@ class YamlHighlighter(QSyntaxHighlighter):
         (re.compile(r"(?:^|\s)(#.*)$"), "#6b7280", False, True, 1),
     )
 
+    DARK_COLORS = {"#2563a8": "#7fb2f0", "#a3562b": "#e3a87a", "#7b3fb0": "#c79bf2",
+                   "#0f7b6c": "#5fd4c0", "#6b7280": "#9aa0aa"}
+
     def __init__(self, document: object) -> None:
         super().__init__(document)
-        self._formats = [(rx, _fmt(c, b, i), g) for rx, c, b, i, g in self.RULES]
+        self.set_dark(False)
 
-    def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt API)
+    def set_dark(self, dark: bool) -> None:
+        """Switch to colours readable on a dark background."""
+        def color(c: str) -> str:
+            return self.DARK_COLORS.get(c, c) if dark else c
+        self._formats = [(rx, _fmt(color(c), b, i), g) for rx, c, b, i, g in self.RULES]
+        self.rehighlight()
+
+    def highlightBlock(self, text: str) -> None:
         for rx, fmt, group in self._formats:
             for m in rx.finditer(text):
                 self.setFormat(m.start(group), m.end(group) - m.start(group), fmt)
@@ -55,10 +65,10 @@ class _LineNumberArea(QWidget):
         super().__init__(editor)
         self.editor = editor
 
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+    def sizeHint(self) -> QSize:
         return QSize(self.editor.line_number_width(), 0)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt API)
+    def paintEvent(self, event: QPaintEvent) -> None:
         self.editor.paint_line_numbers(event)
 
 
@@ -103,12 +113,18 @@ class YamlEditor(QPlainTextEdit):
         if not self._setting:
             self.user_edited.emit(self.toPlainText())
 
-    def keyPressEvent(self, event: object) -> None:  # noqa: N802 (Qt API)
+    def keyPressEvent(self, event: object) -> None:
         # YAML forbids tabs for indentation: insert two spaces instead.
         if getattr(event, "key", lambda: None)() == Qt.Key.Key_Tab:
             self.insertPlainText("  ")
             return
         super().keyPressEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self.highlighter.set_dark(self.palette().base().color().lightness() < 128)
+            self._highlight_lines()
 
     def go_to_line(self, line: int) -> None:
         block = self.document().findBlockByNumber(max(line - 1, 0))
@@ -138,7 +154,7 @@ class YamlEditor(QPlainTextEdit):
         else:
             self._numbers.update(0, rect.y(), self._numbers.width(), rect.height())
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt API)
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         cr = self.contentsRect()
         self._numbers.setGeometry(QRect(cr.left(), cr.top(), self.line_number_width(),

@@ -7,10 +7,11 @@ there. Results for an outdated snapshot are dropped.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import shutil
 import tempfile
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +37,8 @@ def validate_snapshot(path: Path, texts: dict[str, str] | None) -> list[Any]:
             for entry in path.iterdir():
                 if entry.name in {f"{k}.yaml" for k in KINDS}:
                     continue
-                try:
+                with contextlib.suppress(OSError):
                     os.symlink(entry, target / entry.name)
-                except OSError:
-                    pass
             for kind, text in texts.items():
                 (target / f"{kind}.yaml").write_text(text, encoding="utf-8")
         problems = engine_api.validate_pipeline(target)

@@ -186,7 +186,8 @@ def _database(m: DatabaseExtractConfig, ctx: Context) -> dict[str, Any]:
     bind = {**m.params, **m.query_params}
     return {"url": url, "query": m.query, "table": m.table, "schema_name": m.schema_name,
             "query_params": bind, "params": dict(bind), "ssh_tunnel": dump(tunnel),
-            "database_type": getattr(m.database, "type", None)}
+            "database_type": getattr(m.database, "type", None),
+            "partition_by": dump(m.partition_by)}
 
 
 def _join(base: str, endpoint: str) -> str:

@@ -85,6 +85,9 @@ def build_load(raw: Any, ctx: Context, config_context: Mapping[str, Any] | None,
         "batch_size": parsed.batch_size,
         "base_dir": str(ctx.base_dir) if ctx.base_dir else None,
         "validation": dump(parsed.validation),
+        "executor": parsed.executor,
+        "scheduler_address": parsed.scheduler_address,
+        "partitions": parsed.partitions,
     }
     if isinstance(parsed, FileLoadConfig):
         cfg.update(_file(parsed, ctx))

@@ -77,6 +77,23 @@ class FileExtractConfig(ExtractBase):
         return normalize_format(value)
 
 
+class IncrementalConfig(ConfigModel):
+    """Read only rows newer than the last successful run, by a watermark column."""
+
+    column: str = fld(..., "Watermark column, e.g. updated_at: rows with a larger value than "
+                      "the last run's largest are read, in the column's order.")
+    initial: Any = fld(None, "Watermark for the first run (none: read every row).")
+
+
+class PartitionBy(ConfigModel):
+    """How a distributed run (executor: dask) splits a table or query into key ranges."""
+
+    column: str = fld(..., "Numeric or date/time column whose value ranges become partitions.")
+    ranges: int | list[list[Any]] = fld(
+        4, "Number of equal-width ranges between the column's MIN and MAX, or explicit "
+        "[low, high) pairs, e.g. [[0, 1000], [1000, null]] (null: open end).")
+
+
 class DatabaseExtractConfig(ExtractBase):
     """Run a SQL query (or read a table) through SQLAlchemy."""
 
@@ -89,6 +106,10 @@ class DatabaseExtractConfig(ExtractBase):
                                   name="schema_name")
     query_params: dict[str, Any] = fld({}, "SQL bind values (same as params).")
     ssh_tunnel: SshTunnel | None = fld(None, "SSH tunnel settings.")
+    incremental: IncrementalConfig | None = fld(
+        None, "Incremental extraction: {column, initial}; the watermark is kept between runs.")
+    partition_by: PartitionBy | None = fld(
+        None, "Distributed runs only: split the source into key ranges {column, ranges}.")
 
 
 class PageOptions(ConfigModel):

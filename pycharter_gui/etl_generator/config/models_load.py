@@ -46,6 +46,17 @@ class LoadBase(ConfigModel):
                                                      "(default: .pycharter/dead_letters.jsonl).")
     dlq: DlqConfig | bool | None = fld(None, "Same as dead_letter_queue.")
     validation: ValidationConfig | None = fld(None, "Validate records before loading.")
+    executor: Literal["local", "dask"] | None = fld(
+        None, "local (default) or dask: run partitioned on a Dask cluster.")
+    scheduler_address: str | None = fld(
+        None, "Dask scheduler address, e.g. tcp://10.0.0.5:8786 (none: a local cluster).")
+    partitions: int | None = fld(None, "Dask runs: number of key/page ranges to split into.",
+                                 ge=1)
+
+    @field_validator("executor", mode="before")
+    @classmethod
+    def _lower_executor(cls, value: Any) -> Any:
+        return _lower(value)
 
 
 class FileLoadConfig(LoadBase):

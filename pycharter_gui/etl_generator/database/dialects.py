@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Sequence
@@ -86,6 +87,54 @@ def _copy_rows(conn: Connection, table: sa.Table, columns: Sequence[str],
                                 for c, w in zip(columns, wrap, strict=True)])
     except psycopg.Error as exc:
         raise sa.exc.DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
+
+
+def can_stage_upsert(conn: Connection, rows: Sequence[dict[str, Any]],
+                     primary_key: Sequence[str]) -> bool:
+    """True when ``stage_upsert`` applies: PostgreSQL with psycopg 3 and no key twice in the
+    rows (ON CONFLICT DO UPDATE may not touch a row twice in one statement)."""
+    if dialect_name(conn.dialect) != "postgresql" or conn.dialect.driver != "psycopg":
+        return False
+    try:
+        keys = {tuple(row.get(k) for k in primary_key) for row in rows}
+    except TypeError:  # an unhashable key value: let the general path judge it
+        return False
+    return len(keys) == len(rows)
+
+
+def stage_upsert(conn: Connection, table: sa.Table, columns: Sequence[str],
+                 rows: Sequence[dict[str, Any]], primary_key: Sequence[str],
+                 update_columns: Sequence[str] | None) -> tuple[int, int]:
+    """PostgreSQL upsert at COPY speed: COPY the rows into a temporary stage table (column
+    types only, no constraints), then one ``INSERT ... SELECT ... ON CONFLICT``. Returns
+    (inserted, updated) from ``xmax = 0`` (exact here: the rows have no duplicate keys).
+
+    A row-by-row executemany of ``INSERT ... ON CONFLICT`` costs one server round of
+    planning and execution per row (~30k rows/s); this costs one statement per batch.
+    """
+    prep = conn.dialect.identifier_preparer
+    digest = hashlib.sha1("\0".join(columns).encode()).hexdigest()[:12]
+    stage_name = f"pycharter_stage_{digest}"
+    cols = ", ".join(prep.quote(c) for c in columns)
+    target = quoted_name(conn.dialect, table.name, table.schema)
+    conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {prep.quote(stage_name)} "
+                         f"ON COMMIT DROP AS SELECT {cols} FROM {target} WITH NO DATA")
+    conn.exec_driver_sql(f"TRUNCATE {prep.quote(stage_name)}")
+    stage = sa.Table(stage_name, sa.MetaData(),
+                     *[sa.Column(c, table.c[c].type) for c in columns])
+    _copy_rows(conn, stage, columns, rows)
+    updates = [c for c in (update_columns or columns) if c in columns and c not in primary_key]
+    conflict = f"ON CONFLICT ({', '.join(prep.quote(k) for k in primary_key)}) "
+    if updates:
+        conflict += "DO UPDATE SET " + ", ".join(
+            f"{prep.quote(c)} = EXCLUDED.{prep.quote(c)}" for c in updates)
+    else:
+        conflict += "DO NOTHING"
+    sql = (f"WITH ins AS (INSERT INTO {target} ({cols}) SELECT {cols} FROM "
+           f"{prep.quote(stage_name)} {conflict} RETURNING (xmax = 0) AS fresh) "
+           "SELECT count(*) FILTER (WHERE fresh) FROM ins")
+    fresh = int(conn.exec_driver_sql(sql).one()[0])
+    return fresh, len(rows) - fresh  # existing keys count as updated, as on other dialects
 
 
 def upsert_statement(table: sa.Table, columns: Sequence[str], primary_key: Sequence[str],
@@ -247,6 +296,7 @@ __all__ = [
     "UPSERT_DIALECTS",
     "begin_write",
     "build_table",
+    "can_stage_upsert",
     "clear_table",
     "column_encoder",
     "dialect_name",
@@ -256,5 +306,6 @@ __all__ = [
     "infer_column_types",
     "quoted_name",
     "sql_type",
+    "stage_upsert",
     "upsert_statement",
 ]

@@ -2,8 +2,9 @@
 
 Each batch is one transaction on one connection. All blocking work of a session runs on one
 dedicated worker thread, so a connection never moves between threads (SQLite needs that).
-A dry run executes every statement inside a transaction that is rolled back: the database
-still reports constraint violations, and the target is left unchanged.
+A dry run executes every statement inside one transaction held for the whole run and rolled
+back at the end: the database still reports constraint violations (also between batches, e.g.
+a key loaded by an earlier batch), and the target is left unchanged.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import concurrent.futures
 import contextlib
 import threading
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -54,6 +56,26 @@ def missing_table_error(target: str) -> LoadError:
         "load.yaml to create it from the records.", target=target)
 
 
+def _type_samples(records: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+    """Few records that infer the same column types as ``records`` (one value per distinct
+    Python type per column; type inference depends only on the set of types and key order).
+
+    Used when every record has the same keys in the same order; otherwise ``records``."""
+    if not records:
+        return records
+    keys = tuple(records[0])
+    if any(tuple(r) != keys for r in records):
+        return records
+    samples: dict[str, list[Any]] = {}
+    for key in keys:
+        values = list(map(itemgetter(key), records))
+        kinds = set(map(type, values)) - {type(None)}
+        samples[key] = [next(v for v in values if type(v) is kind) for kind in kinds]
+    depth = max((len(v) for v in samples.values()), default=0)
+    return [{k: (v[i] if i < len(v) else None) for k, v in samples.items()}
+            for i in range(max(depth, 1))]
+
+
 class DatabaseLoadSession:
     """One run's writes to a database table (see docs/architecture.md, Load sessions)."""
 
@@ -82,6 +104,8 @@ class DatabaseLoadSession:
         self._engine: Engine | None = None
         self._table: sa.Table | None = None
         self._writer: TableWriter | None = None
+        self._dry_conn: Connection | None = None  # the dry run's one transaction
+        self._dry_writer: TableWriter | None = None
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._cancel = threading.Event()
         self._totals = {"inserted": 0, "updated": 0, "rejected": 0, "batches": 0}
@@ -168,6 +192,8 @@ class DatabaseLoadSession:
     def _write_sync(self, records: list[dict[str, Any]]) -> BatchLoadResult:
         assert self._engine is not None
         try:
+            if self.dry_run:
+                return self._dry_write(records)
             with self._engine.connect() as conn:
                 conn.begin()
                 writer = self._writer
@@ -176,11 +202,8 @@ class DatabaseLoadSession:
                     if writer is None:  # dry run where DDL cannot be rolled back
                         conn.rollback()
                         return BatchLoadResult(inserted=len(records))
-                if self.dry_run and self.method == "truncate_and_load" and self._table is not None:
-                    begin_write(conn)  # judge the batch against the emptied table, then roll back
-                    clear_table(conn, self._table)
                 result = writer.write(conn, records)
-                if self.dry_run or self._cancel.is_set():
+                if self._cancel.is_set():
                     conn.rollback()
                 else:
                     conn.commit()
@@ -190,10 +213,46 @@ class DatabaseLoadSession:
             raise LoadError(f"Writing to {self.target} failed: {problem.message}",
                             target=self.target) from exc
 
+    def _dry_write(self, records: list[dict[str, Any]]) -> BatchLoadResult:
+        """Write into the run-long dry transaction (rolled back by commit/abort)."""
+        assert self._engine is not None
+        conn = self._dry_conn
+        if conn is None:
+            conn = self._dry_conn = self._engine.connect()
+            conn.begin()
+            if self.method == "truncate_and_load" and self._table is not None:
+                begin_write(conn)  # judge the batches against the emptied table
+                clear_table(conn, self._table)
+        try:
+            writer = self._writer or self._dry_writer
+            if writer is None:  # create_table: DDL inside the transaction where it can be
+                writer = self._dry_writer = self._create_table(conn, records)
+                if writer is None:  # MySQL DDL commits implicitly: validate nothing
+                    return BatchLoadResult(inserted=len(records))
+            return writer.write(conn, records)
+        except BaseException:
+            self._release_dry()  # a broken transaction is not reused by a retry
+            raise
+
+    def _release_dry(self) -> None:
+        conn, self._dry_conn, self._dry_writer = self._dry_conn, None, None
+        if conn is not None:
+            try:
+                conn.rollback()
+            finally:
+                conn.close()
+
+    def _release_sync(self) -> None:
+        try:
+            self._release_dry()
+        finally:
+            if self._engine is not None:
+                self._engine.dispose()
+
     def _create_table(self, conn: Connection, records: list[dict[str, Any]]
                       ) -> TableWriter | None:
-        table = build_table(self.table_name, self.schema, records, self.primary_key,
-                            self.backend)
+        table = build_table(self.table_name, self.schema, _type_samples(records),
+                            self.primary_key, self.backend)
         if self.dry_run:
             if self.backend not in ("sqlite", "postgresql"):
                 return None  # MySQL DDL commits implicitly: validate nothing rather than write
@@ -224,8 +283,7 @@ class DatabaseLoadSession:
         self._closed = True
         if self._executor is None:
             return
-        if self._engine is not None:
-            await asyncio.shield(asyncio.wrap_future(self._executor.submit(self._engine.dispose)))
+        await asyncio.shield(asyncio.wrap_future(self._executor.submit(self._release_sync)))
         self._executor.shutdown(wait=False)
 
 

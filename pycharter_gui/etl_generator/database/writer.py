@@ -7,7 +7,10 @@ back, so a batch is always exactly one transaction. Savepoints scope each attemp
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,7 +19,15 @@ from sqlalchemy.exc import DBAPIError, StatementError
 
 from ..errors import ConfigError, ConfigProblem, LoadError
 from ..loaders.base import BatchLoadResult, RejectedRow
-from .dialects import begin_write, encoders_for, fast_insert, upsert_statement
+from .dialects import (
+    begin_write,
+    can_stage_upsert,
+    dialect_name,
+    encoders_for,
+    fast_insert,
+    stage_upsert,
+    upsert_statement,
+)
 from .engine import classify_db_error
 
 WRITE_METHODS = ("insert", "upsert", "truncate_and_load", "replace", "update", "delete")
@@ -25,6 +36,15 @@ _ALIASES = {"append": "insert", "merge": "upsert", "truncate": "truncate_and_loa
 _KEY_QUERY_CHUNK = 500
 
 Item = tuple[int, dict[str, Any]]  # (index in batch, encoded record)
+# value types that no column encoder changes (temporal columns still parse ``str``)
+_PLAIN = frozenset({int, float, str, type(None), bool, bytes})
+_FLOATS = frozenset({float, type(None)})
+
+
+def _is_uniform(records: Sequence[dict[str, Any]]) -> bool:
+    """True when every record has exactly the keys of the first (checked at C speed)."""
+    n = len(records[0])
+    return sum(map(len, records)) == n * len(records) and len(set().union(*records)) == n
 
 
 def check_write_method(write_method: str | None, primary_key: Sequence[str] | None,
@@ -44,6 +64,16 @@ def check_write_method(write_method: str | None, primary_key: Sequence[str] | No
     return method, keys
 
 
+_TEMPORAL = ("datetime", "date", "time")
+
+
+def _python_type(col_type: sa.types.TypeEngine) -> str | None:
+    try:
+        return col_type.python_type.__name__
+    except NotImplementedError:
+        return None
+
+
 class TableWriter:
     """Writes batches into one reflected table with one write method."""
 
@@ -55,6 +85,8 @@ class TableWriter:
         self.update_columns = list(update_columns) if update_columns else None
         self.target = target
         self._encoders = encoders_for(table)
+        self._temporal = {c.name for c in table.columns if _python_type(c.type) in _TEMPORAL}
+        self._processors: dict[str, Any] = {}  # column -> SQLAlchemy bind processor (or None)
         missing = [k for k in self.primary_key if k not in table.c]
         if missing:
             raise LoadError(f"primary_key column(s) {', '.join(missing)} not found in {target}",
@@ -65,12 +97,22 @@ class TableWriter:
         """Write ``records`` in ``conn``'s open transaction; the caller commits or rolls back."""
         begin_write(conn)
         result = BatchLoadResult()
-        unknown = sorted({k for r in records for k in r} - set(self.table.c.keys()))
+        if not records:
+            return result
+        uniform = _is_uniform(records)
+        keys = set(records[0]) if uniform else {k for r in records for k in r}
+        unknown = sorted(keys - set(self.table.c.keys()))
         if unknown:
             raise LoadError(
                 f"{self.target} has no column(s) {', '.join(unknown)}; table columns are "
                 f"{', '.join(self.table.c.keys())}. Rename or drop those fields in the "
                 "transform, or let load.yaml create_table a new table.", target=self.target)
+        if uniform and self.method == "insert" and self._raw_sqlite(conn):
+            fast = self._plain_rows(conn, list(records[0]), records)
+            if fast is not None:
+                self._apply_raw(conn, fast[0], fast[1], 0, len(records), records, result)
+                result.rejected.sort(key=lambda r: r.index)
+                return result
         groups: dict[tuple[str, ...], list[Item]] = {}
         for index, rec in enumerate(records):
             if self.method in KEYED_METHODS:
@@ -86,6 +128,90 @@ class TableWriter:
             self._apply(conn, list(cols), items, records, result)
         result.rejected.sort(key=lambda r: r.index)
         return result
+
+    # ---- SQLite fast path: positional rows straight into sqlite3's executemany ----------
+    @staticmethod
+    def _raw_sqlite(conn: Connection) -> bool:
+        return (dialect_name(conn.dialect) == "sqlite"
+                and isinstance(conn.connection.driver_connection, sqlite3.Connection))
+
+    def _processor(self, conn: Connection, name: str) -> Any:
+        if name not in self._processors:
+            col_type = self.table.c[name].type
+            self._processors[name] = col_type.dialect_impl(conn.dialect).bind_processor(
+                conn.dialect)
+        return self._processors[name]
+
+    def _plain_rows(self, conn: Connection, cols: list[str], records: Sequence[dict[str, Any]]
+                    ) -> tuple[str, list[tuple[Any, ...]]] | None:
+        """The INSERT text and the rows as tuples, encoded and bind-processed as the SQLAlchemy
+        path would; None when some value needs the general path (it reports errors per row)."""
+        rows: list[tuple[Any, ...]] = (list(map(itemgetter(*cols), records)) if len(cols) > 1
+                                       else [(r[cols[0]],) for r in records])
+        try:
+            if not set(map(type, chain.from_iterable(rows))) <= _PLAIN:
+                return self._encoded_rows(conn, cols, records)
+            changed: dict[int, list[Any]] = {}
+            for pos, name in enumerate(cols):
+                proc = self._processor(conn, name)
+                if proc is None and name not in self._temporal:
+                    continue
+                values = list(map(itemgetter(pos), rows))
+                kinds = set(map(type, values))
+                if name in self._temporal and str in kinds:
+                    return self._encoded_rows(conn, cols, records)
+                if proc is None or (kinds <= _FLOATS
+                                    and isinstance(self.table.c[name].type, (sa.Float, sa.Numeric))):
+                    continue  # to_float(float) changes nothing
+                changed[pos] = list(map(proc, values))
+        except Exception:  # any surprise: the general path reports it per row
+            return None
+        if changed:
+            columns = [changed.get(i) or list(map(itemgetter(i), rows)) for i in range(len(cols))]
+            rows = list(zip(*columns, strict=True))
+        return self._insert_sql(conn, cols), rows
+
+    def _encoded_rows(self, conn: Connection, cols: list[str], records: Sequence[dict[str, Any]]
+                      ) -> tuple[str, list[tuple[Any, ...]]] | None:
+        """Rows through each column's encoder, then its bind processor (column by column)."""
+        try:
+            columns = []
+            for name in cols:
+                values = list(map(self._encoders[name], map(itemgetter(name), records)))
+                proc = self._processor(conn, name)
+                columns.append(values if proc is None else list(map(proc, values)))
+        except Exception:  # any surprise: the general path reports it per row
+            return None
+        return self._insert_sql(conn, cols), list(zip(*columns, strict=True))
+
+    def _insert_sql(self, conn: Connection, cols: list[str]) -> str:
+        prep = conn.dialect.identifier_preparer
+        return (f"INSERT INTO {prep.format_table(self.table)} "
+                f"({', '.join(prep.quote(c) for c in cols)}) VALUES ({', '.join('?' * len(cols))})")
+
+    def _apply_raw(self, conn: Connection, sql: str, rows: list[tuple[Any, ...]], lo: int,
+                   hi: int, originals: Sequence[dict[str, Any]], result: BatchLoadResult) -> None:
+        """Insert ``rows[lo:hi]`` in a savepoint; on failure split in halves like ``_apply``."""
+        raw = conn.connection.driver_connection
+        try:
+            with conn.begin_nested():
+                try:
+                    raw.executemany(sql, rows[lo:hi] if (lo, hi) != (0, len(rows)) else rows)
+                except sqlite3.Error as exc:
+                    raise DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
+        except StatementError as exc:
+            self._raise_if_systemic(exc)
+            if hi - lo == 1:
+                orig = getattr(exc, "orig", None)
+                message = str(orig if orig is not None else exc).strip().splitlines()[0]
+                result.rejected.append(RejectedRow(lo, originals[lo], message,
+                                                   type(exc).__name__))
+                return
+            mid = (lo + hi) // 2
+            self._apply_raw(conn, sql, rows, lo, mid, originals, result)
+            self._apply_raw(conn, sql, rows, mid, hi, originals, result)
+            return
+        result.inserted += hi - lo
 
     # ---- split on failure --------------------------------------------------------------
     def _apply(self, conn: Connection, cols: list[str], items: list[Item],
@@ -132,6 +258,10 @@ class TableWriter:
         if self.method == "insert":
             fast_insert(conn, table, cols, rows)
             return len(rows), 0, []
+        if self.method == "upsert" and can_stage_upsert(conn, rows, self.primary_key):
+            inserted, updated = stage_upsert(conn, table, cols, rows, self.primary_key,
+                                             self.update_columns)
+            return inserted, updated, []
         existing = self._existing_keys(conn, rows)
         if self.method in ("upsert", "replace"):
             inserted = updated = 0

@@ -9,13 +9,15 @@ precision loses digits), ``UUID`` → ``str`` and ``memoryview`` → ``bytes``.
 
 Incremental extraction: ``incremental: {column, initial, last_value}`` reads only rows with
 ``column > last_value`` (or ``initial`` on the first run), ordered by the column; after the
-run ``extractor.watermark`` holds the largest value seen, for the checkpoint.
+run ``extractor.watermark`` holds the largest value yielded, which the orchestrator stores in
+``.pycharter/state.json`` (see ``database.watermark``) and passes back as ``last_value``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import datetime as dt
 import decimal
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -34,6 +36,7 @@ from ..database.engine import (
     parse_url,
     sqlite_path,
 )
+from ..database.watermark import decode_watermark
 from ..errors import ConfigError, ConfigProblem, FatalSourceError, RetriableSourceError
 from .base import BaseExtractor
 
@@ -101,7 +104,7 @@ class DatabaseExtractor(BaseExtractor):
         col = sa.column(str(inc["column"]))
         stmt = sa.select(sa.text("*")).select_from(source)
         if self.watermark is not None:
-            stmt = stmt.where(col > sa.bindparam(_WATERMARK))
+            stmt = stmt.where(col > sa.bindparam(_WATERMARK, type_=_bind_type(self.watermark)))
         return stmt.order_by(col)
 
     async def extract_streaming(
@@ -123,8 +126,8 @@ class DatabaseExtractor(BaseExtractor):
         url = parse_url(cfg["url"], file="extract.yaml")
         inc = cfg.get("incremental") or None
         if inc:
-            last = inc.get("last_value")
-            self.watermark = last if last is not None else inc.get("initial")
+            last = decode_watermark(inc.get("last_value"))
+            self.watermark = last if last is not None else _initial(inc.get("initial"))
         stmt = self.build_statement(cfg, backend_name(url))
         binds = {**(cfg.get("params") or {}), **(cfg.get("query_params") or {}), **(params or {})}
         if self.watermark is not None:
@@ -148,11 +151,46 @@ class DatabaseExtractor(BaseExtractor):
                 if max_records is not None:
                     rows = rows[: max_records - sent]
                 sent += len(rows)
-                if cursor.watermark is not None:
-                    self.watermark = cursor.watermark
+                if cursor.watermark_column:
+                    self._advance(rows, cursor.watermark_column)
                 yield rows
         finally:
             await cursor.aclose()
+
+
+    def _advance(self, rows: list[dict[str, Any]], column: str) -> None:
+        """Raise the watermark to the largest value of ``column`` among the yielded rows."""
+        values = [r[column] for r in rows if r.get(column) is not None]
+        if not values:
+            return
+        top = max(values)
+        try:
+            self.watermark = top if self.watermark is None else max(self.watermark, top)
+        except TypeError:  # initial given as text, rows typed: trust the database's order
+            self.watermark = top
+
+
+def _initial(value: Any) -> Any:
+    """``initial`` from YAML: ISO date/time text becomes a datetime, so it binds as one."""
+    value = decode_watermark(value)
+    if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-":
+        try:
+            return dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    return value
+
+
+def _bind_type(value: Any) -> Any:
+    """The SQL type to bind a watermark with (drivers then convert it natively)."""
+    if isinstance(value, dt.datetime):
+        return sa.DateTime(timezone=value.tzinfo is not None)
+    for kind, sql in ((dt.date, sa.Date()), (dt.time, sa.Time()), (bool, sa.Boolean()),
+                      (int, sa.BigInteger()), (float, sa.Float()),
+                      (decimal.Decimal, sa.Numeric())):
+        if isinstance(value, kind):
+            return sql
+    return None
 
 
 class _Cursor:
@@ -166,7 +204,6 @@ class _Cursor:
         self.binds = binds
         self.batch_size = batch_size
         self.watermark_column = watermark_column
-        self.watermark: Any = None
         self._executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="pycharter-db-extract")
         self._engine: sa.Engine | None = None
@@ -204,14 +241,7 @@ class _Cursor:
         except DBAPIError as exc:
             raise self._error(exc, "Reading rows failed from", "query") from exc
         keys = self._keys
-        out = [{k: _convert(v) for k, v in zip(keys, row, strict=False)} for row in rows]
-        col = self.watermark_column
-        if col and out and col in out[-1]:
-            values = [r[col] for r in out if r[col] is not None]
-            if values:
-                top = max(values)
-                self.watermark = top if self.watermark is None else max(self.watermark, top)
-        return out
+        return [{k: _convert(v) for k, v in zip(keys, row, strict=False)} for row in rows]
 
     def _error(self, exc: DBAPIError, what: str, key: str) -> Exception:
         problem = classify_db_error(exc)

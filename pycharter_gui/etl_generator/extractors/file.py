@@ -1,8 +1,9 @@
 """Local files: CSV/TSV, JSON, JSON Lines and Parquet (also gzipped), one file or a glob.
 
 Each file is read from its start (pycharter 0.0.35 skipped rows of later glob files, §12#1);
-batches never span two files; ``**`` recurses. Reading runs in a worker thread one batch at a
-time, so cancelling the task is prompt and memory stays bounded by the batch.
+batches never span two files; ``**`` recurses. Reading runs in a worker thread one batch ahead
+of the caller (so parsing overlaps transform and load), so cancelling the task is prompt and
+memory stays bounded by two batches.
 """
 
 from __future__ import annotations
@@ -192,8 +193,10 @@ class FileExtractor(BaseExtractor):
                 return
             label = Path(os.path.relpath(path, root)).as_posix()
             pump = _ThreadedIter(iter_batches(path, fmt, options, size))
+            pending: asyncio.Future[list[Any] | None] | None = _read_ahead(pump)
             try:
-                while (batch := await asyncio.to_thread(pump.step)) is not None:
+                while pending is not None and (batch := await pending) is not None:
+                    pending = None
                     records = batch
                     if fmt == "jsonl":
                         records = []
@@ -208,9 +211,28 @@ class FileExtractor(BaseExtractor):
                     if source_col:
                         for rec in records:
                             rec[source_col] = label
+                    if remaining != 0:  # read the next batch while this one is processed
+                        pending = _read_ahead(pump)
                     if records:
                         yield records
                     if remaining == 0:
                         return
             finally:
+                _drop(pending)
                 pump.close()
+
+
+def _read_ahead(pump: _ThreadedIter) -> asyncio.Future[list[Any] | None]:
+    """Start reading the next batch in a worker thread (parsing overlaps the caller's work)."""
+    return asyncio.ensure_future(asyncio.to_thread(pump.step))
+
+
+def _drop(pending: asyncio.Future[Any] | None) -> None:
+    """Forget a read-ahead nobody will use, without an "exception never retrieved" warning."""
+    if pending is None:
+        return
+    if pending.done():
+        if not pending.cancelled():
+            pending.exception()
+    else:
+        pending.cancel()

@@ -5,6 +5,8 @@ Stage order is fixed (config-format §4.1): simple ops → JSONata → custom fu
 
 from __future__ import annotations
 
+from itertools import compress
+from operator import itemgetter
 from typing import Any
 
 from ..errors import InternalError
@@ -75,21 +77,48 @@ class CompiledTransform:
 
     def _apply_steps(self, records: list[dict[str, Any]], result: TransformResult
                      ) -> tuple[list[dict[str, Any]], list[int]]:
-        steps = self.steps
+        """Run the simple ops step by step over the whole batch (one call per step, not per
+        record). Warnings and rejections are then put back in record order, so the result is
+        the same as running every step on one record after the other."""
+        if not self.steps:
+            return list(records), list(range(len(records)))
+        warnings = result.warnings
+        current: list[dict[str, Any]] = list(map(dict, records))
+        indices = list(range(len(records)))
+        rejected: list[tuple[int, RecordRejected]] = []
+        for step in self.steps:
+            if not current:
+                break
+            batch = getattr(step, "batch", None)
+            if batch is not None:
+                bad = batch(current, indices, warnings)
+                if bad:
+                    rejected += [(indices[pos], rej) for pos, rej in bad.items()]
+                    keep = [pos not in bad for pos in range(len(current))]
+                    current = list(compress(current, keep))
+                    indices = list(compress(indices, keep))
+                continue
+            current, indices = self._per_record(step, current, indices, result, rejected)
+        if len(self.steps) > 1:
+            warnings.sort(key=_warning_order)
+            rejected.sort(key=itemgetter(0))
+        result.rejected += [rej.to_rejected(i, records[i]) for i, rej in rejected]
+        return current, indices
+
+    @staticmethod
+    def _per_record(step: Step, current: list[dict[str, Any]], indices: list[int],
+                    result: TransformResult, rejected: list[tuple[int, RecordRejected]]
+                    ) -> tuple[list[dict[str, Any]], list[int]]:
         warnings = result.warnings
         out: list[dict[str, Any]] = []
         out_idx: list[int] = []
         append, append_idx = out.append, out_idx.append
         filtered = 0
-        for index, source in enumerate(records):
-            record: dict[str, Any] | None = dict(source)
+        for record, index in zip(current, indices, strict=True):
             try:
-                for step in steps:
-                    record = step(record, index, warnings)
-                    if record is None:
-                        break
+                record = step(record, index, warnings)
             except RecordRejected as rej:
-                result.rejected.append(rej.to_rejected(index, source))
+                rejected.append((index, rej))
                 continue
             if record is None:
                 filtered += 1
@@ -98,6 +127,10 @@ class CompiledTransform:
                 append_idx(index)
         result.filtered += filtered
         return out, out_idx
+
+
+def _warning_order(warning: Any) -> int:
+    return -1 if warning.index is None else warning.index
 
 
 def compile_transform(cfg: Any) -> CompiledTransform:

@@ -115,6 +115,12 @@ LEGACY_CONVERTERS: dict[str, Converter] = {
 }
 
 
+def result_types() -> dict[Converter, type]:
+    """Converter -> the type of value it returns unchanged (``to_int(7)`` is ``7``)."""
+    return {to_int: int, to_float: float, to_str: str, to_bool: bool,
+            int: int, float: float, str: str, bool: bool}
+
+
 def get_converter(type_name: str, *, legacy: bool = False) -> Converter | None:
     """The converter for a target type name (case-insensitive), or None if unsupported."""
     table = LEGACY_CONVERTERS if legacy else CONVERTERS

@@ -207,13 +207,26 @@ def _compile_text(text: str) -> Evaluator:
         return evaluate_call
     if "${" in text:
         return _compile_interpolation(text)
-    return lambda _r: text
+    return _constant(text)
+
+
+def _constant(value: Any) -> Evaluator:
+    def evaluate_constant(_record: dict[str, Any]) -> Any:
+        return value
+
+    evaluate_constant.is_constant = True  # type: ignore[attr-defined]
+    return evaluate_constant
+
+
+def is_constant(evaluate: Evaluator) -> bool:
+    """True when ``evaluate`` ignores the record and always returns the same value."""
+    return getattr(evaluate, "is_constant", False) is True
 
 
 def compile_expression(value: Any) -> Evaluator:
     """Compile one ``add`` value into ``record -> result`` (see module docstring)."""
     if not isinstance(value, str):
-        return lambda _r: value
+        return _constant(value)
     return _compile_text(value.strip())
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from itertools import repeat
 from typing import Any
 
 from ..errors import ConfigError, ConfigProblem
-from .converters import get_converter, token_factory
-from .expressions import compile_expression
+from .converters import get_converter, result_types, token_factory
+from .expressions import compile_expression, is_constant
 from .filters import compile_filter
 from .flatten import compile_flatten
 from .results import RecordRejected, TransformWarning
@@ -21,7 +22,18 @@ from .results import RecordRejected, TransformWarning
 log = logging.getLogger(__name__)
 
 Step = Callable[[dict[str, Any], int, list[TransformWarning]], dict[str, Any] | None]
+# batch form of a step: ``batch(records, indices, warnings)`` changes the records in place and
+# returns ``{position: RecordRejected}`` for records to reject (or None); it never filters
+BatchStep = Callable[[list[dict[str, Any]], list[int], list[TransformWarning]],
+                     dict[int, RecordRejected] | None]
 _MISSING = object()
+_RESULT_TYPE = result_types()
+
+
+def with_batch(step: Step, batch: BatchStep) -> Step:
+    """Attach the batch form to a per-record step (same results, one call per batch)."""
+    step.batch = batch  # type: ignore[attr-defined]
+    return step
 
 
 def _problem(key: str, message: str) -> ConfigError:
@@ -60,7 +72,18 @@ def compile_rename(spec: dict[str, str], *, legacy: bool = False) -> Step:
                 record.pop(new, None)
                 record[new] = value
         return record
-    return rename
+
+    def rename_batch(records: list[dict[str, Any]], indices: list[int],
+                     warnings: list) -> None:
+        if indices and indices[0] == 0:
+            warn_missing(records[0], warnings)
+        for old, new in pairs:
+            for record in records:
+                if old in record:
+                    value = record.pop(old)
+                    record.pop(new, None)
+                    record[new] = value
+    return with_batch(rename, rename_batch)
 
 
 def compile_convert(spec: dict[str, str], *, strict: bool, legacy: bool = False) -> Step:
@@ -93,7 +116,31 @@ def compile_convert(spec: dict[str, str], *, strict: bool, legacy: bool = False)
                     ) from exc
                 warnings.append(TransformWarning(index, field, "convert", message))
         return record
-    return convert
+
+    def convert_batch(records: list[dict[str, Any]], indices: list[int],
+                      warnings: list) -> dict[int, RecordRejected]:
+        rejected: dict[int, RecordRejected] = {}
+        for field, conv, type_name in items:
+            values = list(map(dict.get, records, repeat(field)))
+            kinds = set(map(type, values))
+            kinds.discard(type(None))
+            if not kinds or kinds == {_RESULT_TYPE.get(conv)}:
+                continue  # nothing to convert: conv(x) would return x unchanged
+            for pos, value in enumerate(values):
+                if value is None or pos in rejected:
+                    continue
+                try:
+                    records[pos][field] = conv(value)
+                except (ValueError, TypeError, OverflowError) as exc:
+                    message = f"cannot convert {field}={value!r} to {type_name}: {exc}"
+                    if strict:
+                        rejected[pos] = RecordRejected(
+                            "convert", message, field=field, error_type=type(exc).__name__)
+                    else:
+                        warnings.append(TransformWarning(indices[pos], field, "convert",
+                                                         message))
+        return rejected
+    return with_batch(convert, convert_batch)
 
 
 def compile_defaults(spec: dict[str, Any]) -> Step:
@@ -119,7 +166,19 @@ def compile_defaults(spec: dict[str, Any]) -> Step:
             if record.get(field) is None:
                 record[field] = factory()
         return record
-    return defaults
+
+    def defaults_batch(records: list[dict[str, Any]], indices: list[int],
+                       warnings: list) -> None:
+        if computed:  # factories run per record in record order (e.g. @now)
+            for record in records:
+                defaults(record, 0, warnings)
+            return
+        for field, value in constants:
+            if None in map(dict.get, records, repeat(field)):
+                for record in records:
+                    if record.get(field) is None:
+                        record[field] = value
+    return with_batch(defaults, defaults_batch)
 
 
 def compile_add(spec: dict[str, Any]) -> Step:
@@ -134,7 +193,21 @@ def compile_add(spec: dict[str, Any]) -> Step:
                 warnings.append(
                     TransformWarning(index, field, "add", f"{type(exc).__name__}: {exc}"))
         return record
-    return add
+
+    def add_batch(records: list[dict[str, Any]], indices: list[int], warnings: list) -> None:
+        for field, evaluate in evaluators:
+            if is_constant(evaluate):
+                value = evaluate({})
+                for record in records:
+                    record[field] = value
+                continue
+            for record, index in zip(records, indices, strict=True):
+                try:
+                    record[field] = evaluate(record)
+                except Exception as exc:  # the field is skipped (§4.2)
+                    warnings.append(
+                        TransformWarning(index, field, "add", f"{type(exc).__name__}: {exc}"))
+    return with_batch(add, add_batch)
 
 
 def compile_select(spec: list[str]) -> Step:
@@ -154,7 +227,12 @@ def compile_drop(spec: list[str]) -> Step:
         for field in fields:
             record.pop(field, None)
         return record
-    return drop
+
+    def drop_batch(records: list[dict[str, Any]], indices: list[int], warnings: list) -> None:
+        for field in fields:
+            for record in records:
+                record.pop(field, None)
+    return with_batch(drop, drop_batch)
 
 
 def compile_op(op: dict[str, Any], *, strict: bool, dialect: str | None = None) -> Step:

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dlq"))
 
-from dlq_helpers import make_records  # noqa: E402
-from test_dlq_backends import (  # noqa: E402,F401  (collected here with our fixtures)
+from dlq_helpers import make_records
+from test_dlq_backends import (  # noqa: F401  (collected here with our fixtures)
     test_add_and_count,
     test_async_add_record_and_batch,
     test_bad_filters_say_what_is_allowed,
@@ -41,6 +41,7 @@ from pycharter_gui.etl_generator.dead_letter import DeadLetterQueue, DeadLetterR
 from pycharter_gui.etl_generator.dead_letter.backends import register_backend
 from pycharter_gui.etl_generator.dead_letter.backends.database import DatabaseBackend
 from pycharter_gui.etl_generator.errors import ConfigError
+
 
 @pytest.fixture(autouse=True)
 def _registered() -> None:
@@ -180,7 +181,7 @@ def test_bad_options_are_config_errors() -> None:
     with pytest.raises(ConfigError, match="not a plain SQL identifier"):
         DeadLetterQueue(storage_backend="database", storage_path="sqlite://",
                         table_name="bad name; drop")
-    with pytest.raises(ConfigError, match="dead_letter_queue.url"):
+    with pytest.raises(ConfigError, match=r"dead_letter_queue\.url"):
         DeadLetterQueue(storage_backend="database", storage_path="::not a url::")
 
 

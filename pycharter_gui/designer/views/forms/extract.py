@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -15,8 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pycharter_gui.designer import engine_api
 from pycharter_gui.designer.views.forms.base import FormBase
 from pycharter_gui.designer.views.forms.widgets import scalar_to_text, text_to_scalar
+from pycharter_gui.designer.workers.blocking import BlockingJob
 
 SOURCE_TYPES = ["file", "http", "database", "cloud_storage"]
 STRATEGIES = ["page", "offset", "cursor", "next_url", "link_header"]
@@ -131,7 +134,7 @@ class ExtractForm(FormBase):
     }
 
     def build(self) -> None:
-        box, f = self.group("Source")
+        _box, f = self.group("Source")
         self.type_combo = self.add_combo(f, "Source type", "type", "source_type",
                                          items=SOURCE_TYPES, default="file")
         self.add_line(f, "Batch size", "batch_size", typ=int, placeholder="1000")
@@ -197,7 +200,9 @@ class ExtractForm(FormBase):
         self.test_result = QLabel("")
         self.test_result.setWordWrap(True)
         f.addRow(self.test_button, self.test_result)
-        params_box, f = self.group("Input parameters")
+        self.test_button.clicked.connect(self._on_test_button_clicked)
+        self._test_job: BlockingJob | None = None
+        _params_box, f = self.group("Input parameters")
         self.input_params = InputParamsTable(self._on_input_params_edited)
         f.addRow(self.input_params)
 
@@ -212,6 +217,31 @@ class ExtractForm(FormBase):
             except ValueError:
                 pass
             self.doc.set_value(self.kind, "path", path)
+
+    def _on_test_button_clicked(self) -> None:
+        if self.doc is None:
+            return
+        config = self.doc.data(self.kind)
+        config.setdefault("base_dir", str(self.doc.path))
+        self.test_button.setEnabled(False)
+        self.test_result.setText("Testing…")
+        job = BlockingJob(lambda: engine_api.test_connection(config))
+        job.signals.succeeded.connect(self._on_test_succeeded)
+        job.signals.failed.connect(self._on_test_failed)
+        self._test_job = job.start()
+
+    @Slot(object)
+    def _on_test_succeeded(self, result: dict) -> None:
+        self.test_button.setEnabled(True)
+        ok = bool(result.get("ok"))
+        self.test_result.setText(("✔ " if ok else "✘ ") + str(result.get("message", "")))
+        self.test_result.setStyleSheet(f"color: {'#2e9d5b' if ok else '#d0453a'};")
+
+    @Slot(str)
+    def _on_test_failed(self, message: str) -> None:
+        self.test_button.setEnabled(True)
+        self.test_result.setText("✘ " + message)
+        self.test_result.setStyleSheet("color: #d0453a;")
 
     def _on_input_params_edited(self) -> None:
         if self._loading or self.doc is None:

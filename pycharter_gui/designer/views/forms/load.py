@@ -69,7 +69,9 @@ class LoadForm(FormBase):
                        items=["file", "sqlite", "memory", "database"], default="file")
         self.add_line(f, "Location", "dead_letter_queue.path", "dead_letter_queue.storage_path",
                       placeholder=".pycharter/dead_letters.jsonl")
-        self.add_line(f, "Table", "dead_letter_queue.table", placeholder="dead_letters")
+        self.dlq_table = self.add_line(f, "Table", "dead_letter_queue.table",
+                                       placeholder="dead_letters")
+        self._dlq_form = f
 
     def update_visibility(self, data: dict[str, Any]) -> None:
         dest = detect_destination(data)
@@ -78,3 +80,7 @@ class LoadForm(FormBase):
         self.cloud_box.setVisible(dest == "cloud_storage")
         method = str(data.get("write_method") or "insert")
         self._db_form.setRowVisible(self.primary_key, method in NEEDS_KEY)
+        dlq = data.get("dead_letter_queue") if isinstance(data.get("dead_letter_queue"), dict) \
+            else {}
+        self._dlq_form.setRowVisible(self.dlq_table.parentWidget(),
+                                     dlq.get("backend") in {"sqlite", "database"})

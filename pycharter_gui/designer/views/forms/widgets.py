@@ -228,13 +228,13 @@ class MaskedUrlEdit(QLineEdit):
         self.setText(text if self.hasFocus() else mask_url(text))
         self.blockSignals(False)
 
-    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt API)
+    def focusInEvent(self, event: QFocusEvent) -> None:
         self.blockSignals(True)
         self.setText(self._real)
         self.blockSignals(False)
         super().focusInEvent(event)
 
-    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt API)
+    def focusOutEvent(self, event: QFocusEvent) -> None:
         self._real = self.text()
         super().focusOutEvent(event)
         self.blockSignals(True)

@@ -58,26 +58,36 @@ def _engine_of(db_session: Any) -> Engine | None:
     return None
 
 
+def _text(length: int | None = None) -> sa.types.TypeEngine:
+    """Text that compares and sorts by code point on MariaDB too (not its _ci collations)."""
+    from sqlalchemy.dialects import mysql
+
+    if length is None:
+        return sa.Text().with_variant(mysql.TEXT(collation="utf8mb4_bin"), "mysql", "mariadb")
+    return sa.String(length).with_variant(
+        mysql.VARCHAR(length, collation="utf8mb4_bin"), "mysql", "mariadb")
+
+
 def _define_table(name: str, schema: str | None) -> sa.Table:
-    text = sa.Text()
-    short = sa.String(255)
+    text = _text()
+    short = _text(255)
     cols = [
         sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
                   primary_key=True, autoincrement=True),
-        sa.Column("id", sa.String(64), nullable=False),
+        sa.Column("id", _text(64), nullable=False),
         sa.Column("pipeline_name", short, nullable=False),
         sa.Column("run_id", short),
-        sa.Column("reason", sa.String(64), nullable=False),
-        sa.Column("stage", sa.String(64)),
-        sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("timestamp", sa.String(40), nullable=False),
+        sa.Column("reason", _text(64), nullable=False),
+        sa.Column("stage", _text(64)),
+        sa.Column("status", _text(16), nullable=False),
+        sa.Column("timestamp", _text(40), nullable=False),
         sa.Column("retry_count", sa.Integer(), nullable=False),
         sa.Column("error_type", short),
         sa.Column("error_message", text),
         sa.Column("record_data", text),
         sa.Column("metadata", text),
-        sa.Column("created_at", sa.String(40)),
-        sa.Column("updated_at", sa.String(40)),
+        sa.Column("created_at", _text(40)),
+        sa.Column("updated_at", _text(40)),
     ]
     table = sa.Table(name, sa.MetaData(), *cols, schema=schema,
                      mysql_charset="utf8mb4", mariadb_charset="utf8mb4")
@@ -179,6 +189,8 @@ class DatabaseBackend(DLQBackend):
         t = self.table
         with self._get_engine().connect() as conn:
             self._create(conn)
+            if conn.in_transaction():
+                conn.commit()  # end the catalog read before our own transaction
             with conn.begin():
                 existing: set[str] = set()
                 ids = list(latest)
@@ -219,6 +231,8 @@ class DatabaseBackend(DLQBackend):
         with self._get_engine().connect() as conn:
             if not self._table_exists(conn):
                 return 0
+            if conn.in_transaction():
+                conn.commit()
             with conn.begin():
                 for start in range(0, len(ids), _CHUNK):
                     changed += conn.execute(make(ids[start:start + _CHUNK])).rowcount
@@ -260,7 +274,10 @@ class DatabaseBackend(DLQBackend):
         check_order_by(order_by, self.sortable_columns, self.name)
         check_paging(offset, limit)
         t = self.table
-        keys = [t.c[order_by], t.c.seq]
+        first: Any = t.c[order_by]
+        if self.backend_kind == "postgresql" and order_by not in ("retry_count", "timestamp"):
+            first = sa.collate(first, "C")  # code point order, as the other backends sort
+        keys = [first, t.c.seq]
         stmt = self._select(flt, *[t.c[c] for c in _COLUMNS]).order_by(
             *[k.desc() if descending else k.asc() for k in keys]).offset(offset).limit(limit)
         with self._get_engine().connect() as conn:
@@ -327,8 +344,6 @@ class DatabaseBackend(DLQBackend):
 
         def has(col: Any) -> Any:
             lowered: Any = sa.func.lower(sa.func.coalesce(col, ""))
-            if self.backend_kind == "mysql":  # _ci collations would also match ü for u
-                lowered = sa.collate(lowered, "utf8mb4_bin")
             return lowered.contains(needle, autoescape=True)
 
         return sa.or_(has(t.c.error_message), has(t.c.record_data))

@@ -1,0 +1,202 @@
+"""RecordsTableModel: a lazy table over a list of record dicts (a preview sample).
+
+The list is the source of truth; the model only translates it. Rows appear 500 at a time
+through ``canFetchMore``/``fetchMore`` (no I/O: the records are already in memory). Headers
+show the inferred type; cells can be marked (changed, contract mismatch, conversion warning)
+through background and tooltip roles. Nested values show compactly; ``FullJsonRole`` holds
+their pretty JSON for the detail pane.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from ..preview_engine import columns_of, infer_column_type
+
+RecordRole = Qt.ItemDataRole.UserRole
+ValueRole = Qt.ItemDataRole.UserRole + 1
+FullJsonRole = Qt.ItemDataRole.UserRole + 2
+MarkRole = Qt.ItemDataRole.UserRole + 3
+ColumnTypeRole = Qt.ItemDataRole.UserRole + 4
+ColumnNameRole = Qt.ItemDataRole.UserRole + 5
+
+FETCH_CHUNK = 500
+MARK_COLORS = {
+    "changed": QColor(255, 236, 153),   # amber: the transform changed this value
+    "added": QColor(204, 236, 204),     # green: a new column
+    "mismatch": QColor(255, 205, 205),  # red: does not match the contract
+    "warning": QColor(255, 221, 170),   # orange: a conversion kept its original value
+    "renamed": QColor(208, 224, 255),   # blue: a renamed column
+    "converted": QColor(230, 215, 255),  # violet: a converted column
+    "dropped": QColor(215, 215, 215),   # grey: the transform removes this column
+}
+_COMPACT_MAX = 80
+_HEADER_SIGNS = {"mismatch": "⚠ ", "added": "+ ", "renamed": "↪ ", "converted": "⇄ ", "dropped": "✕ "}
+
+
+def compact(value: Any) -> str:
+    """Short display text: nested values as ``{3 keys}``/``[5 items]`` previews."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        inner = json.dumps(value, default=str, ensure_ascii=False)
+        return inner if len(inner) <= _COMPACT_MAX else f"{{{len(value)} keys}} " + inner[:_COMPACT_MAX] + "…"
+    if isinstance(value, list | tuple):
+        inner = json.dumps(list(value), default=str, ensure_ascii=False)
+        return inner if len(inner) <= _COMPACT_MAX else f"[{len(value)} items] " + inner[:_COMPACT_MAX] + "…"
+    text = str(value)
+    return text if len(text) <= 500 else text[:500] + "…"
+
+
+def pretty_json(value: Any) -> str:
+    """Indented JSON for the detail pane (non-JSON types as text)."""
+    return json.dumps(value, indent=2, default=str, ensure_ascii=False)
+
+
+class RecordsTableModel(QAbstractTableModel):
+    """Table over ``list[dict]``; ``RecordRole`` gives the whole record of a row."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._records: list[dict[str, Any]] = []
+        self._columns: list[str] = []
+        self._types: dict[str, str] = {}
+        self._loaded = 0
+        self._cell_marks: dict[tuple[int, str], tuple[str, str]] = {}
+        self._column_marks: dict[str, tuple[str, str]] = {}
+
+    # -- data in -----------------------------------------------------------------------------
+    def set_records(self, records: list[dict[str, Any]], columns: list[str] | None = None) -> None:
+        """Replace everything (marks are cleared)."""
+        self.beginResetModel()
+        self._records = list(records)
+        self._columns = list(columns) if columns is not None else columns_of(self._records)
+        self._types = {c: infer_column_type([r.get(c) for r in self._records if isinstance(r, dict)])
+                       for c in self._columns}
+        self._loaded = min(len(self._records), FETCH_CHUNK)
+        self._cell_marks.clear()
+        self._column_marks.clear()
+        self.endResetModel()
+
+    def append_records(self, records: list[dict[str, Any]]) -> None:
+        """Append records ("Load more"); new columns are added at the right."""
+        if not records:
+            return
+        new_cols = [c for c in columns_of(records) if c not in self._columns]
+        if new_cols:
+            self.beginInsertColumns(QModelIndex(), len(self._columns), len(self._columns) + len(new_cols) - 1)
+            self._columns.extend(new_cols)
+            self.endInsertColumns()
+        was_all_loaded = self._loaded == len(self._records)
+        self._records.extend(records)
+        for c in self._columns:
+            self._types[c] = infer_column_type([r.get(c) for r in self._records if isinstance(r, dict)])
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, max(0, len(self._columns) - 1))
+        if was_all_loaded:  # the view showed everything: show the new rows too
+            self.fetchMore(QModelIndex())
+
+    def set_cell_marks(self, marks: dict[tuple[int, str], tuple[str, str]]) -> None:
+        """``{(row, column): (kind, reason)}``; kind is a key of ``MARK_COLORS``."""
+        self._cell_marks = dict(marks)
+        if self._loaded and self._columns:
+            self.dataChanged.emit(self.index(0, 0), self.index(self._loaded - 1, len(self._columns) - 1),
+                                  [Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole, MarkRole])
+
+    def set_column_marks(self, marks: dict[str, tuple[str, str]]) -> None:
+        """``{column: (kind, reason)}`` shown in the header (tooltip and a sign)."""
+        self._column_marks = dict(marks)
+        if self._columns:
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self._columns) - 1)
+
+    # -- data out ----------------------------------------------------------------------------
+    def records(self) -> list[dict[str, Any]]:
+        return self._records
+
+    def columns(self) -> list[str]:
+        return list(self._columns)
+
+    def column_type(self, column: str) -> str:
+        return self._types.get(column, "null")
+
+    def total_rows(self) -> int:
+        """Rows held, loaded into the view or not."""
+        return len(self._records)
+
+    def cell_mark(self, row: int, column: str) -> tuple[str, str] | None:
+        return self._cell_marks.get((row, column))
+
+    # -- Qt model API ------------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else self._loaded
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._columns)
+
+    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> bool:
+        return not parent.isValid() and self._loaded < len(self._records)
+
+    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> None:
+        if parent.isValid() or self._loaded >= len(self._records):
+            return
+        end = min(len(self._records), self._loaded + FETCH_CHUNK)
+        self.beginInsertRows(QModelIndex(), self._loaded, end - 1)
+        self._loaded = end
+        self.endInsertRows()
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= self._loaded or index.column() >= len(self._columns):
+            return None
+        record = self._records[index.row()]
+        column = self._columns[index.column()]
+        value = record.get(column) if isinstance(record, dict) else None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return compact(value)
+        if role == RecordRole:
+            return record
+        if role == ValueRole:
+            return value
+        if role == FullJsonRole:
+            return pretty_json(value)
+        mark = self._cell_marks.get((index.row(), column))
+        if role == MarkRole:
+            return mark
+        if role == Qt.ItemDataRole.BackgroundRole and mark is not None:
+            return QBrush(MARK_COLORS.get(mark[0], MARK_COLORS["warning"]))
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if mark is not None:
+                return QBrush(QColor(20, 20, 20))  # readable on the light mark colours
+            if value is None:
+                return QBrush(QColor(150, 150, 150))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tip = compact(value) if not isinstance(value, dict | list) else pretty_json(value)[:2000]
+            return f"{mark[1]}\n\n{tip}" if mark is not None else tip
+        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int | float) and not isinstance(value, bool):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Vertical:
+            return str(section + 1) if role == Qt.ItemDataRole.DisplayRole else None
+        if section >= len(self._columns):
+            return None
+        column = self._columns[section]
+        mark = self._column_marks.get(column)
+        if role == Qt.ItemDataRole.DisplayRole:
+            sign = _HEADER_SIGNS.get(mark[0], "• ") if mark else ""
+            return f"{sign}{column}\n{self._types.get(column, 'null')}"
+        if role == ColumnNameRole:
+            return column
+        if role == ColumnTypeRole:
+            return self._types.get(column, "null")
+        if role == MarkRole:
+            return mark
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tip = f"{column}: {self._types.get(column, 'null')} (click for a summary)"
+            return f"{tip}\n{mark[1]}" if mark else tip
+        if role == Qt.ItemDataRole.BackgroundRole and mark is not None:
+            return QBrush(MARK_COLORS.get(mark[0], MARK_COLORS["warning"]))
+        return None

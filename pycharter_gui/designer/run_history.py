@@ -1,0 +1,107 @@
+"""Run history per workspace: one JSON Lines file, ``<workspace>/.pycharter/runs.jsonl``.
+
+Each dry or real run appends one entry (when, params, counts, duration, outcome, log), so the
+Runs panel can list them and show a run's summary and log later. Plain JSON Lines keeps the
+file readable with jq or pandas; a torn last line (crash mid-write) is skipped when reading.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+MAX_LOG_LINES = 2000
+
+
+@dataclass
+class RunEntry:
+    """One recorded run."""
+
+    run_id: str
+    pipeline: str
+    folder: str
+    started_at: str  # ISO 8601, UTC
+    dry_run: bool
+    outcome: str  # "success" | "failed" | "cancelled"
+    duration_seconds: float = 0.0
+    params: dict[str, Any] = field(default_factory=dict)
+    counts: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    log: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_result(cls, result: dict[str, Any], *, folder: Path, started_at: datetime,
+                    params: dict[str, Any] | None = None, log: list[str] | None = None) -> RunEntry:
+        """An entry from ``ETLOrchestrator.run``'s summary dict."""
+        return cls(
+            run_id=str(result.get("run_id") or ""), pipeline=str(result.get("pipeline") or folder.name),
+            folder=str(folder), started_at=started_at.astimezone(UTC).isoformat(timespec="seconds"),
+            dry_run=bool(result.get("dry_run")), outcome="success" if result.get("success") else "failed",
+            duration_seconds=float(result.get("duration_seconds") or 0.0), params=dict(params or {}),
+            counts=summary_counts(result), error=result.get("error"), log=list(log or [])[-MAX_LOG_LINES:])
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def summary_counts(result: dict[str, Any]) -> dict[str, Any]:
+    """extracted / transformed / loaded (or would load) / dead-lettered counts of a run result."""
+    ext = result.get("extraction") or {}
+    tra = result.get("transformation") or {}
+    loa = result.get("loading") or {}
+    return {
+        "extracted": int(ext.get("total_records") or 0),
+        "batches": int(ext.get("batches_processed") or 0),
+        "transformed": int(tra.get("total_records") or 0),
+        "filtered": int(tra.get("filtered") or 0),
+        "warnings": int(tra.get("warnings") or 0),
+        "loaded": int(loa.get("total_records") or 0),
+        "inserted": int(loa.get("inserted") or 0),
+        "updated": int(loa.get("updated") or 0),
+        "dead_lettered": int(result.get("dead_lettered") or 0),
+        "dlq_by_reason": dict(result.get("dlq_by_reason") or {}),
+    }
+
+
+class RunHistory:
+    """Append and read the runs of one workspace."""
+
+    def __init__(self, workspace: str | os.PathLike[str]) -> None:
+        self.workspace = Path(workspace)
+        self.path = self.workspace / ".pycharter" / "runs.jsonl"
+
+    def append(self, entry: RunEntry) -> None:
+        """Add one run (one line, flushed and fsynced: history must survive a crash)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(entry.to_dict(), default=str, ensure_ascii=False)
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def entries(self, pipeline: str | None = None) -> list[RunEntry]:
+        """All runs, newest first (optionally of one pipeline)."""
+        if not self.path.is_file():
+            return []
+        out: list[RunEntry] = []
+        known = set(RunEntry.__dataclass_fields__)
+        with self.path.open(encoding="utf-8") as fh:
+            for number, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    data = json.loads(line)
+                    entry = RunEntry(**{k: v for k, v in data.items() if k in known})
+                except (json.JSONDecodeError, TypeError) as exc:
+                    logger.warning("Skipping unreadable line %d of %s: %s", number, self.path, exc)
+                    continue
+                if pipeline is None or entry.pipeline == pipeline:
+                    out.append(entry)
+        out.reverse()
+        return out

@@ -1,0 +1,123 @@
+"""Runs panel: the workspace's run history; selecting a run shows its summary and log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSplitter, QTreeWidget, QTreeWidgetItem,
+    QVBoxLayout, QWidget,
+)
+
+from ..run_history import RunEntry, RunHistory
+
+EntryRole = Qt.ItemDataRole.UserRole
+_HEADERS = ["When", "Pipeline", "Kind", "Outcome", "Extracted", "Loaded", "Dead letters", "Duration"]
+
+
+def _when(iso: str) -> str:
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return iso
+
+
+class RunsPanel(QWidget):
+    """Lists ``<workspace>/.pycharter/runs.jsonl``, newest first.
+
+    Signals: ``run_selected(RunEntry)``, ``dead_letters_requested(run_id)``.
+    """
+
+    run_selected = Signal(object)
+    dead_letters_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.history: RunHistory | None = None
+        self.tree = QTreeWidget(rootIsDecorated=False, alternatingRowColors=True)
+        self.tree.setHeaderLabels(_HEADERS)
+        self.tree.currentItemChanged.connect(self._on_tree_current_changed)
+        self.summary_label = QLabel("Select a run to see its summary and log.", wordWrap=True)
+        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.dead_letters_button = QPushButton("Show dead letters", visible=False)
+        self.dead_letters_button.clicked.connect(self._on_dead_letters_button_clicked)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.log_view = QPlainTextEdit(readOnly=True)
+        detail = QWidget()
+        dl = QVBoxLayout(detail)
+        dl.setContentsMargins(0, 0, 0, 0)
+        head = QHBoxLayout()
+        head.addWidget(self.summary_label, 1)
+        head.addWidget(self.dead_letters_button)
+        dl.addLayout(head)
+        dl.addWidget(self.log_view, 1)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.tree)
+        splitter.addWidget(detail)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("<b>Runs</b>"), 1)
+        bar.addWidget(self.refresh_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(splitter, 1)
+
+    def set_workspace(self, workspace: Path) -> None:
+        """Show the runs of ``workspace``."""
+        self.history = RunHistory(workspace)
+        self.refresh()
+
+    @Slot()
+    def refresh(self) -> None:
+        """Re-read the history file (connect ``RunPanel.history_changed`` here)."""
+        self.tree.clear()
+        if self.history is None:
+            return
+        for entry in self.history.entries():
+            counts = entry.counts or {}
+            item = QTreeWidgetItem([
+                _when(entry.started_at), entry.pipeline, "dry run" if entry.dry_run else "run", entry.outcome,
+                f"{counts.get('extracted', 0):,}", f"{counts.get('loaded', 0):,}",
+                f"{counts.get('dead_lettered', 0):,}", f"{entry.duration_seconds:.1f} s"])
+            item.setData(0, EntryRole, entry)
+            if entry.outcome != "success":
+                item.setForeground(3, Qt.GlobalColor.darkRed)
+            self.tree.addTopLevelItem(item)
+        for col in range(len(_HEADERS)):
+            self.tree.resizeColumnToContents(col)
+
+    def entries(self) -> list[RunEntry]:
+        return [self.tree.topLevelItem(i).data(0, EntryRole) for i in range(self.tree.topLevelItemCount())]
+
+    def select_run(self, row: int) -> None:
+        self.tree.setCurrentItem(self.tree.topLevelItem(row))
+
+    @Slot(QTreeWidgetItem, QTreeWidgetItem)
+    def _on_tree_current_changed(self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
+        if current is None:
+            return
+        entry: RunEntry = current.data(0, EntryRole)
+        c = entry.counts or {}
+        reasons = ", ".join(f"{k}: {v:,}" for k, v in sorted((c.get("dlq_by_reason") or {}).items()))
+        lines = [f"<b>{entry.pipeline}</b> · {'dry run' if entry.dry_run else 'run'} · {entry.outcome} · "
+                 f"{_when(entry.started_at)} · {entry.duration_seconds:.1f} s",
+                 f"extracted {c.get('extracted', 0):,} · transformed {c.get('transformed', 0):,} · "
+                 f"filtered {c.get('filtered', 0):,} · {'would load' if entry.dry_run else 'loaded'} "
+                 f"{c.get('loaded', 0):,} · dead-lettered {c.get('dead_lettered', 0):,}"
+                 + (f" ({reasons})" if reasons else "")]
+        if entry.params:
+            lines.append("params: " + ", ".join(f"{k}={v}" for k, v in entry.params.items()))
+        if entry.error:
+            lines.append(f"<span style='color:#a11'>{entry.error}</span>")
+        self.summary_label.setText("<br>".join(lines))
+        self.log_view.setPlainText("\n".join(entry.log))
+        self.dead_letters_button.setVisible(bool(entry.run_id) and bool(c.get("dead_lettered")))
+        self.run_selected.emit(entry)
+
+    @Slot()
+    def _on_dead_letters_button_clicked(self) -> None:
+        item = self.tree.currentItem()
+        if item is not None:
+            self.dead_letters_requested.emit(item.data(0, EntryRole).run_id)

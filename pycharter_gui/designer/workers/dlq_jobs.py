@@ -1,0 +1,199 @@
+"""Blocking dead-letter jobs run off the GUI thread: complete exports and bulk changes.
+
+Plain functions, no Qt: they receive a ``progress(done, total)`` callback and an
+``is_cancelled()`` check, and write exports to a temporary file renamed into place, so an
+export is either complete or absent (never truncated).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import mmap
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from pycharter_gui.etl_generator import DeadLetterQueue, DeadLetterRecord, DLQFilter
+
+EXPORT_FORMATS = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet"}
+EXPORT_COLUMNS = ("id", "timestamp", "pipeline_name", "run_id", "reason", "stage", "status",
+                  "error_type", "error_message", "retry_count", "record_data", "metadata")
+CHUNK = 5000
+
+Progress = Callable[[int, int], None]
+_RESOLVED = b'"resolved"'
+
+
+def _file_mentions(path: Any, needle: bytes) -> bool:
+    """True when the file contains ``needle`` (memory-mapped search, no parsing)."""
+    try:
+        with open(path, "rb") as f:
+            try:
+                mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            except ValueError:  # empty file
+                return False
+            with mm:
+                return mm.find(needle) >= 0
+    except FileNotFoundError:
+        return False
+
+
+def effective_filter(queue: DeadLetterQueue, flt: DLQFilter) -> DLQFilter:
+    """``flt`` or an equivalent cheaper filter for this backend (blocking; call in a worker).
+
+    Hiding resolved records is a status filter, which makes the JSON Lines backend parse every
+    line; when the file holds no resolved record at all the filter is dropped, which keeps a
+    million-record file opening at once.
+    """
+    statuses = flt.status
+    if statuses is None or queue.storage_backend != "file" or isinstance(statuses, str):
+        return flt
+    if "resolved" in statuses or set(statuses) != {"pending", "retrying", "ignored"}:
+        return flt
+    path = getattr(queue.backend, "path", None)
+    if path is None or _file_mentions(path, _RESOLVED):
+        return flt
+    return replace(flt, status=None)
+
+
+def records_for_rows(snapshot: dict[str, Any], rows: Sequence[int]) -> list[DeadLetterRecord]:
+    """The records at ``rows`` of a model snapshot, reading evicted pages again (blocking)."""
+    pages: dict[int, list[DeadLetterRecord]] = dict(snapshot["pages"])
+    size = snapshot["page_size"]
+    out: list[DeadLetterRecord] = []
+    for row in sorted(set(rows)):
+        page_no, i = divmod(row, size)
+        if page_no not in pages:
+            pages[page_no] = snapshot["queue"].page(
+                snapshot["filters"], page_no * size, size, snapshot["order_by"],
+                snapshot["descending"])
+        page = pages[page_no]
+        if i < len(page):
+            out.append(page[i])
+    return out
+
+
+
+
+def export_row(rec: DeadLetterRecord) -> dict[str, Any]:
+    """A flat row: record data and metadata as JSON text (CSV and Parquet)."""
+    d = rec.to_dict()
+    d["run_id"] = rec.run_id
+    d["record_data"] = json.dumps(rec.record_data, ensure_ascii=False, default=str)
+    d["metadata"] = json.dumps(rec.metadata, ensure_ascii=False, default=str)
+    return {c: d.get(c) for c in EXPORT_COLUMNS}
+
+
+def format_for(path: Path, fmt: str | None = None) -> str:
+    """The export format named by ``fmt`` or by the file extension."""
+    if fmt:
+        fmt = fmt.lower().lstrip(".")
+    else:
+        fmt = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl",
+               ".parquet": "parquet"}.get(path.suffix.lower(), "")
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"Cannot export to {path.name}: choose a .csv, .jsonl or .parquet file")
+    return fmt
+
+
+def _chunks(records: Iterable[DeadLetterRecord]) -> Iterator[list[DeadLetterRecord]]:
+    it = iter(records)
+    while chunk := list(islice(it, CHUNK)):
+        yield chunk
+
+
+def export_dead_letters(
+    queue: DeadLetterQueue,
+    path: str | os.PathLike[str],
+    fmt: str | None = None,
+    *,
+    filters: DLQFilter | None = None,
+    records: Sequence[DeadLetterRecord] | None = None,
+    progress: Progress | None = None,
+    is_cancelled: Callable[[], bool] | None = None,
+) -> int:
+    """Write ``records`` (or every record matching ``filters``) to ``path``; returns the count.
+
+    Raises ``asyncio.CancelledError`` when cancelled (the partial file is removed).
+    """
+    target = Path(path)
+    kind = format_for(target, fmt)
+    if records is not None:
+        total, source = len(records), iter(records)
+    else:
+        flt = DLQFilter.coerce(filters)
+        total = queue.count(flt)
+        source = queue.backend.iter_records(flt.normalized())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    os.close(fd)
+    done = 0
+    try:
+        writer = _WRITERS[kind](Path(tmp))
+        try:
+            for chunk in _chunks(source):
+                if is_cancelled is not None and is_cancelled():
+                    raise asyncio.CancelledError
+                writer.write(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, max(total, done))
+        finally:
+            writer.close()
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return done
+
+
+class _JsonlWriter:
+    def __init__(self, path: Path) -> None:
+        self.f = open(path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+
+    def write(self, chunk: list[DeadLetterRecord]) -> None:
+        self.f.write("".join(json.dumps(r.to_dict(), ensure_ascii=False, default=str) + "\n"
+                             for r in chunk))
+
+    def close(self) -> None:
+        self.f.close()
+
+
+class _CsvWriter:
+    def __init__(self, path: Path) -> None:
+        self.f = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        self.w = csv.DictWriter(self.f, fieldnames=EXPORT_COLUMNS)
+        self.w.writeheader()
+
+    def write(self, chunk: list[DeadLetterRecord]) -> None:
+        self.w.writerows(export_row(r) for r in chunk)
+
+    def close(self) -> None:
+        self.f.close()
+
+
+class _ParquetWriter:
+    def __init__(self, path: Path) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self.pa = pa
+        self.schema = pa.schema([(c, pa.int64() if c == "retry_count" else pa.string())
+                                 for c in EXPORT_COLUMNS])
+        self.w = pq.ParquetWriter(str(path), self.schema)
+
+    def write(self, chunk: list[DeadLetterRecord]) -> None:
+        rows = [export_row(r) for r in chunk]
+        self.w.write_table(self.pa.Table.from_pylist(rows, schema=self.schema))
+
+    def close(self) -> None:
+        self.w.close()
+
+
+_WRITERS: dict[str, Any] = {"csv": _CsvWriter, "jsonl": _JsonlWriter, "parquet": _ParquetWriter}
