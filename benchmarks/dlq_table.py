@@ -72,8 +72,10 @@ def scenario_panel(path: Path) -> dict:
 
     from pycharter_gui.designer.models.dead_letter_table_model import PLACEHOLDER
     from pycharter_gui.designer.views.dead_letter_panel import DeadLetterPanel
+    from pycharter_gui.designer.workers.engine_loop import engine_loop
 
     app = QApplication([])
+    engine_loop()  # the app starts its engine loop once at launch (STYLE.md §3)
     panel = DeadLetterPanel()
     panel.resize(1400, 800)
     panel.show()
@@ -124,10 +126,10 @@ def scenario_pandas(path: Path) -> dict:
             super().__init__()
             self.df = df
 
-        def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        def rowCount(self, parent=QModelIndex()) -> int:
             return 0 if parent.isValid() else len(self.df)
 
-        def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        def columnCount(self, parent=QModelIndex()) -> int:
             return 0 if parent.isValid() else len(self.df.columns)
 
         def data(self, index, role=Qt.ItemDataRole.DisplayRole):

@@ -187,7 +187,7 @@ def test_edit_then_replay_into_sqlite(qtbot, opened) -> None:
 
 
 def test_record_failing_again_keeps_its_data(qtbot, opened) -> None:
-    panel, queue, folder = opened
+    panel, _queue, folder = opened
     _select_text(qtbot, panel, '"Bad 101"')
     panel.edit_button.click()
     edited = {"id": 101, "name": "Bad 101", "age": "-4"}

@@ -74,7 +74,7 @@ async def test_unedited_transform_failure_fails_again(pipeline) -> None:
 
 
 async def test_load_stage_record_is_loaded_as_is_and_rejects_come_back(pipeline) -> None:
-    folder, queue = pipeline
+    folder, _queue = pipeline
     ok = DeadLetterRecord("people_sqlite", {"id": 500, "name": "Loaded", "age": 7}, "load_error",
                           "locked", "OperationalError", "load")
     dup = DeadLetterRecord("people_sqlite", {"id": 1, "name": "Dup", "age": 7}, "load_error",

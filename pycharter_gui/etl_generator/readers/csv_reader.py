@@ -28,7 +28,7 @@ def frame_to_records(df: pd.DataFrame) -> list[dict[str, Any]]:
         columns.append(series.tolist())
     if not names:
         return [{} for _ in range(len(df))]
-    return [dict(zip(names, row)) for row in zip(*columns)]  # columns have equal lengths
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def iter_csv(

@@ -148,10 +148,14 @@ class ExtractForm(FormBase):
         f.addRow("", browse)
         self.add_combo(f, "Format", "format", items=["", "csv", "tsv", "json", "jsonl",
                                                      "parquet", "excel"], editable=True)
-        self.add_line(f, "CSV delimiter", "csv_options.delimiter", placeholder=",")
-        self.add_check(f, "CSV has header", "csv_options.has_header", default=True)
+        delimiter = self.add_line(f, "CSV delimiter", "csv_options.delimiter", placeholder=",")
+        header = self.add_check(f, "CSV has header", "csv_options.has_header", default=True)
         self.add_line(f, "Encoding", "csv_options.encoding", placeholder="utf-8")
-        self.add_line(f, "JSON response path", "response_path", placeholder="data.items")
+        json_path = self.add_line(f, "JSON response path", "response_path", placeholder="data.items")
+        # Only the options of the file's format are shown (rows: line edits sit in a holder).
+        self._file_form = f
+        self._format_rows = {"csv": [delimiter.parentWidget(), header],
+                             "json": [json_path.parentWidget()]}
         self.http_box, f = self.group("HTTP")
         self.add_line(f, "Base URL", "base_url", placeholder="https://api.example.com")
         self.add_line(f, "Endpoint", "api_endpoint", "endpoint", "url", placeholder="/v1/items")
@@ -266,6 +270,11 @@ class ExtractForm(FormBase):
         self.db_box.setVisible(source == "database")
         self.cloud_box.setVisible(source == "cloud_storage")
         self.test_box.setVisible(source in {"http", "database", "cloud_storage"})
+        fmt = _file_format(data)
+        for group, widgets in self._format_rows.items():
+            shown = fmt is None or fmt == group or (group == "csv" and fmt == "tsv")
+            for w in widgets:
+                self._file_form.setRowVisible(w, shown)
         pag = data.get("pagination") if isinstance(data.get("pagination"), dict) else {}
         enabled = bool(pag.get("enabled"))
         strategy = str(pag.get("strategy") or "page")
@@ -273,3 +282,16 @@ class ExtractForm(FormBase):
         for name, widgets in self._page_rows.items():
             for w in widgets:
                 self._http_form.setRowVisible(w.parentWidget(), enabled and name == strategy)
+
+
+def _file_format(data: dict[str, Any]) -> str | None:
+    """The file format named or implied by the path's extension; None when unknown."""
+    fmt = data.get("format")
+    if isinstance(fmt, str) and fmt.strip():
+        return fmt.strip().lower()
+    path = str(data.get("path") or data.get("file_path") or "").lower().removesuffix(".gz")
+    for ext, name in ((".csv", "csv"), (".tsv", "tsv"), (".jsonl", "jsonl"), (".ndjson", "jsonl"),
+                      (".json", "json"), (".parquet", "parquet")):
+        if path.endswith(ext):
+            return name
+    return None
