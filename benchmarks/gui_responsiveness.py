@@ -83,6 +83,11 @@ def from_gui(folder: Path) -> tuple[float, list[float]]:
     timer.stop()
     assert panel.last_result and panel.last_result["success"]
     app.processEvents()
+    from pycharter_gui.designer.workers.engine_loop import shutdown_engine_loop
+    from pycharter_gui.designer.workers.task import TaskHandle
+
+    TaskHandle.cancel_all()
+    shutdown_engine_loop()
     return took, lags
 
 

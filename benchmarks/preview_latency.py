@@ -43,7 +43,7 @@ def make_csv(size_mb: int) -> Path:
 
 
 class _Pages(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server API
+    def do_GET(self) -> None:
         page = int(parse_qs(urlparse(self.path).query).get("page", ["1"])[0])
         body = json.dumps({"items": [{"id": (page - 1) * 100 + i, "v": i} for i in range(100)] if page <= 50 else []})
         self.send_response(200)
@@ -62,7 +62,7 @@ def make_http() -> tuple[Path, ThreadingHTTPServer]:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "extract.yaml").write_text(
         f"type: http\nurl: http://127.0.0.1:{server.server_port}/items\nresponse_path: items\n"
-        "pagination:\n  type: page\n  page_param: page\n")
+        "pagination:\n  strategy: page\n  page_param: page\n")
     (folder / "transform.yaml").write_text("{}\n")
     (folder / "load.yaml").write_text("type: file\npath: out.jsonl\nformat: jsonl\n")
     return folder, server
@@ -89,7 +89,9 @@ def time_to_first_row(folder: Path, n: int = 100) -> tuple[float, str]:
     loop.exec()
     app.processEvents()
     status = panel.status_label.text() + (" | " + panel.message_bar.text() if panel.message_bar.text() else "")
-    panel.close()
+    panel.cancel()
+    panel.set_pipeline(folder.parent)  # closes the open preview stream
+    app.processEvents()
     return (first[0] - started) if first else float("nan"), status
 
 
@@ -105,6 +107,11 @@ def main() -> None:
     t, status = time_to_first_row(folder)
     server.shutdown()
     print(f"HTTP paginated: first row after {t * 1000:.0f} ms  ({status})")
+    from pycharter_gui.designer.workers.engine_loop import shutdown_engine_loop
+    from pycharter_gui.designer.workers.task import TaskHandle
+
+    TaskHandle.cancel_all()
+    shutdown_engine_loop()
 
 
 if __name__ == "__main__":

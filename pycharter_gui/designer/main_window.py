@@ -182,8 +182,8 @@ class MainWindow(WindowOpsMixin, QMainWindow):
         log.info("Opened workspace %s (%d pipelines)", self.workspace.root,
                  len(self.workspace.pipelines))
         for info in self.workspace.pipelines:
-            if not info.is_incomplete:
-                self.validation.request(self.workspace.document(info.name))
+            if not info.is_incomplete:  # documents open lazily; validate the files on disk
+                self.validation.request_path(info.name, info.path)
         self.offer_draft_restore()
         if self.workspace.pipelines and self.current is None:
             self.select_pipeline(self.workspace.pipelines[0].name)

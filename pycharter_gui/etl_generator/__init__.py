@@ -1,44 +1,69 @@
 """The pycharter-gui ETL engine: the public API of INTERFACES.md under ``pycharter_gui.``.
 
 This package never imports Qt; the designer and the CLI use only the names in ``__all__``.
+Names load lazily on first use (PEP 562), so importing one submodule, e.g. ``errors``, stays
+cheap for the designer's start-up.
 """
 
-from .checkpoints import CheckpointManager, CheckpointState
-from .config import validate_pipeline
-from .config_generator import (
-    DirectoryContractStore,
-    generate_etl_config,
-    generate_etl_config_from_contract,
-    generate_etl_config_from_store,
-    generate_pipeline_files,
-)
-from .connections import test_connection
-from .dead_letter import DeadLetterQueue, DeadLetterRecord, DLQFilter, DLQReason
-from .errors import (
-    ConfigError,
-    ConfigProblem,
-    ConfigValidationError,
-    FatalSourceError,
-    InternalError,
-    LoadError,
-    NotAvailableError,
-    PaginationLoopError,
-    PycharterError,
-    RecordError,
-    RetriableSourceError,
-    SourceError,
-)
-from .extractors import (
-    BaseExtractor,
-    ExtractorFactory,
-    extract_with_pagination_streaming,
-    get_extractor,
-)
-from .loaders import load_to_cloud_storage, load_to_file
-from .orchestrator import ETLOrchestrator, create_orchestrator
-from .pipeline_factory import PipelineFactory
-from .progress import ETLProgress, ProgressTracker
-from .transformers import TransformResult, apply_transforms, transform_batch
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY: dict[str, str] = {
+    "apply_transforms": ".transformers",
+    "BaseExtractor": ".extractors",
+    "CheckpointManager": ".checkpoints",
+    "CheckpointState": ".checkpoints",
+    "ConfigError": ".errors",
+    "ConfigProblem": ".errors",
+    "ConfigValidationError": ".errors",
+    "create_orchestrator": ".orchestrator",
+    "DeadLetterQueue": ".dead_letter",
+    "DeadLetterRecord": ".dead_letter",
+    "DirectoryContractStore": ".config_generator",
+    "DLQFilter": ".dead_letter",
+    "DLQReason": ".dead_letter",
+    "ETLOrchestrator": ".orchestrator",
+    "ETLProgress": ".progress",
+    "extract_with_pagination_streaming": ".extractors",
+    "ExtractorFactory": ".extractors",
+    "FatalSourceError": ".errors",
+    "generate_etl_config": ".config_generator",
+    "generate_etl_config_from_contract": ".config_generator",
+    "generate_etl_config_from_store": ".config_generator",
+    "generate_pipeline_files": ".config_generator",
+    "get_extractor": ".extractors",
+    "InternalError": ".errors",
+    "load_to_cloud_storage": ".loaders",
+    "load_to_file": ".loaders",
+    "LoadError": ".errors",
+    "NotAvailableError": ".errors",
+    "PaginationLoopError": ".errors",
+    "PipelineFactory": ".pipeline_factory",
+    "ProgressTracker": ".progress",
+    "PycharterError": ".errors",
+    "RecordError": ".errors",
+    "RetriableSourceError": ".errors",
+    "SourceError": ".errors",
+    "test_connection": ".connections",
+    "transform_batch": ".transformers",
+    "TransformResult": ".transformers",
+    "validate_pipeline": ".config",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 __all__ = [
     "BaseExtractor",
@@ -49,9 +74,9 @@ __all__ = [
     "ConfigValidationError",
     "DLQFilter",
     "DLQReason",
-    "DirectoryContractStore",
     "DeadLetterQueue",
     "DeadLetterRecord",
+    "DirectoryContractStore",
     "ETLOrchestrator",
     "ETLProgress",
     "ExtractorFactory",

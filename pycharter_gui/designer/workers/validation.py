@@ -93,7 +93,7 @@ class ValidationController(QObject):
         super().__init__(parent)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
-        self._pending: dict[str, PipelineDocument] = {}
+        self._pending: dict[str, PipelineDocument | Path] = {}
         self._generation: dict[str, int] = {}
         self._jobs: set[_ValidationJob] = set()
         self._timer = QTimer(self)
@@ -110,6 +110,12 @@ class ValidationController(QObject):
         else:
             self._timer.start()
 
+    def request_path(self, name: str, path: Path) -> None:
+        """Validate a pipeline's files on disk without opening (parsing) its document."""
+        self._generation[name] = self._generation.get(name, 0) + 1
+        self._pending[name] = Path(path)
+        self._timer.start()
+
     def is_busy(self) -> bool:
         return bool(self._pending or self._jobs or self._timer.isActive())
 
@@ -117,8 +123,11 @@ class ValidationController(QObject):
     def _on_timer_timeout(self) -> None:
         pending, self._pending = self._pending, {}
         for name, doc in pending.items():
-            texts = doc.texts() if doc.is_dirty() else None
-            job = _ValidationJob(name, self._generation[name], doc.path, texts)
+            if isinstance(doc, Path):
+                path, texts = doc, None
+            else:
+                path, texts = doc.path, (doc.texts() if doc.is_dirty() else None)
+            job = _ValidationJob(name, self._generation[name], path, texts)
             job.setAutoDelete(False)
             job.signals.finished.connect(self._on_job_finished)
             self._jobs.add(job)

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_COUNTS = ("extracted", "loaded", "dead_lettered")
+CONNECT_TIMEOUT = 15  # seconds to reach a scheduler
 
 
 # -- the task that runs on a worker ----------------------------------------------------------
@@ -154,10 +154,14 @@ async def _open_client(address: str | None) -> tuple[Any, Any]:
                                      asynchronous=True)
         address = cluster.scheduler_address
     try:
-        client = await Client(address, asynchronous=True, timeout=30)
-    except BaseException:
+        client = await Client(address, asynchronous=True, timeout=CONNECT_TIMEOUT)
+    except BaseException as exc:
         if cluster is not None:
             await cluster.close()
+        if isinstance(exc, OSError | TimeoutError):
+            raise PycharterError(
+                f"Cannot connect to the Dask scheduler at {address} ({exc}). Check "
+                "scheduler_address in load.yaml or --dask ADDRESS.") from exc
         raise
     return client, cluster
 

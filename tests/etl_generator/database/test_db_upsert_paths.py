@@ -13,8 +13,8 @@ async def test_upsert_with_bad_rows_loads_the_good_ones(db: Any) -> None:
     table = db.create(*people_columns(), rows=people(range(1, 4)))
     batch = [{"id": 2, "name": "changed", "score": 1}, {"id": 5, "name": "x" * 40, "score": 2},
              {"id": 6, "name": None, "score": 3}, {"id": 7, "name": "new", "score": None}]
-    results, summary = await run_load(db, table, [batch], write_method="upsert",
-                                      primary_key=["id"])
+    results, _ = await run_load(db, table, [batch], write_method="upsert",
+                                primary_key=["id"])
     res = results[0]
     if db.kind == "sqlite":  # SQLite does not enforce VARCHAR lengths: only the NULL fails
         assert (res.inserted, res.updated, [r.index for r in res.rejected]) == (2, 1, [2])
