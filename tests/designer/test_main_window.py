@@ -194,3 +194,14 @@ def test_accessible_names(qtbot, window: MainWindow):
     assert window.editor.forms["extract"].accessibleName() == "Extract form"
     assert window.editor.yaml_editors["load"].accessibleName() == "YAML editor load"
     assert Qt.Key  # keep Qt imported for keyboard helpers
+
+
+def test_field_tooltips_come_from_the_engine_config_spec(qtbot) -> None:
+    from pycharter_gui.designer.views.forms.extract import ExtractForm
+    from pycharter_gui.etl_generator.config import field_descriptions
+
+    form = ExtractForm()
+    qtbot.addWidget(form)
+    expected = field_descriptions("extract")["batch_size"]
+    binding = next(b for b in form.bindings if b.keys[0] == "batch_size")
+    qtbot.waitUntil(lambda: expected in binding.widget.toolTip(), timeout=5000)

@@ -277,7 +277,7 @@ class PreviewPanel(QWidget):
     def _close_stream(self) -> None:
         stream, self._stream = self._stream, None
         if stream is not None:
-            TaskHandle(lambda _r: stream.aclose(), None, name="close-preview").start()
+            TaskHandle(lambda _r: stream.aclose(), self, name="close-preview").start()
 
     def _set_busy(self, busy: bool) -> None:
         self.spinner.setVisible(busy)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -37,6 +37,7 @@ from pycharter_gui.designer.views.forms.widgets import (
     OtherKeysTable,
     text_to_scalar,
 )
+from pycharter_gui.designer.workers.blocking import BlockingJob
 
 _VAR = re.compile(r"\$\{([^}:]+)(?::[-?][^}]*)?\}")
 INVALID_STYLE = "border: 1px solid #d0453a; border-radius: 3px;"
@@ -87,7 +88,12 @@ class FormBase(QScrollArea):
         self.doc: PipelineDocument | None = None
         self.bindings: list[Binding] = []
         self._loading = False
-        self._tips = {**self.fallback_tips, **engine_api.field_descriptions(self.kind)}
+        # The engine's field descriptions need the pydantic models (~0.6 s to import): load
+        # them on a worker so the window shows at once, then refresh the tooltips.
+        self._tips = dict(self.fallback_tips)
+        self._fallbacks: dict[int, str] = {}
+        self._tips_job = BlockingJob(lambda: engine_api.field_descriptions(self.kind))
+        self._tips_job.signals.succeeded.connect(self._on_tips_loaded)
         inner = QWidget()
         self.root_layout = QVBoxLayout(inner)
         self.root_layout.setContentsMargins(16, 12, 16, 12)
@@ -112,6 +118,14 @@ class FormBase(QScrollArea):
         self.root_layout.addWidget(self.other_box)
         self.root_layout.addStretch(1)
         self.setWidget(inner)
+        self._tips_job.start()
+
+    @Slot(object)
+    def _on_tips_loaded(self, tips: dict[str, str]) -> None:
+        self._tips = {**self.fallback_tips, **tips}
+        for b in self.bindings:
+            b.tooltip = self._tip(b.keys, self._fallbacks.get(id(b), ""))
+            b.widget.setToolTip(b.tooltip)
 
     # -- building --------------------------------------------------------------------------
     def build(self) -> None:
@@ -133,6 +147,7 @@ class FormBase(QScrollArea):
 
     def _register(self, b: Binding, form: QFormLayout | None, label: str,
                   field_widget: QWidget | None = None) -> Binding:
+        self._fallbacks[id(b)] = b.tooltip
         b.tooltip = self._tip(b.keys, b.tooltip)
         b.widget.setToolTip(b.tooltip)
         b.widget.setAccessibleName(label)
