@@ -28,7 +28,7 @@ from PySide6.QtGui import QColor
 
 from pycharter_gui.etl_generator import DeadLetterQueue, DeadLetterRecord, DLQFilter
 
-from ..workers.dlq_jobs import effective_filter
+from ..workers.dlq_jobs import effective_filter, fetch_page
 from ..workers.task import TaskHandle
 
 RecordRole = Qt.ItemDataRole.UserRole
@@ -229,10 +229,10 @@ class DeadLetterTableModel(QAbstractTableModel):
             return
         self._requested.add(page_no)
         queue, flt, gen = self._queue, self._effective, self._generation
-        order, desc, size = self._order_by, self._descending, self.page_size
+        order, desc, size, total = self._order_by, self._descending, self.page_size, self._total
 
         def work() -> tuple:
-            return ("page", gen, page_no, queue.page(flt, page_no * size, size, order, desc))
+            return ("page", gen, page_no, fetch_page(queue, flt, page_no * size, size, order, desc, total))
 
         self._start(work)
 
@@ -395,5 +395,5 @@ class DeadLetterTableModel(QAbstractTableModel):
     def snapshot(self) -> dict[str, Any]:
         """What a worker needs to resolve rows to records without touching the model."""
         return {"queue": self._queue, "filters": self._effective, "order_by": self._order_by,
-                "descending": self._descending, "page_size": self.page_size,
+                "descending": self._descending, "page_size": self.page_size, "total": self._total,
                 "pages": {k: list(v) for k, v in self._pages.items()}}

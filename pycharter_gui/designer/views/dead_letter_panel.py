@@ -252,6 +252,7 @@ class DeadLetterPanel(QWidget):
     def refresh(self) -> None:
         """Query the backend again (the table, then the summary)."""
         if self.queue is not None:
+            self.summary_bar.set_statistics(None)  # "Counting…" until the backend answers
             self.model.set_filters(self.filter_bar.filters())
 
     @Slot()

@@ -51,6 +51,7 @@ class JsonataConsole(QWidget):
         self.output.setFont(mono)
         self.error_label = QLabel(wordWrap=True)
         self.error_label.setStyleSheet("color:#a11;")
+        self.error_label.setMinimumHeight(2 * self.error_label.fontMetrics().height() + 4)
         self.status_label = QLabel("No sample yet: preview the source first.")
         head = QHBoxLayout()
         head.addWidget(QLabel("<b>Expression</b>"), 1)
@@ -130,6 +131,7 @@ class JsonataConsole(QWidget):
             return
         if outcome.error:
             self._show_error(outcome)
+            self.output.clear()  # never show a stale result beside an error
         else:
             self._show_error(None)
             text = "(undefined: no output)" if outcome.output is None else json.dumps(

@@ -30,36 +30,76 @@ Progress = Callable[[int, int], None]
 _RESOLVED = b'"resolved"'
 
 
+_MENTIONS: dict[tuple, bool] = {}
+_WINDOW = 64 << 20  # map 64 MiB at a time so the search never holds the whole file in RSS
+
+
+def _search_windows(fd: int, size: int, needle: bytes) -> bool:
+    """Search from the end (resolved records are usually recent), one mapped window at a time."""
+    end = size
+    while end > 0:
+        start = max(0, end - _WINDOW)
+        start -= start % mmap.ALLOCATIONGRANULARITY
+        with mmap.mmap(fd, end - start, access=mmap.ACCESS_READ, offset=start) as mm:
+            if mm.rfind(needle) >= 0:
+                return True
+        if start == 0:
+            return False
+        end = start + len(needle) - 1  # overlap: a needle across a window boundary is found
+    return False
+
+
 def _file_mentions(path: Any, needle: bytes) -> bool:
-    """True when the file contains ``needle`` (memory-mapped search, no parsing)."""
+    """True when the file contains ``needle`` (memory-mapped search, cached per file version)."""
     try:
         with open(path, "rb") as f:
-            try:
-                mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-            except ValueError:  # empty file
-                return False
-            with mm:
-                return mm.find(needle) >= 0
+            st = os.fstat(f.fileno())
+            key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, needle)
+            if key in _MENTIONS:
+                return _MENTIONS[key]
+            found = _search_windows(f.fileno(), st.st_size, needle)
     except FileNotFoundError:
         return False
+    if len(_MENTIONS) > 32:
+        _MENTIONS.clear()
+    _MENTIONS[key] = found
+    return found
 
 
 def effective_filter(queue: DeadLetterQueue, flt: DLQFilter) -> DLQFilter:
     """``flt`` or an equivalent cheaper filter for this backend (blocking; call in a worker).
 
     Hiding resolved records is a status filter, which makes the JSON Lines backend parse every
-    line; when the file holds no resolved record at all the filter is dropped, which keeps a
-    million-record file opening at once.
+    line and keeps SQLite off its timestamp index; when the queue holds no resolved record at
+    all the filter is dropped, which keeps a million-record queue opening at once.
     """
     statuses = flt.status
-    if statuses is None or queue.storage_backend != "file" or isinstance(statuses, str):
+    if statuses is None or isinstance(statuses, str):
         return flt
-    if "resolved" in statuses or set(statuses) != {"pending", "retrying", "ignored"}:
+    if set(statuses) != {"pending", "retrying", "ignored"}:
         return flt
-    path = getattr(queue.backend, "path", None)
-    if path is None or _file_mentions(path, _RESOLVED):
+    if queue.storage_backend == "file":
+        path = getattr(queue.backend, "path", None)
+        if path is None or _file_mentions(path, _RESOLVED):
+            return flt
+    elif queue.count(DLQFilter(status="resolved")) > 0:  # an indexed count in SQL backends
         return flt
     return replace(flt, status=None)
+
+
+def fetch_page(queue: DeadLetterQueue, flt: DLQFilter, offset: int, limit: int, order_by: str,
+               descending: bool, total: int | None = None) -> list[DeadLetterRecord]:
+    """One page; pages in the second half are read in the opposite order from the end.
+
+    Backends sort by (column, insertion order), so the reversed query is an exact mirror, and
+    a small offset from the end avoids SQL ``OFFSET`` scans over a million rows.
+    """
+    if total is None or offset < total // 2 or offset >= total:
+        return queue.page(flt, offset, limit, order_by, descending)
+    n = min(limit, total - offset)
+    rows = queue.page(flt, total - offset - n, n, order_by, not descending)
+    rows.reverse()
+    return rows
 
 
 def records_for_rows(snapshot: dict[str, Any], rows: Sequence[int]) -> list[DeadLetterRecord]:
@@ -70,9 +110,9 @@ def records_for_rows(snapshot: dict[str, Any], rows: Sequence[int]) -> list[Dead
     for row in sorted(set(rows)):
         page_no, i = divmod(row, size)
         if page_no not in pages:
-            pages[page_no] = snapshot["queue"].page(
-                snapshot["filters"], page_no * size, size, snapshot["order_by"],
-                snapshot["descending"])
+            pages[page_no] = fetch_page(snapshot["queue"], snapshot["filters"], page_no * size, size,
+                                        snapshot["order_by"], snapshot["descending"],
+                                        snapshot.get("total"))
         page = pages[page_no]
         if i < len(page):
             out.append(page[i])

@@ -15,7 +15,7 @@ import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 
 from .engine_loop import engine_loop
 
@@ -83,38 +83,61 @@ class TaskHandle(QObject):
         self.reporter = TaskReporter(self)
         self._factory = factory
         self._future: concurrent.futures.Future | None = None
+        self._finish_lock = threading.Lock()
+        self._finished_emitted = False
+        self._coroutine_started = False
         self.started_at: float | None = None
 
     def start(self) -> TaskHandle:
         """Submit the coroutine; returns self for chaining."""
         self.started_at = time.monotonic()
         TaskHandle._running.add(self)
-        self._future = engine_loop().submit(self._run())
-        ref = weakref.ref(self)
-        self._future.add_done_callback(lambda fut: TaskHandle._on_done(ref, fut))
+        self.finished.connect(self._on_finished)  # queued: the last reference drops on the GUI thread
+        self._future = engine_loop().submit(self._run(weakref.ref(self)))
+        self._future.add_done_callback(self._on_future_done)
         return self
 
-    async def _run(self) -> Any:
-        return await self._factory(self.reporter)
+    async def _run(self, ref: weakref.ref) -> Any:
+        # Terminal signals are emitted here, on the loop thread, after every batch/progress
+        # signal of this task: queued delivery keeps them in order on the GUI thread.
+        self._coroutine_started = True
+        try:
+            result = await self._factory(self.reporter)
+        except asyncio.CancelledError:
+            TaskHandle._finish(ref, "cancelled", None)
+            raise
+        except Exception as exc:
+            TaskHandle._finish(ref, "failed", exc)
+            return None
+        TaskHandle._finish(ref, "succeeded", result)
+        return result
+
+    def _on_future_done(self, fut: concurrent.futures.Future) -> None:
+        """Only for a task cancelled before its coroutine ever ran (it cannot report itself)."""
+        if fut.cancelled() and not getattr(self, "_coroutine_started", False):
+            TaskHandle._finish(weakref.ref(self), "cancelled", None)
 
     @staticmethod
-    def _on_done(ref: weakref.ref, fut: concurrent.futures.Future) -> None:
+    def _finish(ref: weakref.ref, outcome: str, value: Any) -> None:
         handle = ref()
         if handle is None:
             return
+        with handle._finish_lock:
+            if handle._finished_emitted:
+                return
+            handle._finished_emitted = True
         handle.reporter.flush()
-        if fut.cancelled():
-            handle.cancelled.emit()
+        if outcome == "succeeded":
+            handle.succeeded.emit(value)
+        elif outcome == "failed":
+            handle.failed.emit(value)
         else:
-            exc = fut.exception()
-            if exc is None:
-                handle.succeeded.emit(fut.result())
-            elif isinstance(exc, asyncio.CancelledError):
-                handle.cancelled.emit()
-            else:
-                handle.failed.emit(exc)
+            handle.cancelled.emit()
         handle.finished.emit()
-        TaskHandle._running.discard(handle)
+
+    @Slot()
+    def _on_finished(self) -> None:
+        TaskHandle._running.discard(self)
 
     def cancel(self) -> None:
         """Ask the task to stop: the coroutine gets CancelledError at its next await."""
@@ -123,7 +146,7 @@ class TaskHandle(QObject):
             self._future.cancel()
 
     def is_running(self) -> bool:
-        return self._future is not None and not self._future.done()
+        return self._future is not None and not self._finished_emitted
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until done (tests and shutdown only; never from a GUI slot)."""
