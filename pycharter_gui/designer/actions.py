@@ -54,9 +54,7 @@ def build_actions(win: MainWindow) -> dict[str, QAction]:
     acts["undo"], acts["redo"] = undo, redo
     make("validate", "&Check now", win.validate_current, "Ctrl+Shift+V",
          "Check the selected pipeline's configuration", sp.SP_DialogApplyButton)
-    make("preview", "&Preview", None, "F5",
-         "Preview needs a valid configuration (preview arrives in a later version)")
-    acts["preview"].setEnabled(False)
+    make("preview", "&Preview", None, "F5", "Preview the first records of the source (F5)")
     make("duplicate", "&Duplicate…", win.duplicate_current, None, "Copy this pipeline")
     make("rename", "Re&name…", win.rename_current, "F2", "Rename this pipeline's folder")
     make("delete", "De&lete…", win.delete_current, None,

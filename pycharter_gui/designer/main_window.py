@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from pycharter_gui.designer import theme
 from pycharter_gui.designer.actions import build_actions
+from pycharter_gui.designer.data_docks import DataDocks
 from pycharter_gui.designer.documents import PipelineDocument
 from pycharter_gui.designer.engine_api import ConfigProblem
 from pycharter_gui.designer.models.pipelines import PipelineListModel, PipelineRole
@@ -38,6 +39,7 @@ from pycharter_gui.designer.settings import AppSettings
 from pycharter_gui.designer.views import dialogs
 from pycharter_gui.designer.views.pipeline_editor import PipelineEditor
 from pycharter_gui.designer.window_ops import WindowOpsMixin
+from pycharter_gui.designer.workers.task import TaskHandle
 from pycharter_gui.designer.workers.validation import ValidationController
 from pycharter_gui.designer.workspace import Workspace
 
@@ -85,6 +87,7 @@ class MainWindow(WindowOpsMixin, QMainWindow):
         self.actions_by_name = build_actions(self)
         self.view_menu.addAction(self.problems_dock.toggleViewAction())
         self.view_menu.addAction(self.log_dock.toggleViewAction())
+        self.data_docks = DataDocks(self)
         self._restore_state()
         self._update_actions()
         if workspace is not None:
@@ -246,13 +249,14 @@ class MainWindow(WindowOpsMixin, QMainWindow):
         self.editor.setVisible(True)
         if doc is not None:
             self.undo_group.setActiveStack(doc.undo_stack)
+        self.data_docks.set_document(doc)
         self._refresh_problems()
         self._update_title()
         self._update_actions()
 
     # -- document events --------------------------------------------------------------------
     @Slot(str)
-    def _on_document_text_changed(self, _kind: str) -> None:
+    def _on_document_text_changed(self, kind: str) -> None:
         doc = self.sender()
         if isinstance(doc, PipelineDocument):
             self.validation.request(doc)
@@ -260,6 +264,7 @@ class MainWindow(WindowOpsMixin, QMainWindow):
                 self.list_model.refresh_row(doc.name)
             if doc is self.current:
                 self._refresh_problems()
+                self.data_docks.document_changed(doc, kind)
         self._draft_timer.start()
 
     @Slot(bool)
@@ -361,5 +366,6 @@ class MainWindow(WindowOpsMixin, QMainWindow):
         self.settings.sync()
         self._draft_timer.stop()
         self.validation.shutdown()
+        TaskHandle.cancel_all(timeout=2.0)  # previews and runs stop; nothing half-written
         log.removeHandler(self._log_bridge)
         event.accept()

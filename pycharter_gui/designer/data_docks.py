@@ -1,0 +1,140 @@
+"""The data docks of the main window: Preview, Transform preview, JSONata, Run, Runs.
+
+``DataDocks`` creates the panels, tabifies them with Problems/Log in the bottom area, wires
+them to each other, and keeps them pointed at the selected pipeline (with its unsaved texts).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QStyle, QToolBar
+
+from pycharter_gui.designer.documents import PipelineDocument
+from pycharter_gui.designer.views.jsonata_console import JsonataConsole
+from pycharter_gui.designer.views.preview_panel import PreviewPanel
+from pycharter_gui.designer.views.run_panel import RunPanel
+from pycharter_gui.designer.views.runs_panel import RunsPanel
+from pycharter_gui.designer.views.transform_preview_panel import TransformPreviewPanel
+
+if TYPE_CHECKING:
+    from pycharter_gui.designer.main_window import MainWindow
+
+
+class DataDocks(QObject):
+    """Owns the data panels of one main window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.preview = PreviewPanel()
+        self.preview.setAccessibleName("Preview panel")
+        self.transform_preview = TransformPreviewPanel()
+        self.transform_preview.setAccessibleName("Transform preview panel")
+        self.jsonata = JsonataConsole()
+        self.jsonata.setAccessibleName("JSONata console")
+        self.run_panel = RunPanel()
+        self.run_panel.setAccessibleName("Run panel")
+        self.runs = RunsPanel()
+        self.runs.setAccessibleName("Runs panel")
+        self.docks = {
+            "preview": window.add_bottom_dock("Preview", self.preview),
+            "transform": window.add_bottom_dock("Before / after", self.transform_preview),
+            "jsonata": window.add_bottom_dock("JSONata", self.jsonata),
+            "run": window.add_bottom_dock("Run", self.run_panel),
+            "runs": window.add_bottom_dock("Runs", self.runs),
+        }
+        for dock in self.docks.values():
+            # Panels scroll or squeeze rather than forcing a tall window (docks are tabified).
+            dock.widget().setMinimumHeight(80)
+            window.view_menu.addAction(dock.toggleViewAction())
+        window.problems_dock.raise_()
+        self.preview.sample_changed.connect(self.transform_preview.set_sample)
+        self.preview.sample_changed.connect(self.jsonata.set_sample)
+        self.preview.preview_started.connect(self._on_preview_preview_started)
+        self.run_panel.history_changed.connect(self.runs.refresh)
+        self.run_panel.run_started.connect(self._on_run_panel_run_started)
+        self._add_actions()
+
+    def _add_actions(self) -> None:
+        acts = self.window.actions_by_name
+        preview = acts["preview"]
+        preview.setEnabled(True)
+        preview.setToolTip("Preview the first records of the source (F5)")
+        preview.triggered.connect(self.preview.start_preview)
+        self.preview.preview_action.setShortcut(QKeySequence())  # the window's F5 owns the key
+        dry = self.window.addAction("Dry &run")
+        dry.setShortcut(QKeySequence("Ctrl+R"))
+        dry.setToolTip("Run the whole pipeline without writing anything (Ctrl+R)")
+        dry.triggered.connect(self._on_dry_run_triggered)
+        real = self.window.addAction("R&un…")
+        real.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        real.setToolTip("Run the pipeline and write to its target (asks first)")
+        real.triggered.connect(self._on_run_triggered)
+        acts["dry_run"], acts["run"] = dry, real
+        pipe_menu = next(m for m in self.window.menuBar().findChildren(type(self.window.view_menu))
+                         if m.title() == "&Pipeline")
+        pipe_menu.insertAction(acts["duplicate"], dry)
+        pipe_menu.insertAction(acts["duplicate"], real)
+        pipe_menu.insertSeparator(acts["duplicate"])
+        style = self.window.style()
+        preview.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView))
+        dry.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
+        toolbar = self.window.findChild(QToolBar)
+        if toolbar is not None:
+            toolbar.addSeparator()
+            for action in (preview, dry):
+                toolbar.addAction(action)
+
+    # -- following the selected pipeline ---------------------------------------------------
+    def set_document(self, doc: PipelineDocument | None) -> None:
+        """Point every panel at ``doc`` (None: nothing selected)."""
+        if doc is None:
+            return
+        texts = doc.texts() if doc.is_dirty() else None
+        workspace = self.window.workspace.root if self.window.workspace else None
+        self.preview.set_pipeline(doc.path, texts)
+        self.transform_preview.set_pipeline(doc.path, texts, workspace)
+        self.run_panel.set_pipeline(doc.path, texts, workspace)
+        if workspace is not None:
+            self.runs.set_workspace(workspace)
+        self._sync_jsonata(doc)
+
+    def document_changed(self, doc: PipelineDocument, kind: str) -> None:
+        """The selected pipeline's text changed: previews follow without a new extraction."""
+        texts = doc.texts()
+        workspace = self.window.workspace.root if self.window.workspace else None
+        self.preview.set_pipeline(doc.path, texts)
+        self.run_panel.set_pipeline(doc.path, texts, workspace)
+        if kind == "transform":
+            self.transform_preview.set_transform(doc.text("transform"))
+            self._sync_jsonata(doc)
+        else:
+            self.transform_preview.set_pipeline(doc.path, texts, workspace)
+
+    def _sync_jsonata(self, doc: PipelineDocument) -> None:
+        data = doc.data("transform")
+        jsonata = data.get("jsonata") if isinstance(data, dict) else None
+        if isinstance(jsonata, dict) and isinstance(jsonata.get("expression"), str):
+            self.jsonata.set_expression(jsonata["expression"], str(jsonata.get("mode") or "batch"))
+
+    # -- actions ---------------------------------------------------------------------------------
+    @Slot()
+    def _on_preview_preview_started(self) -> None:
+        self.docks["preview"].show()
+        self.docks["preview"].raise_()
+
+    @Slot(bool)
+    def _on_run_panel_run_started(self, _dry_run: bool) -> None:
+        self.docks["run"].show()
+        self.docks["run"].raise_()
+
+    @Slot()
+    def _on_dry_run_triggered(self) -> None:
+        self.run_panel.start_run(dry_run=True)
+
+    @Slot()
+    def _on_run_triggered(self) -> None:
+        self.run_panel.start_run(dry_run=False)

@@ -1,0 +1,60 @@
+"""The main window's data docks: preview (F5), before/after following YAML edits, dry run."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pycharter_gui.designer.main_window import MainWindow
+from pycharter_gui.paths import resource_path
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path):
+    ws = tmp_path / "ws"
+    shutil.copytree(resource_path("examples"), ws)
+    win = MainWindow(ws)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    win.select_pipeline("orders_to_sqlite")
+    qtbot.waitUntil(lambda: win.current is not None and win.current.name == "orders_to_sqlite")
+    yield win
+    if win.workspace:
+        for doc in win.workspace.dirty_documents():
+            doc.revert()
+    win.close()
+
+
+def test_preview_then_before_after_follows_a_yaml_edit(qtbot, window: MainWindow) -> None:
+    docks = window.data_docks
+    with qtbot.waitSignal(docks.preview.preview_finished, timeout=15000):
+        window.actions_by_name["preview"].trigger()
+    assert docks.preview.model.rowCount() > 0
+    assert "OrderID" in docks.preview.model.columns()
+    qtbot.waitUntil(lambda: "customer" in docks.transform_preview.after_model.columns(), timeout=10000)
+
+    editor = window.editor.yaml_editors["transform"]
+    editor.setPlainText(editor.toPlainText().replace("Customer: customer", "Customer: client"))
+    qtbot.waitUntil(lambda: "client" in docks.transform_preview.after_model.columns(), timeout=10000)
+    assert "customer" not in docks.transform_preview.after_model.columns()
+
+
+def test_dry_run_from_the_menu_reports_counts_and_writes_nothing(qtbot, window: MainWindow) -> None:
+    folder = window.current.path
+    before = _files(folder)
+    panel = window.data_docks.run_panel
+    with qtbot.waitSignal(panel.run_finished, timeout=30000) as blocker:
+        window.actions_by_name["dry_run"].trigger()
+    result = blocker.args[0]
+    assert result["dry_run"] and result["success"]
+    assert result["loading"]["total_records"] == 42
+    assert result["dead_lettered"] == 3
+    assert _files(folder) == before
+    assert "42" in panel.summary_label.text()
