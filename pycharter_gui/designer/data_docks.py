@@ -13,6 +13,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QStyle, QToolBar
 
 from pycharter_gui.designer.documents import PipelineDocument
+from pycharter_gui.designer.views.dead_letter_panel import DeadLetterPanel
 from pycharter_gui.designer.views.jsonata_console import JsonataConsole
 from pycharter_gui.designer.views.preview_panel import PreviewPanel
 from pycharter_gui.designer.views.run_panel import RunPanel
@@ -39,12 +40,15 @@ class DataDocks(QObject):
         self.run_panel.setAccessibleName("Run panel")
         self.runs = RunsPanel()
         self.runs.setAccessibleName("Runs panel")
+        self.dead_letters = DeadLetterPanel()
+        self.dead_letters.setAccessibleName("Dead letters panel")
         self.docks = {
             "preview": window.add_bottom_dock("Preview", self.preview),
             "transform": window.add_bottom_dock("Before / after", self.transform_preview),
             "jsonata": window.add_bottom_dock("JSONata", self.jsonata),
             "run": window.add_bottom_dock("Run", self.run_panel),
             "runs": window.add_bottom_dock("Runs", self.runs),
+            "dead_letters": window.add_bottom_dock("Dead letters", self.dead_letters),
         }
         for dock in self.docks.values():
             # Panels scroll or squeeze rather than forcing a tall window (docks are tabified).
@@ -56,6 +60,12 @@ class DataDocks(QObject):
         self.preview.preview_started.connect(self._on_preview_preview_started)
         self.run_panel.history_changed.connect(self.runs.refresh)
         self.run_panel.run_started.connect(self._on_run_panel_run_started)
+        self.run_panel.run_finished.connect(self._on_run_panel_run_finished)
+        self.run_panel.dead_letters_requested.connect(self._on_dead_letters_requested)
+        self.runs.dead_letters_requested.connect(self._on_dead_letters_requested)
+        self._folder = None
+        self._dlq_stale = True
+        self.docks["dead_letters"].visibilityChanged.connect(self._on_dead_letters_visibility_changed)
         self._add_actions()
 
     def _add_actions(self) -> None:
@@ -101,6 +111,10 @@ class DataDocks(QObject):
         if workspace is not None:
             self.runs.set_workspace(workspace)
         self._sync_jsonata(doc)
+        if self._folder != doc.path:
+            self._folder, self._dlq_stale = doc.path, True
+            if self.docks["dead_letters"].isVisible():
+                self._open_dead_letters()
 
     def document_changed(self, doc: PipelineDocument, kind: str) -> None:
         """The selected pipeline's text changed: previews follow without a new extraction."""
@@ -138,3 +152,34 @@ class DataDocks(QObject):
     @Slot()
     def _on_run_triggered(self) -> None:
         self.run_panel.start_run(dry_run=False)
+
+    # -- dead letters ----------------------------------------------------------------------------
+    def _open_dead_letters(self) -> None:
+        """Open the selected pipeline's DLQ (opening pages through it in a worker)."""
+        if self._folder is not None:
+            self.dead_letters.open_pipeline(self._folder)
+            self._dlq_stale = False
+
+    @Slot(bool)
+    def _on_dead_letters_visibility_changed(self, visible: bool) -> None:
+        if visible and self._dlq_stale:
+            self._open_dead_letters()
+
+    @Slot(object)
+    def _on_run_panel_run_finished(self, result: object) -> None:
+        self._dlq_stale = True  # a real run may have added dead letters
+
+    @Slot(str)
+    def _on_dead_letters_requested(self, run_id: str) -> None:
+        result = self.run_panel.last_result or {}
+        dock = self.docks["dead_letters"]
+        self._dlq_stale = False  # showing the dock must not reopen the pipeline's DLQ over this
+        dock.show()
+        dock.raise_()
+        if result.get("run_id") == run_id and result.get("dry_run") and result.get("dead_letters") is not None:
+            # A dry run's dead letters live only in memory: show that queue.
+            self.dead_letters.open_queue(result["dead_letters"], pipeline_dir=self._folder)
+            self._dlq_stale = True  # next time the dock opens, show the pipeline's own DLQ
+        else:
+            self._open_dead_letters()
+            self.dead_letters.show_run(run_id)

@@ -26,13 +26,13 @@ logger = logging.getLogger(__name__)
 _MIN_BATCHES_FOR_THRESHOLD = 3
 
 
-def _open_dlq(orch: ETLOrchestrator, dry_run: bool) -> DeadLetterQueue:
+def open_dlq(orch: ETLOrchestrator, dry_run: bool) -> DeadLetterQueue:
     """The run's DLQ: memory for dry runs (they write nothing), else what load.yaml names."""
     cfg = orch.config.load.get("dead_letter_queue") or {}
     if dry_run or not cfg.get("enabled", True):
         return DeadLetterQueue(storage_backend="memory", pipeline_name=orch.pipeline_name)
     backend = cfg.get("backend", "file")
-    path = cfg.get("path")
+    path = cfg.get("url") if backend == "database" else cfg.get("path")
     if path is None and backend in ("file", "sqlite") and orch.contract_dir is not None:
         name = "dead_letters.jsonl" if backend == "file" else "dead_letters.db"
         path = str(orch.contract_dir / ".pycharter" / name)  # DECISIONS.md default
@@ -67,13 +67,14 @@ class PipelineRun:
         self.max_retries: int = options["max_retries"]
         self.error_threshold: float | None = options["error_threshold"]
         self.stats = RunStats()
-        self.dlq = _open_dlq(orchestrator, self.dry_run)
+        self.dlq = open_dlq(orchestrator, self.dry_run)
         self.run_dlq = DeadLetterQueue(storage_backend="memory", pipeline_name=orchestrator.pipeline_name)
         self.checkpoints = CheckpointManager(
             None if self.dry_run else orchestrator.checkpoint_dir
         )
         self.tracker = ProgressTracker(callback=orchestrator.progress_callback, verbose=orchestrator.verbose)
         self._pending_bad: list[tuple[dict[str, Any], str]] = []
+        self._extractor: Any = None
 
     # -- dead letters ---------------------------------------------------------------------
     def dead_letter(
@@ -166,6 +167,8 @@ class PipelineRun:
             error = self.stats.failed_batches[0]["error"]
         if completed:
             self.checkpoints.delete(self.checkpoint_id)
+        if success:
+            self._save_watermark()
         return self.stats.result(
             success=success,
             error=error,
@@ -189,14 +192,35 @@ class PipelineRun:
             if not getattr(session, "keeps_committed_batches", False):
                 self.checkpoints.delete(self.checkpoint_id)  # nothing left to resume from
 
+    def _extract_config(self) -> dict[str, Any]:
+        """The extract config, with the stored watermark for incremental database sources."""
+        cfg = self.orch.config.extract
+        inc = cfg.get("incremental")
+        if not inc or self.orch.contract_dir is None:
+            return cfg
+        from .database.watermark import load_watermark, with_last_value
+
+        last = load_watermark(self.orch.contract_dir, self.checkpoint_id, inc["column"])
+        return with_last_value(cfg, last)
+
+    def _save_watermark(self) -> None:
+        inc = self.orch.config.extract.get("incremental")
+        if not inc or self.dry_run or self.orch.contract_dir is None or self._extractor is None:
+            return
+        from .database.watermark import save_watermark
+
+        save_watermark(self.orch.contract_dir, self.checkpoint_id, inc["column"],
+                       getattr(self._extractor, "watermark", None))
+
     async def _loop(self, session: LoadSession, compiled: Any, validator: Any, resume_batches: int) -> str | None:
         orch = self.orch
-        extractor = get_extractor(orch.config.extract)
-        extractor.validate_config(orch.config.extract)
+        extract_cfg = self._extract_config()
+        extractor = self._extractor = get_extractor(extract_cfg)
+        extractor.validate_config(extract_cfg)
         if hasattr(extractor, "on_bad_record"):
             extractor.on_bad_record = lambda rec, msg: self._pending_bad.append((rec, msg))
         stream = extractor.extract_streaming(
-            orch.config.extract,
+            extract_cfg,
             self.params,
             orch.config.extract.get("headers"),
             orch.contract_dir,

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from pycharter_gui.designer.main_window import MainWindow
 from pycharter_gui.paths import resource_path
@@ -58,3 +59,13 @@ def test_dry_run_from_the_menu_reports_counts_and_writes_nothing(qtbot, window: 
     assert result["dead_lettered"] == 3
     assert _files(folder) == before
     assert "42" in panel.summary_label.text()
+
+
+def test_dry_run_summary_links_to_its_dead_letters(qtbot, window: MainWindow) -> None:
+    docks = window.data_docks
+    with qtbot.waitSignal(docks.run_panel.run_finished, timeout=30000):
+        window.actions_by_name["dry_run"].trigger()
+    assert docks.run_panel.dead_letters_button.isVisible()
+    qtbot.mouseClick(docks.run_panel.dead_letters_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: docks.dead_letters.model.rowCount() == 3, timeout=10000)
+    assert docks.docks["dead_letters"].isVisible()

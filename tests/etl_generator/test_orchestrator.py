@@ -250,3 +250,28 @@ def test_test_connection_resolves_sqlite_against_pipeline_folder(tmp_path, monke
     missing = test_connection({**config, "database": {"url": "sqlite:///nope/missing.sqlite"},
                                "base_dir": str(tmp_path / "pipe")})
     assert missing["ok"] is False
+
+
+async def test_incremental_database_source_reads_only_new_rows_on_rerun(write_pipeline, tmp_path) -> None:
+    import sqlite3 as _sqlite
+
+    src = tmp_path / "src.db"
+    with _sqlite.connect(src) as db:
+        db.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, updated_at TEXT)")
+        db.executemany("INSERT INTO events VALUES (?, ?)", [(i, f"2026-01-{i:02d}") for i in range(1, 6)])
+    out = tmp_path / "out.jsonl"
+    folder = write_pipeline(
+        extract=f"type: database\ndatabase:\n  url: sqlite:///{src}\ntable: events\n"
+                "incremental:\n  column: updated_at\n",
+        transform="", load=f"path: {out}\nformat: jsonl\nwrite_mode: append\n",
+    )
+    first = await ETLOrchestrator(contract_dir=folder, verbose=False).run()
+    assert first["extraction"]["total_records"] == 5
+    with _sqlite.connect(src) as db:
+        db.executemany("INSERT INTO events VALUES (?, ?)", [(6, "2026-01-06"), (7, "2026-01-07")])
+    dry = await ETLOrchestrator(contract_dir=folder, verbose=False).run(dry_run=True)
+    second = await ETLOrchestrator(contract_dir=folder, verbose=False).run()
+    assert dry["extraction"]["total_records"] == 2, "a dry run must not move the watermark"
+    assert second["extraction"]["total_records"] == 2
+    ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+    assert ids == [1, 2, 3, 4, 5, 6, 7]

@@ -187,7 +187,7 @@ def _database(m: DatabaseExtractConfig, ctx: Context) -> dict[str, Any]:
     return {"url": url, "query": m.query, "table": m.table, "schema_name": m.schema_name,
             "query_params": bind, "params": dict(bind), "ssh_tunnel": dump(tunnel),
             "database_type": getattr(m.database, "type", None),
-            "partition_by": dump(m.partition_by)}
+            "partition_by": dump(m.partition_by), "incremental": dump(m.incremental)}
 
 
 def _join(base: str, endpoint: str) -> str:

@@ -304,9 +304,9 @@ def _flush_letters(orch: ETLOrchestrator, letters: list[dict[str, Any]]) -> None
     """Write the run's dead letters to the pipeline's DLQ (one writer: the client)."""
     if not letters:
         return
-    from ..run_loop import _open_dlq
+    from ..run_loop import open_dlq
 
-    dlq = _open_dlq(orch, dry_run=False)
+    dlq = open_dlq(orch, dry_run=False)
     try:
         dlq.add_records([DeadLetterRecord.from_dict(d) for d in letters])
     finally:

@@ -111,8 +111,6 @@ def test_state_file_survives_a_corrupt_entry_with_a_clear_message(tmp_path: Path
         load_watermark(tmp_path, "k", "c")
 
 
-@pytest.mark.xfail(strict=True, reason="config/extract.py _database() must pass "
-                   "'incremental' into the canonical dict (lead's file)")
 def test_extract_yaml_accepts_incremental(tmp_path: Path) -> None:
     cfg = normalize_extract({"type": "database", "url": "sqlite:///x.db", "table": "t",
                              "incremental": {"column": "updated_at", "initial": "2024-01-01"}},

@@ -112,8 +112,6 @@ async def test_dry_run_reports_the_same_failures_and_changes_nothing(
     assert not (folder / ".pycharter").exists(), "a dry run writes no DLQ file"
 
 
-@pytest.mark.xfail(strict=True, reason="run_loop._open_dlq must pass the database url as "
-                   "storage_path for backend 'database' (lead's file)")
 @pytest.mark.parametrize("db", SERVERS, indirect=True)
 async def test_database_dead_letter_queue_from_load_yaml(db: Any, tmp_path: Path) -> None:
     register_backend("database", DatabaseBackend)  # another module unregisters it in a test

@@ -100,7 +100,16 @@ def test_unknown_backend_is_a_config_error():
         DeadLetterQueue(storage_backend="postgresql-ish")
 
 
-def test_database_backend_without_implementation_falls_back_to_memory(caplog):
+@pytest.fixture
+def restore_registry():
+    """Tests here replace the 'database' backend; put the real one back afterwards."""
+    saved = dict(_REGISTRY)
+    yield
+    _REGISTRY.clear()
+    _REGISTRY.update(saved)
+
+
+def test_database_backend_without_implementation_falls_back_to_memory(caplog, restore_registry):
     _REGISTRY.pop("database", None)
     with caplog.at_level(logging.WARNING):
         queue = DeadLetterQueue(storage_backend="database", pipeline_name="orders")
@@ -108,7 +117,7 @@ def test_database_backend_without_implementation_falls_back_to_memory(caplog):
     assert "kept in memory only" in caplog.text
 
 
-def test_registered_backend_receives_the_options(tmp_path):
+def test_registered_backend_receives_the_options(tmp_path, restore_registry):
     received = {}
 
     class Recording(MemoryBackend):
@@ -128,7 +137,7 @@ def test_registered_backend_receives_the_options(tmp_path):
         assert received == {"storage_path": None, "db_session": "SESSION",
                             "schema_name": "etl", "table_name": "dlq"}
     finally:
-        _REGISTRY.pop("database", None)
+        _REGISTRY.pop("database", None)  # restore_registry puts the real backend back
 
 
 def test_backend_instance_can_be_passed():
