@@ -6,4 +6,4 @@ bash scripts/setup.sh
 bash scripts/services.sh
 export QT_QPA_PLATFORM=offscreen
 .venv/bin/ruff check pycharter_gui tests benchmarks
-exec .venv/bin/python -m pytest -p no:cacheprovider "$@"
+exec .venv/bin/python -m pytest -p no:cacheprovider -n 2 "$@"

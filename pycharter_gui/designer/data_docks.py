@@ -52,7 +52,7 @@ class DataDocks(QObject):
         }
         for dock in self.docks.values():
             # Panels scroll or squeeze rather than forcing a tall window (docks are tabified).
-            dock.widget().setMinimumHeight(80)
+            dock.widget().setMinimumSize(240, 80)
             window.view_menu.addAction(dock.toggleViewAction())
         window.problems_dock.raise_()
         self.preview.sample_changed.connect(self.transform_preview.set_sample)
