@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QStyle, QToolBar
 
@@ -54,6 +54,7 @@ class DataDocks(QObject):
             # Panels scroll or squeeze rather than forcing a tall window (docks are tabified).
             dock.widget().setMinimumSize(240, 80)
             window.view_menu.addAction(dock.toggleViewAction())
+            dock.visibilityChanged.connect(self._on_data_dock_visibility_changed)
         window.problems_dock.raise_()
         self.preview.sample_changed.connect(self.transform_preview.set_sample)
         self.preview.sample_changed.connect(self.jsonata.set_sample)
@@ -133,6 +134,17 @@ class DataDocks(QObject):
         jsonata = data.get("jsonata") if isinstance(data, dict) else None
         if isinstance(jsonata, dict) and isinstance(jsonata.get("expression"), str):
             self.jsonata.set_expression(jsonata["expression"], str(jsonata.get("mode") or "batch"))
+
+    # -- room for data ---------------------------------------------------------------------------
+    @Slot(bool)
+    def _on_data_dock_visibility_changed(self, visible: bool) -> None:
+        """A data table needs room: grow the bottom area to ~45% of the window when raised."""
+        dock = self.sender()
+        if not visible or dock is None:
+            return
+        wanted = int(self.window.height() * 0.45)
+        if dock.height() < wanted * 0.8:
+            self.window.resizeDocks([dock], [wanted], Qt.Orientation.Vertical)
 
     # -- actions ---------------------------------------------------------------------------------
     @Slot()
