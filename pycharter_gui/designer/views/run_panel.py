@@ -13,8 +13,10 @@ from typing import Any
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QProgressBar,
@@ -93,10 +95,18 @@ class RunPanel(QWidget):
         self.dry_run_button.clicked.connect(self._on_dry_run_button_clicked)
         self.run_button.clicked.connect(self._on_run_button_clicked)
         self.cancel_button.clicked.connect(self.cancel)
+        self.dask_check = QCheckBox("Run on Dask", toolTip="Run partitioned on a Dask cluster "
+                                    "(a local cluster when no scheduler address is given)")
+        self.dask_address = QLineEdit(placeholderText="scheduler address (empty: local cluster)",
+                                      enabled=False)
+        self.dask_address.setAccessibleName("Dask scheduler address")
+        self.dask_check.toggled.connect(self.dask_address.setEnabled)
         bar = QHBoxLayout()
         for w in (self.dry_run_button, self.run_button, self.cancel_button):
             bar.addWidget(w)
         bar.addStretch(1)
+        bar.addWidget(self.dask_check)
+        bar.addWidget(self.dask_address)
         self.message_bar = MessageBar(self)
         self.message_bar.action_triggered.connect(self._on_message_bar_action_triggered)
         self.progress_bar = QProgressBar(minimum=0, maximum=100, value=0, textVisible=True)
@@ -180,9 +190,15 @@ class RunPanel(QWidget):
         self.last_result = None
         self._started_wall, self._started, self._last_log = datetime.now(UTC), time.monotonic(), 0.0
 
+        run_kwargs: dict[str, Any] = {}
+        if self.dask_check.isChecked():
+            run_kwargs = {"executor": "dask",
+                          "scheduler_address": self.dask_address.text().strip() or None}
+
         async def work(reporter: Any) -> dict[str, Any]:
             return await run_pipeline(orch, dry_run=dry_run, trusted=trusted,
-                                      on_progress=reporter.progress, on_log=reporter.batch)
+                                      on_progress=reporter.progress, on_log=reporter.batch,
+                                      **run_kwargs)
 
         handle = TaskHandle(work, self, name="dry-run" if dry_run else "run")
         handle.progressed.connect(self._on_task_progressed)
@@ -223,8 +239,12 @@ class RunPanel(QWidget):
         if not self._is_current():
             return
         self._last_progress = p
-        text = (f"{p.records_processed:,} records · {p.batch_num:,} batches · "
-                f"{p.rate_per_second:,.0f} rec/s · {_duration(p.elapsed_seconds)} elapsed")
+        if getattr(p, "partitions_total", 0):  # a Dask run reports per finished partition
+            text = (f"{p.records_processed:,} records · partition {p.partitions_done}/"
+                    f"{p.partitions_total} done · {_duration(p.elapsed_seconds)} elapsed")
+        else:
+            text = (f"{p.records_processed:,} records · {p.batch_num:,} batches · "
+                    f"{p.rate_per_second:,.0f} rec/s · {_duration(p.elapsed_seconds)} elapsed")
         if p.records_total:
             self.progress_bar.setRange(0, 100)
             self.progress_bar.setValue(int(100 * p.records_processed / p.records_total))
