@@ -53,12 +53,43 @@ def api_markdown() -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def config_markdown() -> str:
+    """Every accepted config key with its description, from the pydantic models."""
+    from pycharter_gui.etl_generator.config import field_descriptions
+
+    lines = [
+        "# Config reference",
+        "",
+        "Generated from the typed config models by `scripts/gen_api_docs.py`; do not edit by hand.",
+        "Every key below is accepted; other spellings are listed as such. Unknown keys are errors",
+        "with a did-you-mean hint.",
+        "",
+    ]
+    kinds = [("extract.yaml", ("extract.file", "extract.database", "extract.http", "extract.cloud_storage")),
+             ("transform.yaml", ("transform",)),
+             ("load.yaml", ("load.file", "load.database", "load.cloud_storage")),
+             ("dead_letter_queue (in load.yaml)", ("dlq",))]
+    for title, parts in kinds:
+        lines += [f"## {title}", ""]
+        for kind in parts:
+            if len(parts) > 1:
+                lines += [f"### {kind.split('.', 1)[1]}", ""]
+            lines += ["| key | meaning |", "|---|---|"]
+            for key, text in sorted(field_descriptions(kind).items()):
+                lines.append(f"| `{key}` | {text.replace('|', '/')} |")
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def main() -> None:
-    text = api_markdown()
     if "--stdout" in sys.argv:
-        sys.stdout.write(text)
+        sys.stdout.write(api_markdown())
         return
-    (ROOT / "docs" / "api.md").write_text(text)
+    if "--config-stdout" in sys.argv:
+        sys.stdout.write(config_markdown())
+        return
+    (ROOT / "docs" / "api.md").write_text(api_markdown())
+    (ROOT / "docs" / "config-reference.md").write_text(config_markdown())
 
 
 if __name__ == "__main__":

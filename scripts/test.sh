@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/services.sh
+[ -f scripts/install-azurite.sh ] && bash scripts/install-azurite.sh
 export QT_QPA_PLATFORM=offscreen
 .venv/bin/ruff check pycharter_gui tests benchmarks
 exec .venv/bin/python -m pytest -p no:cacheprovider -n 2 "$@"

@@ -76,3 +76,12 @@ def test_engine_import_loads_no_qt() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"engine imported Qt modules: {out.stdout}"
+
+
+def test_config_reference_is_up_to_date() -> None:
+    generated = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "gen_api_docs.py"), "--config-stdout"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    assert "`base_url`" in generated and "`write_method`" in generated
+    assert generated == (ROOT / "docs" / "config-reference.md").read_text(), "run scripts/gen_api_docs.py"
