@@ -154,7 +154,8 @@ class ETLOrchestrator:
             )
         if executor not in (None, "local"):
             raise ConfigError(f"Unknown executor '{executor}'; use 'local' or 'dask'.")
-        params, extra = resolve_input_params(self.config.extract, kwargs)
+        # Declared input params go to the source; every run kwarg also reaches custom functions.
+        params, _undeclared = resolve_input_params(self.config.extract, kwargs)
         if batch_size is not None and batch_size < 1:
             raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
         run = PipelineRun(
@@ -170,7 +171,7 @@ class ETLOrchestrator:
             max_retries=max_retries,
             error_threshold=error_threshold,
         )
-        del extra, session  # extra kwargs reach custom functions through transform_kwargs
+        del session  # kept for pycharter's signature; each load session manages its own
         started = time.monotonic()
         return await run.execute(started)
 

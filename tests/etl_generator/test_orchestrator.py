@@ -275,3 +275,10 @@ async def test_incremental_database_source_reads_only_new_rows_on_rerun(write_pi
     assert second["extraction"]["total_records"] == 2
     ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
     assert ids == [1, 2, 3, 4, 5, 6, 7]
+
+
+async def test_max_memory_mb_stops_the_run_with_a_clear_error(example) -> None:
+    folder = example("orders_to_sqlite")
+    result = await ETLOrchestrator(contract_dir=folder, verbose=False, max_memory_mb=1).run()
+    assert result["success"] is False
+    assert "max_memory_mb=1" in result["error"] and "batch_size" in result["error"]
