@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from ..preview_engine import columns_of, infer_column_type
+from ..column_profile import columns_of, infer_column_type
 
 RecordRole = Qt.ItemDataRole.UserRole
 ValueRole = Qt.ItemDataRole.UserRole + 1

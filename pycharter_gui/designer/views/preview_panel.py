@@ -31,8 +31,9 @@ from PySide6.QtWidgets import (
 
 from pycharter_gui.etl_generator import ConfigError, PycharterError
 
+from ..column_profile import schema_marks, summarize_column
 from ..models.records_table_model import ColumnNameRole, RecordRole, RecordsTableModel, pretty_json
-from ..preview_engine import SampleStream, build_orchestrator, schema_marks, summarize_column
+from ..preview_engine import SampleStream, build_orchestrator
 from ..workers.task import TaskHandle
 
 _BAR_STYLES = {

@@ -14,13 +14,13 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget
 
+from ..column_profile import schema_marks
 from ..models.records_table_model import RecordsTableModel
 from ..preview_engine import (
     TransformPreview,
     build_orchestrator,
     compute_transform_preview,
     normalized_transform,
-    schema_marks,
 )
 from ..trust import skipped_reason, workspace_trust
 from ..workers.task import TaskHandle
