@@ -218,7 +218,7 @@ class FileExtractor(BaseExtractor):
                     if remaining == 0:
                         return
             finally:
-                _drop(pending)
+                await _drop(pending)
                 pump.close()
 
 
@@ -227,12 +227,12 @@ def _read_ahead(pump: _ThreadedIter) -> asyncio.Future[list[Any] | None]:
     return asyncio.ensure_future(asyncio.to_thread(pump.step))
 
 
-def _drop(pending: asyncio.Future[Any] | None) -> None:
-    """Forget a read-ahead nobody will use, without an "exception never retrieved" warning."""
+async def _drop(pending: asyncio.Future[Any] | None) -> None:
+    """Let a read-ahead nobody will use finish (at most one batch), so the file is closed when
+    the stream is; its result or error is discarded. A cancel while waiting propagates."""
     if pending is None:
         return
-    if pending.done():
-        if not pending.cancelled():
-            pending.exception()
-    else:
-        pending.cancel()
+    if not pending.done():
+        await asyncio.wait([pending])
+    if not pending.cancelled():
+        pending.exception()  # retrieved: no "exception was never retrieved" log

@@ -99,9 +99,9 @@ class CompiledTransform:
                     indices = list(compress(indices, keep))
                 continue
             current, indices = self._per_record(step, current, indices, result, rejected)
-        if len(self.steps) > 1:
+        if len(warnings) > 1:  # batch steps go field by field: back to record order
             warnings.sort(key=_warning_order)
-            rejected.sort(key=itemgetter(0))
+        rejected.sort(key=itemgetter(0))
         result.rejected += [rej.to_rejected(i, records[i]) for i, rej in rejected]
         return current, indices
 

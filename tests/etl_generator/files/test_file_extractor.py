@@ -190,3 +190,44 @@ async def test_missing_file_message_with_canonical_config(tmp_path: Path) -> Non
         await collect(config)
     assert str(err.value) == (f"The file 'data/orders.csv' does not exist "
                               f"(in the pipeline folder {tmp_path}).")
+
+
+async def test_early_close_during_read_ahead_closes_the_file(tmp_path: Path, monkeypatch) -> None:
+    write_csv(tmp_path / "big.csv", "x,y", [f"{i},row{i}" for i in range(120_000)])
+    import builtins
+
+    opened = []
+    real_open = builtins.open
+
+    def spy(*args, **kw):
+        f = real_open(*args, **kw)
+        if str(args[0]).endswith("big.csv"):
+            opened.append(f)
+        return f
+
+    monkeypatch.setattr(builtins, "open", spy)
+    stream = FileExtractor().extract_streaming(cfg(str(tmp_path / "big.csv")), None, None,
+                                                batch_size=40_000)
+    first = await anext(stream)  # the next batch is now being read in a worker thread
+    assert first[0] == {"x": 0, "y": "row0"}
+    await stream.aclose()
+    assert opened and opened[0].closed
+
+
+async def test_read_ahead_error_surfaces_after_the_good_batches(tmp_path: Path) -> None:
+    p = tmp_path / "late.csv"
+    good = "".join(f"{i},ok\n" for i in range(40_000))
+    p.write_bytes(b"a,b\n" + good.encode() + "9,\xe9t\xe9\n".encode("latin-1"))
+    got: list[int] = []
+    with pytest.raises(FatalSourceError, match=r"late\.csv.*encoding"):
+        async for batch in FileExtractor().extract_streaming(cfg(str(p)), None, None,
+                                                             batch_size=20_000):
+            got.append(len(batch))
+    assert got and sum(got) <= 40_000  # the good batches before the bad bytes arrived first
+
+
+async def test_read_ahead_keeps_order_and_max_records(tmp_path: Path) -> None:
+    write_csv(tmp_path / "n.csv", "n", [str(i) for i in range(50_000)])
+    batches = await collect(cfg(str(tmp_path / "n.csv")), batch_size=7_000, max_records=30_000)
+    flat = [r["n"] for b in batches for r in b]
+    assert flat == list(range(30_000)) and max(map(len, batches)) == 7_000
