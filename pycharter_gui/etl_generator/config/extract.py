@@ -168,6 +168,11 @@ def database_url(m: Any, ctx: Context, *, sqlite_path: str | None = None) -> str
         url = db
     elif db is not None:
         url = db.url or (sqlite_url_for(db.path, ctx.base_dir) if db.path else None)
+        if not url and db.driver:
+            from ..database.engine import url_from_parts
+
+            url = url_from_parts(db.driver, host=db.host, port=db.port, user=db.username,
+                                 password=db.password, database=db.name)
     url = url or m.connection_string or m.url
     if not url and sqlite_path:
         url = sqlite_url_for(sqlite_path, ctx.base_dir)

@@ -172,4 +172,12 @@ class DatabaseRef(ConfigModel):
                           "connection_string", name="url")
     type: str | None = fld(None, "Database kind when the URL does not say it.")
     path: str | None = fld(None, "SQLite database file (instead of url).")
+    driver: str | None = fld(None, "Instead of url: SQLAlchemy driver, e.g. postgresql+psycopg, "
+                             "mysql+pymysql, mssql+pyodbc.")
+    host: str | None = fld(None, "Instead of url: server host name or address.")
+    port: int | None = fld(None, "Instead of url: server port.")
+    username: str | None = fld(None, "Instead of url: user name.", "user", name="username")
+    password: str | None = fld(None, "Instead of url: password; write ${DB_PASSWORD} rather than "
+                               "the value (never shown in logs or errors).")
+    name: str | None = fld(None, "Instead of url: database name.", "dbname", name="name")
     ssh_tunnel: SshTunnel | None = fld(None, "SSH tunnel settings.")
