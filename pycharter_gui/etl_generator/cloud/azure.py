@@ -2,26 +2,40 @@
 
 Credentials: ``credentials.connection_string``, else ``account_name`` + ``account_key`` (or
 ``sas_token``), else ``AZURE_STORAGE_CONNECTION_STRING``. ``endpoint_url`` overrides the
-account URL (Azurite). Uploads stage blocks and commit the block list last, so a failed upload
-leaves no blob (uncommitted blocks expire on their own).
+account URL (Azurite). Reads fetch ``READ_CHUNK`` ranges one after another, so the first batch
+of a large blob arrives after one chunk. Uploads above ``max_single_put_size`` stage blocks and
+commit the block list last, so a failed upload leaves no blob (uncommitted blocks expire on
+their own). SDK retries are bounded by ``RETRY_TOTAL`` (the engine retries retriable errors).
 """
 
 from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-from .base import CloudClient, CloudStorageError, ObjectInfo, StorageLocation, mask_text, require_sdk
+from .base import (
+    CloudClient,
+    CloudStorageError,
+    ObjectInfo,
+    StorageLocation,
+    mask_text,
+    mask_url,
+    require_sdk,
+)
+
+MIB = 1024 * 1024
 
 
 class _ChunksRaw(io.RawIOBase):
     """A raw stream over an iterator of byte chunks."""
 
-    def __init__(self, chunks: Iterator[bytes], name: str) -> None:
+    def __init__(self, chunks: Iterator[bytes], name: str,
+                 on_error: Callable[[Exception], Exception]) -> None:
         super().__init__()
         self._chunks = chunks
+        self._on_error = on_error
         self._buf = b""
         self.name = name
 
@@ -30,7 +44,10 @@ class _ChunksRaw(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         while not self._buf:
-            nxt = next(self._chunks, None)
+            try:
+                nxt = next(self._chunks, None)
+            except Exception as exc:  # a dropped connection mid-blob, a deleted blob...
+                raise self._on_error(exc) from None
             if nxt is None:
                 return 0
             self._buf = nxt
@@ -41,36 +58,61 @@ class _ChunksRaw(io.RawIOBase):
         return n
 
 
+def _first_line(exc: Exception) -> str:
+    """The provider's message without the XML body and request ids the SDK appends."""
+    text = str(exc)
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return first.removeprefix("Operation returned an invalid status ").strip("'")
+
+
 class AzureBlobClient(CloudClient):
     """One Azure Blob container."""
 
     provider = "azure"
+    READ_CHUNK = 4 * MIB
+    SINGLE_PUT = 64 * MIB  # larger files are uploaded as staged blocks + one commit
+    BLOCK_SIZE = 8 * MIB
+    RETRY_TOTAL = 3
+    CONNECT_TIMEOUT = 10
+    READ_TIMEOUT = 120
 
     def __init__(self, location: StorageLocation) -> None:
         super().__init__(location)
         blob = require_sdk("azure.storage.blob", "azure", "Azure Blob Storage")
         creds = location.credentials
         conn = creds.get("connection_string") or os.environ.get("AZURE_STORAGE_CONNECTION_STRING")
+        self._endpoint = location.endpoint_url
+        options = {
+            "retry_policy": blob.ExponentialRetry(initial_backoff=1, increment_base=2,
+                                                  retry_total=self.RETRY_TOTAL,
+                                                  random_jitter_range=1),
+            "connection_timeout": self.CONNECT_TIMEOUT, "read_timeout": self.READ_TIMEOUT,
+            "max_single_get_size": self.READ_CHUNK, "max_chunk_get_size": self.READ_CHUNK,
+            "max_single_put_size": self.SINGLE_PUT, "max_block_size": self.BLOCK_SIZE,
+        }
         try:
             if conn:
-                service = blob.BlobServiceClient.from_connection_string(conn)
+                service = blob.BlobServiceClient.from_connection_string(conn, **options)
             else:
                 account = creds.get("account_name")
                 url = location.endpoint_url or f"https://{account}.blob.core.windows.net"
                 cred = creds.get("account_key") or creds.get("sas_token")
                 if account and creds.get("account_key"):
                     cred = {"account_name": account, "account_key": creds["account_key"]}
-                service = blob.BlobServiceClient(account_url=url, credential=cred)
+                service = blob.BlobServiceClient(account_url=url, credential=cred, **options)
         except Exception as exc:
             raise self._translate(exc, None, "connect") from None
         self.service = service
+        self._endpoint = mask_url(service.url).rstrip("/") or self._endpoint
         self.container = service.get_container_client(location.bucket)
 
     def _translate(self, exc: Exception, key: str | None, action: str) -> CloudStorageError:
-        code = str(getattr(exc, "error_code", "") or "")
+        raw_code = getattr(exc, "error_code", None)
+        code = str(getattr(raw_code, "value", raw_code) or "")
         status = getattr(exc, "status_code", None)
         loc = self.location
-        what = f"container '{loc.bucket}'" + (f", blob '{key}'" if key else "") + loc.where()
+        where = f" at {mask_url(self._endpoint)}" if getattr(self, "_endpoint", None) else ""
+        what = f"container '{loc.bucket}'" + (f", blob '{key}'" if key else "") + where
         kind, retriable, hint = "other", False, ""
         if code == "ContainerNotFound":
             kind, hint = "no_bucket", "check storage.container (or storage.bucket)"
@@ -80,9 +122,13 @@ class AzureBlobClient(CloudClient):
             kind = "denied"
             hint = ("check credentials.connection_string / account_key or "
                     "AZURE_STORAGE_CONNECTION_STRING")
-        elif type(exc).__name__ == "ServiceRequestError" or status in (500, 502, 503, 504):
-            kind, retriable, hint = "unreachable", True, "check the account URL and the network"
-        message = f"Azure {action} failed for {what}: {type(exc).__name__}: {exc}"
+        elif type(exc).__name__ in ("ServiceRequestError", "ServiceResponseError") or \
+                status in (408, 429, 500, 502, 503, 504):
+            kind, retriable = "unreachable", True
+            hint = "check the account URL (connection string BlobEndpoint) and the network"
+        message = f"Azure {action} failed for {what}: {type(exc).__name__}: {_first_line(exc)}"
+        if code and code not in message:
+            message += f" [{code}]"
         if hint:
             message += f" ({hint})"
         return CloudStorageError(mask_text(message, loc), kind=kind, retriable=retriable,
@@ -95,6 +141,19 @@ class AzureBlobClient(CloudClient):
             raise
         except Exception as exc:
             raise self._translate(exc, key, action) from None
+
+    def ensure_bucket(self) -> None:
+        """Fail early, with the usual message, when the container is missing or not ours."""
+        self._call("access", None, self.container.get_container_properties)
+
+    def sample_keys(self, prefix: str, limit: int = 5) -> list[str]:
+        """Up to ``limit`` keys under ``prefix`` (one request), for connection tests."""
+        def run() -> list[str]:
+            pages = self.container.list_blobs(name_starts_with=prefix or None,
+                                              results_per_page=limit).by_page()
+            return [b.name for b in next(pages, [])][:limit]
+
+        return self._call("listing", prefix or None, run)
 
     def list_objects(self, prefix: str) -> list[ObjectInfo]:
         def run() -> list[ObjectInfo]:
@@ -110,13 +169,14 @@ class AzureBlobClient(CloudClient):
 
     def open_stream(self, key: str) -> IO[bytes]:
         downloader = self._call("read", key, self.container.download_blob, key)
-        raw = _ChunksRaw(iter(downloader.chunks()), self.location.url(key))
-        return io.BufferedReader(raw, buffer_size=1 << 20)
+        raw = _ChunksRaw(iter(downloader.chunks()), self.location.url(key),
+                         lambda exc: self._translate(exc, key, "read"))
+        return io.BufferedReader(raw, buffer_size=MIB)
 
     def download_file(self, key: str, local_path: str) -> None:
         def run() -> None:
             with open(local_path, "wb") as f:
-                self.container.download_blob(key).readinto(f)
+                self.container.download_blob(key, max_concurrency=4).readinto(f)
 
         self._call("download", key, run)
 
@@ -125,8 +185,9 @@ class AzureBlobClient(CloudClient):
 
         def run() -> None:
             with open(local_path, "rb") as f:
-                self.container.upload_blob(key, f, overwrite=True, content_settings=(
-                    ContentSettings(content_type=content_type)))
+                self.container.upload_blob(key, f, overwrite=True, max_concurrency=4,
+                                           content_settings=ContentSettings(
+                                               content_type=content_type))
 
         self._call("upload", key, run)
 
