@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,15 @@ class BaseExtractor(ABC):
     """
 
     source_type: str = ""
+    #: Set by the orchestrator: receives records the source could not parse, for the DLQ.
+    on_bad_record: Callable[[dict[str, Any], str], Any] | None = None
+
+    def report_bad_record(self, record: dict[str, Any], message: str) -> None:
+        """Hand an unparseable record to ``on_bad_record`` (the DLQ), else log it; never drop it silently."""
+        if self.on_bad_record is None:
+            logging.getLogger(type(self).__module__).warning("Bad record not loaded: %s", message)
+        else:
+            self.on_bad_record(record, message)
 
     def validate_config(self, extract_config: dict[str, Any]) -> None:  # noqa: B027
         """Raise ``ConfigError`` when the config cannot work with this extractor."""

@@ -121,10 +121,7 @@ class CloudStorageExtractor(BaseExtractor):
     def _report_bad(self, bad: BadLine, url: str) -> None:
         message = f"{url} line {bad.line_no}: {bad.error}"
         record = {"file": url, "line_number": bad.line_no, "raw_line": bad.text}
-        if self.on_bad_record is None:
-            logger.warning("Bad record not loaded: %s", message)
-        else:
-            self.on_bad_record(record, message)
+        self.report_bad_record(record, message)
 
     async def extract_streaming(  # type: ignore[override]
         self,

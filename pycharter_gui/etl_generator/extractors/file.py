@@ -163,10 +163,7 @@ class FileExtractor(BaseExtractor):
     def _report_bad(self, bad: BadLine, path: str) -> None:
         message = f"{os.path.basename(path)} line {bad.line_no}: {bad.error}"
         record = {"file": path, "line_number": bad.line_no, "raw_line": bad.text}
-        if self.on_bad_record is None:
-            logger.warning("Bad record not loaded: %s", message)
-        else:
-            self.on_bad_record(record, message)
+        self.report_bad_record(record, message)
 
     # -- reading ------------------------------------------------------------------------
     async def extract_streaming(  # type: ignore[override]
