@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QStyle, QToolBar
+from PySide6.QtWidgets import QLineEdit, QStyle, QToolBar
 
 from pycharter_gui.designer.documents import PipelineDocument
 from pycharter_gui.designer.views.dead_letter_panel import DeadLetterPanel
@@ -93,11 +93,18 @@ class DataDocks(QObject):
         style = self.window.style()
         preview.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView))
         dry.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
+        self.params_edit = QLineEdit()
+        self.params_edit.setAccessibleName("Run parameters")
+        self.params_edit.setToolTip("Input parameters for previews and runs, e.g. day=2024-01-31, "
+                                    "region=eu (the pipeline's input_params; defaults apply)")
+        self.params_edit.setMaximumWidth(360)
+        self.params_edit.editingFinished.connect(self._on_params_edit_editing_finished)
         toolbar = self.window.findChild(QToolBar)
         if toolbar is not None:
             toolbar.addSeparator()
             for action in (preview, dry):
                 toolbar.addAction(action)
+            toolbar.addWidget(self.params_edit)
 
     # -- following the selected pipeline ---------------------------------------------------
     def set_document(self, doc: PipelineDocument | None) -> None:
@@ -112,6 +119,7 @@ class DataDocks(QObject):
         if workspace is not None:
             self.runs.set_workspace(workspace)
         self._sync_jsonata(doc)
+        self._show_declared_params(doc)
         if self._folder != doc.path:
             self._folder, self._dlq_stale = doc.path, True
             if self.docks["dead_letters"].isVisible():
@@ -128,6 +136,23 @@ class DataDocks(QObject):
             self._sync_jsonata(doc)
         else:
             self.transform_preview.set_pipeline(doc.path, texts, workspace)
+
+    def _show_declared_params(self, doc: PipelineDocument) -> None:
+        declared = doc.data("extract").get("input_params")
+        names = list(declared) if isinstance(declared, (dict, list)) else []
+        names = [n if isinstance(n, str) else str(n) for n in names]
+        self.params_edit.setPlaceholderText(
+            "parameters: " + ", ".join(f"{n}=…" for n in names) if names else "no input parameters")
+
+    @Slot()
+    def _on_params_edit_editing_finished(self) -> None:
+        params, bad = parse_params(self.params_edit.text())
+        if bad:
+            self.window.statusBar().showMessage(
+                f"Parameters are written name=value, separated by commas: cannot read {bad!r}", 8000)
+            return
+        self.preview.set_params(params)
+        self.run_panel.set_params(params)
 
     def _sync_jsonata(self, doc: PipelineDocument) -> None:
         data = doc.data("transform")
@@ -195,3 +220,16 @@ class DataDocks(QObject):
         else:
             self._open_dead_letters()
             self.dead_letters.show_run(run_id)
+
+
+def parse_params(text: str) -> tuple[dict[str, str], str | None]:
+    """``"a=1, b=x"`` → ``({"a": "1", "b": "x"}, None)``; the first unreadable part otherwise."""
+    params: dict[str, str] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip():
+            return {}, part
+        params[key.strip()] = value.strip()
+    return params, None

@@ -79,14 +79,15 @@ class SampleStream:
     closes the source at once (no further pages, reads or queries) and marks the stream done.
     """
 
-    def __init__(self, orchestrator: ETLOrchestrator, batch_size: int = 100) -> None:
+    def __init__(self, orchestrator: ETLOrchestrator, batch_size: int = 100,
+                 params: dict[str, Any] | None = None) -> None:
         self.orch = orchestrator
         cfg = orchestrator.config.extract
         self.extractor = get_extractor(cfg)
         self.extractor.validate_config(cfg)
         from pycharter_gui.etl_generator.config import resolve_input_params
 
-        params, _extra = resolve_input_params(cfg, {})
+        params, _extra = resolve_input_params(cfg, dict(params or {}))
         self._stream = self.extractor.extract_streaming(
             cfg, params, cfg.get("headers"), orchestrator.contract_dir,
             max(1, min(batch_size, int(cfg.get("batch_size") or 1000))), cfg.get("max_records"),

@@ -69,3 +69,35 @@ def test_dry_run_summary_links_to_its_dead_letters(qtbot, window: MainWindow) ->
     qtbot.mouseClick(docks.run_panel.dead_letters_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: docks.dead_letters.model.rowCount() == 3, timeout=10000)
     assert docks.docks["dead_letters"].isVisible()
+
+
+def test_run_parameters_reach_preview_and_dry_run(qtbot, tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    folder = ws / "by_region"
+    folder.mkdir(parents=True)
+    (folder / "data.csv").write_text("id,region\n1,eu\n2,us\n3,eu\n")
+    (folder / "extract.yaml").write_text(
+        "path: data.csv\ninput_params:\n  region:\n    type: string\n    required: true\n")
+    (folder / "transform.yaml").write_text("transform:\n  add:\n    wanted: ${region}\n")
+    (folder / "load.yaml").write_text("path: out.jsonl\nformat: jsonl\n")
+    win = MainWindow(ws)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: win.current is not None)
+    docks = win.data_docks
+    assert "region=" in docks.params_edit.placeholderText()
+
+    with qtbot.waitSignal(docks.run_panel.run_failed, timeout=15000) as failed:
+        win.actions_by_name["dry_run"].trigger()
+    assert "region" in failed.args[0]  # a required parameter is missing: said, not crashed
+
+    qtbot.keyClicks(docks.params_edit, "region=eu")
+    qtbot.keyClick(docks.params_edit, Qt.Key.Key_Return)
+    with qtbot.waitSignal(docks.run_panel.run_finished, timeout=15000) as blocker:
+        win.actions_by_name["dry_run"].trigger()
+    assert blocker.args[0]["success"], blocker.args[0]["error"]
+    with qtbot.waitSignal(docks.preview.preview_finished, timeout=15000):
+        win.actions_by_name["preview"].trigger()
+    assert docks.preview.model.rowCount() == 3
+    win.close()

@@ -144,6 +144,7 @@ class PreviewPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.folder: Path | None = None
+        self.params: dict[str, Any] = {}  # run parameters (input_params) for the source
         self.texts: dict[str, str] | None = None
         self._stream: SampleStream | None = None
         self._handle: TaskHandle | None = None
@@ -211,6 +212,10 @@ class PreviewPanel(QWidget):
             self._close_stream()
             self.more_button.setEnabled(False)
 
+    def set_params(self, params: dict[str, Any]) -> None:
+        """Run parameters for the source (the pipeline's ``input_params``); used by the next preview."""
+        self.params = dict(params)
+
     def sample(self) -> list[dict[str, Any]]:
         """The records read so far (the raw sample)."""
         return self.model.records()
@@ -228,11 +233,11 @@ class PreviewPanel(QWidget):
         self._close_stream()
         self.model.set_records([])
         self.message_bar.clear()
-        folder, texts, n = self.folder, self.texts, self.n_spin.value()
+        folder, texts, n, params = self.folder, self.texts, self.n_spin.value(), dict(self.params)
         holder = self._pending_stream = {}
 
         async def work(reporter: Any) -> tuple[SampleStream, list[dict[str, Any]]]:
-            stream = SampleStream(build_orchestrator(folder, texts), batch_size=n)
+            stream = SampleStream(build_orchestrator(folder, texts), batch_size=n, params=params)
             holder["stream"] = stream
             return stream, await stream.take(n, reporter.batch)
 

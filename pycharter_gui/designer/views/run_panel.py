@@ -78,6 +78,7 @@ class RunPanel(QWidget):
         self.folder: Path | None = None
         self.workspace: Path | None = None
         self._texts: dict[str, str] | None = None
+        self.params: dict[str, Any] = {}  # run parameters (input_params)
         self._handle: TaskHandle | None = None
         self._dry_run = True
         self._started_wall = datetime.now(UTC)
@@ -136,6 +137,10 @@ class RunPanel(QWidget):
         self.workspace = Path(workspace) if workspace else self.folder.parent
         self._texts = dict(texts) if texts else None
 
+    def set_params(self, params: dict[str, Any]) -> None:
+        """Run parameters (the pipeline's ``input_params``) for the next run."""
+        self.params = dict(params)
+
     def is_running(self) -> bool:
         return self._handle is not None and self._handle.is_running()
 
@@ -190,10 +195,10 @@ class RunPanel(QWidget):
         self.last_result = None
         self._started_wall, self._started, self._last_log = datetime.now(UTC), time.monotonic(), 0.0
 
-        run_kwargs: dict[str, Any] = {}
+        run_kwargs: dict[str, Any] = dict(self.params)
         if self.dask_check.isChecked():
-            run_kwargs = {"executor": "dask",
-                          "scheduler_address": self.dask_address.text().strip() or None}
+            run_kwargs.update(executor="dask",
+                              scheduler_address=self.dask_address.text().strip() or None)
 
         async def work(reporter: Any) -> dict[str, Any]:
             return await run_pipeline(orch, dry_run=dry_run, trusted=trusted,
