@@ -213,6 +213,11 @@ class PipelineRun:
                        getattr(self._extractor, "watermark", None))
 
     async def _loop(self, session: LoadSession, compiled: Any, validator: Any, resume_batches: int) -> str | None:
+        from .columnar import run_columnar  # Arrow fast path when exact (columnar/plan.py)
+
+        handled, outcome = await run_columnar(self, session, compiled, validator, resume_batches)
+        if handled:
+            return outcome
         orch = self.orch
         extract_cfg = self._extract_config()
         extractor = self._extractor = get_extractor(extract_cfg)

@@ -31,6 +31,7 @@ from .base import BatchLoadResult, RejectedRow
 from .serialize import (
     Rejects,
     csv_body,
+    csv_part_of_columns,
     csv_text,
     json_items,
     jsonl_body,
@@ -169,18 +170,23 @@ class FileLoadSession:
             return json.dumps(keys).encode("ascii") + b"\n" + body, rejects
         return records_to_table(records)
 
+    def _store_part(self, payload: Any, good: int, seq: int) -> None:
+        """Write one part file (bytes or an Arrow table) under a temp name, then rename it."""
+        if self.dry_run:
+            return
+        final = self.staging / f"part-{seq:05d}-{good}.{_EXT[self.format]}"
+        tmp = final.with_name(final.name + ".tmp")
+        if isinstance(payload, pa.Table):
+            with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, payload.schema) as w:
+                w.write_table(payload)
+        else:
+            tmp.write_bytes(payload)
+        _replace(tmp, final, fsync=False)
+
     def _write_sync(self, records: list[dict[str, Any]], seq: int) -> BatchLoadResult:
         payload, rejects = self._serialise(records)
         good = len(records) - len(rejects)
-        if not self.dry_run:
-            final = self.staging / f"part-{seq:05d}-{good}.{_EXT[self.format]}"
-            tmp = final.with_name(final.name + ".tmp")
-            if isinstance(payload, pa.Table):
-                with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, payload.schema) as w:
-                    w.write_table(payload)
-            else:
-                tmp.write_bytes(payload)
-            _replace(tmp, final, fsync=False)
+        self._store_part(payload, good, seq)
         self._rows += good
         rejected = [RejectedRow(index=i, record=records[i], message=msg,
                                 error_type="SerializationError") for i, msg in sorted(rejects.items())]
@@ -190,6 +196,26 @@ class FileLoadSession:
         """Write one batch as a part file (dry run: only check every record serialises)."""
         self._seq += 1
         return await asyncio.to_thread(self._write_sync, records, self._seq)
+
+    def _write_arrow_sync(self, table: pa.Table, seq: int) -> BatchLoadResult:
+        payload: Any = None
+        if self.format == "parquet":
+            payload = table
+        elif self.format == "csv":  # None when a value cannot be encoded: records find it
+            payload = csv_part_of_columns(table, delimiter=self.delimiter,
+                                          encoding=self.encoding, quotechar=self.quotechar)
+        if payload is None:
+            return self._write_sync(table.to_pylist(), seq)
+        self._store_part(payload, table.num_rows, seq)
+        self._rows += table.num_rows
+        return BatchLoadResult(inserted=table.num_rows)
+
+    async def write_arrow_batch(self, table: pa.Table, batch_index: int) -> BatchLoadResult:
+        """``write_batch`` for an Arrow table of plain columns (int64, double, string, bool,
+        null) as the columnar fast path makes them: the same part file and result as
+        ``write_batch(table.to_pylist())``, without building the records."""
+        self._seq += 1
+        return await asyncio.to_thread(self._write_arrow_sync, table, self._seq)
 
     # -- commit / abort -------------------------------------------------------------------
     def _commit_sync(self) -> dict[str, Any]:

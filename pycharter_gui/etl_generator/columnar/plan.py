@@ -1,0 +1,175 @@
+"""When a pipeline may take the Arrow columnar fast path, and the ops it then runs.
+
+``columnar_plan`` returns a :class:`ColumnarPlan` only for pipelines whose every stage has an
+exact column-wise equivalent: a local CSV/TSV/Parquet source, simple ops (rename, convert to
+int/float/str/bool, add of constants, drop, select), no JSONata, custom function, filter,
+defaults or 0.0.20 dialect, no data contract, and a file target (parquet/csv/jsonl/json) or a
+SQLite ``insert``. Anything else returns None and the ordinary dict path runs. Even with a plan
+each batch falls back to the dict path when it cannot be reproduced exactly (see arrow_ops).
+``PYCHARTER_COLUMNAR=0`` disables the fast path.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..transformers.converters import get_converter, to_bool, to_float, to_int, to_str
+
+ENV_SWITCH = "PYCHARTER_COLUMNAR"
+SOURCE_FORMATS = ("csv", "tsv", "parquet")
+FILE_TARGETS = ("parquet", "csv", "jsonl", "json")
+_CONVERTERS = {to_int: "int", to_float: "float", to_str: "str", to_bool: "bool"}
+_CONSTANT_TYPES = (str, int, float, bool, type(None))
+_INT64 = (-(2 ** 63), 2 ** 63)
+
+
+@dataclass(frozen=True)
+class Op:
+    """One column-wise op: ``kind`` rename|convert|add|drop|select and its arguments."""
+
+    kind: str
+    args: tuple[Any, ...]
+
+
+@dataclass
+class ColumnarPlan:
+    """What the columnar runner needs: source format, ops in order, target kind."""
+
+    source_format: str  # csv | tsv | parquet (each file of a glob is checked at run start)
+    ops: list[Op] = field(default_factory=list)
+    target: str = "file"  # "file" | "database"
+
+
+def enabled() -> bool:
+    """False when ``PYCHARTER_COLUMNAR=0`` (or false/no/off) switches the fast path off."""
+    return os.environ.get(ENV_SWITCH, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def _source_format(extract: dict[str, Any]) -> str | None:
+    """The source format when it is one the fast path reads, else None."""
+    from ..readers import detect_format
+
+    if extract.get("type") != "file":
+        return None
+    path = str(extract.get("path") or "")
+    if not path:
+        return None
+    try:
+        fmt = detect_format(path, extract.get("format"),
+                            lines=(extract.get("json_options") or {}).get("lines"))
+    except Exception:  # unknown extension (e.g. 'data/*'): each file would decide
+        return None
+    return fmt if fmt in SOURCE_FORMATS else None
+
+
+def _convert_op(spec: Any) -> Op | None:
+    if not isinstance(spec, dict):
+        return None
+    items = []
+    for name, type_name in spec.items():
+        conv = get_converter(str(type_name))
+        if conv not in _CONVERTERS:
+            return None  # datetime/date or unknown: dict path
+        items.append((str(name), _CONVERTERS[conv]))
+    return Op("convert", tuple(items))
+
+
+def _add_op(spec: Any) -> Op | None:
+    from ..transformers.expressions import compile_expression, is_constant
+
+    if not isinstance(spec, dict):
+        return None
+    items = []
+    for name, expr in spec.items():
+        try:
+            evaluate = compile_expression(expr)
+        except Exception:  # let the dict path report the problem
+            return None
+        if not is_constant(evaluate):
+            return None
+        value = evaluate({})
+        if type(value) not in _CONSTANT_TYPES:
+            return None
+        if type(value) is int and not _INT64[0] <= value < _INT64[1]:
+            return None
+        items.append((str(name), value))
+    return Op("add", tuple(items))
+
+
+def _names(spec: Any) -> tuple[str, ...] | None:
+    if spec is None:
+        return ()
+    if isinstance(spec, str):
+        return (spec,)
+    if isinstance(spec, (list, tuple)):
+        return tuple(str(s) for s in spec)
+    return None
+
+
+def _ops(transform: dict[str, Any]) -> list[Op] | None:
+    if transform.get("jsonata") or transform.get("custom_function"):
+        return None
+    if transform.get("dialect"):
+        return None
+    ops: list[Op] = []
+    for entry in transform.get("ops") or []:
+        name = str(entry.get("op", "")).lower()
+        spec = entry.get("spec")
+        if entry.get("dialect"):
+            return None
+        op: Op | None
+        if name == "rename":
+            if spec is not None and not isinstance(spec, dict):
+                return None
+            op = Op("rename", tuple((str(k), str(v)) for k, v in (spec or {}).items()))
+        elif name == "convert":
+            op = _convert_op(spec or {})
+        elif name == "add":
+            op = _add_op(spec or {})
+        elif name in ("drop", "select"):
+            names = _names(spec)
+            op = None if names is None else Op(name, names)
+        else:  # filter, defaults, flatten, type, fill_null, unknown
+            return None
+        if op is None:
+            return None
+        ops.append(op)
+    return ops
+
+
+def _target(load: dict[str, Any]) -> str | None:
+    kind = load.get("type", "file")
+    if kind == "file":
+        return "file" if str(load.get("format") or "").lower() in FILE_TARGETS else None
+    if kind == "database":
+        url = str(load.get("url") or "")
+        if url.startswith("sqlite") and load.get("write_method", "insert") == "insert":
+            return "database"
+    return None
+
+
+def columnar_plan(config: Any) -> ColumnarPlan | None:
+    """The fast-path plan for a ``PipelineConfig``, or None when the dict path must run."""
+    if not enabled():
+        return None
+    try:
+        if getattr(config, "contract", None) is not None:
+            return None
+        extract = config.extract or {}
+        fmt = _source_format(extract)
+        if fmt is None:
+            return None
+        if (extract.get("incremental") or extract.get("validation")
+                or extract.get("response_path")):
+            return None
+        ops = _ops(config.transform or {})
+        if ops is None:
+            return None
+        target = _target(config.load or {})
+        if target is None:
+            return None
+    except Exception:  # an unexpected config shape: never risk the fast path
+        return None
+    return ColumnarPlan(source_format=fmt, ops=ops, target=target)

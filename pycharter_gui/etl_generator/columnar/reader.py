@@ -1,0 +1,154 @@
+"""Batches for the columnar runner: the same batches as ``readers.iter_batches``, as Arrow.
+
+CSV/TSV go through the very pandas parse of ``readers/csv_reader.py`` (same options, same
+chunking, so the same per-chunk type inference and the same batch boundaries); only the step
+that turned each chunk into Python dicts is replaced by ``frame_to_table``. Parquet batches
+come from the same ``ParquetFile.iter_batches`` call. Each batch also knows how to produce the
+dict path's records exactly (``records()``, via the readers' own functions) for fallback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from ..errors import FatalSourceError
+from ..readers._streams import open_binary
+from ..readers.csv_reader import _PARSE_ROWS, frame_to_records
+from .arrow_ops import canonical_table, frame_to_table
+
+
+class ArrowBatch:
+    """One batch: ``table`` (canonical, or None when it has no exact Arrow form) and
+    ``records()`` giving the dict path's records for the same rows."""
+
+    def __init__(self, table: pa.Table | None, make_records: Callable[[], list[dict[str, Any]]],
+                 num_rows: int) -> None:
+        self.table = table
+        self._make_records = make_records
+        self.num_rows = num_rows
+
+    def records(self) -> list[dict[str, Any]]:
+        return self._make_records()
+
+    def head(self, n: int) -> ArrowBatch:
+        """The first ``n`` rows (``max_records``)."""
+        if n >= self.num_rows:
+            return self
+        table = None if self.table is None else self.table.slice(0, n)
+        make = self._make_records
+        return ArrowBatch(table, lambda: make()[:n], n)
+
+
+def _csv_kwargs(options: dict[str, Any], batch_size: int, default_delimiter: str
+                ) -> dict[str, Any]:
+    """The ``pd.read_csv`` arguments of ``readers.csv_reader.iter_csv`` (kept identical)."""
+    has_header = options.get("has_header", True) is not False
+    columns = options.get("columns") or None
+    kwargs: dict[str, Any] = {
+        "sep": options.get("delimiter") or default_delimiter,
+        "quotechar": options.get("quote_char") or '"',
+        "escapechar": options.get("escape_char") or None,
+        "encoding": options.get("encoding") or "utf-8",
+        "skiprows": int(options.get("skip_rows") or 0) or None,
+        "keep_default_na": False,
+        "na_values": [""],
+        "chunksize": max(_PARSE_ROWS, int(batch_size)),
+        "header": 0 if has_header else None,
+    }
+    if has_header and columns:
+        kwargs["usecols"] = list(columns)
+    elif columns:
+        kwargs["names"] = list(columns)
+    return kwargs
+
+
+def _chunk_batches(chunk: pd.DataFrame, batch_size: int) -> Iterator[ArrowBatch]:
+    table = frame_to_table(chunk)
+    cache: list[list[dict[str, Any]]] = []
+
+    def all_records() -> list[dict[str, Any]]:
+        if not cache:
+            cache.append(frame_to_records(chunk))
+        return cache[0]
+
+    n = len(chunk)
+    for start in range(0, n, batch_size):
+        stop = min(n, start + batch_size)
+        part = None if table is None else table.slice(start, stop - start)
+        yield ArrowBatch(part, lambda s=start, e=stop: all_records()[s:e], stop - start)
+
+
+def iter_csv_arrow(stream: Any, options: dict[str, Any], batch_size: int, *, name: str,
+                   default_delimiter: str = ",") -> Iterator[ArrowBatch]:
+    """Mirror of ``readers.csv_reader.iter_csv`` yielding :class:`ArrowBatch` objects."""
+    batch_size = max(1, int(batch_size))
+    kwargs = _csv_kwargs(options, batch_size, default_delimiter)
+    has_header = kwargs["header"] == 0
+    columns = options.get("columns") or None
+    try:
+        reader = pd.read_csv(stream, **kwargs)
+        with reader:
+            for chunk in reader:
+                if not has_header and not columns:
+                    chunk.columns = [f"column_{i + 1}" for i in range(chunk.shape[1])]
+                elif has_header and columns:
+                    chunk = chunk[list(columns)]
+                yield from _chunk_batches(chunk, batch_size)
+                del chunk
+    except pd.errors.EmptyDataError:
+        return
+    except UnicodeDecodeError as exc:
+        raise FatalSourceError(
+            f"{name}: cannot decode the file as {kwargs['encoding']} ({exc.reason} at byte "
+            f"{exc.start}); set csv_options.encoding", source=name) from exc
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise FatalSourceError(f"{name}: cannot read as CSV: {exc}", source=name) from exc
+
+
+def iter_parquet_arrow(source: Any, options: dict[str, Any], batch_size: int, *, name: str
+                       ) -> Iterator[ArrowBatch]:
+    """Mirror of ``readers.parquet_reader.iter_parquet`` yielding :class:`ArrowBatch`."""
+    import pyarrow.parquet as pq
+
+    from ..readers.parquet_reader import arrow_to_records
+
+    columns = options.get("columns") or None
+    try:
+        pf = pq.ParquetFile(source)
+    except (pa.ArrowException, OSError) as exc:
+        raise FatalSourceError(f"{name}: cannot read as Parquet: {exc}", source=name) from exc
+    try:
+        if columns:
+            missing = [c for c in columns if c not in pf.schema_arrow.names]
+            if missing:
+                raise FatalSourceError(
+                    f"{name}: columns not in the file: {', '.join(missing)} "
+                    f"(it has {', '.join(pf.schema_arrow.names)})", source=name)
+        for batch in pf.iter_batches(batch_size=max(1, int(batch_size)), columns=columns):
+            if batch.num_rows:
+                yield ArrowBatch(canonical_table(batch), lambda b=batch: arrow_to_records(b),
+                                 batch.num_rows)
+    finally:
+        pf.close()
+
+
+def iter_arrow_batches(path: str, fmt: str, options: dict[str, Any], batch_size: int
+                       ) -> Iterator[ArrowBatch]:
+    """Mirror of ``readers.iter_batches`` for a local path in csv, tsv or parquet."""
+    options = dict(options or {})
+    batch_size = max(1, int(batch_size))
+    if fmt == "parquet":
+        if not path.lower().endswith((".gz", ".zip")):
+            yield from iter_parquet_arrow(os.fspath(path), options, batch_size, name=path)
+            return
+        with open_binary(path) as stream:
+            yield from iter_parquet_arrow(stream, options, batch_size, name=path)
+        return
+    with open_binary(path) as stream:
+        yield from iter_csv_arrow(stream, options, batch_size, name=path,
+                                  default_delimiter="\t" if fmt == "tsv" else ",")

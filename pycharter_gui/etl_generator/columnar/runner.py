@@ -1,0 +1,211 @@
+"""The batch loop of ``run_loop.PipelineRun._loop`` for Arrow batches (the columnar fast path).
+
+It mirrors the file extractor (files in the same order, batches never spanning two files,
+``max_records``, ``source_file_column``, one batch read ahead in a worker thread) and the run
+loop (resume skip, counts, checkpoints, progress, error threshold, memory check). A batch whose
+table or ops cannot be reproduced exactly goes through ``PipelineRun._process_batch`` with the
+dict path's own records, so results never differ; only the cost does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from ..errors import RetriableSourceError
+from ..extractors.factory import get_extractor
+from ..extractors.file import FileExtractor, _drop, _read_ahead, _ThreadedIter
+from ..readers import reader_options
+from .arrow_ops import apply_ops, to_records
+from .plan import SOURCE_FORMATS, ColumnarPlan
+from .reader import ArrowBatch, iter_arrow_batches
+
+if TYPE_CHECKING:
+    from ..loaders.base import LoadSession
+    from ..run_loop import PipelineRun
+
+logger = logging.getLogger(__name__)
+
+
+def _with_label(batch: ArrowBatch, column: str, label: str) -> ArrowBatch:
+    """``rec[column] = label`` for every record, as the file extractor does."""
+    table = batch.table
+    if table is not None:
+        values = pa.repeat(label, table.num_rows)
+        if column in table.column_names:
+            table = table.set_column(table.column_names.index(column), column, values)
+        else:
+            table = table.append_column(column, values)
+    make = batch.records
+
+    def records() -> list[dict[str, Any]]:
+        recs = make()
+        for rec in recs:
+            rec[column] = label
+        return recs
+    return ArrowBatch(table, records, batch.num_rows)
+
+
+class ColumnarRunner:
+    """Runs one pipeline's batches through Arrow; see the module docstring."""
+
+    def __init__(self, run: PipelineRun, plan: ColumnarPlan) -> None:
+        self.run = run
+        self.plan = plan
+        self.fast_batches = 0
+        self.fallback_batches = 0
+
+    async def _files(self) -> tuple[FileExtractor, dict[str, Any], list[tuple[str, str]], str] | None:
+        run = self.run
+        extract_cfg = run._extract_config()
+        extractor = get_extractor(extract_cfg)
+        if not isinstance(extractor, FileExtractor) or type(extractor) is not FileExtractor:
+            return None
+        try:
+            extractor.validate_config(extract_cfg)
+            cfg = extractor._canonical(extract_cfg, run.orch.contract_dir, run.orch.config_context)
+            files, root = await asyncio.to_thread(extractor.resolve_files, cfg, run.orch.contract_dir)
+            formats = [extractor._format_for(cfg, f) for f in files]
+        except Exception:  # the dict path raises the same problem with its own wording
+            return None
+        if any(fmt not in SOURCE_FORMATS for fmt in formats):
+            return None
+        return extractor, cfg, list(zip(files, formats, strict=True)), root
+
+    async def run_loop(self, session: LoadSession, compiled: Any, validator: Any,
+                       resume_batches: int) -> tuple[bool, str | None]:
+        """``(False, None)`` when the dict loop must run instead (nothing was done yet);
+        else ``(True, error_or_None)`` exactly as ``_loop`` returns."""
+        found = await self._files()
+        if found is None:
+            return False, None
+        run = self.run
+        extractor, cfg, files, root = found
+        run._extractor = extractor
+        size = int(run.batch_size or cfg.get("batch_size") or 1000)
+        limit = run.max_records if run.max_records is not None else cfg.get("max_records")
+        remaining = None if limit is None else max(0, int(limit))
+        options = reader_options(cfg)
+        source_col = cfg.get("source_file_column")
+        batch_index = -1
+        for path, fmt in files:
+            if remaining == 0:
+                break
+            label = Path(os.path.relpath(path, root)).as_posix()
+            pump = _ThreadedIter(iter_arrow_batches(path, fmt, options, size))
+            pending: asyncio.Future[Any] | None = _read_ahead(pump)
+            try:
+                while pending is not None and (batch := await pending) is not None:
+                    pending = None
+                    if remaining is not None:
+                        batch = batch.head(remaining)
+                        remaining -= batch.num_rows
+                    if source_col:
+                        batch = _with_label(batch, source_col, label)
+                    if remaining != 0:
+                        pending = _read_ahead(pump)
+                    if batch.num_rows:
+                        batch_index += 1
+                        if batch_index >= resume_batches:
+                            await self._process(batch, batch_index, session, compiled, validator)
+                            if run._over_error_threshold():
+                                return True, (
+                                    f"Aborted: {len(run.stats.failed_batches)} of "
+                                    f"{run.stats.extract_batches} batches failed "
+                                    f"(more than error_threshold={run.error_threshold:g})")
+                            run._check_memory(batch_index)
+                    if remaining == 0:
+                        break
+            finally:
+                await _drop(pending)
+                pump.close()
+        await run._flush_bad_records(batch_index)
+        logger.debug("columnar run: %d batches fast, %d through the dict path",
+                     self.fast_batches, self.fallback_batches)
+        return True, None
+
+    async def _process(self, batch: ArrowBatch, batch_index: int, session: LoadSession,
+                       compiled: Any, validator: Any) -> None:
+        run, stats = self.run, self.run.stats
+        out: pa.Table | None = None
+        if batch.table is not None:
+            try:
+                out = await asyncio.to_thread(apply_ops, batch.table, self.plan.ops)
+            except Exception:  # anything unexpected: the dict path is always right
+                logger.debug("columnar ops failed; batch %d via dicts", batch_index, exc_info=True)
+                out = None
+        if out is None:
+            self.fallback_batches += 1
+            records = await asyncio.to_thread(batch.records)
+            await run._process_batch(records, batch_index, session, compiled, validator)
+            return
+        self.fast_batches += 1
+        await run._flush_bad_records(batch_index)
+        stats.extracted += batch.num_rows
+        stats.extract_batches += 1
+        stats.transform_batches += 1
+        stats.transformed += out.num_rows
+
+        load_result = await self._write_with_retries(session, out, batch_index)
+        if load_result is None:
+            return
+        stats.load_batches += 1
+        stats.inserted += load_result.inserted
+        stats.updated += load_result.updated
+        stats.loaded += load_result.inserted + load_result.updated
+        await run._store_dead_letters([
+            run.dead_letter(r.record, reason="load_error", stage="load", message=r.message,
+                            error_type=r.error_type, batch_index=batch_index,
+                            record_index=r.index, field=r.field)
+            for r in load_result.rejected
+        ])
+        run.checkpoints.save(
+            run.checkpoint_id, "load", batch_index + 1, stats.extracted, run.params,
+            metadata={"stats": stats.to_checkpoint(), "run_id": run.run_id},
+        )
+        run.tracker.report(
+            "load", batch_index + 1, stats.extracted,
+            memory_usage_mb=None, error_count=stats.dead_lettered,
+        )
+
+    @staticmethod
+    async def _write(session: LoadSession, table: pa.Table, batch_index: int) -> Any:
+        write_arrow = getattr(session, "write_arrow_batch", None)
+        if callable(write_arrow):
+            return await write_arrow(table, batch_index)
+        records = await asyncio.to_thread(to_records, table)
+        return await session.write_batch(records, batch_index)
+
+    async def _write_with_retries(self, session: LoadSession, table: pa.Table,
+                                  batch_index: int) -> Any:
+        """``PipelineRun._write_with_retries`` for a table (same retries, same dead letters)."""
+        run = self.run
+        attempt = 0
+        while True:
+            try:
+                return await self._write(session, table, batch_index)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                attempt += 1
+                retriable = (isinstance(exc, (RetriableSourceError, ConnectionError))
+                             or getattr(exc, "retriable", False))
+                if retriable and attempt <= run.max_retries:
+                    await asyncio.sleep(min(2 ** (attempt - 1), 10))
+                    continue
+                message = run.orch.mask(getattr(exc, "user_message", None)
+                                        or f"{type(exc).__name__}: {exc}")
+                run.stats.failed_batches.append(
+                    {"batch_index": batch_index, "stage": "load", "error": message})
+                await run._store_dead_letters([
+                    run.dead_letter(r, reason="connection_error" if retriable else "load_error",
+                                    stage="load", message=message, error_type=type(exc).__name__,
+                                    batch_index=batch_index, record_index=i)
+                    for i, r in enumerate(to_records(table))
+                ])
+                return None
