@@ -7,7 +7,6 @@ before page 2 is requested, and closing the generator stops all further requests
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import time
@@ -24,23 +23,24 @@ import httpx
 from ..errors import (
     ConfigError,
     ConfigProblem,
-    FatalSourceError,
     PaginationLoopError,
     PycharterError,
 )
 from .auth import SecretMasker, build_auth, masking_library_logs
 from .base import BaseExtractor
-from .http_retry import RateLimiter, RetryPolicy, send_with_retries
-from .pagination import BasePaginator, PageRequest, build_paginator, get_path
+from .http_response import page_records, records_from_body, split_records
+from .http_retry import RateLimiter, RetryPolicy, open_client, send_with_retries
+from .pagination import BasePaginator, PageRequest, build_paginator
+
+__all__ = ["HTTPExtractor", "HttpRequestSpec", "atest_connection", "build_request_spec",
+           "open_client", "records_from_body", "test_connection"]
 
 log = logging.getLogger(__name__)
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 FORMATS = {"json": "json", "jsonl": "jsonl", "ndjson": "jsonl", "json_lines": "jsonl",
            "text": "text"}  # text: kept as text, so no records (config-format §3.3)
-_DEFAULT_KEYS = ("data", "results", "items", "records", "values")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_THREAD_PARSE_BYTES = 1_000_000  # parse bigger pages off the event loop
 
 
 def _problem(key: str, message: str, hint: str | None = None) -> ConfigProblem:
@@ -187,40 +187,6 @@ def build_request_spec(cfg: Mapping[str, Any], params: Mapping[str, Any] | None 
     return spec
 
 
-def records_from_body(body: Any, response_path: str | None) -> list[Any]:
-    """The records in a parsed response (rules of config-format §3.3)."""
-    if response_path:
-        found = get_path(body, response_path)
-        if isinstance(found, list):
-            return found
-        return [found] if isinstance(found, dict) else []
-    if isinstance(body, list):
-        return body
-    if isinstance(body, dict):
-        for key in _DEFAULT_KEYS:
-            if isinstance(body.get(key), list):
-                return body[key]
-        return [body]
-    return []
-
-
-def _parse(content: bytes, fmt: str) -> Any:
-    if fmt == "text":
-        return None
-    if fmt == "jsonl":
-        rows = []
-        for lineno, line in enumerate(content.splitlines(), 1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise ValueError(f"line {lineno}: {exc.msg}") from exc
-        return rows
-    if not content.strip():
-        return None
-    return json.loads(content)
-
-
 class HTTPExtractor(BaseExtractor):
     """Reads records from a (paginated) HTTP JSON API."""
 
@@ -292,45 +258,58 @@ class HTTPExtractor(BaseExtractor):
     async def _pages(self, spec: HttpRequestSpec, paginator: BasePaginator,
                      auth: httpx.Auth | None, masker: SecretMasker, limit: int | None,
                      batch_size: int) -> AsyncIterator[list[dict[str, Any]]]:
-        """The page loop: request, parse, advance the paginator, re-chunk, repeat."""
+        """The page loop: request, parse, advance the paginator, re-chunk, repeat.
+
+        Sequential on purpose: page N+1 is requested only when the consumer asks for more
+        after page N, so closing the stream after a batch sends no further request.
+        """
         limiter = RateLimiter(spec.rate_limit)
+        method, fmt, path = spec.method, spec.response_format, spec.response_path
         buffer: list[dict[str, Any]] = []
         total = 0
         first = PageRequest(spec.url, dict(spec.params))
-        async with httpx.AsyncClient(timeout=spec.timeout, auth=auth, headers=spec.headers,
-                                     follow_redirects=True) as client:
+        url_text = ""  # the next page's URL is parsed once, not on every page
+        url: httpx.URL | str = ""
+        async with open_client(spec.timeout, auth, spec.headers) as client:
             while paginator.has_next and (limit is None or total < limit):
                 if self.pages_fetched and spec.page_delay:
                     await asyncio.sleep(spec.page_delay)
                 request = paginator.update_request(first)
                 page = self.pages_fetched + 1
+                if request.url != url_text:
+                    url_text = request.url
+                    try:
+                        url = httpx.URL(url_text)
+                    except httpx.InvalidURL:
+                        url = url_text  # send_with_retries reports it with the page
                 response = await send_with_retries(
-                    client, spec.method, request.url, params=request.params, policy=spec.retry,
+                    client, method, url, params=request.params, policy=spec.retry,
                     limiter=limiter, masker=masker, page=page, **spec.request_kwargs)
                 self.pages_fetched = page
-                body, records = await self._records(response, spec, masker, page)
+                body, records = await page_records(response, method, fmt, path, masker, page)
                 loop_error: PaginationLoopError | None = None
                 try:
                     paginator.advance(response, records, body)
                 except PaginationLoopError as exc:
                     loop_error = exc
-                for record in records:
-                    if limit is not None and total >= limit:
-                        break
-                    if isinstance(record, dict):
-                        buffer.append(record)
-                        total += 1
-                    else:
-                        self._bad_record(record, page, response, masker)
-                start = 0
-                while len(buffer) - start >= batch_size:
-                    yield buffer[start:start + batch_size]
-                    start += batch_size
-                buffer = buffer[start:]
+                kept, others = split_records(records, None if limit is None else limit - total)
+                for record in others:
+                    self._bad_record(record, page, response, masker)
+                total += len(kept)
+                if not buffer and len(kept) == batch_size:
+                    yield kept  # the common case: one page is one batch, no copy
+                elif kept:
+                    buffer.extend(kept)
+                    start = 0
+                    while len(buffer) - start >= batch_size:
+                        yield buffer[start:start + batch_size]
+                        start += batch_size
+                    if start:
+                        buffer = buffer[start:]
                 if loop_error is not None:
                     if buffer:
                         yield buffer
-                    where = f"{spec.method} {masker.url(response.request.url)} (page {page})"
+                    where = f"{method} {masker.url(response.request.url)} (page {page})"
                     raise PaginationLoopError(f"{masker.text(loop_error)}: {where}",
                                               source=self._shown_url,
                                               user_message=masker.text(
@@ -340,33 +319,6 @@ class HTTPExtractor(BaseExtractor):
                     await asyncio.sleep(spec.rate_limit_delay)
         if buffer:
             yield buffer
-
-    async def _records(self, response: httpx.Response, spec: HttpRequestSpec,
-                       masker: SecretMasker, page: int) -> tuple[Any, list[Any]]:
-        content = response.content
-        try:
-            if len(content) > _THREAD_PARSE_BYTES:
-                body = await asyncio.to_thread(_parse, content, spec.response_format)
-            else:
-                body = _parse(content, spec.response_format)
-        except ValueError as exc:
-            where = f"{spec.method} {masker.url(response.request.url)}"
-            start = masker.text(response.text[:200])
-            message = (f"Page {page} from {where} is not valid "
-                       f"{'JSON Lines' if spec.response_format == 'jsonl' else 'JSON'} "
-                       f"({exc}); it starts with {start!r}")
-            error = FatalSourceError(message, source=where, user_message=message +
-                                     ". Check the URL and response_format, or whether the "
-                                     "server cut the response short.")
-            error.page = page  # type: ignore[attr-defined]
-            raise error from exc
-        records = records_from_body(body, spec.response_path)
-        if (spec.response_path and page == 1 and not records and isinstance(body, dict)
-                and get_path(body, spec.response_path) is None):
-            log.warning("response_path '%s' not found in the first page from %s; its top-level "
-                        "keys are %s", spec.response_path, masker.url(response.request.url),
-                        sorted(body)[:20])
-        return body, records
 
     def _bad_record(self, record: Any, page: int, response: httpx.Response,
                     masker: SecretMasker) -> None:
@@ -399,13 +351,14 @@ async def atest_connection(extract_config: Mapping[str, Any]) -> dict[str, Any]:
         masker = SecretMasker.from_config(cfg)
         request = paginator.update_request(PageRequest(spec.url, dict(spec.params)))
         started = time.perf_counter()
-        async with httpx.AsyncClient(timeout=spec.timeout, auth=build_auth(cfg.get("auth")),
-                                     headers=spec.headers, follow_redirects=True) as client:
+        async with open_client(spec.timeout, build_auth(cfg.get("auth")),
+                               spec.headers) as client:
             response = await send_with_retries(
                 client, spec.method, request.url, params=request.params, policy=spec.retry,
                 limiter=RateLimiter(None), masker=masker, page=1, **spec.request_kwargs)
         elapsed_ms = round((time.perf_counter() - started) * 1000)
-        _body, records = await HTTPExtractor()._records(response, spec, masker, 1)
+        _body, records = await page_records(response, spec.method, spec.response_format,
+                                            spec.response_path, masker, 1)
     except PycharterError as exc:
         return {"ok": False, "message": exc.user_message,
                 "details": {"error_type": type(exc).__name__,

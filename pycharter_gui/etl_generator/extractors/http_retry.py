@@ -1,10 +1,13 @@
-"""Retry timing (exponential backoff with jitter, ``Retry-After``) and a request rate limiter."""
+"""Sending page requests: the pooled client, retry timing (exponential backoff with jitter,
+``Retry-After``) and a request rate limiter."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
+import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -104,6 +107,35 @@ class RateLimiter:
         self._next = now + self.interval
 
 
+_SSL_CONTEXTS: dict[tuple[str | None, str | None], ssl.SSLContext] = {}
+
+
+def _ssl_context() -> ssl.SSLContext | bool:
+    """httpx's default verifying SSL context, built once per process (and CA settings).
+
+    Building it loads the CA bundle (~20-30 ms), which httpx would otherwise repeat for every
+    client, i.e. every run and every preview. An SSLContext is safe to share between clients
+    and threads. Keyed by ``SSL_CERT_FILE``/``SSL_CERT_DIR``, which httpx reads when building
+    one, so changing them still takes effect. httpx without ``create_ssl_context`` (< 0.28)
+    gets ``True``: its own default.
+    """
+    create = getattr(httpx, "create_ssl_context", None)
+    if create is None:
+        return True
+    key = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    context = _SSL_CONTEXTS.get(key)
+    if context is None:
+        context = _SSL_CONTEXTS[key] = create()
+    return context
+
+
+def open_client(timeout: httpx.Timeout, auth: httpx.Auth | None,
+                headers: Mapping[str, str]) -> httpx.AsyncClient:
+    """A run's pooled async client (keep-alive, redirects followed, shared SSL context)."""
+    return httpx.AsyncClient(timeout=timeout, auth=auth, headers=headers,
+                             follow_redirects=True, verify=_ssl_context())
+
+
 def _http_error(cls: type[SourceError], message: str, *, hint: str, url: str, page: int,
                 status: int | None = None, body: str | None = None) -> SourceError:
     error = cls(message, source=url, user_message=f"{message}. {hint}".strip())
@@ -125,7 +157,7 @@ _STATUS_HINTS = {
 async def send_with_retries(
     client: httpx.AsyncClient,
     method: str,
-    url: str,
+    url: str | httpx.URL,
     *,
     params: Mapping[str, Any],
     policy: RetryPolicy,
@@ -142,7 +174,8 @@ async def send_with_retries(
     last_problem = ""
     response: httpx.Response | None = None
     for attempt in range(1, policy.max_attempts + 1):
-        await limiter.wait()
+        if limiter.interval:
+            await limiter.wait()
         response = None
         error: Exception | None = None
         try:

@@ -54,13 +54,16 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, payload: Any = None, *, raw: bytes | None = None,
               headers: dict[str, str] | None = None) -> None:
         data = raw if raw is not None else json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up (cancel/timeout tests)
 
     def _handle(self) -> None:
         parts = urlsplit(self.path)
