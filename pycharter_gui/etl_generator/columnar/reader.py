@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from ..errors import FatalSourceError
 from ..readers._streams import open_binary
-from ..readers.csv_reader import _PARSE_ROWS, frame_to_records
+from ..readers.csv_reader import frame_to_records, read_csv_kwargs
 from .arrow_ops import canonical_table, frame_to_table
 
 
@@ -44,29 +44,6 @@ class ArrowBatch:
         return ArrowBatch(table, lambda: make()[:n], n)
 
 
-def _csv_kwargs(options: dict[str, Any], batch_size: int, default_delimiter: str
-                ) -> dict[str, Any]:
-    """The ``pd.read_csv`` arguments of ``readers.csv_reader.iter_csv`` (kept identical)."""
-    has_header = options.get("has_header", True) is not False
-    columns = options.get("columns") or None
-    kwargs: dict[str, Any] = {
-        "sep": options.get("delimiter") or default_delimiter,
-        "quotechar": options.get("quote_char") or '"',
-        "escapechar": options.get("escape_char") or None,
-        "encoding": options.get("encoding") or "utf-8",
-        "skiprows": int(options.get("skip_rows") or 0) or None,
-        "keep_default_na": False,
-        "na_values": [""],
-        "chunksize": max(_PARSE_ROWS, int(batch_size)),
-        "header": 0 if has_header else None,
-    }
-    if has_header and columns:
-        kwargs["usecols"] = list(columns)
-    elif columns:
-        kwargs["names"] = list(columns)
-    return kwargs
-
-
 def _chunk_batches(chunk: pd.DataFrame, batch_size: int) -> Iterator[ArrowBatch]:
     table = frame_to_table(chunk)
     cache: list[list[dict[str, Any]]] = []
@@ -87,7 +64,7 @@ def iter_csv_arrow(stream: Any, options: dict[str, Any], batch_size: int, *, nam
                    default_delimiter: str = ",") -> Iterator[ArrowBatch]:
     """Mirror of ``readers.csv_reader.iter_csv`` yielding :class:`ArrowBatch` objects."""
     batch_size = max(1, int(batch_size))
-    kwargs = _csv_kwargs(options, batch_size, default_delimiter)
+    kwargs = read_csv_kwargs(options, batch_size, default_delimiter)
     has_header = kwargs["header"] == 0
     columns = options.get("columns") or None
     try:

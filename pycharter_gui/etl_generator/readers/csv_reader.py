@@ -31,12 +31,10 @@ def frame_to_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
-def iter_csv(
-    stream: IO[bytes], options: dict[str, Any], batch_size: int, *, name: str,
-    default_delimiter: str = ",",
-) -> Iterator[list[dict[str, Any]]]:
-    """Yield batches of records from a CSV stream, ``batch_size`` rows at a time."""
-    batch_size = max(1, int(batch_size))
+def read_csv_kwargs(options: dict[str, Any], batch_size: int, default_delimiter: str = ","
+                    ) -> dict[str, Any]:
+    """The ``pd.read_csv`` arguments for ``options`` (shared with the columnar fast path, so
+    both paths parse a file into exactly the same chunks and types)."""
     has_header = options.get("has_header", True) is not False
     columns = options.get("columns") or None
     kwargs: dict[str, Any] = {
@@ -56,6 +54,18 @@ def iter_csv(
         kwargs["usecols"] = list(columns)
     elif columns:
         kwargs["names"] = list(columns)
+    return kwargs
+
+
+def iter_csv(
+    stream: IO[bytes], options: dict[str, Any], batch_size: int, *, name: str,
+    default_delimiter: str = ",",
+) -> Iterator[list[dict[str, Any]]]:
+    """Yield batches of records from a CSV stream, ``batch_size`` rows at a time."""
+    batch_size = max(1, int(batch_size))
+    has_header = options.get("has_header", True) is not False
+    columns = options.get("columns") or None
+    kwargs = read_csv_kwargs(options, batch_size, default_delimiter)
     try:
         reader = pd.read_csv(stream, **kwargs)
         with reader:
