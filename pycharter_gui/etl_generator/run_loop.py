@@ -294,8 +294,16 @@ class PipelineRun:
         await self._store_dead_letters(dead)
 
         load_result = await self._write_with_retries(session, records, batch_index)
+        await self.record_load(load_result, batch_index)
+
+    async def record_load(self, load_result: Any, batch_index: int) -> None:
+        """Account a written batch: counts, its rejected rows to the DLQ, checkpoint, progress.
+
+        ``load_result`` is None when the batch failed as a whole (already dead-lettered).
+        """
         if load_result is None:
             return
+        stats = self.stats
         stats.load_batches += 1
         stats.inserted += load_result.inserted
         stats.updated += load_result.updated

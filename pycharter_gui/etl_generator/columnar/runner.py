@@ -152,26 +152,7 @@ class ColumnarRunner:
         stats.transformed += out.num_rows
 
         load_result = await self._write_with_retries(session, out, batch_index)
-        if load_result is None:
-            return
-        stats.load_batches += 1
-        stats.inserted += load_result.inserted
-        stats.updated += load_result.updated
-        stats.loaded += load_result.inserted + load_result.updated
-        await run._store_dead_letters([
-            run.dead_letter(r.record, reason="load_error", stage="load", message=r.message,
-                            error_type=r.error_type, batch_index=batch_index,
-                            record_index=r.index, field=r.field)
-            for r in load_result.rejected
-        ])
-        run.checkpoints.save(
-            run.checkpoint_id, "load", batch_index + 1, stats.extracted, run.params,
-            metadata={"stats": stats.to_checkpoint(), "run_id": run.run_id},
-        )
-        run.tracker.report(
-            "load", batch_index + 1, stats.extracted,
-            memory_usage_mb=None, error_count=stats.dead_lettered,
-        )
+        await run.record_load(load_result, batch_index)
 
     @staticmethod
     async def _write(session: LoadSession, table: pa.Table, batch_index: int) -> Any:
