@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import LoadError
+from ..loaders.assemble import _assemble_lines, _copy_with_newline
 from ..loaders.serialize import conform, csv_text, json_items, unify_schemas
 
 _ROW_GROUP = 131_072
@@ -96,7 +97,7 @@ class FileTarget:
                     elif self.format == "json":
                         _join_json(out, parts, existing)
                     else:
-                        _join_lines(out, parts, existing)
+                        _assemble_lines(out, parts, existing)
             with open(tmp, "rb+") as f:
                 os.fsync(f.fileno())
             os.replace(tmp, self.path)
@@ -153,22 +154,6 @@ class FileTarget:
             text = csv_text(([r[i] if i is not None and i < len(r) else "" for i in idx]
                              for r in rows), self.delimiter, self.quotechar)
         out.write(text.encode(self.encoding))
-
-
-def _copy_with_newline(src: Path, out: IO[bytes]) -> None:
-    with open(src, "rb") as f:
-        shutil.copyfileobj(f, out, 1 << 20)
-        f.seek(-1, os.SEEK_END)
-        if f.read(1) not in (b"\n", b"\r"):
-            out.write(b"\r\n")
-
-
-def _join_lines(out: IO[bytes], parts: list[Path], existing: Path | None) -> None:
-    if existing is not None and existing.stat().st_size:
-        _copy_with_newline(existing, out)
-    for part in parts:
-        with open(part, "rb") as f:
-            shutil.copyfileobj(f, out, 1 << 20)
 
 
 def _json_body(part: Path) -> tuple[int, int]:

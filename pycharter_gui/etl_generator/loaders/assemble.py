@@ -1,0 +1,110 @@
+"""Assembling numbered part files into one target file (CSV, JSON, JSON Lines, Parquet).
+
+Used by ``FileLoadSession.commit`` and by distributed runs; every function writes into an
+open temporary file that the caller renames into place, so a target is never half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .serialize import conform as conform_table
+from .serialize import csv_text, json_items, unify_schemas
+
+_ROW_GROUP = 131_072  # rows per Parquet row group when assembling
+
+
+def _remap(rows: Any, old: list[str], new: list[str], delim: str, quote: str) -> str:
+    pos = {k: i for i, k in enumerate(old)}
+    idx = [pos.get(k) for k in new]
+    return csv_text(([row[i] if i is not None and i < len(row) else "" for i in idx]
+                     for row in rows), delim, quote)
+
+
+def _copy_with_newline(src: Path, out: IO[bytes]) -> None:
+    with open(src, "rb") as f:
+        shutil.copyfileobj(f, out, 1 << 20)
+        f.seek(-1, os.SEEK_END)
+        if f.read(1) not in (b"\n", b"\r"):
+            out.write(b"\r\n")
+
+
+def _assemble_lines(out: IO[bytes], parts: list[Path], existing: Path | None) -> None:
+    if existing is not None and existing.stat().st_size:
+        _copy_with_newline(existing, out)
+    for part in parts:
+        with open(part, "rb") as f:
+            shutil.copyfileobj(f, out, 1 << 20)
+
+
+def _assemble_json(out: IO[bytes], parts: list[Path], existing: Path | None) -> None:
+    chunks: list[Path | bytes] = []
+    if existing is not None and existing.stat().st_size:
+        try:
+            with open(existing, encoding="utf-8") as f:
+                old = json.load(f)
+        except ValueError as exc:
+            raise ValueError(f"the existing file is not valid JSON, cannot append ({exc})") from exc
+        body, _ = json_items(old if isinstance(old, list) else [old])
+        chunks.append(body)
+    chunks += [p for p in parts if p.stat().st_size]
+    if not [c for c in chunks if c]:
+        out.write(b"[]")
+        return
+    out.write(b"[\n")
+    first = True
+    for chunk in chunks:
+        if not chunk:
+            continue
+        if not first:
+            out.write(b",\n")
+        first = False
+        if isinstance(chunk, bytes):
+            out.write(chunk)
+        else:
+            with open(chunk, "rb") as f:
+                shutil.copyfileobj(f, out, 1 << 20)
+    out.write(b"\n]")
+
+
+def _assemble_parquet(tmp: Path, parts: list[Path], existing: Path | None) -> None:
+    sources: list[tuple[str, Path]] = [("arrow", p) for p in parts]
+    schemas = []
+    if existing is not None and existing.stat().st_size:
+        sources.insert(0, ("parquet", existing))
+        schemas.append(pq.read_schema(existing))
+    for _, part in sources[1 if schemas else 0:]:
+        with pa.OSFile(str(part), "rb") as f:
+            schemas.append(pa.ipc.open_file(f).schema)
+    schema = unify_schemas(schemas)
+    buffered: list[pa.Table] = []
+    rows = 0
+    with pq.ParquetWriter(str(tmp), schema) as writer:
+        for kind, src in sources:
+            for table in _tables(kind, src):
+                buffered.append(conform_table(table, schema))
+                rows += table.num_rows
+                if rows >= _ROW_GROUP:
+                    writer.write_table(pa.concat_tables(buffered))
+                    buffered, rows = [], 0
+        if buffered:
+            writer.write_table(pa.concat_tables(buffered))
+
+
+def _tables(kind: str, src: Path) -> Iterator[pa.Table]:
+    if kind == "parquet":
+        with pq.ParquetFile(src) as pf:
+            for batch in pf.iter_batches(batch_size=_ROW_GROUP):
+                yield pa.Table.from_batches([batch])
+    else:
+        with pa.OSFile(str(src), "rb") as f:
+            table = pa.ipc.open_file(f).read_all()
+        yield table
