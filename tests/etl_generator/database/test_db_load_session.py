@@ -294,6 +294,10 @@ async def test_cancelled_batch_is_rolled_back(sqlite_db: Any) -> None:
         task = asyncio.create_task(session.write_batch(people(range(1, 4)), 0))
         await asyncio.sleep(0)  # let the task hand the batch to the worker thread
         task.cancel()
+        # Let the cancellation reach the session (it flags the worker) before the lock is
+        # released; a batch whose commit wins that race is committed whole, never half-written.
+        for _ in range(3):
+            await asyncio.sleep(0)
         blocker.exec_driver_sql("COMMIT")
     with pytest.raises(asyncio.CancelledError):
         await task
