@@ -69,7 +69,7 @@ def make_http() -> tuple[Path, ThreadingHTTPServer]:
 
 
 def time_to_first_row(folder: Path, n: int = 100) -> tuple[float, str]:
-    from PySide6.QtCore import QEventLoop
+    from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop
     from PySide6.QtWidgets import QApplication
 
     from pycharter_gui.designer.views.preview_panel import PreviewPanel
@@ -92,6 +92,9 @@ def time_to_first_row(folder: Path, n: int = 100) -> tuple[float, str]:
     panel.cancel()
     panel.set_pipeline(folder.parent)  # closes the open preview stream
     app.processEvents()
+    panel.close()
+    panel.deleteLater()  # delete on the GUI thread now, not at interpreter teardown
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return (first[0] - started) if first else float("nan"), status
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import threading
 import time
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from .engine_loop import engine_loop
 
@@ -93,16 +94,24 @@ class TaskHandle(QObject):
         self.started_at = time.monotonic()
         TaskHandle._running.add(self)
         self.finished.connect(self._on_finished)  # queued: the last reference drops on the GUI thread
-        self._future = engine_loop().submit(self._run(weakref.ref(self)))
-        self._future.add_done_callback(self._on_future_done)
+        # Neither the coroutine nor the future may hold the handle strongly: a QObject must
+        # never be released (or garbage-collected in a cycle) on the engine-loop thread.
+        ref = weakref.ref(self)
+        self._future = engine_loop().submit(TaskHandle._run(ref, self._factory, self.reporter))
+        self._future.add_done_callback(functools.partial(TaskHandle._on_future_done, ref))
         return self
 
-    async def _run(self, ref: weakref.ref) -> Any:
+    @staticmethod
+    async def _run(ref: weakref.ref, factory: Callable[[TaskReporter], Awaitable[Any]],
+                   reporter: TaskReporter) -> Any:
         # Terminal signals are emitted here, on the loop thread, after every batch/progress
         # signal of this task: queued delivery keeps them in order on the GUI thread.
-        self._coroutine_started = True
+        handle = ref()
+        if handle is not None:
+            handle._coroutine_started = True
+        del handle
         try:
-            result = await self._factory(self.reporter)
+            result = await factory(reporter)
         except asyncio.CancelledError:
             TaskHandle._finish(ref, "cancelled", None)
             raise
@@ -112,10 +121,12 @@ class TaskHandle(QObject):
         TaskHandle._finish(ref, "succeeded", result)
         return result
 
-    def _on_future_done(self, fut: concurrent.futures.Future) -> None:
+    @staticmethod
+    def _on_future_done(ref: weakref.ref, fut: concurrent.futures.Future) -> None:
         """Only for a task cancelled before its coroutine ever ran (it cannot report itself)."""
-        if fut.cancelled() and not getattr(self, "_coroutine_started", False):
-            TaskHandle._finish(weakref.ref(self), "cancelled", None)
+        handle = ref()
+        if handle is not None and fut.cancelled() and not handle._coroutine_started:
+            TaskHandle._finish(ref, "cancelled", None)
 
     @staticmethod
     def _finish(ref: weakref.ref, outcome: str, value: Any) -> None:
@@ -137,7 +148,9 @@ class TaskHandle(QObject):
 
     @Slot()
     def _on_finished(self) -> None:
-        TaskHandle._running.discard(self)
+        # Release one event-loop pass later, so the loop thread has surely dropped its own
+        # short-lived reference and the last one goes on the GUI thread.
+        QTimer.singleShot(0, functools.partial(TaskHandle._running.discard, self))
 
     def cancel(self) -> None:
         """Ask the task to stop: the coroutine gets CancelledError at its next await."""
