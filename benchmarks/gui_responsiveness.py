@@ -51,7 +51,7 @@ def headless(folder: Path) -> float:
 
 
 def from_gui(folder: Path) -> tuple[float, list[float]]:
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+    from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEvent, QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
     from pycharter_gui.designer.views.run_panel import RunPanel
@@ -83,6 +83,9 @@ def from_gui(folder: Path) -> tuple[float, list[float]]:
     timer.stop()
     assert panel.last_result and panel.last_result["success"]
     app.processEvents()
+    panel.close()
+    panel.deleteLater()  # delete on the GUI thread now, not at interpreter teardown
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     from pycharter_gui.designer.workers.engine_loop import shutdown_engine_loop
     from pycharter_gui.designer.workers.task import TaskHandle
 
