@@ -16,9 +16,9 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from ..errors import FatalSourceError
 from ..readers._streams import open_binary
-from ..readers.csv_reader import frame_to_records, read_csv_kwargs
+from ..readers.csv_reader import frame_to_records, iter_csv_frames
+from ..readers.parquet_reader import arrow_to_records, iter_parquet_batches
 from .arrow_ops import canonical_table, frame_to_table
 
 
@@ -62,56 +62,19 @@ def _chunk_batches(chunk: pd.DataFrame, batch_size: int) -> Iterator[ArrowBatch]
 
 def iter_csv_arrow(stream: Any, options: dict[str, Any], batch_size: int, *, name: str,
                    default_delimiter: str = ",") -> Iterator[ArrowBatch]:
-    """Mirror of ``readers.csv_reader.iter_csv`` yielding :class:`ArrowBatch` objects."""
+    """``readers.csv_reader.iter_csv`` as :class:`ArrowBatch` objects (the same parsed chunks)."""
     batch_size = max(1, int(batch_size))
-    kwargs = read_csv_kwargs(options, batch_size, default_delimiter)
-    has_header = kwargs["header"] == 0
-    columns = options.get("columns") or None
-    try:
-        reader = pd.read_csv(stream, **kwargs)
-        with reader:
-            for chunk in reader:
-                if not has_header and not columns:
-                    chunk.columns = [f"column_{i + 1}" for i in range(chunk.shape[1])]
-                elif has_header and columns:
-                    chunk = chunk[list(columns)]
-                yield from _chunk_batches(chunk, batch_size)
-                del chunk
-    except pd.errors.EmptyDataError:
-        return
-    except UnicodeDecodeError as exc:
-        raise FatalSourceError(
-            f"{name}: cannot decode the file as {kwargs['encoding']} ({exc.reason} at byte "
-            f"{exc.start}); set csv_options.encoding", source=name) from exc
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise FatalSourceError(f"{name}: cannot read as CSV: {exc}", source=name) from exc
+    for chunk in iter_csv_frames(stream, options, batch_size, name=name,
+                                 default_delimiter=default_delimiter):
+        yield from _chunk_batches(chunk, batch_size)
+        del chunk
 
 
 def iter_parquet_arrow(source: Any, options: dict[str, Any], batch_size: int, *, name: str
                        ) -> Iterator[ArrowBatch]:
-    """Mirror of ``readers.parquet_reader.iter_parquet`` yielding :class:`ArrowBatch`."""
-    import pyarrow.parquet as pq
-
-    from ..readers.parquet_reader import arrow_to_records
-
-    columns = options.get("columns") or None
-    try:
-        pf = pq.ParquetFile(source)
-    except (pa.ArrowException, OSError) as exc:
-        raise FatalSourceError(f"{name}: cannot read as Parquet: {exc}", source=name) from exc
-    try:
-        if columns:
-            missing = [c for c in columns if c not in pf.schema_arrow.names]
-            if missing:
-                raise FatalSourceError(
-                    f"{name}: columns not in the file: {', '.join(missing)} "
-                    f"(it has {', '.join(pf.schema_arrow.names)})", source=name)
-        for batch in pf.iter_batches(batch_size=max(1, int(batch_size)), columns=columns):
-            if batch.num_rows:
-                yield ArrowBatch(canonical_table(batch), lambda b=batch: arrow_to_records(b),
-                                 batch.num_rows)
-    finally:
-        pf.close()
+    """``readers.parquet_reader.iter_parquet`` as :class:`ArrowBatch` objects."""
+    for batch in iter_parquet_batches(source, options, batch_size, name=name):
+        yield ArrowBatch(canonical_table(batch), lambda b=batch: arrow_to_records(b), batch.num_rows)
 
 
 def iter_arrow_batches(path: str, fmt: str, options: dict[str, Any], batch_size: int

@@ -57,15 +57,16 @@ def read_csv_kwargs(options: dict[str, Any], batch_size: int, default_delimiter:
     return kwargs
 
 
-def iter_csv(
+def iter_csv_frames(
     stream: IO[bytes], options: dict[str, Any], batch_size: int, *, name: str,
     default_delimiter: str = ",",
-) -> Iterator[list[dict[str, Any]]]:
-    """Yield batches of records from a CSV stream, ``batch_size`` rows at a time."""
-    batch_size = max(1, int(batch_size))
+) -> Iterator[pd.DataFrame]:
+    """Parsed pandas chunks of a CSV stream with their final column names; the one place
+    that parses CSV, shared by the record path and the columnar fast path (same chunks, same
+    types), and that turns parser errors into messages naming the file."""
     has_header = options.get("has_header", True) is not False
     columns = options.get("columns") or None
-    kwargs = read_csv_kwargs(options, batch_size, default_delimiter)
+    kwargs = read_csv_kwargs(options, max(1, int(batch_size)), default_delimiter)
     try:
         reader = pd.read_csv(stream, **kwargs)
         with reader:
@@ -74,10 +75,7 @@ def iter_csv(
                     chunk.columns = [f"column_{i + 1}" for i in range(chunk.shape[1])]
                 elif has_header and columns:
                     chunk = chunk[list(columns)]
-                records = frame_to_records(chunk)
-                del chunk
-                for start in range(0, len(records), batch_size):
-                    yield records[start:start + batch_size]
+                yield chunk
     except pd.errors.EmptyDataError:
         return
     except UnicodeDecodeError as exc:
@@ -86,3 +84,17 @@ def iter_csv(
             f"{exc.start}); set csv_options.encoding", source=name) from exc
     except (pd.errors.ParserError, ValueError) as exc:
         raise FatalSourceError(f"{name}: cannot read as CSV: {exc}", source=name) from exc
+
+
+def iter_csv(
+    stream: IO[bytes], options: dict[str, Any], batch_size: int, *, name: str,
+    default_delimiter: str = ",",
+) -> Iterator[list[dict[str, Any]]]:
+    """Yield batches of records from a CSV stream, ``batch_size`` rows at a time."""
+    batch_size = max(1, int(batch_size))
+    for chunk in iter_csv_frames(stream, options, batch_size, name=name,
+                                 default_delimiter=default_delimiter):
+        records = frame_to_records(chunk)
+        del chunk
+        for start in range(0, len(records), batch_size):
+            yield records[start:start + batch_size]

@@ -39,9 +39,10 @@ def arrow_to_records(batch: pa.RecordBatch | pa.Table) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
-def iter_parquet(source: str | IO[bytes], options: dict[str, Any], batch_size: int, *, name: str
-                 ) -> Iterator[list[dict[str, Any]]]:
-    """Yield batches of records, reading one row group slice at a time."""
+def iter_parquet_batches(source: str | IO[bytes], options: dict[str, Any], batch_size: int, *,
+                         name: str) -> Iterator[pa.RecordBatch]:
+    """Non-empty record batches of a Parquet file, one row-group slice at a time; shared by
+    the record path and the columnar fast path."""
     columns = options.get("columns") or None
     try:
         pf = pq.ParquetFile(source)
@@ -56,6 +57,13 @@ def iter_parquet(source: str | IO[bytes], options: dict[str, Any], batch_size: i
                     f"(it has {', '.join(pf.schema_arrow.names)})", source=name)
         for batch in pf.iter_batches(batch_size=max(1, int(batch_size)), columns=columns):
             if batch.num_rows:
-                yield arrow_to_records(batch)
+                yield batch
     finally:
         pf.close()
+
+
+def iter_parquet(source: str | IO[bytes], options: dict[str, Any], batch_size: int, *, name: str
+                 ) -> Iterator[list[dict[str, Any]]]:
+    """Yield batches of records, reading one row group slice at a time."""
+    for batch in iter_parquet_batches(source, options, batch_size, name=name):
+        yield arrow_to_records(batch)
