@@ -30,7 +30,8 @@ from .auth import SecretMasker, build_auth, masking_library_logs
 from .base import BaseExtractor
 from .http_response import page_records, records_from_body, split_records
 from .http_retry import RateLimiter, RetryPolicy, open_client, send_with_retries
-from .pagination import BasePaginator, PageRequest, build_paginator
+from .pagination import BasePaginator, PageRequest
+from .pagination_config import build_paginator
 
 __all__ = ["HTTPExtractor", "HttpRequestSpec", "atest_connection", "build_request_spec",
            "open_client", "records_from_body", "test_connection"]

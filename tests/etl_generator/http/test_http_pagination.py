@@ -17,9 +17,9 @@ from pycharter_gui.etl_generator.extractors.pagination import (
     OffsetPaginator,
     PageNumberPaginator,
     PageRequest,
-    build_paginator,
     get_path,
 )
+from pycharter_gui.etl_generator.extractors.pagination_config import build_paginator
 
 BASE = PageRequest("https://api.test/items", {"limit": 2, "q": "x"})
 
