@@ -6,7 +6,6 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import ConfigError
 from .models_common import InputParam
 from .models_extract import (
     EXTRACT_MODELS,
@@ -19,11 +18,10 @@ from .models_extract import (
 )
 from .resolve import (
     Context,
-    as_base_dir,
     csv_defaults,
     dump,
     merge_options,
-    pop_base_dir,
+    normalize_with,
     resolve_path,
     resolve_sqlite_url,
     sqlite_url_for,
@@ -39,14 +37,7 @@ def normalize_extract(
     config_context: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Return the canonical extract dict for ``raw``; ``ConfigError`` lists every problem."""
-    if isinstance(raw, dict) and raw.get("__canonical__"):
-        return raw
-    base_dir, raw = pop_base_dir(raw, base_dir)
-    ctx = Context(file="extract.yaml", base_dir=as_base_dir(base_dir))
-    cfg = build_extract(raw, ctx, config_context)
-    if ctx.problems:
-        raise ConfigError(ctx.problems)
-    return cfg
+    return normalize_with(build_extract, raw, base_dir, config_context, "extract.yaml")
 
 
 def build_extract(raw: Any, ctx: Context, config_context: Mapping[str, Any] | None,

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
 from .extract import _locate, cloud_storage, database_url
 from .models_common import DlqConfig
 from .models_load import (
@@ -21,10 +20,9 @@ from .models_load import (
 )
 from .resolve import (
     Context,
-    as_base_dir,
     dump,
     merge_options,
-    pop_base_dir,
+    normalize_with,
     resolve_path,
     strip_metadata,
 )
@@ -41,14 +39,7 @@ def normalize_load(
     config_context: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Return the canonical load dict for ``raw``; ``ConfigError`` lists every problem."""
-    if isinstance(raw, dict) and raw.get("__canonical__"):
-        return raw
-    base_dir, raw = pop_base_dir(raw, base_dir)
-    ctx = Context(file="load.yaml", base_dir=as_base_dir(base_dir))
-    cfg = build_load(raw, ctx, config_context)
-    if ctx.problems:
-        raise ConfigError(ctx.problems)
-    return cfg
+    return normalize_with(build_load, raw, base_dir, config_context, "load.yaml")
 
 
 def build_load(raw: Any, ctx: Context, config_context: Mapping[str, Any] | None,

@@ -119,3 +119,18 @@ def merge_options(defaults: dict[str, Any], *layers: dict[str, Any] | None) -> d
             if value is not None:
                 out[key] = value
     return out
+
+
+def normalize_with(build: Any, raw: Any, base_dir: Any, config_context: Any, file: str) -> dict[str, Any]:
+    """Shared body of the ``normalize_*`` entry points: a canonical dict passes through,
+    anything else is built into a fresh ``Context`` and every problem raised at once."""
+    from ..errors import ConfigError
+
+    if isinstance(raw, dict) and raw.get("__canonical__"):
+        return raw
+    base_dir, raw = pop_base_dir(raw, base_dir)
+    ctx = Context(file=file, base_dir=as_base_dir(base_dir))
+    cfg = build(raw, ctx, config_context)
+    if ctx.problems:
+        raise ConfigError(ctx.problems)
+    return cfg

@@ -6,10 +6,9 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import ConfigError
 from .extract import _locate
 from .models_transform import OP_ORDER, TransformConfig, TransformOps
-from .resolve import Context, as_base_dir, pop_base_dir, strip_metadata
+from .resolve import Context, normalize_with, strip_metadata
 from .substitution import substitute_tree
 from .yaml_io import LineMap
 
@@ -26,14 +25,7 @@ def normalize_transform(
 
     Only ``config_context`` names are substituted: other ``${...}`` stay for per-record use.
     """
-    if isinstance(raw, dict) and raw.get("__canonical__"):
-        return raw
-    base_dir, raw = pop_base_dir(raw, base_dir)
-    ctx = Context(file="transform.yaml", base_dir=as_base_dir(base_dir))
-    cfg = build_transform(raw, ctx, config_context)
-    if ctx.problems:
-        raise ConfigError(ctx.problems)
-    return cfg
+    return normalize_with(build_transform, raw, base_dir, config_context, "transform.yaml")
 
 
 def empty_transform(base_dir: str | None = None) -> dict[str, Any]:
