@@ -317,6 +317,7 @@ class PreviewPanel(QWidget):
         self.model.append_records(records[self._task_rows:])
         self._task_rows = -1
         self._stream = stream
+        self._set_busy(False)  # settled before preview_finished: "Load more" is usable at once
         rows = self.model.total_rows()
         first_s = stream.first_row_seconds
         first = f" · first row in {first_s * 1000:.0f} ms" if first_s is not None else ""
@@ -335,6 +336,7 @@ class PreviewPanel(QWidget):
         if not self._is_current():
             return
         text = describe_error(exc)
+        self._set_busy(False)
         self.message_bar.show_message(text, "error")
         self._set_status(f"Preview failed after {self.model.total_rows():,} rows.")
         self.preview_failed.emit(text)
@@ -347,6 +349,7 @@ class PreviewPanel(QWidget):
         # (idempotent), so "Load more" stays off and no further page, read or query happens.
         self._stream = self._stream or self._pending_stream.get("stream")
         self._close_stream()
+        self._set_busy(False)
         rows = self.model.total_rows()
         self._set_status(f"Cancelled after {rows:,} rows; the source was closed. Press Preview to start again.")
         self.preview_cancelled.emit(rows)
@@ -356,7 +359,7 @@ class PreviewPanel(QWidget):
     @Slot()
     def _on_task_finished(self) -> None:
         if self._is_current():
-            self._set_busy(False)
+            self._set_busy(False)  # already settled by the outcome slot; kept for safety
 
     # -- table interaction ---------------------------------------------------------------------
     @Slot(int)

@@ -273,6 +273,7 @@ class RunPanel(QWidget):
         if not self._is_current():
             return
         self.last_result = result
+        self._settle()
         counts = summary_counts(result)
         load_word = "would load" if result.get("dry_run") else "loaded"
         by_reason = ", ".join(f"{k}: {v:,}" for k, v in sorted(counts["dlq_by_reason"].items()))
@@ -302,6 +303,7 @@ class RunPanel(QWidget):
         if not self._is_current():
             return
         text = describe_error(exc)
+        self._settle()
         self.message_bar.show_message(text, "error")
         self._append_log(f"Failed: {text}")
         self._record(self._partial_entry("failed", text))
@@ -311,6 +313,7 @@ class RunPanel(QWidget):
     def _on_task_cancelled(self) -> None:
         if not self._is_current():
             return
+        self._settle()
         p = self._last_progress
         done = f" after {p.records_processed:,} records" if p is not None else ""
         self._append_log(f"Cancelled{done}; the target was left untouched by this run's partial work.")
@@ -321,9 +324,13 @@ class RunPanel(QWidget):
     @Slot()
     def _on_task_finished(self) -> None:
         if self._is_current():
-            self._set_running(False)
-            if self.progress_bar.maximum() == 0:
-                self.progress_bar.setRange(0, 100)
+            self._settle()
+
+    def _settle(self) -> None:
+        """Leave the running state; called before any outcome signal so listeners see idle widgets."""
+        self._set_running(False)
+        if self.progress_bar.maximum() == 0:
+            self.progress_bar.setRange(0, 100)
 
     def _partial_entry(self, outcome: str, error: str | None) -> RunEntry:
         p = self._last_progress
