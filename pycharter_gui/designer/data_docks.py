@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QLineEdit, QStyle, QToolBar
+from PySide6.QtWidgets import QLineEdit, QStyle, QToolBar, QToolButton
 
 from pycharter_gui.designer.documents import PipelineDocument
 from pycharter_gui.designer.views.dead_letter_panel import DeadLetterPanel
@@ -105,6 +105,11 @@ class DataDocks(QObject):
             for action in (preview, dry):
                 toolbar.addAction(action)
             toolbar.addWidget(self.params_edit)
+            # The pipeline verbs are words beside their icons: an analyst should not guess them.
+            for action in (acts["validate"], preview, dry):
+                button = toolbar.widgetForAction(action)
+                if isinstance(button, QToolButton):
+                    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
 
     # -- following the selected pipeline ---------------------------------------------------
     def set_document(self, doc: PipelineDocument | None) -> None:

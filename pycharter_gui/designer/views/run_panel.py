@@ -248,7 +248,7 @@ class RunPanel(QWidget):
             text = (f"{p.records_processed:,} records · partition {p.partitions_done}/"
                     f"{p.partitions_total} done · {_duration(p.elapsed_seconds)} elapsed")
         else:
-            text = (f"{p.records_processed:,} records · {p.batch_num:,} batches · "
+            text = (f"{p.records_processed:,} records · {p.batch_num:,} batch{'' if p.batch_num == 1 else 'es'} · "
                     f"{p.rate_per_second:,.0f} rec/s · {_duration(p.elapsed_seconds)} elapsed")
         if p.records_total:
             self.progress_bar.setRange(0, 100)

@@ -235,3 +235,25 @@ def test_lines_are_plain_json_readable_by_other_tools(tmp_path):
     assert "Zürich" in raw.decode("utf-8")
     assert json.loads(raw) == rec.to_dict()
     assert os.path.getsize(path) == len(raw)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 1 << 20])
+def test_line_index_offsets_match_the_lines_whatever_the_chunk_size(tmp_path, monkeypatch, chunk):
+    from pycharter_gui.etl_generator.dead_letter.backends import jsonl_index
+    from pycharter_gui.etl_generator.dead_letter.query import NormalizedFilter
+
+    monkeypatch.setattr(jsonl_index, "SCAN_CHUNK_SIZE", chunk)
+    lines = [b'{"a": 1}', b"", b'{"b": "x\\ny"}', b"{}" * 50, b'{"c": 3}']
+    path = tmp_path / "dlq.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n" + b'{"torn')  # a torn tail is never indexed
+    index = jsonl_index.LineIndex(NormalizedFilter(), parsed=False)
+    with open(path, "rb") as f:
+        index.extend(f, 20)  # part of the file, then the rest as if it had grown
+        index.extend(f, path.stat().st_size)
+        got = []
+        for k in range(len(index)):
+            start, end = index.span(k)
+            f.seek(start)
+            got.append(f.read(end - start).rstrip(b"\n"))
+    assert got == lines
+    assert index.upto == len(b"\n".join(lines)) + 1

@@ -145,7 +145,13 @@ class ExtractForm(FormBase):
         browse = QPushButton("Browse…")
         browse.setToolTip("Pick the file to read")
         browse.clicked.connect(self._on_browse_clicked)
-        f.addRow("", browse)
+        path_row = QHBoxLayout()  # the button sits beside the path it fills in
+        path_row.setSpacing(6)
+        holder_layout = self.path_edit.parentWidget().layout()
+        holder_layout.removeWidget(self.path_edit)
+        path_row.addWidget(self.path_edit, 1)
+        path_row.addWidget(browse)
+        holder_layout.insertLayout(0, path_row)
         self.add_combo(f, "Format", "format", items=["", "csv", "tsv", "json", "jsonl",
                                                      "parquet", "excel"], editable=True)
         delimiter = self.add_line(f, "CSV delimiter", "csv_options.delimiter", placeholder=",")

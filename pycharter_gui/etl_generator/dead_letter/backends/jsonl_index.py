@@ -13,11 +13,15 @@ from array import array
 from collections.abc import Iterator
 from typing import IO, Any
 
+import numpy as np
+
 from ..query import NormalizedFilter, StatisticsBuilder
 
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 1 << 20
+SCAN_CHUNK_SIZE = 8 << 20  # newline scan: bigger reads, numpy does the work
+_NEWLINE = ord("\n")
 
 
 def iter_complete_lines(f: IO[bytes], start: int, size: int) -> Iterator[tuple[int, bytes]]:
@@ -89,21 +93,24 @@ class LineIndex:
         self.seen_size = size
 
     def _extend_fast(self, f: IO[bytes], size: int) -> None:
+        # Newlines are found by numpy over whole chunks (a Python loop per line cost ~0.3 s
+        # per million lines, the bulk of the dead-letter table's first paint).
         f.seek(self.upto)
         base = self.upto
         line_start = self.upto
         remaining = size - self.upto
         starts = self.starts
         while remaining > 0:
-            chunk = f.read(min(CHUNK_SIZE, remaining))
+            chunk = f.read(min(SCAN_CHUNK_SIZE, remaining))
             if not chunk:
                 break
             remaining -= len(chunk)
-            i = chunk.find(b"\n")
-            while i >= 0:
+            newlines = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == _NEWLINE)
+            if len(newlines):
+                ends = newlines.astype(np.int64) + (base + 1)  # start of the line after each
                 starts.append(line_start)
-                line_start = base + i + 1
-                i = chunk.find(b"\n", i + 1)
+                starts.frombytes(ends[:-1].tobytes())
+                line_start = int(ends[-1])
             base += len(chunk)
         self.upto = line_start
 
