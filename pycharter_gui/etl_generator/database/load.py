@@ -25,7 +25,7 @@ from ..errors import LoadError
 from ..loaders.base import BatchLoadResult
 from .dialects import begin_write, build_table, clear_table, dialect_name, effective_schema
 from .engine import classify_db_error, create_engine, mask_url, parse_url, sqlite_path
-from .writer import TableWriter, check_write_method
+from .writer import ColumnBatch, TableWriter, check_write_method, records_of, write_any
 
 T = TypeVar("T")
 
@@ -178,31 +178,41 @@ class DatabaseLoadSession:
     async def write_batch(self, records: list[dict[str, Any]],
                           batch_index: int) -> BatchLoadResult:
         """One transaction per batch; rejected rows come back with the database's message."""
+        return await self._write(records)
+
+    async def write_arrow_batch(self, table: Any, batch_index: int) -> BatchLoadResult:
+        """The columnar path's batch (a ``pyarrow.Table``): as :meth:`write_batch`, but SQLite
+        inserts take its columns directly, without building a dict per row."""
+        return await self._write(table)
+
+    async def _write(self, batch: Any) -> BatchLoadResult:
         if self._engine is None:
             raise LoadError("write_batch called before open()", target=self.target)
-        if not records:
+        if not len(batch):
             return BatchLoadResult()
-        result = await self._run(self._write_sync, records)
+        result = await self._run(self._write_sync, batch)
         self._totals["inserted"] += result.inserted
         self._totals["updated"] += result.updated
         self._totals["rejected"] += len(result.rejected)
         self._totals["batches"] += 1
         return result
 
-    def _write_sync(self, records: list[dict[str, Any]]) -> BatchLoadResult:
+    def _write_sync(self, batch: Any) -> BatchLoadResult:
         assert self._engine is not None
+        if not isinstance(batch, list):
+            batch = ColumnBatch.from_table(batch)
         try:
             if self.dry_run:
-                return self._dry_write(records)
+                return self._dry_write(batch)
             with self._engine.connect() as conn:
                 conn.begin()
                 writer = self._writer
                 if writer is None:  # create_table: the first batch defines the columns
-                    writer = self._create_table(conn, records)
+                    writer = self._create_table(conn, records_of(batch))
                     if writer is None:  # dry run where DDL cannot be rolled back
                         conn.rollback()
-                        return BatchLoadResult(inserted=len(records))
-                result = writer.write(conn, records)
+                        return BatchLoadResult(inserted=len(batch))
+                result = write_any(writer, conn, batch)
                 if self._cancel.is_set():
                     conn.rollback()
                 else:
@@ -213,7 +223,7 @@ class DatabaseLoadSession:
             raise LoadError(f"Writing to {self.target} failed: {problem.message}",
                             target=self.target) from exc
 
-    def _dry_write(self, records: list[dict[str, Any]]) -> BatchLoadResult:
+    def _dry_write(self, batch: list[dict[str, Any]] | ColumnBatch) -> BatchLoadResult:
         """Write into the run-long dry transaction (rolled back by commit/abort)."""
         assert self._engine is not None
         conn = self._dry_conn
@@ -226,10 +236,10 @@ class DatabaseLoadSession:
         try:
             writer = self._writer or self._dry_writer
             if writer is None:  # create_table: DDL inside the transaction where it can be
-                writer = self._dry_writer = self._create_table(conn, records)
+                writer = self._dry_writer = self._create_table(conn, records_of(batch))
                 if writer is None:  # MySQL DDL commits implicitly: validate nothing
-                    return BatchLoadResult(inserted=len(records))
-            return writer.write(conn, records)
+                    return BatchLoadResult(inserted=len(batch))
+            return write_any(writer, conn, batch)
         except BaseException:
             self._release_dry()  # a broken transaction is not reused by a retry
             raise

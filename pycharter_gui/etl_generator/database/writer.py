@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -142,34 +141,51 @@ class TableWriter:
                 conn.dialect)
         return self._processors[name]
 
+    def write_columns(self, conn: Connection, cols: list[str], columns: list[list[Any]],
+                      originals: Sequence[dict[str, Any]]) -> BatchLoadResult | None:
+        """Insert a batch given column by column (the columnar path: no dicts are built) in
+        ``conn``'s open transaction; ``originals`` gives a rejected row's record. None when the
+        raw SQLite path does not apply; the caller then uses :meth:`write` with records."""
+        if (self.method != "insert" or not columns or not columns[0] or not self._raw_sqlite(conn)
+                or not set(cols) <= set(self.table.c.keys())):
+            return None
+        rows = self._plain_columns(conn, cols, columns)
+        if rows is None:
+            return None
+        begin_write(conn)
+        result = BatchLoadResult()
+        self._apply_raw(conn, self._insert_sql(conn, cols), rows, 0, len(rows), originals, result)
+        result.rejected.sort(key=lambda r: r.index)
+        return result
+
     def _plain_rows(self, conn: Connection, cols: list[str], records: Sequence[dict[str, Any]]
                     ) -> tuple[str, list[tuple[Any, ...]]] | None:
         """The INSERT text and the rows as tuples, encoded and bind-processed as the SQLAlchemy
         path would; None when some value needs the general path (it reports errors per row)."""
-        rows: list[tuple[Any, ...]] = (list(map(itemgetter(*cols), records)) if len(cols) > 1
-                                       else [(r[cols[0]],) for r in records])
+        columns = [list(map(itemgetter(name), records)) for name in cols]
+        rows = self._plain_columns(conn, cols, columns)
+        if rows is None:
+            return self._encoded_rows(conn, cols, records)
+        return self._insert_sql(conn, cols), rows
+
+    def _plain_columns(self, conn: Connection, cols: list[str], columns: list[list[Any]]
+                       ) -> list[tuple[Any, ...]] | None:
+        """Rows as tuples from plain column values, bind-processed where a column needs it;
+        None when some value is not plain (the encoders must see it)."""
         try:
-            if not set(map(type, chain.from_iterable(rows))) <= _PLAIN:
-                return self._encoded_rows(conn, cols, records)
-            changed: dict[int, list[Any]] = {}
             for pos, name in enumerate(cols):
-                proc = self._processor(conn, name)
-                if proc is None and name not in self._temporal:
-                    continue
-                values = list(map(itemgetter(pos), rows))
+                values = columns[pos]
                 kinds = set(map(type, values))
-                if name in self._temporal and str in kinds:
-                    return self._encoded_rows(conn, cols, records)
+                if not kinds <= _PLAIN or (name in self._temporal and str in kinds):
+                    return None
+                proc = self._processor(conn, name)
                 if proc is None or (kinds <= _FLOATS
                                     and isinstance(self.table.c[name].type, (sa.Float, sa.Numeric))):
                     continue  # to_float(float) changes nothing
-                changed[pos] = list(map(proc, values))
+                columns[pos] = list(map(proc, values))
         except Exception:  # any surprise: the general path reports it per row
             return None
-        if changed:
-            columns = [changed.get(i) or list(map(itemgetter(i), rows)) for i in range(len(cols))]
-            rows = list(zip(*columns, strict=True))
-        return self._insert_sql(conn, cols), rows
+        return list(zip(*columns, strict=True))
 
     def _encoded_rows(self, conn: Connection, cols: list[str], records: Sequence[dict[str, Any]]
                       ) -> tuple[str, list[tuple[Any, ...]]] | None:
@@ -316,4 +332,45 @@ class TableWriter:
         return found
 
 
-__all__ = ["KEYED_METHODS", "WRITE_METHODS", "TableWriter", "check_write_method"]
+class ColumnBatch(Sequence[dict[str, Any]]):
+    """A batch held column by column (from an Arrow table); a row becomes a record only when
+    asked for (a rejected row's DLQ entry, or the general write path)."""
+
+    def __init__(self, names: list[str], columns: list[list[Any]]) -> None:
+        self.names = names
+        self.columns = columns
+
+    @classmethod
+    def from_table(cls, table: Any) -> ColumnBatch:
+        return cls(list(table.column_names), [column.to_pylist() for column in table.columns])
+
+    def __len__(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return self.records()[index]
+        return dict(zip(self.names, (column[index] for column in self.columns), strict=True))
+
+    def records(self) -> list[dict[str, Any]]:
+        names = self.names
+        return [dict(zip(names, row, strict=True)) for row in zip(*self.columns, strict=True)]
+
+
+def records_of(batch: list[dict[str, Any]] | ColumnBatch) -> list[dict[str, Any]]:
+    """The batch as records (built here for a column batch)."""
+    return batch.records() if isinstance(batch, ColumnBatch) else batch
+
+
+def write_any(writer: TableWriter, conn: Connection,
+                batch: list[dict[str, Any]] | ColumnBatch) -> BatchLoadResult:
+    """Columns straight into the writer's fast path when it applies, else records."""
+    if isinstance(batch, ColumnBatch):
+        result = writer.write_columns(conn, batch.names, list(batch.columns), batch)
+        if result is not None:
+            return result
+    return writer.write(conn, records_of(batch))
+
+
+__all__ = ["KEYED_METHODS", "WRITE_METHODS", "ColumnBatch", "TableWriter", "check_write_method",
+           "records_of", "write_any"]

@@ -77,15 +77,18 @@ def dead_letters(folder: Path) -> list[tuple[Any, ...]]:
 @pytest.fixture
 def both_ways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
               ) -> Callable[..., Awaitable[dict[str, Any]]]:
-    """Run the pipeline built by ``make_pipeline(**spec)`` with PYCHARTER_COLUMNAR=0 and =1 and
-    assert identical output, results and dead letters. Returns fast/fallback batch counts."""
+    """Run the pipeline built by ``make_pipeline(**spec)`` (after ``setup(folder)``, if given)
+    with PYCHARTER_COLUMNAR=0 and =1 and assert identical output, results and dead letters.
+    Returns fast/fallback batch counts."""
 
-    async def run(**spec: Any) -> dict[str, Any]:
+    async def run(setup: Callable[[Path], None] | None = None, **spec: Any) -> dict[str, Any]:
         folders = {}
         results = {}
         for mode in ("0", "1"):
             folder = make_pipeline(tmp_path / f"mode{mode}" / "pipe", **spec)
             (folder / "out").mkdir(exist_ok=True)
+            if setup is not None:
+                setup(folder)  # e.g. an existing target table with constraints
             monkeypatch.setenv("PYCHARTER_COLUMNAR", mode)
             caplog.clear()
             with caplog.at_level(logging.DEBUG, logger="pycharter_gui.etl_generator.columnar"):

@@ -76,6 +76,27 @@ async def test_failing_conversions_fall_back_per_batch(both_ways, target: str) -
     assert out["result"]["transformation"]["warnings"] == 3
 
 
+def _constrained_items_table(folder) -> None:
+    import sqlite3
+
+    with sqlite3.connect(folder / "out" / "t.db") as db:
+        db.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                   "qty INTEGER CHECK (qty < 40))")
+
+
+async def test_rows_the_database_rejects_are_identical(both_ways) -> None:
+    """SQLite inserts take the batch's columns directly; rows that break a constraint are
+    still isolated one by one and dead-lettered with the database's message and record."""
+    out = await both_ways(data=mixed_data(80, seed=8), setup=_constrained_items_table,
+                          load=LOADS["sqlite"].replace("create_table: true", "create_table: false"),
+                          transform="select: [id, name, qty]\nconvert: {qty: int}\n")
+    result = out["result"]
+    assert out["fast"] > 0
+    assert result["dead_lettered"] > 0
+    assert result["dlq_by_reason"] == {"load_error": result["dead_lettered"]}
+    assert result["loading"]["total_records"] + result["dead_lettered"] == 80
+
+
 async def test_strict_rejections_are_identical(both_ways) -> None:
     out = await both_ways(data=mixed_data(40, seed=4, bad_every=10), load=LOADS["jsonl"],
                           transform="strict: true\nconvert: {qty: int}\n")
