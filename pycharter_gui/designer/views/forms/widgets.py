@@ -53,6 +53,7 @@ class KeyValueTable(QWidget):
     """Editable two-column table of a mapping; ``edited(new_dict)`` after each change."""
 
     edited = Signal(dict)
+    MAX_VISIBLE_ROWS = 6
 
     def __init__(self, key_header: str = "Key", value_header: str = "Value",
                  parent: QWidget | None = None) -> None:
@@ -61,8 +62,7 @@ class KeyValueTable(QWidget):
         self.table.setHorizontalHeaderLabels([key_header, value_header])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
-        self.table.setMinimumHeight(90)
-        self.table.setMaximumHeight(170)
+        self._fit_height()
         add, remove = QPushButton("Add"), QPushButton("Remove")
         add.setToolTip("Add a row")
         remove.setToolTip("Remove the selected row")
@@ -87,6 +87,7 @@ class KeyValueTable(QWidget):
         self.table.setRowCount(0)
         for k, v in mapping.items():
             self._append(str(k), scalar_to_text(v))
+        self._fit_height()
         self.table.blockSignals(False)
 
     def _append(self, key: str, value: str) -> int:
@@ -94,7 +95,17 @@ class KeyValueTable(QWidget):
         self.table.insertRow(row)
         self.table.setItem(row, 0, QTableWidgetItem(key))
         self.table.setItem(row, 1, QTableWidgetItem(value))
+        self._fit_height()
         return row
+
+    def _fit_height(self) -> None:
+        """Show every row up to ``MAX_VISIBLE_ROWS`` (a form in a scroll area would otherwise
+        squeeze the table to its minimum and hide rows behind a tiny scroll bar)."""
+        rows = min(max(self.table.rowCount() + 1, 2), self.MAX_VISIBLE_ROWS)
+        frame = 2 * self.table.frameWidth()
+        height = (self.table.horizontalHeader().sizeHint().height() + frame
+                  + rows * self.table.verticalHeader().defaultSectionSize())
+        self.table.setFixedHeight(height)
 
     def mapping(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -117,6 +128,7 @@ class KeyValueTable(QWidget):
         row = self.table.currentRow()
         if row >= 0:
             self.table.removeRow(row)
+            self._fit_height()
             self.edited.emit(self.mapping())
 
     def _on_table_item_changed(self, _item: QTableWidgetItem) -> None:

@@ -89,4 +89,4 @@ class MemoryBackend(DLQBackend):
             return sum(1 for i in set(ids) if self._records.pop(i, None) is not None)
 
     def describe(self) -> str:
-        return "memory"
+        return "in memory (not saved)"
