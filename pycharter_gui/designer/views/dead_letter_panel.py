@@ -14,7 +14,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal, Slot
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -82,6 +82,9 @@ def _error_text(exc: object) -> str:
     return f"Unexpected error ({type(exc).__name__}: {exc}); please report it."
 
 
+STATS_DELAY_MS = 150  # after the first page's paint
+
+
 class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
     """Table of dead letters with summary, filters, detail, export, edit, replay and bulk actions.
 
@@ -105,6 +108,10 @@ class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
         self.edit_dialog: Any = None  # the open JsonEditDialog, if any
         self._fit_columns = True
         self._stats_task: TaskHandle | None = None
+        # The summary's counts scan the whole queue (seconds on a big JSON Lines file, holding
+        # the GIL); they start once the first page has painted, so the table shows at once.
+        self._stats_timer = QTimer(self, singleShot=True, interval=STATS_DELAY_MS)
+        self._stats_timer.timeout.connect(self._on_stats_timer_timeout)
         self.model = DeadLetterTableModel(self)
         self._build()
         self._set_actions_enabled()
@@ -276,6 +283,11 @@ class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
         self.summary_bar.set_statistics(None)
         if self._stats_task is not None:
             self._stats_task.cancel()
+            self._stats_task = None
+        self._stats_timer.start()
+
+    @Slot()
+    def _on_stats_timer_timeout(self) -> None:
         queue, flt = self.queue, self.model.snapshot()["filters"]
         if queue is None:
             return
