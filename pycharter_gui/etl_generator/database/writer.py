@@ -142,14 +142,16 @@ class TableWriter:
         return self._processors[name]
 
     def write_columns(self, conn: Connection, cols: list[str], columns: list[list[Any]],
-                      originals: Sequence[dict[str, Any]]) -> BatchLoadResult | None:
+                      originals: Sequence[dict[str, Any]],
+                      kinds: Sequence[frozenset[type] | None] | None = None
+                      ) -> BatchLoadResult | None:
         """Insert a batch given column by column (the columnar path: no dicts are built) in
         ``conn``'s open transaction; ``originals`` gives a rejected row's record. None when the
         raw SQLite path does not apply; the caller then uses :meth:`write` with records."""
         if (self.method != "insert" or not columns or not columns[0] or not self._raw_sqlite(conn)
                 or not set(cols) <= set(self.table.c.keys())):
             return None
-        rows = self._plain_columns(conn, cols, columns)
+        rows = self._plain_columns(conn, cols, columns, kinds)
         if rows is None:
             return None
         begin_write(conn)
@@ -168,14 +170,17 @@ class TableWriter:
             return self._encoded_rows(conn, cols, records)
         return self._insert_sql(conn, cols), rows
 
-    def _plain_columns(self, conn: Connection, cols: list[str], columns: list[list[Any]]
+    def _plain_columns(self, conn: Connection, cols: list[str], columns: list[list[Any]],
+                       known_kinds: Sequence[frozenset[type] | None] | None = None
                        ) -> list[tuple[Any, ...]] | None:
         """Rows as tuples from plain column values, bind-processed where a column needs it;
-        None when some value is not plain (the encoders must see it)."""
+        None when some value is not plain (the encoders must see it). ``known_kinds`` gives a
+        column's value types when its source already knows them (an Arrow column's type)."""
         try:
             for pos, name in enumerate(cols):
                 values = columns[pos]
-                kinds = set(map(type, values))
+                known = known_kinds[pos] if known_kinds is not None else None
+                kinds = known if known is not None else set(map(type, values))
                 if not kinds <= _PLAIN or (name in self._temporal and str in kinds):
                     return None
                 proc = self._processor(conn, name)
@@ -332,17 +337,33 @@ class TableWriter:
         return found
 
 
+# the Python type of every non-null value of an Arrow column, by the column's type
+_ARROW_KINDS: dict[str, frozenset[type]] = {
+    "int64": frozenset({int}), "double": frozenset({float}), "bool": frozenset({bool}),
+    "string": frozenset({str}), "large_string": frozenset({str}), "null": frozenset({type(None)}),
+}
+
+
 class ColumnBatch(Sequence[dict[str, Any]]):
     """A batch held column by column (from an Arrow table); a row becomes a record only when
     asked for (a rejected row's DLQ entry, or the general write path)."""
 
-    def __init__(self, names: list[str], columns: list[list[Any]]) -> None:
+    def __init__(self, names: list[str], columns: list[list[Any]],
+                 kinds: list[frozenset[type] | None] | None = None) -> None:
         self.names = names
         self.columns = columns
+        self.kinds = kinds  # per column: the Python types of its values, when known
 
     @classmethod
     def from_table(cls, table: Any) -> ColumnBatch:
-        return cls(list(table.column_names), [column.to_pylist() for column in table.columns])
+        kinds = []
+        for column in table.columns:
+            kind = _ARROW_KINDS.get(str(column.type))
+            if kind is not None and column.null_count:
+                kind |= {type(None)}
+            kinds.append(kind)
+        return cls(list(table.column_names), [column.to_pylist() for column in table.columns],
+                   kinds)
 
     def __len__(self) -> int:
         return len(self.columns[0]) if self.columns else 0
@@ -366,7 +387,7 @@ def write_any(writer: TableWriter, conn: Connection,
                 batch: list[dict[str, Any]] | ColumnBatch) -> BatchLoadResult:
     """Columns straight into the writer's fast path when it applies, else records."""
     if isinstance(batch, ColumnBatch):
-        result = writer.write_columns(conn, batch.names, list(batch.columns), batch)
+        result = writer.write_columns(conn, batch.names, list(batch.columns), batch, batch.kinds)
         if result is not None:
             return result
     return writer.write(conn, records_of(batch))
