@@ -143,7 +143,8 @@ class PipelineRun:
 
             compiled = compile_transform(orch.config.transform)
             validator = ContractValidator(orch.config.contract) if orch.config.contract else None
-            session = open_load_session(orch.config.load, dry_run=self.dry_run, run_key=self.checkpoint_id)
+            session = open_load_session(orch.config.load, dry_run=self.dry_run, run_key=self.checkpoint_id,
+                                        resumable=self.checkpoints.enabled)
             await session.open(resume_batches=resume_batches)
             error = await self._loop(session, compiled, validator, resume_batches)
             await session.commit()

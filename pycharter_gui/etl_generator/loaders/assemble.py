@@ -19,8 +19,10 @@ import pyarrow.parquet as pq
 from .serialize import conform as conform_table
 from .serialize import csv_text, json_items, unify_schemas
 
-_ROW_GROUP = 1 << 20  # at most this many rows per Parquet row group (pyarrow's default)
-_ROW_GROUP_BYTES = 128 << 20  # ...and about this much Arrow data, so wide tables stay bounded
+# Rows per Parquet row group: 131k-row groups wrote a third slower than 1Mi-row ones, but
+# 256k lets a streamed run overlap encoding with reading (5M rows: 2.7 s vs 3.1 s with 1Mi).
+ROW_GROUP_ROWS = 1 << 18
+ROW_GROUP_BYTES = 128 << 20  # ...and at most about this much Arrow data (wide tables)
 
 
 def _remap(rows: Any, old: list[str], new: list[str], delim: str, quote: str) -> str:
@@ -76,37 +78,36 @@ def _assemble_json(out: IO[bytes], parts: list[Path], existing: Path | None) -> 
     out.write(b"\n]")
 
 
-def _assemble_parquet(tmp: Path, parts: list[Path], existing: Path | None) -> None:
-    sources: list[tuple[str, Path]] = [("arrow", p) for p in parts]
-    schemas = []
-    if existing is not None and existing.stat().st_size:
-        sources.insert(0, ("parquet", existing))
-        schemas.append(pq.read_schema(existing))
-    for _, part in sources[1 if schemas else 0:]:
+def _assemble_parquet(tmp: Path, parts: list[Path], existing: Path | None,
+                      streamed: Path | None = None) -> None:
+    """``existing`` (append), then ``streamed`` (a ParquetStream's file), then the parts."""
+    sources: list[tuple[str, Path]] = [("parquet", p) for p in (existing, streamed)
+                                       if p is not None and p.stat().st_size]
+    schemas = [pq.read_schema(src) for _, src in sources]
+    for part in parts:
+        sources.append(("arrow", part))
         with pa.OSFile(str(part), "rb") as f:
             schemas.append(pa.ipc.open_file(f).schema)
     schema = unify_schemas(schemas)
     buffered: list[pa.Table] = []
     rows = size = 0
-    # Big row groups write markedly faster (131k-row groups cost 1/3 more at 5M rows); the
-    # byte cap keeps the buffer bounded whatever the table's width.
     with pq.ParquetWriter(str(tmp), schema) as writer:
         for kind, src in sources:
             for table in _tables(kind, src):
                 buffered.append(conform_table(table, schema))
                 rows += table.num_rows
                 size += table.nbytes
-                if rows >= _ROW_GROUP or size >= _ROW_GROUP_BYTES:
-                    writer.write_table(pa.concat_tables(buffered), row_group_size=_ROW_GROUP)
+                if rows >= ROW_GROUP_ROWS or size >= ROW_GROUP_BYTES:
+                    writer.write_table(pa.concat_tables(buffered), row_group_size=ROW_GROUP_ROWS)
                     buffered, rows, size = [], 0, 0
         if buffered:
-            writer.write_table(pa.concat_tables(buffered), row_group_size=_ROW_GROUP)
+            writer.write_table(pa.concat_tables(buffered), row_group_size=ROW_GROUP_ROWS)
 
 
 def _tables(kind: str, src: Path) -> Iterator[pa.Table]:
     if kind == "parquet":
         with pq.ParquetFile(src) as pf:
-            for batch in pf.iter_batches(batch_size=_ROW_GROUP):
+            for batch in pf.iter_batches(batch_size=ROW_GROUP_ROWS):
                 yield pa.Table.from_batches([batch])
     else:
         with pa.OSFile(str(src), "rb") as f:

@@ -59,8 +59,12 @@ _SESSIONS: dict[str, str] = {
 }
 
 
-def open_load_session(load_config: dict[str, Any], *, dry_run: bool, run_key: str) -> LoadSession:
-    """Create the session for a canonical load config. Nothing is written until ``open``."""
+def open_load_session(load_config: dict[str, Any], *, dry_run: bool, run_key: str,
+                      resumable: bool = True) -> LoadSession:
+    """Create the session for a canonical load config. Nothing is written until ``open``.
+
+    ``resumable=False`` (no checkpoints) lets a session skip what only resuming needs, such as
+    a file target's per-batch part files."""
     kind = load_config.get("type", "database")
     target = _SESSIONS.get(kind)
     if target is None:
@@ -72,4 +76,6 @@ def open_load_session(load_config: dict[str, Any], *, dry_run: bool, run_key: st
         raise NotAvailableError(
             f"The '{kind}' destination is not available in this installation ({exc})."
         ) from exc
+    if kind == "file":
+        return cls(load_config, dry_run=dry_run, run_key=run_key, resumable=resumable)
     return cls(load_config, dry_run=dry_run, run_key=run_key)

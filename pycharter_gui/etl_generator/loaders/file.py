@@ -33,6 +33,7 @@ from .assemble import (
     _remap,
 )
 from .base import BatchLoadResult, RejectedRow
+from .parquet_stream import ParquetStream
 from .serialize import (
     Rejects,
     csv_body,
@@ -92,7 +93,8 @@ def _replace(tmp: Path, final: Path, *, fsync: bool) -> None:
 class FileLoadSession:
     """One run's writes to a local file (see the module docstring and loaders/base.py)."""
 
-    def __init__(self, load_config: dict[str, Any], *, dry_run: bool, run_key: str) -> None:
+    def __init__(self, load_config: dict[str, Any], *, dry_run: bool, run_key: str,
+                 resumable: bool = True) -> None:
         cfg = canonical_file_load(load_config)
         self.path = Path(cfg["path"])
         self.format: str = cfg["format"]
@@ -109,6 +111,12 @@ class FileLoadSession:
         self._seq = 0
         self._rows = 0
         self._tmp: Path | None = None
+        self._parts_started = False
+        # Parquet without resume: batches stream into one file instead of parts (parquet_stream.py)
+        self._stream: ParquetStream | None = None
+        if self.format == "parquet" and not resumable and not dry_run:
+            self._stream = ParquetStream(self.path.parent / f".{self.path.name}.{uuid.uuid4().hex[:8]}"
+                                         ".stream.tmp")
 
     def describe(self) -> str:
         return f"{self.path.name} ({self.format}, {self.write_mode})"
@@ -176,6 +184,10 @@ class FileLoadSession:
         """Write one part file (bytes or an Arrow table) under a temp name, then rename it."""
         if self.dry_run:
             return
+        if self._stream is not None and isinstance(payload, pa.Table):
+            if not self._parts_started and self._stream.add(payload):
+                return
+            self._parts_started = True  # a batch of another schema: it and the rest as parts
         final = self.staging / f"part-{seq:05d}-{good}.{_EXT[self.format]}"
         tmp = final.with_name(final.name + ".tmp")
         if isinstance(payload, pa.Table):
@@ -227,10 +239,17 @@ class FileLoadSession:
             return result
         parts = [p for _, _, p in self._parts()]
         existing = self.path if self.write_mode == "append" and self.path.is_file() else None
-        self._tmp = self.path.parent / f".{self.path.name}.{uuid.uuid4().hex[:8]}.tmp"
+        stream = self._stream if self._stream is not None and self._stream.started else None
+        whole = stream is not None and not parts and existing is None  # the stream is the output
+        self._tmp = (stream.path if whole and stream is not None
+                     else self.path.parent / f".{self.path.name}.{uuid.uuid4().hex[:8]}.tmp")
         try:
-            if self.format == "parquet":
-                _assemble_parquet(self._tmp, parts, existing)
+            if stream is not None:
+                stream.finish()
+            if whole:
+                pass  # nothing to assemble: rename the streamed file into place
+            elif self.format == "parquet":
+                _assemble_parquet(self._tmp, parts, existing, stream.path if stream else None)
             else:
                 with open(self._tmp, "wb") as out:
                     if self.format == "csv":
@@ -243,6 +262,9 @@ class FileLoadSession:
         except (OSError, ValueError, pa.ArrowException) as exc:
             self._remove_tmp()
             raise LoadError(f"Cannot write '{self.path}': {exc}", target=str(self.path)) from exc
+        finally:
+            if self._stream is not None:
+                self._stream.discard()
         self._tmp = None
         self._remove_staging()
         return result
@@ -255,6 +277,8 @@ class FileLoadSession:
         if self._tmp is not None:
             self._tmp.unlink(missing_ok=True)
             self._tmp = None
+        if self._stream is not None:
+            self._stream.discard()  # a stream cannot be resumed from
 
     def _remove_staging(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
