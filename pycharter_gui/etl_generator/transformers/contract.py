@@ -17,10 +17,21 @@ from ..errors import ConfigError, ConfigProblem
 from .converters import get_converter
 from .results import VALIDATION_ERROR, RejectedRecord
 
-try:  # optional dependency: guard the import
-    import jsonschema as _jsonschema
-except ImportError:  # pragma: no cover - depends on the environment
-    _jsonschema = None
+_UNLOADED = object()
+_jsonschema: Any = _UNLOADED  # the jsonschema module (None: not installed), loaded on first use
+
+
+def _schema_library() -> Any:
+    """jsonschema, imported only by pipelines with a schema (~40 ms); None when missing."""
+    global _jsonschema
+    if _jsonschema is _UNLOADED:
+        try:
+            import jsonschema
+        except ImportError:  # pragma: no cover - a declared dependency; the fallback remains
+            jsonschema = None
+        _jsonschema = jsonschema
+    return _jsonschema
+
 
 STEP = "validate"
 _RULE_ALIASES = {"minimum": "min", "maximum": "max", "allowed_values": "enum",
@@ -72,11 +83,12 @@ class ContractValidator:
                         continue
                 self.rules.append((field, name, value))
         self._schema_validator = None
-        if self.schema is not None and _jsonschema is not None:
-            cls = _jsonschema.validators.validator_for(self.schema)
+        jsonschema = _schema_library() if self.schema is not None else None
+        if self.schema is not None and jsonschema is not None:
+            cls = jsonschema.validators.validator_for(self.schema)
             try:
                 cls.check_schema(self.schema)
-            except _jsonschema.SchemaError as exc:
+            except jsonschema.SchemaError as exc:
                 problems.append(
                     ConfigProblem(None, "schema", f"invalid JSON Schema: {exc.message}"))
             else:

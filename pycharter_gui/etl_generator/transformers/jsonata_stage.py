@@ -10,8 +10,6 @@ import threading
 import traceback as tb
 from typing import Any
 
-import jsonata
-
 from ..errors import ConfigError, ConfigProblem
 from .results import TRANSFORMATION_ERROR, RejectedRecord, TransformResult, count_reshape
 
@@ -30,6 +28,13 @@ def describe_jsonata_error(exc: BaseException) -> str:
     return text
 
 
+def _jsonata() -> Any:
+    """The jsonata module, imported when a pipeline first uses JSONata (~30 ms saved otherwise)."""
+    import jsonata
+
+    return jsonata
+
+
 class JsonataStage:
     """The compiled JSONata step: ``apply(records, result) -> records``."""
 
@@ -41,7 +46,7 @@ class JsonataStage:
                 file=None, key="jsonata.mode",
                 message=f"unknown JSONata mode {mode!r}", hint="use 'batch' or 'record'")])
         try:
-            first = jsonata.Jsonata(expression)
+            first = _jsonata().Jsonata(expression)
         except Exception as exc:
             raise ConfigError([ConfigProblem(
                 file=None, key="jsonata.expression",
@@ -52,7 +57,7 @@ class JsonataStage:
     def _expr(self) -> Any:
         expr = getattr(self._local, "expr", None)
         if expr is None:
-            expr = self._local.expr = jsonata.Jsonata(self.expression)
+            expr = self._local.expr = _jsonata().Jsonata(self.expression)
         return expr
 
     def _reject(self, index: int | None, record: Any, message: str, exc: BaseException | None,
