@@ -109,6 +109,7 @@ class DatabaseLoadSession:
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._cancel = threading.Event()
         self._totals = {"inserted": 0, "updated": 0, "rejected": 0, "batches": 0}
+        self._clear_pending = False  # truncate_and_load: clear with the first committed batch
         self._closed = False
 
     def describe(self) -> str:
@@ -132,8 +133,8 @@ class DatabaseLoadSession:
 
     # ---- protocol ----------------------------------------------------------------------
     async def open(self, resume_batches: int = 0) -> None:
-        """Connect, reflect the table once, and clear it for truncate_and_load (not on resume,
-        not in a dry run)."""
+        """Connect and reflect the table once (truncate_and_load clears it with the first batch,
+        never on resume, never in a dry run)."""
         await self._run(self._open_sync, resume_batches)
 
     def _open_sync(self, resume_batches: int) -> None:
@@ -157,12 +158,11 @@ class DatabaseLoadSession:
                 if self._table is not None:
                     self._writer = self._make_writer(self._table)
                 conn.rollback()  # end the reflection's read transaction
-                if (self.method == "truncate_and_load" and resume_batches == 0
-                        and not self.dry_run and self._table is not None):
-                    conn.begin()
-                    begin_write(conn)
-                    clear_table(conn, self._table)
-                    conn.commit()
+                # truncate_and_load clears the table in the first batch's transaction (or at
+                # commit when the source is empty), so a run that fails before its first batch
+                # commits leaves the table as it was.
+                self._clear_pending = (self.method == "truncate_and_load" and resume_batches == 0
+                                       and not self.dry_run and self._table is not None)
         except BaseException as exc:
             self._engine.dispose()
             if isinstance(exc, DBAPIError):
@@ -212,11 +212,15 @@ class DatabaseLoadSession:
                     if writer is None:  # dry run where DDL cannot be rolled back
                         conn.rollback()
                         return BatchLoadResult(inserted=len(batch))
+                if self._clear_pending:
+                    begin_write(conn)
+                    clear_table(conn, writer.table)
                 result = write_any(writer, conn, batch)
                 if self._cancel.is_set():
                     conn.rollback()
                 else:
                     conn.commit()
+                    self._clear_pending = False
                 return result
         except DBAPIError as exc:
             problem = classify_db_error(exc)
@@ -243,6 +247,15 @@ class DatabaseLoadSession:
         except BaseException:
             self._release_dry()  # a broken transaction is not reused by a retry
             raise
+
+    def _clear_sync(self) -> None:
+        assert self._engine is not None and self._table is not None
+        with self._engine.connect() as conn:
+            conn.begin()
+            begin_write(conn)
+            clear_table(conn, self._table)
+            conn.commit()
+        self._clear_pending = False
 
     def _release_dry(self) -> None:
         conn, self._dry_conn, self._dry_writer = self._dry_conn, None, None
@@ -279,6 +292,8 @@ class DatabaseLoadSession:
 
     async def commit(self) -> dict[str, Any]:
         """Dispose the engine and report what the run did to the table."""
+        if self._clear_pending:  # truncate_and_load of an empty source: the table ends empty
+            await self._run(self._clear_sync)
         await self._close()
         return {"table": self.table_name, "schema": self.schema, "url": mask_url(self.url),
                 "target": self.target, "dry_run": self.dry_run, **self._totals}

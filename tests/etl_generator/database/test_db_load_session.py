@@ -74,6 +74,23 @@ async def test_truncate_and_load_clears_once_per_run(db: Any) -> None:
     assert db.rows(table) == people(range(1, 6))
 
 
+async def test_truncate_and_load_failing_before_its_first_batch_keeps_the_table(db: Any) -> None:
+    """A run that dies before any batch commits (a missing source, a cancel) must not have
+    emptied the table: the clear is part of the first batch's transaction."""
+    table = db.create(*people_columns(), rows=people(range(100, 103)))
+    session = DatabaseLoadSession({"type": "database", "url": db.url, "table": table,
+                                   "write_method": "truncate_and_load"}, dry_run=False, run_key="t")
+    await session.open()
+    await session.abort()
+    assert db.rows(table) == people(range(100, 103))
+
+
+async def test_truncate_and_load_of_an_empty_source_empties_the_table(db: Any) -> None:
+    table = db.create(*people_columns(), rows=people(range(100, 103)))
+    _, summary = await run_load(db, table, [], write_method="truncate_and_load")
+    assert db.rows(table) == [] and summary["inserted"] == 0
+
+
 async def test_truncate_and_load_resume_keeps_committed_batches(db: Any) -> None:
     table = db.create(*people_columns(), rows=people(range(1, 3)))
     await run_load(db, table, [people(range(3, 5))], write_method="truncate_and_load",
