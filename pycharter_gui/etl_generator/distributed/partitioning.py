@@ -185,7 +185,10 @@ def _plan_database(extract: dict[str, Any], partitions: int | None,
         if hi is not None:
             where.append(f"{col} < :{_HI}")
             binds[_HI] = hi
-        sql = f"SELECT * FROM {source}" + (f" WHERE {' AND '.join(where)}" if where else "")
+        cond = " AND ".join(where)
+        if i == 0:  # rows whose key is NULL fall in no range: the first partition takes them
+            cond = f"({cond}) OR {col} IS NULL" if cond else ""
+        sql = f"SELECT * FROM {source}" + (f" WHERE {cond}" if cond else "")
         cfg = {**extract, "query": sql, "table": None, "partition_by": None,
                "query_params": {**(extract.get("query_params") or {}), **binds}}
         parts.append(Partition(i, cfg, f"{column} in [{lo}, {'' if hi is None else hi})"))

@@ -38,6 +38,26 @@ def test_table_split_into_key_ranges_covers_every_row_once(tmp_path: Path) -> No
     assert sorted(seen) == list(range(10, 110))
 
 
+@pytest.mark.parametrize("ranges", [3, [[None, 50], [50, None]]], ids=["auto", "explicit"])
+def test_rows_with_a_null_key_land_in_the_first_partition(tmp_path: Path, ranges) -> None:
+    path = tmp_path / "nulls.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE t (k INTEGER, v TEXT)")
+        db.executemany("INSERT INTO t VALUES (?, ?)",
+                       [(None if i % 10 == 0 else i, f"v{i}") for i in range(100)])
+    url = f"sqlite:///{path}"
+    cfg = normalize_extract({"type": "database", "url": url, "table": "t",
+                             "partition_by": {"column": "k", "ranges": ranges}})
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        seen = [r[1] for part in plan_partitions(cfg).partitions
+                for r in conn.execute(sa.text(part.extract["query"]), part.extract["query_params"])]
+    engine.dispose()
+    assert sorted(seen) == sorted(f"v{i}" for i in range(100))  # every row once, nulls too
+
+
 def test_explicit_ranges_on_a_query(tmp_path: Path) -> None:
     cfg = normalize_extract({"type": "database", "url": _db(tmp_path),
                              "query": "SELECT * FROM t WHERE v != 'x'",
