@@ -75,8 +75,11 @@ def run_partition(spec: dict[str, Any]) -> dict[str, Any]:
     for rec in records:
         data = rec.to_dict()
         data["pipeline_name"] = spec["pipeline"]
+        # The run's own id, so "dead letters of this run" (the designer's link, a filter on
+        # run_id) finds them; the partition's engine run keeps its id beside it.
         data["metadata"] = {**data["metadata"], "partition_id": spec["partition_id"],
-                            "distributed_run_id": spec["run_id"]}
+                            "partition_run_id": data["metadata"].get("run_id"),
+                            "run_id": spec["run_id"]}
         letters.append(data)
     result["dead_letter_records"] = letters
     result["partition_id"] = spec["partition_id"]

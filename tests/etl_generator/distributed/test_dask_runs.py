@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 
-from pycharter_gui.etl_generator import ETLOrchestrator
+from pycharter_gui.etl_generator import DeadLetterQueue, ETLOrchestrator
 from pycharter_gui.etl_generator.distributed import PartitionProgress
 
 distributed = pytest.importorskip("distributed")
@@ -128,6 +128,10 @@ async def test_glob_into_sqlite(tmp_path: Path, cluster_address: str) -> None:
     letters = [json.loads(x) for x in lines]
     assert sorted(d["metadata"]["partition_id"] for d in letters) == [0, 1, 2]
     assert {d["record_data"]["id"] for d in letters} == {7, 37, 67}
+    # ...found by the run's id, as the designer's "Show dead letters" link asks for them
+    queue = DeadLetterQueue(storage_backend="file",
+                            storage_path=folder / ".pycharter" / "dead_letters.jsonl")
+    assert queue.count({"run_id": result["run_id"]}) == 3
     # progress: one report per finished partition, ending at 3/3
     finished = [p for p in seen if p.partition_id is not None]
     assert sorted(p.partition_id for p in finished) == [0, 1, 2]
