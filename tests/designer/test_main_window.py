@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QComboBox, QLineEdit
 from pycharter_gui.designer.main_window import MainWindow
 from pycharter_gui.designer.models.pipelines import StatusRole
 from pycharter_gui.designer.views import dialogs
+from pycharter_gui.designer.views.yaml_editor import TYPING_PAUSE_MS
 
 from .conftest import LOAD
 
@@ -132,6 +133,30 @@ def test_undo_redo_across_form_and_yaml(qtbot, window: MainWindow):
     redo.trigger()
     assert table.text() == "abc"
     assert next(s.toString() for s in redo.shortcuts()) == "Ctrl+Shift+Z"
+
+
+def test_ctrl_z_in_the_yaml_editor_undoes_typing_step_by_step(qtbot, window: MainWindow):
+    select(qtbot, window, "people")
+    window.editor.tabs.setCurrentIndex(window.editor.yaml_tab_index)
+    window.editor.yaml_tabs.setCurrentIndex(list(window.editor.yaml_editors).index("load"))
+    yaml = window.editor.yaml_editors["load"]
+    qtbot.waitExposed(yaml)
+    yaml.setFocus()
+    original = yaml.toPlainText()
+    cursor = yaml.textCursor()
+    cursor.movePosition(cursor.MoveOperation.End)
+    yaml.setTextCursor(cursor)
+    qtbot.keyClicks(yaml, "# one")
+    qtbot.wait(TYPING_PAUSE_MS + 200)  # a pause ends the first undo step
+    qtbot.keyClicks(yaml, " two")
+    assert yaml.toPlainText() == original + "# one two"
+    qtbot.keyClick(yaml, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert yaml.toPlainText() == original + "# one"  # the editor's own Ctrl+Z, one step
+    qtbot.keyClick(yaml, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert yaml.toPlainText() == original and not window.current.is_dirty()
+    qtbot.keyClick(yaml, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert yaml.toPlainText() == original + "# one"
 
 
 def test_restore_after_simulated_crash(qtbot, workspace: Path, monkeypatch):

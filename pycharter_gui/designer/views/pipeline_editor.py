@@ -43,6 +43,7 @@ class PipelineEditor(QWidget):
             editor = YamlEditor()
             editor.setAccessibleName(f"YAML editor {kind}")
             editor.user_edited.connect(self._make_yaml_slot(kind))
+            editor.edit_paused.connect(self._on_yaml_edit_paused)
             status = QLabel()
             status.setStyleSheet("color:#8a1f17; padding:4px 8px;")
             status.setAccessibleName(f"YAML status {kind}")
@@ -61,6 +62,10 @@ class PipelineEditor(QWidget):
     @property
     def yaml_tab_index(self) -> int:
         return self.tabs.indexOf(self.yaml_tabs)
+
+    def _on_yaml_edit_paused(self) -> None:
+        if self.doc is not None:
+            self.doc.seal()  # typing after a pause (or a new line) is its own undo step
 
     def _make_yaml_slot(self, kind: str) -> Any:
         def on_edit(text: str) -> None:

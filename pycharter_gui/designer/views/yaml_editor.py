@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFontDatabase,
+    QKeySequence,
     QPainter,
     QPaintEvent,
     QResizeEvent,
@@ -72,10 +73,28 @@ class _LineNumberArea(QWidget):
         self.editor.paint_line_numbers(event)
 
 
+def _is_undo_key(event: QEvent) -> bool:
+    matches = getattr(event, "matches", None)
+    if matches is not None and (matches(QKeySequence.StandardKey.Undo)
+                                or matches(QKeySequence.StandardKey.Redo)):
+        return True
+    combo = getattr(event, "keyCombination", None)
+    return combo is not None and QKeySequence(combo()) in (QKeySequence("Ctrl+Shift+Z"),
+                                                           QKeySequence("Ctrl+Y"))
+
+
+TYPING_PAUSE_MS = 800  # typing merges into one undo step until a pause this long, or Enter
+
+
 class YamlEditor(QPlainTextEdit):
-    """Plain-text YAML editor; its own undo is off so the pipeline's undo stack owns edits."""
+    """Plain-text YAML editor; its own undo is off so the pipeline's undo stack owns edits.
+
+    Ctrl+Z / Ctrl+Shift+Z are left to the window's Undo/Redo (the pipeline's stack), and
+    ``edit_paused`` marks where one undo step of typing ends.
+    """
 
     user_edited = Signal(str)
+    edit_paused = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -92,6 +111,16 @@ class YamlEditor(QPlainTextEdit):
         self.cursorPositionChanged.connect(self._highlight_lines)
         self.textChanged.connect(self._on_text_changed)
         self._on_block_count_changed(0)
+        self._pause_timer = QTimer(self, singleShot=True, interval=TYPING_PAUSE_MS)
+        self._pause_timer.timeout.connect(self.edit_paused)
+
+    def event(self, event: QEvent) -> bool:
+        # QPlainTextEdit claims the undo keys even with its own undo off, which swallowed them:
+        # give them back so the window's Undo/Redo (the pipeline's stack) receives them.
+        if event.type() == QEvent.Type.ShortcutOverride and _is_undo_key(event):
+            event.ignore()
+            return False
+        return super().event(event)
 
     # text in/out
     def set_text_preserving_cursor(self, text: str) -> None:
@@ -112,12 +141,16 @@ class YamlEditor(QPlainTextEdit):
     def _on_text_changed(self) -> None:
         if not self._setting:
             self.user_edited.emit(self.toPlainText())
+            self._pause_timer.start()
 
     def keyPressEvent(self, event: object) -> None:
         # YAML forbids tabs for indentation: insert two spaces instead.
         if getattr(event, "key", lambda: None)() == Qt.Key.Key_Tab:
             self.insertPlainText("  ")
             return
+        if getattr(event, "key", lambda: None)() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._pause_timer.stop()
+            self.edit_paused.emit()  # a new line starts a new undo step
         super().keyPressEvent(event)
 
     def changeEvent(self, event: QEvent) -> None:
