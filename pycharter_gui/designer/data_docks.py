@@ -221,6 +221,7 @@ class DataDocks(QObject):
         if result.get("run_id") == run_id and result.get("dry_run") and result.get("dead_letters") is not None:
             # A dry run's dead letters live only in memory: show that queue.
             self.dead_letters.open_queue(result["dead_letters"], pipeline_dir=self._folder)
+            self.dead_letters.show_run(run_id)  # replaces a run filter left from earlier
             self._dlq_stale = True  # next time the dock opens, show the pipeline's own DLQ
         else:
             self._open_dead_letters()

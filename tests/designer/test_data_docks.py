@@ -71,6 +71,16 @@ def test_dry_run_summary_links_to_its_dead_letters(qtbot, window: MainWindow) ->
     assert docks.docks["dead_letters"].isVisible()
 
 
+def test_dry_run_link_is_not_hidden_by_an_earlier_run_filter(qtbot, window: MainWindow) -> None:
+    docks = window.data_docks
+    docks.dead_letters.show_run("an-earlier-run")  # e.g. left by a link from the Runs panel
+    with qtbot.waitSignal(docks.run_panel.run_finished, timeout=30000):
+        window.actions_by_name["dry_run"].trigger()
+    qtbot.mouseClick(docks.run_panel.dead_letters_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: docks.dead_letters.model.rowCount() == 3, timeout=10000)
+    assert "an-earlier" not in docks.dead_letters.filter_bar.run_chip.text()
+
+
 def test_run_parameters_reach_preview_and_dry_run(qtbot, tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     folder = ws / "by_region"
