@@ -50,6 +50,15 @@ def test_dry_run_counts_and_writes_nothing(qtbot, panel, tmp_path):
     assert entries[0].dry_run and any("Dry run" in line for line in entries[0].log)
 
 
+def test_run_history_records_the_run_parameters(qtbot, panel, tmp_path):
+    folder = copy_example(tmp_path, "orders_to_sqlite")
+    panel.set_pipeline(folder)
+    panel.set_params({"region": "eu"})
+    with qtbot.waitSignal(panel.run_finished, timeout=30000):
+        qtbot.mouseClick(panel.dry_run_button, Qt.MouseButton.LeftButton)
+    assert RunHistory(folder.parent).entries()[0].params == {"region": "eu"}
+
+
 def test_cancel_mid_dry_run(qtbot, panel, tmp_path):
     folder = make_slow_pipeline(tmp_path, delay=0.02, batch_size=5)
     panel.set_pipeline(folder)
@@ -103,7 +112,8 @@ def test_untrusted_dry_run_skips_custom_function_and_says_so(qtbot, panel, tmp_p
     with qtbot.waitSignal(panel.run_finished, timeout=30000) as done:
         panel.start_run(dry_run=True)
     assert done.args[0]["skipped_custom_function"] is None
-    assert done.args[0]["dead_lettered"] >= 0
+    # trusted, the custom function runs and rejects its one bad record
+    assert done.args[0]["dlq_by_reason"] == {"transformation_error": 1}
 
 
 def test_screenshot_run_panel(qtbot, panel, tmp_path):

@@ -79,6 +79,7 @@ class RunPanel(QWidget):
         self.workspace: Path | None = None
         self._texts: dict[str, str] | None = None
         self.params: dict[str, Any] = {}  # run parameters (input_params)
+        self._run_params: dict[str, Any] = {}  # the parameters of the run in progress
         self._handle: TaskHandle | None = None
         self._dry_run = True
         self._started_wall = datetime.now(UTC)
@@ -196,6 +197,7 @@ class RunPanel(QWidget):
         self._started_wall, self._started, self._last_log = datetime.now(UTC), time.monotonic(), 0.0
 
         run_kwargs: dict[str, Any] = dict(self.params)
+        self._run_params = dict(self.params)  # what the Runs panel records for this run
         if self.dask_check.isChecked():
             run_kwargs.update(executor="dask",
                               scheduler_address=self.dask_address.text().strip() or None)
@@ -295,7 +297,7 @@ class RunPanel(QWidget):
             self.message_bar.show_message(f"The run failed: {result.get('error')}", "error")
         self._append_log(f"Finished: {'success' if result.get('success') else 'failed'}")
         self._record(RunEntry.from_result(result, folder=self.folder, started_at=self._started_wall,
-                                          log=self._log_lines))
+                                          params=self._run_params, log=self._log_lines))
         self.run_finished.emit(result)
 
     @Slot(object)
@@ -337,6 +339,7 @@ class RunPanel(QWidget):
         return RunEntry(run_id="", pipeline=self.folder.name if self.folder else "", folder=str(self.folder),
                         started_at=self._started_wall.isoformat(timespec="seconds"), dry_run=self._dry_run,
                         outcome=outcome, duration_seconds=time.monotonic() - self._started,
+                        params=dict(self._run_params),
                         counts={"extracted": p.records_processed if p else 0,
                                 "dead_lettered": p.error_count if p else 0},
                         error=error, log=list(self._log_lines))
