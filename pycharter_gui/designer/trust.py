@@ -55,10 +55,14 @@ class WorkspaceTrust(QObject):
         settings.sync()
         self.trust_changed.emit(self._key(path), bool(is_trusted))
 
-    def ask(self, parent: QWidget | None, path: Path | str, function_name: str = "") -> bool:
-        """Ask the user once (a question box); later calls return the remembered answer."""
+    def ask(self, parent: QWidget | None, path: Path | str, function_name: str = "", *,
+            again: bool = False) -> bool:
+        """Ask the user once (a question box); later calls return the remembered answer.
+
+        ``again=True`` asks even when an answer is remembered: the user pressed "Trust this
+        workspace…", so an earlier "No" is never final."""
         known = self.decision(path)
-        if known is not None:
+        if known is not None and not again:
             return known
         what = f" ({function_name})" if function_name else ""
         answer = QMessageBox.question(

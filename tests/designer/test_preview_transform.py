@@ -115,6 +115,25 @@ def test_untrusted_workspace_skips_custom_function_and_says_why(qtbot, tpanel, t
     assert workspace_trust().is_trusted(folder.parent)
 
 
+def test_an_earlier_no_can_be_changed_from_the_message_bar(qtbot, tpanel, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    folder = copy_example(tmp_path, "sales_custom_to_parquet")
+    workspace_trust().set_trusted(folder.parent, False)  # answered "No" once
+    tpanel.set_pipeline(folder)
+    sample = [{"region": "n", "rep": "kim", "month": "2026-01", "revenue": "100", "cost": "40"}]
+    with qtbot.waitSignal(tpanel.preview_updated, timeout=5000):
+        tpanel.set_sample(sample)
+    assert tpanel.message_bar.action_button.isVisible()
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.Yes)
+    with qtbot.waitSignal(tpanel.preview_updated, timeout=5000) as updated:
+        qtbot.mouseClick(tpanel.message_bar.action_button, Qt.MouseButton.LeftButton)
+    assert asked, "the question was not asked again"
+    assert updated.args[0].skipped_custom is None and workspace_trust().is_trusted(folder.parent)
+
+
 def test_preview_panel_sample_feeds_transform_preview(qtbot, tpanel, tmp_path):
     folder = copy_example(tmp_path, "orders_to_sqlite")
     source = PreviewPanel()

@@ -371,4 +371,4 @@ class RunPanel(QWidget):
     @Slot()
     def _on_message_bar_action_triggered(self) -> None:
         if self.workspace is not None:
-            workspace_trust().ask(self, self.workspace)
+            workspace_trust().ask(self, self.workspace, again=True)

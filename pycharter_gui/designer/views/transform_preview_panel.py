@@ -223,7 +223,7 @@ class TransformPreviewPanel(QWidget):
     def _on_message_bar_action_triggered(self) -> None:
         if self.workspace is not None:
             name = self.last_preview.skipped_custom if self.last_preview else ""
-            workspace_trust().ask(self, self.workspace, name or "")
+            workspace_trust().ask(self, self.workspace, name or "", again=True)
 
     @Slot(str, bool)
     def _on_trust_changed(self, path: str, _is_trusted: bool) -> None:
