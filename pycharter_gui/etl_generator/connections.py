@@ -5,19 +5,30 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .errors import NotAvailableError
+from .config.substitution import collect_secrets, mask_secrets, substitute_tree
+from .errors import ConfigError, NotAvailableError
 from .extractors.factory import detect_source_type
 
 
-def test_connection(config: dict[str, Any]) -> dict[str, Any]:
+def test_connection(config: dict[str, Any],
+                    config_context: dict[str, Any] | None = None) -> dict[str, Any]:
     """Try to reach the source/target described by ``config``; never raises.
 
-    A ``base_dir`` key (the pipeline folder) resolves relative SQLite paths as a run would.
+    The config is prepared as a run prepares it: ``${VAR}`` references resolve from
+    ``config_context``, then the environment; a database given as separate fields (driver,
+    host, port, user, password, name) becomes its URL; a ``base_dir`` key (the pipeline folder)
+    resolves relative SQLite paths.
 
     Returns ``{"ok": bool, "message": str, "details": dict}``; messages never contain secrets.
     """
     started = time.monotonic()
-    config = _with_absolute_sqlite_paths(config)
+    try:
+        config, secrets = _resolved(config, config_context)
+    except ConfigError as exc:
+        return {"ok": False, "message": "; ".join(p.message for p in exc.problems),
+                "details": {"error_type": "config",
+                            "seconds": round(time.monotonic() - started, 3)}}
+    config = _with_url_from_fields(_with_absolute_sqlite_paths(config))
     kind = detect_source_type(config) or config.get("destination_type")
     try:
         if kind == "database" or "database" in config:
@@ -34,8 +45,33 @@ def test_connection(config: dict[str, Any]) -> dict[str, Any]:
         result = run_test(config)
     except Exception as exc:  # the button shows the full error, never crashes
         result = {"ok": False, "message": f"{type(exc).__name__}: {exc}", "details": {}}
+    result["message"] = mask_secrets(str(result.get("message", "")), secrets)
     result.setdefault("details", {})["seconds"] = round(time.monotonic() - started, 3)
     return result
+
+
+def _resolved(config: dict[str, Any], context: dict[str, Any] | None
+              ) -> tuple[dict[str, Any], set[str]]:
+    """``config`` with ``${VAR}`` substituted (ConfigError naming what is unresolved)."""
+    value, secrets, problems = substitute_tree(config, context)
+    if problems:
+        raise ConfigError(problems)
+    return value, secrets | collect_secrets(value)
+
+
+def _with_url_from_fields(config: dict[str, Any]) -> dict[str, Any]:
+    """A ``database:`` block of separate fields gets the URL a run would build from them."""
+    db = config.get("database")
+    if not isinstance(db, dict) or db.get("url") or not db.get("driver"):
+        return config
+    from .database.engine import url_from_parts
+
+    port = db.get("port")
+    url = url_from_parts(str(db["driver"]), host=db.get("host"),
+                         port=int(port) if port not in (None, "") else None,
+                         user=db.get("username") or db.get("user"), password=db.get("password"),
+                         database=db.get("name") or db.get("dbname"))
+    return {**config, "database": {**db, "url": url}}
 
 
 def _with_absolute_sqlite_paths(config: dict[str, Any]) -> dict[str, Any]:

@@ -92,3 +92,24 @@ async def test_load_data_missing_table(sqlite_db: Any) -> None:
     table_of(sqlite_db)
     with pytest.raises(LoadError, match=r"'absent'.*does not exist"):
         await load_data([{"id": 1}], table_name="absent", url=sqlite_db.url)
+
+
+def test_connection_button_config_from_fields_and_variables(db: Any, monkeypatch) -> None:
+    """What the designer's button sends: the raw YAML data, with ${VAR} and separate fields,
+    resolved as a run would resolve them."""
+    from pycharter_gui.etl_generator.connections import test_connection as button_test
+
+    table_of(db)
+    url = sa.make_url(db.url)
+    if url.get_backend_name() == "sqlite":
+        monkeypatch.setenv("PCG_TEST_DB_FILE", url.database)
+        result = button_test({"type": "database", "database": {"url": "sqlite:///${PCG_TEST_DB_FILE}"}})
+    else:
+        monkeypatch.setenv("PCG_TEST_DB_USER", url.username or "")
+        result = button_test({"type": "database", "database": {
+            "driver": url.drivername, "host": url.host, "port": url.port,
+            "username": "${PCG_TEST_DB_USER}", "password": url.password, "name": url.database}})
+    assert result["ok"] is True, result
+    missing = button_test({"type": "database", "database": {"url": "${PCG_NOT_SET_ANYWHERE}"}})
+    assert not missing["ok"] and "PCG_NOT_SET_ANYWHERE" in missing["message"]
+    assert missing["details"]["error_type"] == "config"
