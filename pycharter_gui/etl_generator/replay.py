@@ -158,7 +158,8 @@ def mark_replay_outcomes(
     """Record a real replay in the DLQ: loaded → resolved, failed again → the new reason.
 
     A record whose data was edited, or that failed again, is stored as a new entry (new
-    error, ``retry_count`` + 1, ``metadata.replay_of`` = the old id) and the old entry is
+    error, ``retry_count`` + 1, ``metadata.replay_of`` = the old id, and for an edit
+    ``metadata.original_record_data`` / ``original_error_message``) and the old entry is
     removed only once the new one is stored, so no data is ever lost. Blocking: call it from
     a worker thread. Returns ``{"resolved": n, "failed": n}``.
     """
@@ -178,6 +179,9 @@ def mark_replay_outcomes(
             plain_resolved.append(rec.id)
             continue
         metadata = {**rec.metadata, "replay_of": rec.id}
+        if rec.id in edited:  # the audit trail keeps what the record was before the edit
+            metadata["original_record_data"] = rec.record_data
+            metadata.setdefault("original_error_message", rec.error_message)
         if not out["ok"]:
             for key in ("field", "traceback"):
                 metadata.pop(key, None)

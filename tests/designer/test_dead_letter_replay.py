@@ -47,6 +47,9 @@ async def test_dry_replay_writes_nothing_then_real_replay_loads(pipeline) -> Non
     (new,) = queue.page({"text": "Bad 21"})
     assert new.status.value == "resolved" and new.record_data == fixed
     assert new.metadata["replay_of"] == bad.id and new.retry_count == 1
+    # kept for audit: what the record was, and why it failed, before the edit
+    assert new.metadata["original_record_data"] == bad.record_data
+    assert new.metadata["original_error_message"] == bad.error_message
 
 
 async def test_record_failing_again_keeps_data_with_new_reason(pipeline) -> None:
