@@ -104,6 +104,22 @@ def test_open_page_filter_detail(qtbot, opened) -> None:
     assert json.loads(QGuiApplication.clipboard().text())["id"] == rec.id
 
 
+def test_copy_of_a_selection_beyond_the_loaded_rows_copies_every_record(qtbot, opened) -> None:
+    panel, queue, _folder = opened
+    assert panel.model.rowCount() == 100  # one page loaded of 600
+    with qtbot.waitSignal(panel.model.chunk_loaded, timeout=WAIT):
+        panel.end_action.trigger()  # End: every row exists, the middle pages are not read
+    assert panel.model.rowCount() == 600 and panel.model.cached_rows() < 600
+    panel.view.setFocus()
+    qtbot.keyClick(panel.view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    with qtbot.waitSignal(panel.records_copied, timeout=WAIT) as copied:
+        panel.copy_records_action.trigger()
+    from PySide6.QtGui import QGuiApplication
+    ids = [json.loads(line)["id"] for line in QGuiApplication.clipboard().text().splitlines()]
+    assert copied.args == [len(ids)]
+    assert sorted(ids) == sorted(r.id for r in queue.page(limit=1000))
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
 def test_export_matches_the_queue(qtbot, opened, tmp_path, monkeypatch, suffix) -> None:
     panel, queue, _folder = opened

@@ -35,6 +35,7 @@ from pycharter_gui.etl_generator import DeadLetterQueue, PycharterError
 from pycharter_gui.etl_generator.config import load_pipeline_config
 
 from ..models.dead_letter_table_model import DeadLetterTableModel, RecordRole
+from ..workers.dlq_jobs import records_for_rows
 from ..workers.task import TaskHandle
 from .dlq_actions import ExportProgress, ReplayBar, start_task
 from .dlq_detail import DeadLetterDetailView
@@ -90,11 +91,12 @@ class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
 
     Signals: ``opened(location)``, ``statistics_loaded(dict)``, ``export_finished(path, count)``,
     ``replay_finished(result)`` (dry and real), ``records_changed()`` after a bulk change or a
-    real replay, ``error_shown(text)``.
+    real replay, ``records_copied(count)``, ``error_shown(text)``.
     """
 
     opened = Signal(str)
     statistics_loaded = Signal(object)
+    records_copied = Signal(int)
     export_finished = Signal(str, int)
     replay_finished = Signal(object)
     records_changed = Signal()
@@ -363,10 +365,25 @@ class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
 
     @Slot()
     def copy_records(self) -> None:
-        """Copy the selected records as JSON Lines (loaded rows)."""
-        recs = [self.model.data(self.model.index(r, 0), RecordRole) for r in self.selected_rows()]
+        """Copy the selected records as JSON Lines; rows not loaded yet are read in a worker."""
+        rows = self.selected_rows()
+        recs = [self.model.data(self.model.index(r, 0), RecordRole) for r in rows]
+        if all(r is not None for r in recs):
+            self._set_clipboard_records(recs)
+            return
+        snapshot = self.model.snapshot()
+        self.message_bar.show_message(f"Reading {len(rows):,} records to copy…", "info")
+        self._start(lambda: records_for_rows(snapshot, rows), self._on_copy_records_read, "copy")
+
+    @Slot(object)
+    def _on_copy_records_read(self, records: object) -> None:
+        self.message_bar.hide()
+        self._set_clipboard_records(list(records))  # type: ignore[call-overload]
+
+    def _set_clipboard_records(self, recs: list[Any]) -> None:
         QGuiApplication.clipboard().setText("\n".join(
             json.dumps(r.to_dict(), ensure_ascii=False, default=str) for r in recs if r is not None))
+        self.records_copied.emit(sum(1 for r in recs if r is not None))
 
     # -- workers -----------------------------------------------------------------------
     def _start(self, work: Any, on_success: Any, name: str) -> TaskHandle:
