@@ -75,6 +75,7 @@ class MainWindow(WindowOpsMixin, QMainWindow):
         self.list_model: PipelineListModel | None = None
         self.current: PipelineDocument | None = None
         self.problems_by_pipeline: dict[str, list[Any]] = {}
+        self._run_action_tips: dict[str, str] = {}  # tooltips of preview/run while enabled
         self.setWindowTitle(APP_TITLE)
         self.undo_group = QUndoGroup(self)
         self.validation = ValidationController(self)
@@ -308,6 +309,7 @@ class MainWindow(WindowOpsMixin, QMainWindow):
         self.status_label.setText(
             "" if self.current is None else (f"{n} problem{'s' if n != 1 else ''}" if n
                                              else "Configuration is valid"))
+        self._update_actions()
 
     @Slot(QModelIndex)
     def _on_problems_view_double_clicked(self, index: QModelIndex) -> None:
@@ -344,6 +346,24 @@ class MainWindow(WindowOpsMixin, QMainWindow):
         acts["save_all"].setEnabled(bool(self.workspace and self.workspace.dirty_documents()))
         for k in ("validate", "duplicate", "rename", "delete"):
             acts[k].setEnabled(has_doc)
+        self._update_run_actions(acts)
+
+    def _update_run_actions(self, acts: dict[str, Any]) -> None:
+        """Preview, dry run and run need a valid configuration: off, saying why, until it is."""
+        problems = self.current_problems() if self.current is not None else []
+        why = ""
+        if problems:
+            first = problems[0]
+            where = f"{first.file or ''} {first.key or ''}".strip()
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            why = f"Fix the configuration first — {where}: {first.message}{more}"
+        for k in ("preview", "dry_run", "run"):
+            action = acts.get(k)
+            if action is None:
+                continue
+            tip = self._run_action_tips.setdefault(k, action.toolTip())
+            action.setEnabled(self.current is not None and not problems)
+            action.setToolTip(why or tip)
 
     def show_yaml_tab(self) -> None:
         self.editor.tabs.setCurrentIndex(self.editor.yaml_tab_index)

@@ -116,6 +116,23 @@ def test_invalid_value_shows_problem_and_double_click_jumps(qtbot, window: MainW
     qtbot.waitUntil(lambda: not problem_rows(), timeout=5000)
 
 
+def test_preview_and_runs_wait_for_a_valid_config_and_say_why(qtbot, window: MainWindow):
+    select(qtbot, window, "people")
+    preview, dry_run = window.actions_by_name["preview"], window.actions_by_name["dry_run"]
+    qtbot.waitUntil(lambda: preview.isEnabled(), timeout=5000)
+    tip = preview.toolTip()
+    window.editor.tabs.setCurrentIndex(2)
+    batch = field(window, "load", "batch_size")
+    qtbot.keyClicks(batch, "lots")
+    qtbot.waitUntil(lambda: not preview.isEnabled(), timeout=5000)
+    assert not dry_run.isEnabled() and not window.actions_by_name["run"].isEnabled()
+    assert "batch_size" in preview.toolTip() and "Fix the configuration" in dry_run.toolTip()
+    batch.clear()
+    qtbot.keyClicks(batch, "50")
+    qtbot.waitUntil(lambda: preview.isEnabled(), timeout=5000)
+    assert preview.toolTip() == tip
+
+
 def test_undo_redo_across_form_and_yaml(qtbot, window: MainWindow):
     select(qtbot, window, "people")
     table = field(window, "load", "table")
