@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.exc import DBAPIError, NoSuchTableError, StatementError
 
 from ..database.dialects import effective_schema
 from ..database.engine import (
@@ -139,8 +139,13 @@ class DatabaseExtractor(BaseExtractor):
                 "The query uses parameter(s) " + ", ".join(f":{n}" for n in missing)
                 + " with no value (extract.yaml 'query'); add them to query_params or pass "
                 "them as run parameters.", source=mask_url(url))
+        # A whole table is read in primary-key order, so a resumed run skips the very rows the
+        # killed run had loaded (SELECT * alone has no guaranteed order).
+        table = cfg.get("table")
+        key_order = ((str(table), effective_schema(backend_name(url), cfg.get("schema_name")))
+                     if table and not inc else None)
         cursor = _Cursor(url, stmt, {k: v for k, v in binds.items() if k in wanted},
-                         batch_size, inc["column"] if inc else None)
+                         batch_size, inc["column"] if inc else None, key_order)
         sent = 0
         try:
             await cursor.call(cursor.open)
@@ -197,8 +202,10 @@ class _Cursor:
     """Engine, connection and result owned by one worker thread."""
 
     def __init__(self, url: sa.URL, stmt: Any, binds: dict[str, Any], batch_size: int,
-                 watermark_column: str | None) -> None:
+                 watermark_column: str | None,
+                 key_order: tuple[str, str | None] | None = None) -> None:
         self.url = url
+        self.key_order = key_order
         self.masked = mask_url(url)
         self.stmt = stmt
         self.binds = binds
@@ -225,6 +232,8 @@ class _Cursor:
             self._conn = self._engine.connect()
         except DBAPIError as exc:
             raise self._error(exc, "Cannot connect to", "url") from exc
+        if self.key_order is not None:
+            self.stmt = self._ordered_by_key(self.stmt, *self.key_order)
         try:
             self._result = self._conn.execution_options(
                 stream_results=True, yield_per=self.batch_size).execute(self.stmt, self.binds)
@@ -234,6 +243,15 @@ class _Cursor:
             raise FatalSourceError(f"The query failed on {self.masked} (extract.yaml "
                                    f"'query'): {exc}", source=self.masked) from exc
         self._keys = list(self._result.keys())
+
+    def _ordered_by_key(self, stmt: Any, table: str, schema: str | None) -> Any:
+        assert self._conn is not None
+        try:
+            key = sa.inspect(self._conn).get_pk_constraint(table, schema=schema)
+        except (NoSuchTableError, DBAPIError):
+            return stmt  # the query itself then reports the missing table clearly
+        columns = key.get("constrained_columns") or []
+        return stmt.order_by(*(sa.column(c) for c in columns)) if columns else stmt
 
     def fetch(self) -> list[dict[str, Any]]:
         try:
