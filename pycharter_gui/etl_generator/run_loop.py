@@ -143,8 +143,8 @@ class PipelineRun:
 
             compiled = compile_transform(orch.config.transform)
             validator = ContractValidator(orch.config.contract) if orch.config.contract else None
-            session = open_load_session(orch.config.load, dry_run=self.dry_run, run_key=self.checkpoint_id,
-                                        resumable=self.checkpoints.enabled)
+            session = open_load_session(self._load_config(), dry_run=self.dry_run,
+                                        run_key=self.checkpoint_id, resumable=self.checkpoints.enabled)
             await session.open(resume_batches=resume_batches)
             error = await self._loop(session, compiled, validator, resume_batches)
             await session.commit()
@@ -192,6 +192,17 @@ class PipelineRun:
             await session.abort()
             if not getattr(session, "keeps_committed_batches", False):
                 self.checkpoints.delete(self.checkpoint_id)  # nothing left to resume from
+
+    def _load_config(self) -> dict[str, Any]:
+        """The load config; a database target that may create its table gets the contract's
+        JSON Schema, whose declared column types win over the ones inferred from records."""
+        cfg = self.orch.config.load
+        schema = (self.orch.config.contract or {}).get("schema")
+        if cfg.get("type") == "database" and cfg.get("create_table") and isinstance(schema, dict):
+            from .database.load import CONTRACT_SCHEMA_KEY
+
+            return {**cfg, CONTRACT_SCHEMA_KEY: schema}
+        return cfg
 
     def _extract_config(self) -> dict[str, Any]:
         """The extract config, with the stored watermark for incremental database sources."""

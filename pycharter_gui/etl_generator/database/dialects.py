@@ -301,10 +301,39 @@ def sql_type(kind: str, backend: str, *, is_key: bool = False) -> sa.types.TypeE
     return sa.Text()
 
 
+_JSON_SCHEMA_KINDS = {"integer": "int", "number": "float", "boolean": "bool",
+                      "object": "json", "array": "json", "string": "str"}
+_STRING_FORMATS = {"date-time": "datetime", "date": "date"}
+
+
+def contract_column_kinds(json_schema: dict[str, Any] | None) -> dict[str, str]:
+    """Column kinds declared by a contract's JSON Schema ``properties`` (declared order)."""
+    props = (json_schema or {}).get("properties") if isinstance(json_schema, dict) else None
+    kinds: dict[str, str] = {}
+    for name, spec in (props or {}).items():
+        if not isinstance(spec, dict):
+            continue
+        types = spec.get("type")
+        types = [t for t in (types if isinstance(types, list) else [types]) if t and t != "null"]
+        if len(types) != 1 or types[0] not in _JSON_SCHEMA_KINDS:
+            continue  # no single declared type: the records decide
+        kind = _JSON_SCHEMA_KINDS[types[0]]
+        if kind == "str":
+            kind = _STRING_FORMATS.get(str(spec.get("format")), "str")
+        kinds[str(name)] = kind
+    return kinds
+
+
 def build_table(name: str, schema: str | None, records: Sequence[dict[str, Any]],
-                primary_key: Sequence[str], backend: str) -> sa.Table:
-    """A Table definition inferred from records (union of keys, first-seen order)."""
+                primary_key: Sequence[str], backend: str,
+                contract_schema: dict[str, Any] | None = None) -> sa.Table:
+    """A Table definition inferred from records (union of keys, first-seen order); columns a
+    contract schema declares take its types, and its columns missing from the records (an
+    optional field absent from the first batch) are added after them."""
     kinds = infer_column_types(records)
+    declared = contract_column_kinds(contract_schema)
+    kinds = {**{c: declared.get(c, k) for c, k in kinds.items()},
+             **{c: k for c, k in declared.items() if c not in kinds}}
     cols = [sa.Column(c, sql_type(k, backend, is_key=c in primary_key),
                       primary_key=c in primary_key, nullable=c not in primary_key,
                       autoincrement=False)
@@ -321,6 +350,7 @@ __all__ = [
     "can_stage_upsert",
     "clear_table",
     "column_encoder",
+    "contract_column_kinds",
     "dialect_name",
     "effective_schema",
     "encoders_for",

@@ -28,6 +28,8 @@ from .engine import classify_db_error, create_engine, mask_url, parse_url, sqlit
 from .writer import ColumnBatch, TableWriter, check_write_method, records_of, write_any
 
 T = TypeVar("T")
+# The run passes the data contract's JSON Schema here, so create_table can use its types.
+CONTRACT_SCHEMA_KEY = "__contract_schema__"
 
 
 def describe_target(table: str, schema: str | None, url: str) -> str:
@@ -275,7 +277,8 @@ class DatabaseLoadSession:
     def _create_table(self, conn: Connection, records: list[dict[str, Any]]
                       ) -> TableWriter | None:
         table = build_table(self.table_name, self.schema, _type_samples(records),
-                            self.primary_key, self.backend)
+                            self.primary_key, self.backend,
+                            contract_schema=self.config.get(CONTRACT_SCHEMA_KEY))
         if self.dry_run:
             if self.backend not in ("sqlite", "postgresql"):
                 return None  # MySQL DDL commits implicitly: validate nothing rather than write

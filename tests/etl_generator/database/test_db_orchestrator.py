@@ -127,3 +127,28 @@ async def test_database_dead_letter_queue_from_load_yaml(db: Any, tmp_path: Path
         assert stored.statistics({"pipeline": result["pipeline"]})["total"] == len(BAD)
     finally:
         stored.close()
+
+
+async def test_create_table_takes_its_column_types_from_the_contract(db: Any, tmp_path: Path) -> None:
+    """The first batch alone would make ``amount`` an integer column and know nothing of
+    ``note``; the contract declares both, so the later batch loads as it should."""
+    folder = tmp_path / "pipe"
+    folder.mkdir()
+    table = db.unique_name()
+    records = [{"id": i, "amount": i, "day": f"2024-01-0{i}"} for i in range(1, 4)]
+    records.append({"id": 4, "amount": 2.5, "day": "2024-01-04", "note": "late"})
+    (folder / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    (folder / "extract.yaml").write_text("path: in.jsonl\nbatch_size: 3\n")
+    (folder / "transform.yaml").write_text("{}\n")
+    (folder / "schema.yaml").write_text(
+        "type: object\nproperties:\n  id: {type: integer}\n  amount: {type: number}\n"
+        "  day: {type: string, format: date}\n  note: {type: [string, 'null']}\n")
+    (folder / "load.yaml").write_text(
+        f"type: database\ndatabase:\n  url: {db.url}\ntable: {table}\nwrite_method: insert\n"
+        "create_table: true\n")
+    result = await ETLOrchestrator(contract_dir=folder, verbose=False).run()
+    assert result["success"], result["error"]
+    assert result["loading"]["total_records"] == 4 and result["dead_lettered"] == 0
+    columns = {c["name"]: c["type"] for c in sa.inspect(db.engine).get_columns(table)}
+    assert isinstance(columns["amount"], sa.Float | sa.Numeric)  # not the first batch's int
+    assert db.rows(table)[-1]["amount"] == 2.5 and db.rows(table)[-1]["note"] == "late"
