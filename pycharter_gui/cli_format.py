@@ -54,6 +54,10 @@ def format_summary(result: dict[str, Any]) -> str:
         lines.append(f"  dead letters: {reason}: {count}")
     if result["transformation"]["warnings"]:
         lines.append(f"  warnings: {result['transformation']['warnings']} (values kept as they were)")
+    if result.get("partitions"):
+        lines.append(f"  partitions: {len(result['partitions'])}")
+    for warning in result.get("warnings") or []:
+        lines.append(f"  note: {warning}")
     for failed in result["failed_batches"]:
         lines.append(f"  batch {failed['batch_index']} failed at {failed['stage']}: {failed['error']}")
     if result["error"] and not result["failed_batches"]:

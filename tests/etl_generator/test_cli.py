@@ -112,3 +112,19 @@ def test_console_script_is_installed(tmp_path) -> None:
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "orders_to_sqlite" in proc.stdout
+
+
+def test_summary_shows_partitions_and_notes_of_a_distributed_run(example) -> None:
+    import asyncio
+
+    from pycharter_gui.cli_format import format_summary
+    from pycharter_gui.etl_generator import create_orchestrator
+
+    result = asyncio.run(create_orchestrator(example("orders_to_sqlite"), verbose=False)
+                         .run(dry_run=True))
+    # what run_distributed adds to the same summary
+    result.update(partitions=[{"id": 0}, {"id": 1}],
+                  warnings=["the source cannot be split: it runs as one partition"])
+    text = format_summary(result)
+    assert "partitions: 2" in text
+    assert "note: the source cannot be split: it runs as one partition" in text

@@ -286,6 +286,10 @@ class RunPanel(QWidget):
                  f"filtered {counts['filtered']:,}", f"{load_word} {counts['loaded']:,}"
                  + (f" ({counts['inserted']:,} inserts, {counts['updated']:,} updates)" if counts["updated"] else ""),
                  f"dead-lettered {counts['dead_lettered']:,}" + (f" ({by_reason})" if by_reason else "")]
+        if result.get("partitions"):
+            parts.append(f"{len(result['partitions'])} partitions")
+        for warning in result.get("warnings") or []:
+            self._append_log(f"Note: {warning}")
         if result.get("skipped_custom_function"):
             parts.append(f"custom function {result['skipped_custom_function']} skipped (workspace not trusted)")
         self.summary_label.setText(" · ".join(parts))
