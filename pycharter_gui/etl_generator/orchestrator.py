@@ -150,7 +150,8 @@ class ETLOrchestrator:
 
             return await run_distributed(
                 self, dry_run=dry_run, scheduler_address=scheduler_address, partitions=partitions,
-                batch_size=batch_size, max_records=max_records, resume=resume, **kwargs,
+                batch_size=batch_size, max_records=max_records, resume=resume,
+                max_retries=max_retries, error_threshold=error_threshold, **kwargs,
             )
         if executor not in (None, "local"):
             raise ConfigError(f"Unknown executor '{executor}'; use 'local' or 'dask'.")

@@ -68,7 +68,8 @@ def run_partition(spec: dict[str, Any]) -> dict[str, Any]:
     orch = _worker_orchestrator(spec)
     result = asyncio.run(orch.run(
         dry_run=spec["dry_run"], checkpoint_id=spec["checkpoint_id"], resume=False,
-        batch_size=spec["batch_size"], executor="local", **spec["params"]))
+        batch_size=spec["batch_size"], executor="local", **spec.get("run_options", {}),
+        **spec["params"]))
     queue = result.pop("dead_letters")
     letters = []
     records = queue.page(None, limit=max(1, queue.count())) if queue is not None else []
@@ -188,6 +189,8 @@ async def run_distributed(
     batch_size: int | None = None,
     max_records: int | None = None,
     resume: bool = True,
+    max_retries: int = 3,
+    error_threshold: float = 0.1,
     **params: Any,
 ) -> dict[str, Any]:
     """Run ``orchestrator``'s pipeline partitioned on Dask; returns the run() summary dict
@@ -204,6 +207,7 @@ async def run_distributed(
     target = make_target(load, run_key)
     run_id = uuid.uuid4().hex
     base = {"run_id": run_id, "pipeline": orch.pipeline_name, "dry_run": dry_run,
+            "run_options": {"max_retries": max_retries, "error_threshold": error_threshold},
             "started": started}
     try:
         plan = await asyncio.to_thread(plan_partitions, orch.config.extract, wanted,
@@ -266,6 +270,7 @@ async def _execute(orch: ETLOrchestrator, plan: PartitionPlan, pending: list[Any
                 "dry_run": dry_run, "batch_size": batch_size, "params": params,
                 "checkpoint_id": f"{base['run_id']}-p{part.id}", "partition_id": part.id,
                 "pipeline": orch.pipeline_name, "run_id": base["run_id"],
+                "run_options": base["run_options"],  # each partition honours the run's limits
             }
             fut = client.submit(run_partition, spec, pure=False,
                                 key=f"pycharter-{base['run_id'][:8]}-p{part.id:05d}")
