@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from pycharter_gui.designer.models.records_table_model import (
     FullJsonRole,
@@ -148,8 +148,9 @@ def test_column_summary_popup(qtbot, panel, tmp_path):
     with qtbot.waitSignal(panel.preview_finished, timeout=10000):
         panel.start_preview()
     section = panel.model.columns().index("Qty")
-    panel.table.horizontalHeader().sectionClicked.emit(section)
-    assert panel.summary_popup.isVisible()
+    qtbot.mouseClick(panel.table.horizontalHeader().viewport(), Qt.MouseButton.LeftButton,
+                     pos=QPoint(panel.table.horizontalHeader().sectionViewportPosition(section) + 5, 5))
+    qtbot.waitUntil(panel.summary_popup.isVisible, timeout=5000)  # summarised off the GUI thread
     text = panel.summary_popup.label.text()
     assert "Nulls" in text and "Distinct" in text and "█" in text
     panel.summary_popup.hide()

@@ -7,6 +7,7 @@ and ``describe_error`` (one mapping from engine exceptions to analyst messages).
 
 from __future__ import annotations
 
+import asyncio
 import html
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from pycharter_gui.etl_generator import ConfigError, PycharterError
 
-from ..column_profile import schema_marks, summarize_column
+from ..column_profile import ColumnSummary, schema_marks, summarize_column
 from ..models.records_table_model import ColumnNameRole, RecordRole, RecordsTableModel, pretty_json
 from ..preview_engine import SampleStream, build_orchestrator
 from ..workers.task import TaskHandle
@@ -55,6 +56,15 @@ def describe_error(exc: BaseException) -> str:
         return f"Could not read the source: {exc}"
     return f"Unexpected error ({type(exc).__name__}: {exc}). Please report this."
 
+
+
+async def _contract_marks(stream: SampleStream, records: list[dict[str, Any]]) -> Any:
+    """Cells and columns that break the contract, judged off the GUI thread (about 1 s per
+    100,000 records with a schema)."""
+    schema = (stream.orch.config.contract or {}).get("schema")
+    if not schema:
+        return {}, {}
+    return await asyncio.to_thread(schema_marks, records, schema)
 
 class MessageBar(QFrame):
     """An in-panel message: text, an optional action button, and a close button."""
@@ -104,8 +114,9 @@ class ColumnSummaryPopup(QFrame):
         layout = QVBoxLayout(self)
         layout.addWidget(self.label)
 
-    def show_summary(self, records: list[dict[str, Any]], column: str, at: QPoint) -> None:
-        s = summarize_column(records, column)
+    def show_summary(self, s: ColumnSummary, at: QPoint) -> None:
+        """Show ``s`` (made by ``summarize_column`` off the GUI thread) below ``at``."""
+        column = s.name
         esc = html.escape
         rows = [("Type", s.type), ("Values", f"{s.count:,}"), ("Nulls", f"{s.nulls:,}"),
                 ("Distinct", f"{s.distinct:,}")]
@@ -149,6 +160,8 @@ class PreviewPanel(QWidget):
         self._stream: SampleStream | None = None
         self._handle: TaskHandle | None = None
         self._pending_stream: dict[str, SampleStream] = {}
+        self._summary_handle: TaskHandle | None = None  # the column summary being computed
+        self._summary_at = QPoint()
         self.model = RecordsTableModel(self)
         self._build()
 
@@ -236,10 +249,11 @@ class PreviewPanel(QWidget):
         folder, texts, n, params = self.folder, self.texts, self.n_spin.value(), dict(self.params)
         holder = self._pending_stream = {}
 
-        async def work(reporter: Any) -> tuple[SampleStream, list[dict[str, Any]]]:
+        async def work(reporter: Any) -> tuple[SampleStream, list[dict[str, Any]], Any]:
             stream = SampleStream(build_orchestrator(folder, texts), batch_size=n, params=params)
             holder["stream"] = stream
-            return stream, await stream.take(n, reporter.batch)
+            records = await stream.take(n, reporter.batch)
+            return stream, records, await _contract_marks(stream, records)
 
         self._start(work, "Reading the source…")
 
@@ -250,9 +264,11 @@ class PreviewPanel(QWidget):
         if stream is None or stream.is_exhausted or self.is_running():
             return
         n = self.n_spin.value()
+        prior = list(self.model.records())  # the marks cover the whole sample, rows as shown
 
-        async def work(reporter: Any) -> tuple[SampleStream, list[dict[str, Any]]]:
-            return stream, await stream.take(n, reporter.batch)
+        async def work(reporter: Any) -> tuple[SampleStream, list[dict[str, Any]], Any]:
+            records = await stream.take(n, reporter.batch)
+            return stream, records, await _contract_marks(stream, prior + records)
 
         self._start(work, "Reading more…")
 
@@ -312,7 +328,7 @@ class PreviewPanel(QWidget):
     def _on_task_succeeded(self, result: Any) -> None:
         if not self._is_current():
             return
-        stream, records = result
+        stream, records, (col_marks, cells) = result
         # TaskHandle may deliver the result before queued batches: append what is missing.
         self.model.append_records(records[self._task_rows:])
         self._task_rows = -1
@@ -323,8 +339,6 @@ class PreviewPanel(QWidget):
         first = f" · first row in {first_s * 1000:.0f} ms" if first_s is not None else ""
         end = " · end of source" if stream.is_exhausted else ""
         self._set_status(f"{rows:,} rows{first} · {stream.describe()}{end}")
-        contract = stream.orch.config.contract or {}
-        col_marks, cells = schema_marks(self.model.records(), contract.get("schema"))
         columns = set(self.model.columns())
         self.model.set_column_marks({c: ("mismatch", r) for c, r in col_marks.items() if c in columns})
         self.model.set_cell_marks({k: ("mismatch", r) for k, r in cells.items()})
@@ -369,7 +383,20 @@ class PreviewPanel(QWidget):
             return
         header = self.table.horizontalHeader()
         at = header.mapToGlobal(QPoint(header.sectionViewportPosition(section), header.height()))
-        self.summary_popup.show_summary(self.model.records(), column, at)
+        records = list(self.model.records())  # a snapshot: the worker never sees later rows
+
+        async def work(_reporter: Any) -> Any:
+            return await asyncio.to_thread(summarize_column, records, column)
+
+        self._summary_at = at
+        handle = TaskHandle(work, self, name="column-summary")
+        handle.succeeded.connect(self._on_summary_task_succeeded)
+        self._summary_handle = handle.start()
+
+    @Slot(object)
+    def _on_summary_task_succeeded(self, summary: Any) -> None:
+        if self.sender() is self._summary_handle:  # the last header clicked wins
+            self.summary_popup.show_summary(summary, self._summary_at)
 
     @Slot(QModelIndex, QModelIndex)
     def _on_table_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
