@@ -35,7 +35,8 @@ def test_runs_panel_lists_and_shows_summary_and_log(qtbot, tmp_path: Path):
     panel = RunsPanel()
     qtbot.addWidget(panel)
     panel.show()
-    panel.set_workspace(tmp_path)
+    with qtbot.waitSignal(panel.refreshed, timeout=5000):  # read on a worker thread
+        panel.set_workspace(tmp_path)
     assert [e.run_id for e in panel.entries()] == ["b", "a"]
     assert panel.tree.topLevelItem(0).text(3) == "cancelled"
     with qtbot.waitSignal(panel.run_selected, timeout=1000) as sel:

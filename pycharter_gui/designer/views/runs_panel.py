@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..run_history import RunEntry, RunHistory
+from ..workers.blocking import BlockingJob
 
 EntryRole = Qt.ItemDataRole.UserRole
 _HEADERS = ["When", "Pipeline", "Kind", "Outcome", "Extracted", "Loaded", "Dead letters", "Duration"]
@@ -34,15 +35,18 @@ def _when(iso: str) -> str:
 class RunsPanel(QWidget):
     """Lists ``<workspace>/.pycharter/runs.jsonl``, newest first.
 
-    Signals: ``run_selected(RunEntry)``, ``dead_letters_requested(run_id)``.
+    Signals: ``run_selected(RunEntry)``, ``dead_letters_requested(run_id)``, ``refreshed(count)``
+    once the history (read on a worker thread) is shown.
     """
 
     run_selected = Signal(object)
     dead_letters_requested = Signal(str)
+    refreshed = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.history: RunHistory | None = None
+        self._read_job: BlockingJob | None = None
         self.tree = QTreeWidget(rootIsDecorated=False, alternatingRowColors=True)
         self.tree.setHeaderLabels(_HEADERS)
         self.tree.currentItemChanged.connect(self._on_tree_current_changed)
@@ -72,17 +76,31 @@ class RunsPanel(QWidget):
         layout.addWidget(splitter, 1)
 
     def set_workspace(self, workspace: Path) -> None:
-        """Show the runs of ``workspace``."""
+        """Show the runs of ``workspace`` (read again only when the workspace changes)."""
+        if self.history is not None and self.history.workspace == Path(workspace):
+            return
         self.history = RunHistory(workspace)
         self.refresh()
 
     @Slot()
     def refresh(self) -> None:
-        """Re-read the history file (connect ``RunPanel.history_changed`` here)."""
-        self.tree.clear()
+        """Re-read the history file on a worker (connect ``RunPanel.history_changed`` here)."""
         if self.history is None:
+            self.tree.clear()
             return
-        for entry in self.history.entries():
+        job = BlockingJob(self.history.entries)
+        job.signals.succeeded.connect(self._on_read_job_succeeded)
+        self._read_job = job.start()
+
+    @Slot(object)
+    def _on_read_job_succeeded(self, entries: object) -> None:
+        if self.sender() is not self._read_job.signals:  # a newer read is on its way
+            return
+        self._show(list(entries))  # type: ignore[call-overload]
+
+    def _show(self, entries: list[RunEntry]) -> None:
+        self.tree.clear()
+        for entry in entries:
             counts = entry.counts or {}
             item = QTreeWidgetItem([
                 _when(entry.started_at), entry.pipeline, "dry run" if entry.dry_run else "run", entry.outcome,
@@ -94,6 +112,7 @@ class RunsPanel(QWidget):
             self.tree.addTopLevelItem(item)
         for col in range(len(_HEADERS)):
             self.tree.resizeColumnToContents(col)
+        self.refreshed.emit(len(entries))
 
     def entries(self) -> list[RunEntry]:
         return [self.tree.topLevelItem(i).data(0, EntryRole) for i in range(self.tree.topLevelItemCount())]
