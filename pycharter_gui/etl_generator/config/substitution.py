@@ -211,7 +211,12 @@ def collect_secrets(value: Any) -> set[str]:
 
 
 def mask_secrets(text: str, secrets: Iterable[str]) -> str:
-    """Replace every occurrence of each secret (also URL-encoded) in ``text`` with ``***``."""
+    """Replace every occurrence of each secret (also URL-encoded) in ``text`` with ``***``.
+
+    A secret that is a plain word (letters, digits, ``_``) is masked only where it stands as a
+    whole token, so a password ``postgres`` hides ``:postgres@`` but leaves the word
+    ``postgresql`` readable; any other secret is masked wherever it occurs.
+    """
     variants: set[str] = set()
     for secret in secrets:
         if not secret:
@@ -219,5 +224,11 @@ def mask_secrets(text: str, secrets: Iterable[str]) -> str:
         variants.add(secret)
         variants.add(quote(secret, safe=""))
     for secret in sorted(variants, key=len, reverse=True):
-        text = text.replace(secret, "***")
+        if _WORD.fullmatch(secret):
+            text = re.sub(rf"(?<![\w]){re.escape(secret)}(?![\w])", "***", text)
+        else:
+            text = text.replace(secret, "***")
     return text
+
+
+_WORD = re.compile(r"\w+")

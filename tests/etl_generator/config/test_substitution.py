@@ -103,6 +103,13 @@ def test_literal_password_in_url_and_secret_keys_are_secrets(write_pipeline):
     assert "u" not in cfg.secrets
 
 
+def test_a_word_like_secret_is_masked_as_a_token_not_inside_other_words():
+    text = "Cannot connect to postgresql+psycopg://postgres:postgres@h/db as postgres"
+    assert mask_secrets(text, ["postgres"]) == \
+        "Cannot connect to postgresql+psycopg://***:***@h/db as ***"
+    assert mask_secrets("key=s3cr3t&x=1", ["s3cr3t"]) == "key=***&x=1"
+
+
 def test_mask_secrets_handles_url_encoding():
     assert mask_secrets("p@ss and p%40ss", ["p@ss"]) == "*** and ***"
     assert mask_secrets("nothing", []) == "nothing"
