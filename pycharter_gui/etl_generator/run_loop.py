@@ -332,7 +332,7 @@ class PipelineRun:
         )
         self.tracker.report(
             "load", batch_index + 1, stats.extracted,
-            memory_usage_mb=None, error_count=stats.dead_lettered,
+            memory_usage_mb=_memory_mb(), error_count=stats.dead_lettered,
         )
 
     async def _write_with_retries(self, session: LoadSession, records: list[dict[str, Any]], batch_index: int) -> Any:

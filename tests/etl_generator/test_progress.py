@@ -141,3 +141,18 @@ def test_terminal_progress_detects_tty_from_the_stream():
 
     assert TerminalProgress(Tty()).is_tty is True
     assert TerminalProgress(io.StringIO()).is_tty is False
+
+
+async def test_a_run_reports_progress_per_batch_with_memory(tmp_path) -> None:
+    from pycharter_gui.etl_generator import create_orchestrator
+
+    (tmp_path / "in.csv").write_text("id\n" + "".join(f"{i}\n" for i in range(25)))
+    (tmp_path / "extract.yaml").write_text("path: in.csv\nbatch_size: 10\n")
+    (tmp_path / "transform.yaml").write_text("{}\n")
+    (tmp_path / "load.yaml").write_text("path: out.jsonl\nformat: jsonl\n")
+    seen: list = []
+    result = await create_orchestrator(tmp_path, verbose=False, progress_callback=seen.append).run()
+    assert result["success"]
+    assert [p.batch_num for p in seen] == [1, 2, 3]
+    assert [p.records_processed for p in seen] == [10, 20, 25]
+    assert all(p.stage == "load" and p.memory_usage_mb and p.memory_usage_mb > 10 for p in seen)
