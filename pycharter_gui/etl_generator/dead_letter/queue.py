@@ -69,12 +69,17 @@ class DeadLetterQueue:
                 f"Unknown dead-letter backend {storage_backend!r}; "
                 f"expected one of: {', '.join([*registered_backends(), 'database'])}"
             )
+        table_name = self.table_name
+        if name == "database" and not table_name and self.pipeline_name:
+            from .backends.database import default_table_for
+
+            table_name = self.table_name = default_table_for(self.pipeline_name)
         try:
             return factory(
                 storage_path=storage_path,
                 db_session=self.db_session,
                 schema_name=self.schema_name,
-                table_name=self.table_name,
+                table_name=table_name,
             )
         except ValueError as exc:
             raise ConfigError(f"dead_letter_queue: {exc}") from exc

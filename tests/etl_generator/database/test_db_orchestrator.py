@@ -129,6 +129,29 @@ async def test_database_dead_letter_queue_from_load_yaml(db: Any, tmp_path: Path
         stored.close()
 
 
+@pytest.mark.parametrize("db", SERVERS, indirect=True)
+async def test_database_dead_letters_default_to_a_table_per_pipeline_beside_the_target(
+        db: Any, tmp_path: Path) -> None:
+    import uuid
+
+    from pycharter_gui.designer.views.dead_letter_panel import queue_for_pipeline
+    from pycharter_gui.etl_generator.dead_letter.backends.database import default_table_for
+
+    register_backend("database", DatabaseBackend)
+    name = f"orders_{uuid.uuid4().hex[:8]}"
+    folder = _pipeline(tmp_path / name, db, _target(db), "dead_letter_queue:\n  backend: database\n")
+    dlq_table = default_table_for(name)
+    db._tables.append(sa.Table(dlq_table, sa.MetaData()))  # dropped after the test
+    result = await ETLOrchestrator(contract_dir=folder, verbose=False).run()
+    assert result["success"], result["error"]
+    assert dlq_table == f"dead_letters_{name}" and sa.inspect(db.engine).has_table(dlq_table)
+    queue, _keys = queue_for_pipeline(folder)  # what the designer's Dead letters panel opens
+    try:
+        _check_dead_letters(db, queue)
+    finally:
+        queue.close()
+
+
 async def test_create_table_takes_its_column_types_from_the_contract(db: Any, tmp_path: Path) -> None:
     """The first batch alone would make ``amount`` an integer column and know nothing of
     ``note``; the contract declares both, so the later batch loads as it should."""

@@ -35,7 +35,14 @@ from ..query import (
 from ..records import DeadLetterRecord, DLQStatus, dumps_data, utc_now_iso
 from .base import DLQBackend
 
-DEFAULT_TABLE = "pycharter_dead_letters"
+DEFAULT_TABLE = "pycharter_dead_letters"  # when no pipeline is named
+
+
+def default_table_for(pipeline: str) -> str:
+    """The default dead-letter table of a pipeline: ``dead_letters_<pipeline>`` (one per
+    pipeline, a plain identifier of at most 51 characters)."""
+    slug = re.sub(r"[^a-z0-9_]+", "_", pipeline.lower()).strip("_") or "pipeline"
+    return f"dead_letters_{slug}"[:51]
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,50}$")
 _INDEXED = ("pipeline_name", "run_id", "reason", "stage", "status", "timestamp")
 _COLUMNS = (
@@ -373,4 +380,4 @@ def _to_record(row: Sequence[Any]) -> DeadLetterRecord:
     })
 
 
-__all__ = ["DEFAULT_TABLE", "DatabaseBackend"]
+__all__ = ["DEFAULT_TABLE", "DatabaseBackend", "default_table_for"]
