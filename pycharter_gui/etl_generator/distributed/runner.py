@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import hashlib
 import json
 import logging
 import os
@@ -89,13 +90,29 @@ def run_partition(spec: dict[str, Any]) -> dict[str, Any]:
 
 # -- manifest: which partitions are done ------------------------------------------------------
 
+def inputs_fingerprint(orch: ETLOrchestrator, plan: PartitionPlan) -> str:
+    """A digest of the configs and of each local input file's size and time: when either
+    changed since a failed run, its finished partitions are not reused (their output would
+    mix with the new run's)."""
+    cfg = orch.config
+    digest = hashlib.sha256(json.dumps([cfg.extract, cfg.transform, cfg.load, cfg.contract],
+                                       sort_keys=True, default=str).encode())
+    for part in plan.partitions:
+        path = part.extract.get("path")
+        if isinstance(path, str) and os.path.isfile(path):
+            st = os.stat(path)
+            digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:20]
+
+
 class Manifest:
     """``<state dir>/<run key>/manifest.json`` plus one ``dlq-<id>.jsonl`` per done partition."""
 
-    def __init__(self, folder: Path, plan: PartitionPlan, target: str) -> None:
+    def __init__(self, folder: Path, plan: PartitionPlan, target: str, inputs: str = "") -> None:
         self.folder = folder
         self.path = folder / "manifest.json"
-        self.key = {"plan": plan.fingerprint(), "target": target}
+        # A rerun resumes only the very same work: plan, target, configs and input files.
+        self.key = {"plan": plan.fingerprint(), "target": target, "inputs": inputs}
         self.done: dict[int, dict[str, Any]] = {}
 
     def load(self) -> None:
@@ -216,7 +233,8 @@ async def run_distributed(
         raise
     except PycharterError as exc:
         return _result(base, [], [], error=orch.mask(exc.user_message), warnings=[])
-    manifest = Manifest(_state_folder(orch, run_key), plan, target.describe())
+    manifest = Manifest(_state_folder(orch, run_key), plan, target.describe(),
+                        inputs_fingerprint(orch, plan))
     if not dry_run:
         if resume:
             manifest.load()

@@ -127,3 +127,28 @@ async def test_unreachable_scheduler_is_a_failed_run_with_a_clear_error(
     assert not result["success"]
     assert "Cannot connect to the Dask scheduler" in result["error"]
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_rerun_reuses_finished_partitions_only_for_the_same_configs_and_files(
+        tmp_path: Path) -> None:
+    from pycharter_gui.etl_generator.distributed.runner import inputs_fingerprint
+
+    folder = tmp_path / "p"
+    (folder / "in").mkdir(parents=True)
+    for i in range(2):
+        (folder / "in" / f"{i}.csv").write_text("id\n1\n")
+    (folder / "extract.yaml").write_text("path: in/*.csv\n")
+    (folder / "transform.yaml").write_text("add: {k: 1}\n")
+    (folder / "load.yaml").write_text("path: out.parquet\nformat: parquet\n")
+
+    def fingerprint() -> str:
+        orch = ETLOrchestrator(contract_dir=folder, verbose=False)
+        return inputs_fingerprint(orch, plan_partitions(orch.config.extract))
+
+    first = fingerprint()
+    assert fingerprint() == first  # nothing changed: the finished partitions are reused
+    (folder / "transform.yaml").write_text("add: {k: 2}\n")
+    second = fingerprint()
+    assert second != first  # the transform changed
+    (folder / "in" / "1.csv").write_text("id\n1\n2\n")
+    assert fingerprint() != second  # an input file changed
