@@ -17,12 +17,23 @@ DEFAULT_WORKSPACE = "pycharter-workspace"
 
 
 def has_display() -> bool:
-    """True when Qt can open a window (a display, or an explicit QPA platform)."""
+    """True when Qt can open a window (a display, or an explicit QPA platform).
+
+    A local X display that is gone (``DISPLAY=:1`` left over, no X server) counts as none,
+    so the run command falls back to the headless dry run instead of Qt aborting."""
     if os.environ.get("QT_QPA_PLATFORM"):
         return True
     if sys.platform in ("win32", "darwin"):
         return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if os.environ.get("WAYLAND_DISPLAY"):
+        return True
+    display = os.environ.get("DISPLAY") or ""
+    if not display:
+        return False
+    host, _, number = display.rpartition(":")
+    if host in ("", "unix") and number:  # a local display: its socket must exist
+        return Path(f"/tmp/.X11-unix/X{number.split('.')[0]}").exists()
+    return True
 
 
 def default_workspace(cwd: Path | None = None) -> Path:

@@ -27,6 +27,15 @@ def test_no_display_runs_headless_dry_run(monkeypatch, tmp_path: Path, workspace
     assert all(c[0] == "run" and c[2] == "--dry-run" for c in calls)
 
 
+def test_a_display_without_an_x_server_counts_as_none(monkeypatch):
+    for var in ("WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("DISPLAY", ":9173")  # no /tmp/.X11-unix/X9173 here
+    assert not app.has_display()
+    monkeypatch.setenv("DISPLAY", "somehost:0")  # remote displays are trusted as given
+    assert app.has_display()
+
+
 def test_default_workspace_is_copied_once(monkeypatch, tmp_path: Path):
     examples = tmp_path / "bundled"
     make_pipeline(examples, "demo")
