@@ -173,6 +173,10 @@ class AzureBlobClient(CloudClient):
                          lambda exc: self._translate(exc, key, "read"))
         return io.BufferedReader(raw, buffer_size=MIB)
 
+    def read_range(self, key: str, start: int, length: int) -> bytes:
+        return self._call("read", key, lambda: self.container.download_blob(
+            key, offset=start, length=length).readall())
+
     def download_file(self, key: str, local_path: str) -> None:
         def run() -> None:
             with open(local_path, "wb") as f:

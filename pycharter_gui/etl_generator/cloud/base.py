@@ -118,6 +118,12 @@ class CloudClient(ABC):
     def download_file(self, key: str, local_path: str) -> None:
         """Copy the object into ``local_path``."""
 
+    def read_range(self, key: str, start: int, length: int) -> bytes:
+        """``length`` bytes of the object from offset ``start`` (a ranged GET), so a Parquet
+        object is read footer first and row group by row group instead of downloaded whole.
+        Clients without ranged reads raise ``NotImplementedError`` (the caller downloads)."""
+        raise NotImplementedError
+
     @abstractmethod
     def upload_file(self, local_path: str, key: str, content_type: str) -> None:
         """Upload ``local_path`` as ``key``: either the whole object appears or nothing does."""

@@ -213,6 +213,11 @@ class GCSClient(CloudClient):
                             timeout=self.TIMEOUT)
         return io.BufferedReader(_ReaderRaw(self, key, reader), buffer_size=MIB)
 
+    def read_range(self, key: str, start: int, length: int) -> bytes:
+        return self._call("read", key, self.bucket.blob(key).download_as_bytes,
+                          start=start, end=start + length - 1, timeout=self.TIMEOUT,
+                          retry=self._retry)
+
     def download_file(self, key: str, local_path: str) -> None:
         self._call("download", key, self.bucket.blob(key).download_to_filename, local_path,
                    timeout=self.TIMEOUT, retry=self._retry)

@@ -229,6 +229,11 @@ class S3Client(CloudClient):
     def open_stream(self, key: str) -> IO[bytes]:
         return io.BufferedReader(_BodyRaw(self, key), buffer_size=MIB)
 
+    def read_range(self, key: str, start: int, length: int) -> bytes:
+        resp = self._call("read", key, self.s3.get_object, Bucket=self.location.bucket, Key=key,
+                          Range=f"bytes={start}-{start + length - 1}")
+        return self._call("read", key, resp["Body"].read)
+
     def transfer_config(self) -> Any:
         from boto3.s3.transfer import TransferConfig
 

@@ -30,6 +30,7 @@ from ..cloud.base import (
     key_selection,
     storage_location,
 )
+from ..cloud.ranged import open_ranged
 from ..errors import PycharterError
 from ..readers import BadLine, detect_format, iter_batches, reader_options
 from .base import BaseExtractor
@@ -48,6 +49,10 @@ def _canonical(cfg: dict[str, Any], contract_dir: Any = None,
         return cfg
     return normalize_extract(cfg, base_dir=contract_dir, config_context=config_context)
 
+
+
+def _has_ranged_reads(client: CloudClient) -> bool:
+    return type(client).read_range is not CloudClient.read_range
 
 class CloudStorageExtractor(BaseExtractor):
     """Reads records from objects in a bucket; see the module docstring.
@@ -101,14 +106,22 @@ class CloudStorageExtractor(BaseExtractor):
     # -- reading one object ----------------------------------------------------------------------
     @staticmethod
     def _object_batches(client: CloudClient, key: str, fmt: str, options: dict[str, Any],
-                        size: int) -> Iterator[list[Any]]:
-        """Batches of one object: streamed, or through a temp file for Parquet/zip."""
-        if fmt != "parquet" and not key.lower().endswith(".zip"):
+                        size: int, object_size: int | None = None) -> Iterator[list[Any]]:
+        """Batches of one object: streamed; Parquet through ranged reads (footer, then row
+        groups as they are needed); zip, or Parquet on a client without ranged reads, through
+        a temp file."""
+        lower = key.lower()
+        if fmt != "parquet" and not lower.endswith(".zip"):
             stream = client.open_stream(key)
             try:
                 yield from iter_batches(stream, fmt, options, size)
             finally:
                 stream.close()
+            return
+        if fmt == "parquet" and not lower.endswith((".zip", ".gz")) and _has_ranged_reads(client):
+            total = object_size if object_size is not None else client.head(key).size
+            with open_ranged(client, key, total, client.location.url(key)) as ranged:
+                yield from iter_batches(ranged, fmt, options, size)
             return
         folder = tempfile.mkdtemp(prefix="pycharter-cloud-")
         try:
@@ -153,7 +166,8 @@ class CloudStorageExtractor(BaseExtractor):
                 if remaining == 0:
                     return
                 url = loc.url(obj.key)
-                pump = _ThreadedIter(self._object_batches(client, obj.key, fmt, options, size))
+                pump = _ThreadedIter(self._object_batches(client, obj.key, fmt, options, size,
+                                                          obj.size or None))
                 try:
                     while True:
                         try:

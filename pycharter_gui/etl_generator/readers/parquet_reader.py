@@ -45,7 +45,9 @@ def iter_parquet_batches(source: str | IO[bytes], options: dict[str, Any], batch
     the record path and the columnar fast path."""
     columns = options.get("columns") or None
     try:
-        pf = pq.ParquetFile(source)
+        # A stream (a cloud object over ranged reads) is read row group by row group as
+        # batches are asked for; pre-buffering would fetch many row groups up front.
+        pf = pq.ParquetFile(source, pre_buffer=isinstance(source, str))
     except (pa.ArrowException, OSError) as exc:
         raise FatalSourceError(f"{name}: cannot read as Parquet: {exc}", source=name) from exc
     try:

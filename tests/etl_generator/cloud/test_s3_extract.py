@@ -136,6 +136,33 @@ async def test_first_batch_arrives_before_the_object_is_downloaded(
     client.close()
 
 
+async def test_first_parquet_batch_reads_the_footer_and_one_row_group_not_the_object(
+        s3: Any, bucket: str, storage: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pycharter_gui.etl_generator.cloud.s3 import S3Client
+
+    rows = [{"id": i, "pad": f"{i:08d}" * 25} for i in range(200_000)]
+    buf = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(rows), buf, row_group_size=20_000, compression="none")
+    body = buf.getvalue()
+    assert len(body) > 20_000_000
+    s3.put_object(Bucket=bucket, Key="big/data.parquet", Body=body)
+    fetched: list[int] = []
+    real = S3Client.read_range
+
+    def counting(self: Any, key: str, start: int, length: int) -> bytes:
+        fetched.append(length)
+        return real(self, key, start, length)
+
+    monkeypatch.setattr(S3Client, "read_range", counting)
+    canonical = normalize_extract({"type": "cloud_storage", "storage": storage(path="big/data.parquet")})
+    stream = CloudStorageExtractor().extract_streaming(canonical, None, None, batch_size=1000)
+    first = await anext(stream)
+    assert [r["id"] for r in first] == list(range(1000))
+    assert 0 < sum(fetched) < len(body) // 4  # the footer and a row group, not a download
+    ids = [r["id"] for r in first] + [r["id"] async for batch in stream for r in batch]
+    assert ids == list(range(200_000))  # and every row, in order, once read to the end
+
+
 def _loc_kwargs(storage_map: dict[str, Any]) -> dict[str, Any]:
     creds = storage_map["credentials"]
     return {"bucket": storage_map["bucket"], "path": storage_map.get("path"),
