@@ -23,9 +23,9 @@ SERVER_URLS = {
 }
 HOW_TO_START = {
     "postgresql": "start it with `pg_ctl -D <datadir> -o '-p 5432 -c listen_addresses=127.0.0.1'"
-                  " start` as the postgres user (trust auth, database 'test'); see DEVELOPERS.md",
+                  " start` as the postgres user (trust auth, database 'test'); see scripts/services.sh",
     "mariadb": "start it with `mariadbd --user=mysql --bind-address=127.0.0.1 &` (root, empty "
-               "password, database 'test'); see DEVELOPERS.md",
+               "password, database 'test'); see scripts/services.sh",
 }
 
 

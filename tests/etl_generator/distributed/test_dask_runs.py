@@ -55,7 +55,7 @@ def _require_postgres() -> str:
         with engine.connect() as conn:
             conn.exec_driver_sql("select 1")
     except Exception as exc:
-        problem = f"PostgreSQL at {PG_URL} is not reachable ({exc}); see DEVELOPERS.md"
+        problem = f"PostgreSQL at {PG_URL} is not reachable ({exc}); see scripts/services.sh"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(problem)
         pytest.skip(problem)
