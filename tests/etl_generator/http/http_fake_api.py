@@ -5,6 +5,7 @@ Kept out of conftest.py so tests can import its names unambiguously.
 
 from __future__ import annotations
 
+import email.utils
 import json
 import threading
 import time
@@ -110,6 +111,12 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/ratelimited":  # 429 with Retry-After: 1, then the data
             if hit == 1:
                 self._send(429, {"error": "slow down"}, headers={"Retry-After": "1"})
+            else:
+                self._send(200, ITEMS[:2])
+        elif path == "/ratelimited-date":  # 429 with an HTTP-date Retry-After 30 s ahead
+            if hit == 1:
+                when = email.utils.formatdate(time.time() + 30, usegmt=True)
+                self._send(429, {"error": "slow down"}, headers={"Retry-After": when})
             else:
                 self._send(200, ITEMS[:2])
         elif path == "/always503":

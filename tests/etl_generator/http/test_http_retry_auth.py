@@ -80,10 +80,16 @@ async def test_retry_waits_exponential_backoff(api: FakeApi, sleeps: list[float]
     assert len(sleeps) == 2 and 1.0 <= sleeps[0] <= 2.0 and 2.0 <= sleeps[1] <= 4.0
 
 
-async def test_retry_after_date_and_rate_limit_delay(api: FakeApi, sleeps: list[float]) -> None:
+async def test_retry_after_seconds_and_rate_limit_delay(api: FakeApi, sleeps: list[float]) -> None:
     # Retry-After: 1 from the server wins over backoff; then rate_limit_delay after success.
     await drain({"url": f"{api.url}/ratelimited", "rate_limit_delay": 0.25})
     assert sleeps == [1.0, 0.25]
+
+
+async def test_retry_after_as_an_http_date_from_a_real_server(api: FakeApi, sleeps: list[float]) -> None:
+    records = await drain({"url": f"{api.url}/ratelimited-date"})
+    assert [r["id"] for r in records] == [1, 2]
+    assert len(sleeps) == 1 and 25 <= sleeps[0] <= 31  # the date, less the time since it was sent
 
 
 async def test_page_delay_between_pages_only(api: FakeApi, monkeypatch, sleeps) -> None:
