@@ -320,3 +320,22 @@ async def test_cancelled_batch_is_rolled_back(sqlite_db: Any) -> None:
         await task
     await session.abort()
     assert sqlite_db.rows(table) == []
+
+
+async def test_dates_and_times_load_the_same_whether_typed_or_text(db: Any) -> None:
+    """Typed date/time values take the fast path (COPY on PostgreSQL), text ones the
+    encoders; both must store the same values."""
+    import datetime as dt
+
+    table = db.create(sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+                      sa.Column("at", sa.DateTime), sa.Column("day", sa.Date))
+    moment, day = dt.datetime(2024, 5, 1, 10, 30, 15), dt.date(2024, 5, 2)
+    typed = [{"id": i, "at": moment + dt.timedelta(hours=i), "day": day} for i in range(3)]
+    text = [{"id": 10 + i, "at": (moment + dt.timedelta(hours=i)).isoformat(), "day": "2024-05-02"}
+            for i in range(3)]
+    results, _ = await run_load(db, table, [typed, text])
+    assert [r.inserted for r in results] == [3, 3] and not any(r.rejected for r in results)
+    rows = db.rows(table)  # raw driver values: SQLite keeps text, the servers typed values
+    assert [r["at"] for r in rows[:3]] == [r["at"] for r in rows[3:]]
+    assert [dt.datetime.fromisoformat(str(r["at"])) for r in rows[:3]] == [t["at"] for t in typed]
+    assert {dt.date.fromisoformat(str(r["day"])) for r in rows} == {day}
