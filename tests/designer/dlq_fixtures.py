@@ -43,7 +43,8 @@ SCHEMA = {
 
 
 def make_dlq_pipeline(root: Path, backend: str = "sqlite", n_good: int = 20,
-                      n_bad_age: int = 30, n_negative: int = 10) -> Path:
+                      n_bad_age: int = 30, n_negative: int = 10,
+                      dlq_url: str | None = None, dlq_table: str | None = None) -> Path:
     """A folder whose run loads ``n_good`` people and dead-letters the others.
 
     Bad ages ("x12") fail the strict convert (transform); negative ages fail the contract
@@ -66,7 +67,10 @@ def make_dlq_pipeline(root: Path, backend: str = "sqlite", n_good: int = 20,
     (folder / "extract.yaml").write_text(EXTRACT, encoding="utf-8")
     (folder / "transform.yaml").write_text(TRANSFORM, encoding="utf-8")
     path = ".pycharter/dead_letters.jsonl" if backend == "file" else ".pycharter/dead_letters.db"
-    (folder / "load.yaml").write_text(LOAD.format(backend=backend, path=path), encoding="utf-8")
+    load = LOAD.format(backend=backend, path=path)
+    if backend == "database":  # a dead-letter table on a database server
+        load = load.replace(f"  path: {path}\n", f"  url: \"{dlq_url}\"\n  table: {dlq_table}\n")
+    (folder / "load.yaml").write_text(load, encoding="utf-8")
     (folder / "schema.json").write_text(json.dumps(SCHEMA), encoding="utf-8")
     return folder
 

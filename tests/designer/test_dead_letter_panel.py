@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sqlite3
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+import sqlalchemy as sa
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QMessageBox
 
@@ -46,19 +50,43 @@ def scroll_to_end(qtbot, panel: DeadLetterPanel) -> None:
             panel.view.scrollToBottom()
 
 
-@pytest.fixture(params=["file", "sqlite", "memory"])
+@pytest.fixture
+def postgres_dlq() -> Iterator[tuple[str, str]]:
+    """A fresh dead-letter table name on the machine's PostgreSQL (dropped afterwards)."""
+    url = os.environ.get("PYCHARTER_TEST_POSTGRES_URL",
+                         "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.OperationalError as exc:
+        engine.dispose()
+        problem = f"PostgreSQL at {url} is not reachable ({exc.orig}); see scripts/services.sh"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(problem)
+        pytest.skip(problem)
+    table = f"dlq_{uuid.uuid4().hex[:10]}"
+    yield url, table
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{table}"')
+    engine.dispose()
+
+
+@pytest.fixture(params=["file", "sqlite", "memory", pytest.param("database", marks=pytest.mark.postgres)])
 def opened(request, tmp_path: Path, qtbot, panel) -> tuple[DeadLetterPanel, DeadLetterQueue, Path]:
-    """A panel showing 600 dead letters of a real run, opened the way each backend is used."""
+    """A panel showing 600 dead letters of a real run, opened the way each backend is used
+    (``database``: a dead-letter table on the real PostgreSQL server)."""
     backend = request.param
+    url, table = request.getfixturevalue("postgres_dlq") if backend == "database" else (None, None)
     folder = make_dlq_pipeline(tmp_path, "sqlite" if backend == "memory" else backend,
-                               n_good=5, n_bad_age=450, n_negative=150)
+                               n_good=5, n_bad_age=450, n_negative=150, dlq_url=url, dlq_table=table)
     result = run_pipeline(folder)
     assert result["dead_lettered"] == 600
     panel.model.page_size = 100
     if backend == "memory":  # a dry run's queue, as the run summary hands it over
         queue = result["dead_letters"]
         open_and_wait(qtbot, panel, panel.open_queue, queue, folder)
-    elif backend == "file":
+    elif backend in ("file", "database"):
         open_and_wait(qtbot, panel, panel.open_pipeline, folder)
         queue = panel.queue
     else:
