@@ -116,6 +116,23 @@ def test_invalid_value_shows_problem_and_double_click_jumps(qtbot, window: MainW
     qtbot.waitUntil(lambda: not problem_rows(), timeout=5000)
 
 
+def test_a_field_problem_is_written_under_the_field(qtbot, window: MainWindow):
+    from PySide6.QtWidgets import QLabel
+
+    select(qtbot, window, "people")
+    window.editor.tabs.setCurrentIndex(2)
+    batch = field(window, "load", "batch_size")
+    error = next(w for w in batch.parentWidget().findChildren(QLabel)
+                 if w.accessibleName().endswith("problem"))
+    assert not error.isVisible()
+    qtbot.keyClicks(batch, "lots")
+    qtbot.waitUntil(error.isVisible, timeout=5000)
+    assert "batch_size" in error.text() or "integer" in error.text().lower(), error.text()
+    batch.clear()
+    qtbot.keyClicks(batch, "50")
+    qtbot.waitUntil(lambda: not error.isVisible(), timeout=5000)
+
+
 def test_preview_and_runs_wait_for_a_valid_config_and_say_why(qtbot, window: MainWindow):
     select(qtbot, window, "people")
     preview, dry_run = window.actions_by_name["preview"], window.actions_by_name["dry_run"]

@@ -167,12 +167,17 @@ class FormBase(QScrollArea):
         var_label = QLabel()
         var_label.setStyleSheet("color: palette(mid); font-size: 11px;")
         var_label.hide()
+        error_label = QLabel(wordWrap=True)  # the field's problem, in words, under it
+        error_label.setStyleSheet("color: #b3261e; font-size: 11px;")
+        error_label.setAccessibleName(f"{label} problem")
+        error_label.hide()
         holder = QWidget()
         lay = QVBoxLayout(holder)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
         lay.addWidget(edit)
         lay.addWidget(var_label)
+        lay.addWidget(error_label)
 
         def current() -> Any:
             raw = edit.real_text() if isinstance(edit, MaskedUrlEdit) else edit.text()
@@ -194,7 +199,8 @@ class FormBase(QScrollArea):
             var_label.setText(sources)
             var_label.setVisible(bool(sources))
 
-        b = self._register(Binding(keys, edit, load, current, tip, var_label), form, label, holder)
+        b = self._register(Binding(keys, edit, load, current, tip, var_label,
+                                   extra={"error_label": error_label}), form, label, holder)
         edit.textEdited.connect(lambda _t: self._commit(b))
         edit.editingFinished.connect(self._seal)
         return edit
@@ -359,3 +365,7 @@ class FormBase(QScrollArea):
             b.widget.setStyleSheet(INVALID_STYLE if hit else "")
             b.widget.setToolTip(b.tooltip + (f"\n\nProblem: {hit.message}" if hit else ""))
             b.widget.setProperty("has_problem", bool(hit))
+            error_label = b.extra.get("error_label")
+            if error_label is not None:
+                error_label.setText(hit.message if hit else "")
+                error_label.setVisible(bool(hit))
