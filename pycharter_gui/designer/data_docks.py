@@ -58,6 +58,7 @@ class DataDocks(QObject):
         window.problems_dock.raise_()
         self.preview.sample_changed.connect(self.transform_preview.set_sample)
         self.preview.sample_changed.connect(self.jsonata.set_sample)
+        self.jsonata.apply_requested.connect(self._on_jsonata_apply_requested)
         self.preview.preview_started.connect(self._on_preview_preview_started)
         self.run_panel.history_changed.connect(self.runs.refresh)
         self.run_panel.run_started.connect(self._on_run_panel_run_started)
@@ -158,6 +159,19 @@ class DataDocks(QObject):
             return
         self.preview.set_params(params)
         self.run_panel.set_params(params)
+
+    @Slot(str, str)
+    def _on_jsonata_apply_requested(self, expression: str, mode: str) -> None:
+        doc = self.window.current
+        if doc is None or not expression.strip():
+            return
+        if not (doc.set_value("transform", "jsonata.expression", expression)
+                and doc.set_value("transform", "jsonata.mode", mode)):
+            self.window.statusBar().showMessage(
+                "transform.yaml does not parse as a mapping: fix it in the YAML tab first.", 8000)
+            return
+        self.window.statusBar().showMessage("JSONata expression written to transform.yaml "
+                                            "(not saved yet).", 5000)
 
     def _sync_jsonata(self, doc: PipelineDocument) -> None:
         data = doc.data("transform")

@@ -81,6 +81,25 @@ def test_dry_run_link_is_not_hidden_by_an_earlier_run_filter(qtbot, window: Main
     assert "an-earlier" not in docks.dead_letters.filter_bar.run_chip.text()
 
 
+def test_jsonata_console_expression_goes_into_transform_yaml_and_undoes(
+        qtbot, window: MainWindow) -> None:
+    docks = window.data_docks
+    docks.docks["jsonata"].show()
+    docks.docks["jsonata"].raise_()
+    console = docks.jsonata
+    console.editor.clear()
+    qtbot.keyClicks(console.editor, "$count($)")
+    before = window.current.text("transform")
+    qtbot.mouseClick(console.apply_button, Qt.MouseButton.LeftButton)
+    text = window.current.text("transform")
+    assert "expression: $count($)" in text and f"mode: {console.mode_combo.currentData()}" in text
+    assert window.current.is_dirty()
+    for _ in range(2):  # expression, then mode when it changed
+        if window.current.text("transform") != before:
+            window.actions_by_name["undo"].trigger()
+    assert window.current.text("transform") == before
+
+
 def test_run_parameters_reach_preview_and_dry_run(qtbot, tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     folder = ws / "by_region"

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
+    QPushButton,
     QSplitter,
     QTextEdit,
     QVBoxLayout,
@@ -31,10 +32,12 @@ MAX_OUTPUT_CHARS = 200_000
 
 class JsonataConsole(QWidget):
     """Live JSONata against the sample. Signals: ``evaluated(JsonataOutcome)``,
-    ``expression_changed(text)`` (e.g. to write it back into transform.yaml)."""
+    ``expression_changed(text)``, ``apply_requested(expression, mode)`` when the user asks to
+    write the expression into transform.yaml."""
 
     evaluated = Signal(object)
     expression_changed = Signal(str)
+    apply_requested = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,6 +60,11 @@ class JsonataConsole(QWidget):
         head.addWidget(QLabel("<b>Expression</b>"), 1)
         head.addWidget(QLabel("Evaluate on"))
         head.addWidget(self.mode_combo)
+        self.apply_button = QPushButton("Use in transform.yaml")
+        self.apply_button.setToolTip("Write this expression and mode into the pipeline's "
+                                     "transform (Edit > Undo takes it back)")
+        self.apply_button.clicked.connect(self._on_apply_button_clicked)
+        head.addWidget(self.apply_button)
         top = QWidget()
         tl = QVBoxLayout(top)
         tl.setContentsMargins(0, 0, 0, 0)
@@ -93,6 +101,10 @@ class JsonataConsole(QWidget):
 
     def expression(self) -> str:
         return self.editor.toPlainText()
+
+    @Slot()
+    def _on_apply_button_clicked(self) -> None:
+        self.apply_requested.emit(self.expression(), str(self.mode_combo.currentData()))
 
     @Slot()
     def evaluate(self) -> None:
