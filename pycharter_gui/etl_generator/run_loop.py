@@ -31,20 +31,9 @@ def open_dlq(orch: ETLOrchestrator, dry_run: bool) -> DeadLetterQueue:
     cfg = orch.config.load.get("dead_letter_queue") or {}
     if dry_run or not cfg.get("enabled", True):
         return DeadLetterQueue(storage_backend="memory", pipeline_name=orch.pipeline_name)
-    backend = cfg.get("backend", "file")
-    path = cfg.get("url") if backend == "database" else cfg.get("path")
-    if backend == "database" and not path and orch.config.load.get("type") == "database":
-        path = orch.config.load.get("url")  # beside the target, as the designer opens it
-    if path is None and backend in ("file", "sqlite") and orch.contract_dir is not None:
-        name = "dead_letters.jsonl" if backend == "file" else "dead_letters.db"
-        path = str(orch.contract_dir / ".pycharter" / name)  # DECISIONS.md default
-    return DeadLetterQueue(
-        storage_backend=backend,
-        storage_path=path,
-        pipeline_name=orch.pipeline_name,
-        table_name=cfg.get("table"),
-        schema_name=cfg.get("schema_name"),
-    )
+    from .dead_letter.configured import configured_queue
+
+    return configured_queue(orch.config.load, orch.contract_dir, orch.pipeline_name)
 
 
 def _memory_mb() -> float:

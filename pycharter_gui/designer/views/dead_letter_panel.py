@@ -32,47 +32,16 @@ from PySide6.QtWidgets import (
 )
 
 from pycharter_gui.etl_generator import DeadLetterQueue, PycharterError
-from pycharter_gui.etl_generator.config import load_pipeline_config
 
 from ..models.dead_letter_table_model import DeadLetterTableModel, RecordRole
 from ..workers.dlq_jobs import records_for_rows
 from ..workers.task import TaskHandle
 from .dlq_actions import ExportProgress, ReplayBar, start_task
 from .dlq_detail import DeadLetterDetailView
-from .dlq_filters import DeadLetterFilterBar, DeadLetterSummaryBar, MessageBar
+from .dlq_filters import DeadLetterFilterBar, DeadLetterSummaryBar
 from .dlq_panel_actions import DeadLetterActionsMixin
-
-FILE_SUFFIXES = {".jsonl": "file", ".ndjson": "file", ".json": "file", ".db": "sqlite",
-                 ".sqlite": "sqlite", ".sqlite3": "sqlite"}
-
-
-def queue_for_pipeline(folder: Path) -> tuple[DeadLetterQueue, list[str] | None]:
-    """The DLQ named by the pipeline's load config (defaults as the engine uses them)."""
-    config = load_pipeline_config(contract_dir=folder)
-    load = config.load
-    cfg = load.get("dead_letter_queue") or {}
-    backend = cfg.get("backend") or "file"
-    path: Any = cfg.get("path")
-    if backend == "database":
-        path = cfg.get("url") or (load.get("url") if load.get("type") == "database" else None)
-    elif path is None:
-        name = "dead_letters.jsonl" if backend == "file" else "dead_letters.db"
-        path = Path(folder) / ".pycharter" / name
-    queue = DeadLetterQueue(storage_backend=backend, storage_path=path, table_name=cfg.get("table"),
-                            schema_name=cfg.get("schema_name"), pipeline_name=config.name)
-    keys = list(load.get("primary_key") or []) or None
-    return queue, keys
-
-
-def _sqlite_dlq_table(path: Path) -> str | None:
-    """The dead-letter table of a SQLite file (None: the default name)."""
-    if not path.exists():
-        return None
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        found = [t for t in tables
-                 if {"record_data", "reason"} <= {c[1] for c in conn.execute(f'PRAGMA table_info("{t}")')}]
-    return None if not found or "dead_letter_queue" in found else found[0]
+from .dlq_sources import FILE_SUFFIXES, queue_for_pipeline, sqlite_dlq_table
+from .message_bar import MessageBar
 
 
 def _error_text(exc: object) -> str:
@@ -223,7 +192,7 @@ class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
             self._show_error(f"{path.name} is not a dead-letter file: open a .jsonl or .db file")
             return False
         try:
-            table = _sqlite_dlq_table(path) if backend == "sqlite" else None
+            table = sqlite_dlq_table(path) if backend == "sqlite" else None
             queue = DeadLetterQueue(storage_backend=backend, storage_path=path, table_name=table)
         except (PycharterError, OSError, ValueError, sqlite3.Error) as exc:
             self._show_error(f"Cannot open {path}: {_error_text(exc)}")

@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateTimeEdit,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -202,35 +201,3 @@ class DeadLetterSummaryBar(QWidget):
         button = self.sender()
         kind, value = button.property("dlq_kind"), button.property("dlq_value")
         (self.reason_clicked if kind == "reason" else self.stage_clicked).emit(value)
-
-
-class MessageBar(QFrame):
-    """One-line message above the table: info, warning or error; closable, never modal."""
-
-    STYLES = {"info": "#e3f2fd", "warning": "#fff8e1", "error": "#ffebee"}
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.label = QLabel(self)
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        close = QToolButton(self)
-        close.setText("✕")
-        close.setAutoRaise(True)
-        close.clicked.connect(self.hide)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 4, 4)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(close)
-        self.level = "info"
-        self.hide()
-
-    def show_message(self, text: str, level: str = "info") -> None:
-        self.level = level
-        self.label.setText(text)
-        self.setStyleSheet(f"MessageBar {{ background: {self.STYLES.get(level, '#eee')}; "
-                           "border-radius: 3px; }")
-        self.show()
-
-    def text(self) -> str:
-        return self.label.text() if self.isVisible() else ""

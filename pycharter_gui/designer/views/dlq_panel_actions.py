@@ -44,7 +44,7 @@ class DeadLetterActionsMixin:
 
     @Slot(str, int)
     def _on_export_finished(self, path: str, count: int) -> None:
-        self.message_bar.show_message(f"Exported {count:,} dead letters to {path}")
+        self.message_bar.show_message(f"Exported {count:,} dead letters to {path}", "info")
         self.export_finished.emit(path, count)
 
     # -- editing -----------------------------------------------------------------------
@@ -64,7 +64,7 @@ class DeadLetterActionsMixin:
         self.edits[record_id] = data  # type: ignore[assignment]
         if self.detail.current is not None and self.detail.current.id == record_id:
             self.detail.show_record(self.detail.current, self.edits[record_id])
-        self.message_bar.show_message("Edit kept: replay the record to load it (and store the fix).")
+        self.message_bar.show_message("Edit kept: replay the record to load it (and store the fix).", "info")
 
     # -- replay ------------------------------------------------------------------------
     @Slot()
@@ -124,6 +124,6 @@ class DeadLetterActionsMixin:
     @Slot(object)
     def _on_bulk_done(self, result: object) -> None:
         verb, n = result  # type: ignore[misc]
-        self.message_bar.show_message(f"{n:,} dead letter(s) {verb}.")
+        self.message_bar.show_message(f"{n:,} dead letter(s) {verb}.", "info")
         self.records_changed.emit()
         self.refresh()

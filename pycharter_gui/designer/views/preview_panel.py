@@ -25,37 +25,15 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QSplitter,
     QTableView,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
-
-from pycharter_gui.etl_generator import ConfigError, PycharterError
 
 from ..column_profile import ColumnSummary, schema_marks, summarize_column
 from ..models.records_table_model import ColumnNameRole, RecordRole, RecordsTableModel, pretty_json
 from ..preview_engine import SampleStream, build_orchestrator
 from ..workers.task import TaskHandle
-
-_BAR_STYLES = {
-    "error": "background:#fde2e1; border:1px solid #e0a09c; color:#5c1310;",
-    "warning": "background:#fff3cd; border:1px solid #e6cf84; color:#4d3a00;",
-    "info": "background:#e2effd; border:1px solid #9cbbe0; color:#102a4c;",
-}
-
-
-def describe_error(exc: BaseException) -> str:
-    """What the analyst reads for an engine exception (config problems listed one per line)."""
-    if isinstance(exc, ConfigError):
-        problems = getattr(exc, "problems", None) or []
-        lines = [str(p) for p in problems] or [getattr(exc, "user_message", str(exc))]
-        return "The pipeline configuration has problems:\n" + "\n".join(f"• {line}" for line in lines)
-    if isinstance(exc, PycharterError):
-        return exc.user_message
-    if isinstance(exc, OSError):
-        return f"Could not read the source: {exc}"
-    return f"Unexpected error ({type(exc).__name__}: {exc}). Please report this."
-
+from .message_bar import MessageBar, describe_error
 
 
 async def _contract_marks(stream: SampleStream, records: list[dict[str, Any]]) -> Any:
@@ -65,43 +43,6 @@ async def _contract_marks(stream: SampleStream, records: list[dict[str, Any]]) -
     if not schema:
         return {}, {}
     return await asyncio.to_thread(schema_marks, records, schema)
-
-class MessageBar(QFrame):
-    """An in-panel message: text, an optional action button, and a close button."""
-
-    action_triggered = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.kind = "info"
-        self.label = QLabel(wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.action_button = QPushButton(visible=False)
-        self.action_button.clicked.connect(self.action_triggered)
-        close = QToolButton(text="✕", autoRaise=True, toolTip="Dismiss")
-        close.clicked.connect(self.clear)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 4, 4)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(self.action_button)
-        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
-        self.hide()
-
-    def show_message(self, text: str, kind: str = "error", action: str | None = None) -> None:
-        """Show ``text``; ``action`` names a button that emits ``action_triggered``."""
-        self.kind = kind
-        self.setStyleSheet(f"MessageBar {{{_BAR_STYLES.get(kind, _BAR_STYLES['info'])} border-radius:4px}}")
-        self.label.setText(text)
-        self.action_button.setVisible(bool(action))
-        self.action_button.setText(action or "")
-        self.show()
-
-    @Slot()
-    def clear(self) -> None:
-        self.label.clear()
-        self.hide()
-
-    def text(self) -> str:
-        return self.label.text() if self.isVisible() else ""
 
 
 class ColumnSummaryPopup(QFrame):

@@ -31,7 +31,7 @@ from ..preview_engine import build_orchestrator, run_pipeline, without_custom_fu
 from ..run_history import RunEntry, RunHistory, summary_counts
 from ..trust import skipped_reason, workspace_trust
 from ..workers.task import TaskHandle
-from .preview_panel import MessageBar, describe_error
+from .message_bar import MessageBar, describe_error
 
 MAX_LOG_BLOCKS = 5000
 LOG_EVERY_S = 1.0

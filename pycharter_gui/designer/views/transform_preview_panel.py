@@ -24,7 +24,7 @@ from ..preview_engine import (
 )
 from ..trust import skipped_reason, workspace_trust
 from ..workers.task import TaskHandle
-from .preview_panel import MessageBar, describe_error
+from .message_bar import MessageBar, describe_error
 
 DEBOUNCE_MS = 250
 _MARK_PRIORITY = {"mismatch": 3, "warning": 2, "changed": 1}

@@ -14,68 +14,23 @@ import concurrent.futures
 import contextlib
 import threading
 from collections.abc import Callable, Sequence
-from operator import itemgetter
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, NoSuchTableError
+from sqlalchemy.exc import DBAPIError
 
 from ..errors import LoadError
 from ..loaders.base import BatchLoadResult
+from .column_batch import ColumnBatch, records_of, write_any
 from .dialects import begin_write, build_table, clear_table, dialect_name, effective_schema
 from .engine import classify_db_error, create_engine, mask_url, parse_url, sqlite_path
-from .writer import ColumnBatch, TableWriter, check_write_method, records_of, write_any
+from .tables import describe_target, missing_table_error, reflect_table, type_samples
+from .writer import TableWriter, check_write_method
 
 T = TypeVar("T")
 # The run passes the data contract's JSON Schema here, so create_table can use its types.
 CONTRACT_SCHEMA_KEY = "__contract_schema__"
-
-
-def describe_target(table: str, schema: str | None, url: str) -> str:
-    """``table "x" in sqlite:///…`` with the password masked."""
-    name = f"{schema}.{table}" if schema else table
-    return f"table '{name}' in {mask_url(url)}"
-
-
-def reflect_table(conn: Connection, table: str, schema: str | None, backend: str,
-                  target: str) -> sa.Table | None:
-    """The target table (reflected once per run), or None when it does not exist."""
-    try:
-        reflected = sa.Table(table, sa.MetaData(), autoload_with=conn, schema=schema)
-    except NoSuchTableError:
-        return None
-    except DBAPIError as exc:
-        raise LoadError(f"Cannot read the definition of {target}: "
-                        f"{classify_db_error(exc).message}", target=target) from exc
-    reflected.info["backend"] = backend
-    return reflected
-
-
-def missing_table_error(target: str) -> LoadError:
-    return LoadError(
-        f"The target {target} does not exist. Create it first, or set create_table: true in "
-        "load.yaml to create it from the records.", target=target)
-
-
-def _type_samples(records: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
-    """Few records that infer the same column types as ``records`` (one value per distinct
-    Python type per column; type inference depends only on the set of types and key order).
-
-    Used when every record has the same keys in the same order; otherwise ``records``."""
-    if not records:
-        return records
-    keys = tuple(records[0])
-    if any(tuple(r) != keys for r in records):
-        return records
-    samples: dict[str, list[Any]] = {}
-    for key in keys:
-        values = list(map(itemgetter(key), records))
-        kinds = set(map(type, values)) - {type(None)}
-        samples[key] = [next(v for v in values if type(v) is kind) for kind in kinds]
-    depth = max((len(v) for v in samples.values()), default=0)
-    return [{k: (v[i] if i < len(v) else None) for k, v in samples.items()}
-            for i in range(max(depth, 1))]
 
 
 class DatabaseLoadSession:
@@ -276,7 +231,7 @@ class DatabaseLoadSession:
 
     def _create_table(self, conn: Connection, records: list[dict[str, Any]]
                       ) -> TableWriter | None:
-        table = build_table(self.table_name, self.schema, _type_samples(records),
+        table = build_table(self.table_name, self.schema, type_samples(records),
                             self.primary_key, self.backend,
                             contract_schema=self.config.get(CONTRACT_SCHEMA_KEY))
         if self.dry_run:

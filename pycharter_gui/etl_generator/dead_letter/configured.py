@@ -1,0 +1,34 @@
+"""The dead-letter queue a pipeline's ``load.yaml`` names, with the documented defaults.
+
+One place for the run and for the designer's Dead letters panel, so both always open the
+same file or table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .queue import DeadLetterQueue
+
+DEFAULT_FILES = {"file": "dead_letters.jsonl", "sqlite": "dead_letters.db"}
+
+
+def configured_queue(load: dict[str, Any], pipeline_dir: str | Path | None,
+                     pipeline_name: str | None) -> DeadLetterQueue:
+    """``dead_letter_queue`` of a canonical load config: a file or SQLite file in
+    ``<pipeline>/.pycharter/`` unless ``path`` says otherwise; a database table beside a
+    database target unless ``url`` says otherwise (DECISIONS.md)."""
+    cfg = load.get("dead_letter_queue") or {}
+    backend = cfg.get("backend") or "file"
+    if backend == "database":
+        path: Any = cfg.get("url") or (load.get("url") if load.get("type") == "database" else None)
+    else:
+        path = cfg.get("path")
+        if path is None and backend in DEFAULT_FILES and pipeline_dir is not None:
+            path = str(Path(pipeline_dir) / ".pycharter" / DEFAULT_FILES[backend])
+    return DeadLetterQueue(storage_backend=backend, storage_path=path, pipeline_name=pipeline_name,
+                           table_name=cfg.get("table"), schema_name=cfg.get("schema_name"))
+
+
+__all__ = ["DEFAULT_FILES", "configured_queue"]
