@@ -5,7 +5,8 @@ A session writes each batch as a numbered part file in a staging folder beside t
 renamed — that rename commits the batch. ``commit()`` assembles the parts (after the existing
 content in append mode) into a temp file beside the target and ``os.replace``s it, so overwrite
 happens once per run (pycharter 0.0.35 kept only the last batch, §12#2) and readers never see
-a half-written file. A dry run writes nothing anywhere.
+a half-written file. A Parquet target of a run that cannot resume streams its batches into
+one temp file instead of parts (``parquet_stream.py``). A dry run writes nothing anywhere.
 """
 
 from __future__ import annotations
@@ -181,7 +182,8 @@ class FileLoadSession:
         return records_to_table(records)
 
     def _store_part(self, payload: Any, good: int, seq: int) -> None:
-        """Write one part file (bytes or an Arrow table) under a temp name, then rename it."""
+        """Write one part file (bytes or an Arrow table) under a temp name, then rename it; a
+        Parquet run without checkpoints adds the table to its stream instead."""
         if self.dry_run:
             return
         if self._stream is not None and isinstance(payload, pa.Table):
