@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from .config.substitution import collect_secrets, mask_secrets, substitute_tree
-from .errors import ConfigError, NotAvailableError
+from .errors import ConfigError, ConfigProblem, NotAvailableError
 from .extractors.factory import detect_source_type
 
 
@@ -24,11 +24,11 @@ def test_connection(config: dict[str, Any],
     started = time.monotonic()
     try:
         config, secrets = _resolved(config, config_context)
+        config = _with_url_from_fields(_with_absolute_sqlite_paths(config))
     except ConfigError as exc:
-        return {"ok": False, "message": "; ".join(p.message for p in exc.problems),
+        return {"ok": False, "message": "; ".join(str(p) for p in exc.problems),
                 "details": {"error_type": "config",
                             "seconds": round(time.monotonic() - started, 3)}}
-    config = _with_url_from_fields(_with_absolute_sqlite_paths(config))
     kind = detect_source_type(config) or config.get("destination_type")
     try:
         if kind == "database" or "database" in config:
@@ -60,18 +60,23 @@ def _resolved(config: dict[str, Any], context: dict[str, Any] | None
 
 
 def _with_url_from_fields(config: dict[str, Any]) -> dict[str, Any]:
-    """A ``database:`` block of separate fields gets the URL a run would build from them."""
+    """A ``database:`` block of separate fields gets the URL a run would build from them
+    (the config layer's model and builder, so every spelling of the fields is accepted)."""
     db = config.get("database")
     if not isinstance(db, dict) or db.get("url") or not db.get("driver"):
         return config
-    from .database.engine import url_from_parts
+    from pydantic import ValidationError
 
-    port = db.get("port")
-    url = url_from_parts(str(db["driver"]), host=db.get("host"),
-                         port=int(port) if port not in (None, "") else None,
-                         user=db.get("username") or db.get("user"), password=db.get("password"),
-                         database=db.get("name") or db.get("dbname"))
-    return {**config, "database": {**db, "url": url}}
+    from .config.extract import url_from_fields
+    from .config.models_common import DatabaseRef
+
+    try:
+        ref = DatabaseRef.model_validate(db)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(["database", *map(str, first.get("loc", ()))])
+        raise ConfigError([ConfigProblem(None, key, str(first.get("msg")))]) from None
+    return {**config, "database": {**db, "url": url_from_fields(ref)}}
 
 
 def _with_absolute_sqlite_paths(config: dict[str, Any]) -> dict[str, Any]:

@@ -151,6 +151,17 @@ def _file(m: FileExtractConfig, ctx: Context) -> dict[str, Any]:
             "fail_on_empty": m.fail_on_empty}
 
 
+def url_from_fields(db: Any) -> str | None:
+    """The URL of a ``database:`` block given as separate fields (a ``DatabaseRef``); None
+    without a driver."""
+    if not db.driver:
+        return None
+    from ..database.engine import url_from_parts
+
+    return url_from_parts(db.driver, host=db.host, port=db.port, user=db.username,
+                          password=db.password, database=db.name)
+
+
 def database_url(m: Any, ctx: Context, *, sqlite_path: str | None = None) -> str | None:
     """The connection URL from database.url / database / connection_string / url / path."""
     db = m.database
@@ -159,11 +170,7 @@ def database_url(m: Any, ctx: Context, *, sqlite_path: str | None = None) -> str
         url = db
     elif db is not None:
         url = db.url or (sqlite_url_for(db.path, ctx.base_dir) if db.path else None)
-        if not url and db.driver:
-            from ..database.engine import url_from_parts
-
-            url = url_from_parts(db.driver, host=db.host, port=db.port, user=db.username,
-                                 password=db.password, database=db.name)
+        url = url or url_from_fields(db)
     url = url or m.connection_string or m.url
     if not url and sqlite_path:
         url = sqlite_url_for(sqlite_path, ctx.base_dir)
