@@ -10,6 +10,7 @@ import datetime as dt
 import decimal
 import hashlib
 import json
+import sqlite3
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -93,20 +94,56 @@ def _pymysql_rows(conn: Connection, table: sa.Table, columns: Sequence[str],
 
 def _copy_rows(conn: Connection, table: sa.Table, columns: Sequence[str],
                rows: Sequence[dict[str, Any]]) -> None:
-    import psycopg
     from psycopg.types.json import Jsonb
 
-    prep = conn.dialect.identifier_preparer
-    name = quoted_name(conn.dialect, table.name, table.schema)
-    sql = f"COPY {name} ({', '.join(prep.quote(c) for c in columns)}) FROM STDIN"
     wrap = [(lambda v: Jsonb(v) if isinstance(v, (dict, list)) else v)
             if isinstance(table.c[c].type, sa.JSON) else None for c in columns]
+    raw_insert(conn, raw_insert_sql(conn, table, columns),
+               ([w(row[c]) if w else row[c] for c, w in zip(columns, wrap, strict=True)]
+                for row in rows))
+
+
+# ---- positional rows straight to the driver (sqlite3 executemany, psycopg COPY) -------------
+def can_raw_insert(conn: Connection, table: sa.Table, columns: Sequence[str]) -> bool:
+    """True when plain positional rows can go to the driver itself: sqlite3's executemany,
+    or PostgreSQL's COPY with psycopg 3 (not for JSON columns, which need wrapping)."""
+    if dialect_name(conn.dialect) == "sqlite":
+        return isinstance(conn.connection.driver_connection, sqlite3.Connection)
+    return (dialect_name(conn.dialect) == "postgresql" and conn.dialect.driver == "psycopg"
+            and not any(isinstance(table.c[c].type, sa.JSON) for c in columns))
+
+
+def adapts_temporal_values(conn: Connection) -> bool:
+    """True when the raw path's driver takes date/time objects as they are (psycopg); SQLite
+    needs SQLAlchemy's conversion to text."""
+    return dialect_name(conn.dialect) != "sqlite"
+
+
+def raw_insert_sql(conn: Connection, table: sa.Table, columns: Sequence[str]) -> str:
+    """The statement ``raw_insert`` runs: ``INSERT ... VALUES (?, ...)`` or ``COPY ... FROM STDIN``."""
+    prep = conn.dialect.identifier_preparer
+    name = quoted_name(conn.dialect, table.name, table.schema)
+    cols = ", ".join(prep.quote(c) for c in columns)
+    if dialect_name(conn.dialect) == "sqlite":
+        return f"INSERT INTO {name} ({cols}) VALUES ({', '.join('?' * len(columns))})"
+    return f"COPY {name} ({cols}) FROM STDIN"
+
+
+def raw_insert(conn: Connection, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    """Send positional ``rows`` with the driver itself; its errors become SQLAlchemy errors."""
     raw = conn.connection.driver_connection
+    if isinstance(raw, sqlite3.Connection):
+        try:
+            raw.executemany(sql, rows)
+        except sqlite3.Error as exc:
+            raise sa.exc.DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
+        return
+    import psycopg
+
     try:
         with raw.cursor() as cur, cur.copy(sql) as copy:
             for row in rows:
-                copy.write_row([w(row[c]) if w else row[c]
-                                for c, w in zip(columns, wrap, strict=True)])
+                copy.write_row(row)
     except psycopg.Error as exc:
         raise sa.exc.DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
 
@@ -301,62 +338,22 @@ def sql_type(kind: str, backend: str, *, is_key: bool = False) -> sa.types.TypeE
     return sa.Text()
 
 
-_JSON_SCHEMA_KINDS = {"integer": "int", "number": "float", "boolean": "bool",
-                      "object": "json", "array": "json", "string": "str"}
-_STRING_FORMATS = {"date-time": "datetime", "date": "date"}
-
-
-def contract_column_kinds(json_schema: dict[str, Any] | None) -> dict[str, str]:
-    """Column kinds declared by a contract's JSON Schema ``properties`` (declared order)."""
-    props = (json_schema or {}).get("properties") if isinstance(json_schema, dict) else None
-    kinds: dict[str, str] = {}
-    for name, spec in (props or {}).items():
-        if not isinstance(spec, dict):
-            continue
-        types = spec.get("type")
-        types = [t for t in (types if isinstance(types, list) else [types]) if t and t != "null"]
-        if len(types) != 1 or types[0] not in _JSON_SCHEMA_KINDS:
-            continue  # no single declared type: the records decide
-        kind = _JSON_SCHEMA_KINDS[types[0]]
-        if kind == "str":
-            kind = _STRING_FORMATS.get(str(spec.get("format")), "str")
-        kinds[str(name)] = kind
-    return kinds
-
-
-def build_table(name: str, schema: str | None, records: Sequence[dict[str, Any]],
-                primary_key: Sequence[str], backend: str,
-                contract_schema: dict[str, Any] | None = None) -> sa.Table:
-    """A Table definition inferred from records (union of keys, first-seen order); columns a
-    contract schema declares take its types, and its columns missing from the records (an
-    optional field absent from the first batch) are added after them."""
-    kinds = infer_column_types(records)
-    declared = contract_column_kinds(contract_schema)
-    kinds = {**{c: declared.get(c, k) for c, k in kinds.items()},
-             **{c: k for c, k in declared.items() if c not in kinds}}
-    cols = [sa.Column(c, sql_type(k, backend, is_key=c in primary_key),
-                      primary_key=c in primary_key, nullable=c not in primary_key,
-                      autoincrement=False)
-            for c, k in kinds.items()]
-    table = sa.Table(name, sa.MetaData(), *cols, schema=schema)
-    table.info["backend"] = backend
-    return table
-
-
 __all__ = [
     "UPSERT_DIALECTS",
+    "adapts_temporal_values",
     "begin_write",
-    "build_table",
+    "can_raw_insert",
     "can_stage_upsert",
     "clear_table",
     "column_encoder",
-    "contract_column_kinds",
     "dialect_name",
     "effective_schema",
     "encoders_for",
     "fast_insert",
     "infer_column_types",
     "quoted_name",
+    "raw_insert",
+    "raw_insert_sql",
     "sql_type",
     "stage_upsert",
     "upsert_statement",

@@ -23,9 +23,9 @@ from sqlalchemy.exc import DBAPIError
 from ..errors import LoadError
 from ..loaders.base import BatchLoadResult
 from .column_batch import ColumnBatch, records_of, write_any
-from .dialects import begin_write, build_table, clear_table, dialect_name, effective_schema
+from .dialects import begin_write, clear_table, dialect_name, effective_schema
 from .engine import classify_db_error, create_engine, mask_url, parse_url, sqlite_path
-from .tables import describe_target, missing_table_error, reflect_table, type_samples
+from .tables import build_table, describe_target, missing_table_error, reflect_table, type_samples
 from .writer import TableWriter, check_write_method
 
 T = TypeVar("T")

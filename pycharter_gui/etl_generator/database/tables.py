@@ -1,5 +1,5 @@
-"""The target table of a load: its description, reflection, and the records that decide the
-column types when the load creates it."""
+"""The target table of a load: its description, reflection, and its definition when the load
+creates it (types from the records, or from the data contract where it declares them)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, NoSuchTableError
 
 from ..errors import LoadError
+from .dialects import infer_column_types, sql_type
 from .engine import classify_db_error, mask_url
 
 
@@ -61,4 +62,47 @@ def type_samples(records: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
             for i in range(max(depth, 1))]
 
 
-__all__ = ["describe_target", "missing_table_error", "reflect_table", "type_samples"]
+_JSON_SCHEMA_KINDS = {"integer": "int", "number": "float", "boolean": "bool",
+                      "object": "json", "array": "json", "string": "str"}
+_STRING_FORMATS = {"date-time": "datetime", "date": "date"}
+
+
+def contract_column_kinds(json_schema: dict[str, Any] | None) -> dict[str, str]:
+    """Column kinds declared by a contract's JSON Schema ``properties`` (declared order)."""
+    props = (json_schema or {}).get("properties") if isinstance(json_schema, dict) else None
+    kinds: dict[str, str] = {}
+    for name, spec in (props or {}).items():
+        if not isinstance(spec, dict):
+            continue
+        types = spec.get("type")
+        types = [t for t in (types if isinstance(types, list) else [types]) if t and t != "null"]
+        if len(types) != 1 or types[0] not in _JSON_SCHEMA_KINDS:
+            continue  # no single declared type: the records decide
+        kind = _JSON_SCHEMA_KINDS[types[0]]
+        if kind == "str":
+            kind = _STRING_FORMATS.get(str(spec.get("format")), "str")
+        kinds[str(name)] = kind
+    return kinds
+
+
+def build_table(name: str, schema: str | None, records: Sequence[dict[str, Any]],
+                primary_key: Sequence[str], backend: str,
+                contract_schema: dict[str, Any] | None = None) -> sa.Table:
+    """A Table definition inferred from records (union of keys, first-seen order); columns a
+    contract schema declares take its types, and its columns missing from the records (an
+    optional field absent from the first batch) are added after them."""
+    kinds = infer_column_types(records)
+    declared = contract_column_kinds(contract_schema)
+    kinds = {**{c: declared.get(c, k) for c, k in kinds.items()},
+             **{c: k for c, k in declared.items() if c not in kinds}}
+    cols = [sa.Column(c, sql_type(k, backend, is_key=c in primary_key),
+                      primary_key=c in primary_key, nullable=c not in primary_key,
+                      autoincrement=False)
+            for c, k in kinds.items()]
+    table = sa.Table(name, sa.MetaData(), *cols, schema=schema)
+    table.info["backend"] = backend
+    return table
+
+
+__all__ = ["build_table", "contract_column_kinds", "describe_target", "missing_table_error",
+           "reflect_table", "type_samples"]

@@ -8,7 +8,6 @@ back, so a batch is always exactly one transaction. Savepoints scope each attemp
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
@@ -20,11 +19,14 @@ from sqlalchemy.exc import DBAPIError, StatementError
 from ..errors import ConfigError, ConfigProblem, LoadError
 from ..loaders.base import BatchLoadResult, RejectedRow
 from .dialects import (
+    adapts_temporal_values,
     begin_write,
+    can_raw_insert,
     can_stage_upsert,
-    dialect_name,
     encoders_for,
     fast_insert,
+    raw_insert,
+    raw_insert_sql,
     stage_upsert,
     upsert_statement,
 )
@@ -108,7 +110,7 @@ class TableWriter:
                 f"{self.target} has no column(s) {', '.join(unknown)}; table columns are "
                 f"{', '.join(self.table.c.keys())}. Rename or drop those fields in the "
                 "transform, or let load.yaml create_table a new table.", target=self.target)
-        if uniform and self.method == "insert" and self._raw_kind(conn, list(records[0])):
+        if uniform and self.method == "insert" and can_raw_insert(conn, self.table, list(records[0])):
             fast = self._plain_rows(conn, list(records[0]), records)
             if fast is not None:
                 self._apply_raw(conn, fast[0], fast[1], 0, len(records), records, result)
@@ -131,20 +133,6 @@ class TableWriter:
         return result
 
     # ---- fast inserts: positional rows into sqlite3's executemany or PostgreSQL's COPY ----
-    @staticmethod
-    def _raw_sqlite(conn: Connection) -> bool:
-        return (dialect_name(conn.dialect) == "sqlite"
-                and isinstance(conn.connection.driver_connection, sqlite3.Connection))
-
-    def _raw_kind(self, conn: Connection, cols: Sequence[str]) -> str | None:
-        """"sqlite" or "copy" when plain rows can go to the driver directly, else None."""
-        if self._raw_sqlite(conn):
-            return "sqlite"
-        if (dialect_name(conn.dialect) == "postgresql" and conn.dialect.driver == "psycopg"
-                and not any(isinstance(self.table.c[c].type, sa.JSON) for c in cols)):
-            return "copy"
-        return None
-
     def _processor(self, conn: Connection, name: str) -> Any:
         if name not in self._processors:
             col_type = self.table.c[name].type
@@ -158,9 +146,11 @@ class TableWriter:
                       ) -> BatchLoadResult | None:
         """Insert a batch given column by column (the columnar path: no dicts are built) in
         ``conn``'s open transaction; ``originals`` gives a rejected row's record. None when the
-        raw SQLite path does not apply; the caller then uses :meth:`write` with records."""
-        if (self.method != "insert" or not columns or not columns[0] or not self._raw_sqlite(conn)
-                or not set(cols) <= set(self.table.c.keys())):
+        raw path (``dialects.can_raw_insert``) does not apply; the caller then uses
+        :meth:`write` with records."""
+        if (self.method != "insert" or not columns or not columns[0]
+                or not set(cols) <= set(self.table.c.keys())
+                or not can_raw_insert(conn, self.table, cols)):
             return None
         rows = self._plain_columns(conn, cols, columns, kinds)
         if rows is None:
@@ -176,19 +166,19 @@ class TableWriter:
         """The INSERT text and the rows as tuples, encoded and bind-processed as the SQLAlchemy
         path would; None when some value needs the general path (it reports errors per row)."""
         columns = [list(map(itemgetter(name), records)) for name in cols]
-        rows = self._plain_columns(conn, cols, columns, native_temporal=not self._raw_sqlite(conn))
+        rows = self._plain_columns(conn, cols, columns)
         if rows is None:
             return self._encoded_rows(conn, cols, records)
         return self._insert_sql(conn, cols), rows
 
     def _plain_columns(self, conn: Connection, cols: list[str], columns: list[list[Any]],
-                       known_kinds: Sequence[frozenset[type] | None] | None = None, *,
-                       native_temporal: bool = False) -> list[tuple[Any, ...]] | None:
+                       known_kinds: Sequence[frozenset[type] | None] | None = None
+                       ) -> list[tuple[Any, ...]] | None:
         """Rows as tuples from plain column values, bind-processed where a column needs it;
         None when some value is not plain (the encoders must see it). ``known_kinds`` gives a
-        column's value types when its source already knows them (an Arrow column's type);
-        ``native_temporal``: the driver takes date/time values of temporal columns as they are
-        (psycopg's COPY), so those need no encoder either."""
+        column's value types when its source already knows them (an Arrow column's type).
+        Where the driver takes date/time objects itself, they are plain in temporal columns."""
+        native_temporal = adapts_temporal_values(conn)
         try:
             for pos, name in enumerate(cols):
                 values = columns[pos]
@@ -220,37 +210,14 @@ class TableWriter:
         return self._insert_sql(conn, cols), list(zip(*columns, strict=True))
 
     def _insert_sql(self, conn: Connection, cols: list[str]) -> str:
-        prep = conn.dialect.identifier_preparer
-        names = ", ".join(prep.quote(c) for c in cols)
-        if not self._raw_sqlite(conn):  # PostgreSQL: COPY, psycopg adapting each value
-            return f"COPY {prep.format_table(self.table)} ({names}) FROM STDIN"
-        return f"INSERT INTO {prep.format_table(self.table)} ({names}) VALUES ({', '.join('?' * len(cols))})"
-
-    @staticmethod
-    def _run_raw(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Send ``rows`` with the driver itself; its errors become SQLAlchemy errors."""
-        raw = conn.connection.driver_connection
-        if isinstance(raw, sqlite3.Connection):
-            try:
-                raw.executemany(sql, rows)
-            except sqlite3.Error as exc:
-                raise DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
-            return
-        import psycopg
-
-        try:
-            with raw.cursor() as cur, cur.copy(sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        except psycopg.Error as exc:
-            raise DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
+        return raw_insert_sql(conn, self.table, cols)
 
     def _apply_raw(self, conn: Connection, sql: str, rows: list[tuple[Any, ...]], lo: int,
                    hi: int, originals: Sequence[dict[str, Any]], result: BatchLoadResult) -> None:
         """Insert ``rows[lo:hi]`` in a savepoint; on failure split in halves like ``_apply``."""
         try:
             with conn.begin_nested():
-                self._run_raw(conn, sql, rows[lo:hi] if (lo, hi) != (0, len(rows)) else rows)
+                raw_insert(conn, sql, rows[lo:hi] if (lo, hi) != (0, len(rows)) else rows)
         except StatementError as exc:
             self._raise_if_systemic(exc)
             if hi - lo == 1:

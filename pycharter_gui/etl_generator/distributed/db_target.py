@@ -28,9 +28,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
-from ..database.dialects import begin_write, build_table, clear_table, effective_schema
+from ..database.dialects import begin_write, clear_table, effective_schema
 from ..database.engine import classify_db_error, create_engine, mask_url, sqlite_path
-from ..database.tables import describe_target, reflect_table
+from ..database.tables import build_table, describe_target, reflect_table
 from ..errors import LoadError
 
 DIRECT_METHODS = ("upsert", "replace", "update", "delete")
