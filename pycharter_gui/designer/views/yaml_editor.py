@@ -74,13 +74,10 @@ class _LineNumberArea(QWidget):
 
 
 def _is_undo_key(event: QEvent) -> bool:
+    """The platform's Undo/Redo keys: the ones the text editor claims for itself."""
     matches = getattr(event, "matches", None)
-    if matches is not None and (matches(QKeySequence.StandardKey.Undo)
-                                or matches(QKeySequence.StandardKey.Redo)):
-        return True
-    combo = getattr(event, "keyCombination", None)
-    return combo is not None and QKeySequence(combo()) in (QKeySequence("Ctrl+Shift+Z"),
-                                                           QKeySequence("Ctrl+Y"))
+    return matches is not None and (matches(QKeySequence.StandardKey.Undo)
+                                    or matches(QKeySequence.StandardKey.Redo))
 
 
 TYPING_PAUSE_MS = 800  # typing merges into one undo step until a pause this long, or Enter

@@ -121,7 +121,8 @@ class CloudClient(ABC):
     def read_range(self, key: str, start: int, length: int) -> bytes:
         """``length`` bytes of the object from offset ``start`` (a ranged GET), so a Parquet
         object is read footer first and row group by row group instead of downloaded whole.
-        Clients without ranged reads raise ``NotImplementedError`` (the caller downloads)."""
+        A client that does not override this has no ranged reads: its Parquet objects are
+        downloaded to a temp file first."""
         raise NotImplementedError
 
     @abstractmethod
