@@ -165,11 +165,15 @@ class DataDocks(QObject):
         doc = self.window.current
         if doc is None or not expression.strip():
             return
-        if not (doc.set_value("transform", "jsonata.expression", expression)
-                and doc.set_value("transform", "jsonata.mode", mode)):
+        if doc.parse_error("transform") is not None or not isinstance(doc.raw_data("transform"),
+                                                                        dict | None):
             self.window.statusBar().showMessage(
                 "transform.yaml does not parse as a mapping: fix it in the YAML tab first.", 8000)
             return
+        doc.undo_stack.beginMacro("Use the JSONata expression")  # one Undo takes it back
+        doc.set_value("transform", "jsonata.expression", expression)
+        doc.set_value("transform", "jsonata.mode", mode)
+        doc.undo_stack.endMacro()
         self.window.statusBar().showMessage("JSONata expression written to transform.yaml "
                                             "(not saved yet).", 5000)
 
