@@ -47,6 +47,7 @@ class JsonataConsole(QWidget):
         mono.setStyleHint(QFont.StyleHint.Monospace)
         self.editor = QPlainTextEdit(placeholderText="JSONata expression, e.g. $sum(orders.total)")
         self.editor.setFont(mono)
+        self.editor.setMinimumHeight(5 * self.editor.fontMetrics().lineSpacing() + 12)  # room to read it
         self.mode_combo = QComboBox()
         self.mode_combo.addItem("Whole sample (batch)", "batch")
         self.mode_combo.addItem("First record (record)", "record")
@@ -149,7 +150,9 @@ class JsonataConsole(QWidget):
             text = "(undefined: no output)" if outcome.output is None else json.dumps(
                 outcome.output, indent=2, default=str, ensure_ascii=False)
             self.output.setPlainText(text[:MAX_OUTPUT_CHARS])
-        self.status_label.setText(f"Evaluated on {len(self._sample):,} records in {outcome.seconds * 1000:.0f} ms")
+        self.status_label.setText(
+            f"Evaluated on {len(self._sample):,} records in {outcome.seconds * 1000:.0f} ms" if self._sample
+            else "No sample yet: the expression was only checked. Press Preview (F5) to run it on records.")
         self.evaluated.emit(outcome)
 
     @Slot(object)
