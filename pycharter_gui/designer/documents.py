@@ -7,8 +7,10 @@ changed something (comments, key order, quotes and blank lines are kept).
 
 from __future__ import annotations
 
+import contextlib
 import os
-import tempfile
+import secrets
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -233,15 +235,36 @@ def _comments_only(text: str) -> str:
 
 
 def atomic_write(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` so readers see the old or the new file, never half."""
+    """Write ``data`` to ``target`` so readers see the old or the new file, never half.
+
+    The file stays the user's: an existing file keeps its mode (and owner and group where
+    allowed); a new one gets the umask's default, as if written in place.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        old = target.stat()
+    except FileNotFoundError:
+        old = None
+    tmp = target.parent / f".{target.name}.{secrets.token_hex(8)}.tmp"
+    # O_EXCL with 0o666: the kernel applies the umask (mkstemp would force 0o600).
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as fh:
+            if old is not None:
+                _copy_owner_and_mode(fh.fileno(), old)
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def _copy_owner_and_mode(fd: int, old: os.stat_result) -> None:
+    """Give the temp file the replaced file's owner/group (when permitted) and mode."""
+    if hasattr(os, "fchown"):
+        with contextlib.suppress(OSError):  # only root may give a file away; keep going
+            os.fchown(fd, old.st_uid, old.st_gid)
+    if hasattr(os, "fchmod"):  # after chown, which may clear set-id bits
+        os.fchmod(fd, stat.S_IMODE(old.st_mode))
