@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import yaml
 
+from .atomic import atomic_write
 from .schema_inference import infer_schema
 
 __all__ = ["ContractStore", "DirectoryContractStore", "generate_etl_config",
@@ -217,9 +218,7 @@ def generate_etl_config_from_store(contract_name: str, version: str | None = Non
 # -- inference ---------------------------------------------------------------------------------
 def _write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, text)
 
 
 def _dump(value: Any) -> str:

@@ -26,6 +26,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..atomic import atomic_write
 from ..config import resolve_input_params
 from ..dead_letter import DeadLetterQueue, DeadLetterRecord
 from ..errors import ConfigError, ConfigProblem, PycharterError
@@ -125,9 +126,7 @@ class Manifest:
 
     def _write(self, path: Path, text: str) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:6]}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        atomic_write(path, text, file_mode=0o600)  # dead letters may hold personal data
 
     def mark_done(self, pid: int, summary: dict[str, Any], letters: list[dict[str, Any]]) -> None:
         self._write(self.folder / f"dlq-{pid:05d}.jsonl",
