@@ -163,7 +163,10 @@ def convert_column(arr: pa.Array, target: str) -> pa.Array | None:
             lo, hi = _minmax(arr)
             if lo is None or lo <= -_TWO_63 or hi >= _TWO_63:
                 return None
-            return pc.trunc(arr).cast(pa.int64())
+            whole = pc.trunc(arr)
+            if not pc.all(pc.equal(whole, arr)).as_py():
+                return None  # a fractional value is lossy: the dict path warns or rejects
+            return whole.cast(pa.int64())
         return None
     if target == "float":
         if t == pa.bool_():

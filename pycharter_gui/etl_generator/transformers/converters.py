@@ -23,14 +23,38 @@ DATETIME_FORMATS = (
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y")
 
 
+class LossyConversion(ValueError):
+    """A conversion that had to drop information (``"7.5"`` to int); ``result`` holds the
+    truncated value pycharter would have kept, so non-strict callers can keep it and warn."""
+
+    def __init__(self, value: Any, result: Any, target: str) -> None:
+        super().__init__(f"{value!r} is not a whole number; {target} conversion gives {result!r}")
+        self.result = result
+
+
 def to_int(value: Any) -> int:
-    """``int(float(s))`` for strings (truncates toward zero); ``int()`` otherwise."""
+    """Whole numbers (``"42"``, ``"1e3"``, ``6.0``, ``True``) become ints exactly.
+
+    Strings are parsed as ints first (no float rounding of long digit strings), then as
+    floats. A fractional value raises ``LossyConversion`` carrying the truncated int."""
     if isinstance(value, str):
-        number = float(value)
+        try:
+            return int(value)
+        except ValueError:
+            number = float(value)
         if math.isnan(number) or math.isinf(number):
             raise ValueError(f"cannot convert {value!r} to int")
-        return int(number)
-    return int(value)
+        return _whole(value, number)
+    if isinstance(value, int):
+        return int(value)
+    return _whole(value, value)
+
+
+def _whole(value: Any, number: Any) -> int:
+    result = int(number)
+    if result != number:
+        raise LossyConversion(value, result, "int")
+    return result
 
 
 def to_float(value: Any) -> float:

@@ -15,7 +15,13 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from .converters import DATETIME_FORMATS, TRUE_WORDS, to_int, token_factory
+from .converters import (
+    DATETIME_FORMATS,
+    TRUE_WORDS,
+    LossyConversion,
+    to_int,
+    token_factory,
+)
 
 Evaluator = Callable[[dict[str, Any]], Any]
 
@@ -63,8 +69,11 @@ def _coalesce(*args: Any) -> Any:
 
 
 def _int(x: Any) -> int | None:
+    """``int(x)`` in an expression truncates on purpose, as its name asks."""
     try:
         return to_int(x.strip() if isinstance(x, str) else x)
+    except LossyConversion as exc:
+        return exc.result
     except (TypeError, ValueError, OverflowError):
         return None
 

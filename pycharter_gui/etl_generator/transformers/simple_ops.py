@@ -13,7 +13,13 @@ from itertools import repeat
 from typing import Any
 
 from ..errors import ConfigError, ConfigProblem
-from .converters import get_converter, result_types, token_factory
+from .converters import (
+    Converter,
+    LossyConversion,
+    get_converter,
+    result_types,
+    token_factory,
+)
 from .expressions import compile_expression, is_constant
 from .filters import compile_filter
 from .flatten import compile_flatten
@@ -101,20 +107,30 @@ def compile_convert(spec: dict[str, str], *, strict: bool, legacy: bool = False)
     if problems:
         raise ConfigError(problems)
 
+    def convert_one(record: dict[str, Any], field: str, conv: Converter, type_name: str,
+                    index: int, warnings: list) -> None:
+        """Convert one value; a lossy result is kept with a warning (rejected if strict)."""
+        value = record[field]
+        try:
+            record[field] = conv(value)
+            return
+        except LossyConversion as exc:
+            if not strict:
+                record[field] = exc.result
+            message = f"lossy conversion of {field}={value!r} to {type_name}: {exc}"
+            error = exc
+        except (ValueError, TypeError, OverflowError) as exc:
+            message = f"cannot convert {field}={value!r} to {type_name}: {exc}"
+            error = exc
+        if strict:
+            raise RecordRejected(
+                "convert", message, field=field, error_type=type(error).__name__) from error
+        warnings.append(TransformWarning(index, field, "convert", message))
+
     def convert(record: dict[str, Any], index: int, warnings: list) -> dict[str, Any]:
         for field, conv, type_name in items:
-            value = record.get(field)
-            if value is None:
-                continue
-            try:
-                record[field] = conv(value)
-            except (ValueError, TypeError, OverflowError) as exc:
-                message = f"cannot convert {field}={value!r} to {type_name}: {exc}"
-                if strict:
-                    raise RecordRejected(
-                        "convert", message, field=field, error_type=type(exc).__name__
-                    ) from exc
-                warnings.append(TransformWarning(index, field, "convert", message))
+            if record.get(field) is not None:
+                convert_one(record, field, conv, type_name, index, warnings)
         return record
 
     def convert_batch(records: list[dict[str, Any]], indices: list[int],
@@ -130,15 +146,9 @@ def compile_convert(spec: dict[str, str], *, strict: bool, legacy: bool = False)
                 if value is None or pos in rejected:
                     continue
                 try:
-                    records[pos][field] = conv(value)
-                except (ValueError, TypeError, OverflowError) as exc:
-                    message = f"cannot convert {field}={value!r} to {type_name}: {exc}"
-                    if strict:
-                        rejected[pos] = RecordRejected(
-                            "convert", message, field=field, error_type=type(exc).__name__)
-                    else:
-                        warnings.append(TransformWarning(indices[pos], field, "convert",
-                                                         message))
+                    convert_one(records[pos], field, conv, type_name, indices[pos], warnings)
+                except RecordRejected as exc:
+                    rejected[pos] = exc
         return rejected
     return with_batch(convert, convert_batch)
 

@@ -51,8 +51,8 @@ def test_invariant_with_custom_function_expanding_and_failing(tmp_path: Path) ->
 
 
 def test_apply_transforms_returns_only_records() -> None:
-    cfg = canon(("convert", {"v": "int"}), strict=True)
-    assert [r["id"] for r in apply_transforms(DATA, cfg)] == [0, 2, 3, 4, 5, 7]
+    cfg = canon(("convert", {"v": "int"}), strict=True)  # "x", 2.5 (lossy), "abc" rejected
+    assert [r["id"] for r in apply_transforms(DATA, cfg)] == [0, 2, 3, 4, 7]
 
 
 def test_result_types_are_dataclasses_with_the_documented_fields() -> None:

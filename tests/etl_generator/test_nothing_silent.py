@@ -1,0 +1,65 @@
+"""Issue 13: settings that were accepted but did the wrong thing silently."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from pycharter_gui.etl_generator import ETLOrchestrator
+from pycharter_gui.etl_generator.transformers import transform_batch
+
+
+def _canon(*ops: tuple[str, object], strict: bool = False) -> dict:
+    return {"__canonical__": True, "ops": [{"op": n, "spec": s} for n, s in ops],
+            "strict": strict, "jsonata": None, "custom_function": None, "base_dir": None}
+
+
+# -- lossy int conversion ------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", ["7.5", 7.5, "-0.25"])
+def test_lossy_int_convert_is_a_dead_letter_under_strict(value: object) -> None:
+    data = [{"Qty": value}, {"Qty": "8"}]
+    res = transform_batch(data, _canon(("convert", {"Qty": "int"}), strict=True))
+    assert res.records == [{"Qty": 8}]
+    [rej] = res.rejected
+    assert (rej.index, rej.field, rej.step) == (0, "Qty", "convert")
+    assert "lossy" in rej.message and rej.record == {"Qty": value}
+
+
+def test_lossy_int_convert_without_strict_warns_naming_the_field() -> None:
+    res = transform_batch([{"Qty": "7.5"}, {"Qty": "6.0"}, {"Qty": "1e3"}],
+                          _canon(("convert", {"Qty": "int"})))
+    assert [r["Qty"] for r in res.records] == [7, 6, 1000]
+    [warning] = res.warnings
+    assert (warning.index, warning.field, warning.step) == (0, "Qty", "convert")
+    assert "Qty" in warning.message and "'7.5'" in warning.message
+
+
+def test_long_digit_strings_convert_exactly() -> None:
+    res = transform_batch([{"n": "12345678901234567891"}], _canon(("convert", {"n": "int"})))
+    assert res.records == [{"n": 12345678901234567891}] and res.warnings == []
+
+
+@pytest.mark.parametrize("columnar", ["0", "1"])
+@pytest.mark.parametrize("source", ["csv", "parquet"])
+def test_lossy_int_convert_dead_letters_on_both_run_paths(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, columnar: str, source: str) -> None:
+    monkeypatch.setenv("PYCHARTER_COLUMNAR", columnar)
+    if source == "csv":
+        (tmp_path / "in.csv").write_text("id,Qty\n1,4\n2,7.5\n3,2\n", encoding="utf-8")
+    else:
+        pq.write_table(pa.table({"id": [1, 2, 3], "Qty": [4.0, 7.5, 2.0]}), tmp_path / "in.parquet")
+    (tmp_path / "extract.yaml").write_text(f"type: file\npath: in.{source}\n")
+    (tmp_path / "transform.yaml").write_text("transform:\n  convert: {Qty: int}\nstrict: true\n")
+    (tmp_path / "load.yaml").write_text(
+        "type: file\npath: out.jsonl\nformat: jsonl\n"
+        "dead_letter_queue: {backend: file, path: dlq.jsonl}\n")
+    result = asyncio.run(ETLOrchestrator(contract_dir=tmp_path, verbose=False).run())
+    assert result["dead_lettered"] == 1, result
+    rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert rows == [{"id": 1, "Qty": 4}, {"id": 3, "Qty": 2}]
