@@ -10,6 +10,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from .backends import DLQBackend, MemoryBackend, get_backend_factory, registered_backends
+from .fallback import write_failed
 from .query import DLQFilter
 from .records import DeadLetterRecord, DLQReason, DLQStatus, coerce_status
 
@@ -23,9 +24,9 @@ class DeadLetterQueue:
 
     ``storage_backend`` is ``"file"`` (one JSON Lines file), ``"sqlite"``, ``"memory"``,
     ``"database"`` (once a server backend is registered, see ``backends.base``), or a
-    :class:`DLQBackend` instance. Writing never raises: a failed write is logged and the
-    records are kept in ``unsaved_records`` (the run result counts them). Queries are
-    synchronous and safe to call from a worker thread.
+    :class:`DLQBackend` instance. A failed write saves the records to a private fallback file
+    and raises :class:`DeadLetterWriteError` naming it (a run that cannot keep its dead letters
+    fails). Queries are synchronous and safe to call from a worker thread.
     """
 
     def __init__(
@@ -43,8 +44,6 @@ class DeadLetterQueue:
         self.schema_name = schema_name
         self.pipeline_name = pipeline_name
         self.table_name = table_name
-        self.unsaved_records: list[DeadLetterRecord] = []
-        self.write_errors: list[str] = []
         self.backend = self._make_backend(storage_backend, storage_path)
         #: The backend actually used ("memory", "file", "sqlite", ...).
         self.storage_backend: str = self.backend.name
@@ -96,24 +95,33 @@ class DeadLetterQueue:
 
     # -- writing -------------------------------------------------------------------------
     def add_records(self, records: Sequence[DeadLetterRecord]) -> int:
-        """Store records now; returns how many were stored (0 on failure, never raises)."""
+        """Store records now; returns how many were stored (0 when disabled).
+
+        Raises :class:`DeadLetterWriteError` when the backend fails, after saving the records
+        to a fallback file the error names.
+        """
         records = list(records)
         if not self.enabled or not records:
             return 0
         try:
             self.backend.append(records)
-        except Exception as exc:  # a DLQ write error never fails the pipeline
-            message = f"{type(exc).__name__}: {exc}"
-            self.write_errors.append(message)
-            self.unsaved_records.extend(records)
-            logger.warning(
-                "Could not write %d dead letter(s) to %s (%s); they are kept in memory only",
-                len(records),
-                self.location,
-                message,
-            )
-            return 0
+        except Exception as exc:
+            error = write_failed(records, self.location, exc, self.pipeline_name)
+            logger.error("%s", error)
+            raise error from exc
         return len(records)
+
+    def discard_from_batch(self, run_id: str, first_batch: int) -> int:
+        """Delete the dead letters of ``run_id`` from batch ``first_batch`` on.
+
+        A resumed run redoes the batches its checkpoint does not cover and writes their dead
+        letters again, so those of the killed attempt go first: each record is dead-lettered
+        exactly once, like the target's rows. Returns how many were deleted.
+        """
+        flt = DLQFilter(run_id=run_id).normalized()
+        ids = [r.id for r in self.backend.iter_records(flt)
+               if int(r.metadata.get("batch_index", -1)) >= first_batch]
+        return self.backend.delete(ids) if ids else 0
 
     async def _add_async(self, records: list[DeadLetterRecord]) -> None:
         if isinstance(self.backend, MemoryBackend):

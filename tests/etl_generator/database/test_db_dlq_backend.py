@@ -8,6 +8,7 @@ test on its own table, dropped afterwards.
 from __future__ import annotations
 
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,7 +38,11 @@ from test_dlq_backends import (  # noqa: F401  (collected here with our fixtures
     test_statistics,
 )
 
-from pycharter_gui.etl_generator.dead_letter import DeadLetterQueue, DeadLetterRecord
+from pycharter_gui.etl_generator.dead_letter import (
+    DeadLetterQueue,
+    DeadLetterRecord,
+    DeadLetterWriteError,
+)
 from pycharter_gui.etl_generator.dead_letter.backends import register_backend
 from pycharter_gui.etl_generator.dead_letter.backends.database import DatabaseBackend
 from pycharter_gui.etl_generator.errors import ConfigError
@@ -185,9 +190,11 @@ def test_bad_options_are_config_errors() -> None:
         DeadLetterQueue(storage_backend="database", storage_path="::not a url::")
 
 
-def test_unreachable_server_keeps_records_in_memory() -> None:
+def test_unreachable_server_raises_after_saving_a_fallback_file(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     queue = DeadLetterQueue(storage_backend="database",
                             storage_path="postgresql+psycopg://u:pw@127.0.0.1:1/x")
-    assert queue.add_records(make_records(2)) == 0
-    assert len(queue.unsaved_records) == 2
+    with pytest.raises(DeadLetterWriteError) as info:
+        queue.add_records(make_records(2))
+    assert len(info.value.fallback_path.read_text().splitlines()) == 2
     assert "pw" not in queue.location

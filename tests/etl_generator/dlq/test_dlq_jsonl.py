@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 import logging
 import os
+import tempfile
 import threading
 
 import pytest
 from dlq_helpers import make_records
 
-from pycharter_gui.etl_generator.dead_letter import DeadLetterQueue, DeadLetterRecord
+from pycharter_gui.etl_generator.dead_letter import (
+    DeadLetterQueue,
+    DeadLetterRecord,
+    DeadLetterWriteError,
+)
 from pycharter_gui.etl_generator.dead_letter.backends import jsonl as jsonl_module
 
 
@@ -213,16 +218,16 @@ def test_path_resolution(tmp_path):
     assert q2.location == str(tmp_path / "new_folder" / "dead_letters.jsonl")
 
 
-def test_write_failure_keeps_records_in_memory(tmp_path, caplog):
+def test_write_failure_raises_after_saving_a_fallback_file(tmp_path, monkeypatch):
     blocker = tmp_path / "not_a_dir"
     blocker.write_text("x")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     queue = DeadLetterQueue(storage_backend="file", storage_path=blocker / "dlq.jsonl")
     records = make_records(3)
-    with caplog.at_level(logging.WARNING):
-        assert queue.add_records(records) == 0
-    assert queue.unsaved_records == records
-    assert len(queue.write_errors) == 1
-    assert "kept in memory" in caplog.text
+    with pytest.raises(DeadLetterWriteError, match="were saved to") as info:
+        queue.add_records(records)
+    assert str(blocker / "dlq.jsonl") in str(info.value)
+    assert len(info.value.fallback_path.read_text().splitlines()) == 3
 
 
 def test_lines_are_plain_json_readable_by_other_tools(tmp_path):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
+import tempfile
 import threading
 
 import pytest
@@ -12,6 +14,7 @@ from dlq_helpers import make_records
 from pycharter_gui.etl_generator.dead_letter import (
     DeadLetterQueue,
     DeadLetterRecord,
+    DeadLetterWriteError,
     DLQFilter,
     DLQReason,
     register_backend,
@@ -148,17 +151,22 @@ def test_backend_instance_can_be_passed():
     assert queue.backend is backend
 
 
-def test_write_errors_never_raise_and_keep_records(caplog):
+def test_write_error_raises_and_names_the_fallback_file(tmp_path, monkeypatch, caplog):
     class Broken(MemoryBackend):
         def append(self, records):
             raise OSError("disk full")
 
-    queue = DeadLetterQueue(storage_backend=Broken())
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    queue = DeadLetterQueue(storage_backend=Broken(), pipeline_name="p")
     records = make_records(2)
-    with caplog.at_level(logging.WARNING):
-        assert queue.add_records(records) == 0
-    assert queue.unsaved_records == records
-    assert queue.write_errors == ["OSError: disk full"]
+    with caplog.at_level(logging.ERROR), pytest.raises(DeadLetterWriteError) as info:
+        queue.add_records(records)
+    fallback = info.value.fallback_path
+    assert fallback is not None and str(fallback) in str(info.value) and "disk full" in str(info.value)
+    assert fallback.parent == tmp_path / "pycharter-dead-letters"
+    assert fallback.stat().st_mode & 0o777 == 0o600
+    saved = [json.loads(line) for line in fallback.read_text().splitlines()]
+    assert [d["id"] for d in saved] == [r.id for r in records]
     assert "disk full" in caplog.text
 
 
