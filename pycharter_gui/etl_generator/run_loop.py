@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import time
@@ -12,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from .checkpoints import CheckpointManager
 from .dead_letter import DeadLetterQueue, DeadLetterRecord, DLQReason
-from .errors import PycharterError, RetriableSourceError
+from .errors import LoadError, PycharterError, RetriableSourceError
 from .extractors.factory import get_extractor
 from .loaders.base import LoadSession, open_load_session
+from .loaders.run_lock import target_lock
 from .progress import ProgressTracker
 from .run_stats import RunStats
 
@@ -115,6 +117,19 @@ class PipelineRun:
 
     # -- the loop ----------------------------------------------------------------------------
     async def execute(self, started: float) -> dict[str, Any]:
+        """Run under the target's run lock (none for dry runs); a held lock fails the run."""
+        try:
+            lock = (contextlib.nullcontext() if self.dry_run else
+                    target_lock(self.orch.config.load, run_id=self.run_id))
+            with lock:
+                return await self._execute(started)
+        except LoadError as exc:  # only the lock raises here: _execute reports its own errors
+            return self.stats.result(
+                success=False, error=self.orch.mask(exc.user_message), run_id=self.run_id,
+                pipeline=self.orch.pipeline_name, dry_run=self.dry_run,
+                duration=time.monotonic() - started, dead_letters=self.run_dlq)
+
+    async def _execute(self, started: float) -> dict[str, Any]:
         orch = self.orch
         state = self.checkpoints.load(self.checkpoint_id) if self.resume else None
         if not self.resume:
