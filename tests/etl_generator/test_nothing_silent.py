@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pycharter_gui.etl_generator import ETLOrchestrator
-from pycharter_gui.etl_generator.transformers import transform_batch
+from pycharter_gui.etl_generator.transformers import TransformResult, transform_batch
 
 
 def _canon(*ops: tuple[str, object], strict: bool = False) -> dict:
@@ -63,3 +63,57 @@ def test_lossy_int_convert_dead_letters_on_both_run_paths(
     assert result["dead_lettered"] == 1, result
     rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert rows == [{"id": 1, "Qty": 4}, {"id": 3, "Qty": 2}]
+
+
+# -- arithmetic in add expressions -----------------------------------------------------------
+
+def _add(expr: str, record: dict) -> TransformResult:
+    return transform_batch([record], _canon(("add", {"total": expr})))
+
+
+@pytest.mark.parametrize(("expr", "record", "expected"), [
+    ("${amount} * ${Qty}", {"amount": "181.43", "Qty": "4"}, 725.72),
+    ("${amount} * ${Qty}", {"amount": 2, "Qty": 4}, 8),
+    ("(${a} + ${b}) / 2", {"a": 1, "b": "2"}, 1.5),
+    ("${a}*${b}", {"a": "3", "b": "4"}, 12),
+    ("${a} - ${b} * -1", {"a": 10, "b": 2}, 12),
+    ("${a} + ${b}", {"a": 0.1, "b": 0.2}, 0.3),
+    ("${a:-0} + 1", {}, 1),
+    ("${a} + 1", {"a": None}, None),
+    ("2 * 3", {}, 6),
+])
+def test_add_evaluates_arithmetic(expr: str, record: dict, expected: object) -> None:
+    result = _add(expr, record)
+    assert result.warnings == []
+    got = result.records[0]["total"]
+    assert got == expected and type(got) is type(expected)
+
+
+@pytest.mark.parametrize(("expr", "expected"), [
+    ("${y}-${m}", "2024-01"), ("${d}/${f}", "in/a.csv"), ("${y} ${m}", "2024 01"),
+    ("concat(${y}, '-', ${m})", "2024-01"),
+])
+def test_interpolation_keeps_its_string_meaning(expr: str, expected: str) -> None:
+    record = {"y": "2024", "m": "01", "d": "in", "f": "a.csv"}
+    assert _add(expr, record).records[0]["total"] == expected
+
+
+@pytest.mark.parametrize(("record", "words"), [
+    ({"a": "abc", "b": 1}, ["'a'", "not a number"]), ({"a": 1, "b": 0}, ["division by zero"]),
+])
+def test_arithmetic_errors_warn_naming_the_field(record: dict, words: list[str]) -> None:
+    result = _add("${a} / ${b}", record)
+    [warning] = result.warnings
+    assert warning.field == "total" and all(w in warning.message for w in words)
+    assert "total" not in result.records[0]
+
+
+def test_malformed_formula_is_a_validation_error(tmp_path: Path) -> None:
+    from pycharter_gui.etl_generator import validate_pipeline
+
+    (tmp_path / "in.csv").write_text("a,b\n1,2\n")
+    (tmp_path / "extract.yaml").write_text("type: file\npath: in.csv\n")
+    (tmp_path / "transform.yaml").write_text("transform:\n  add: {total: '(${a} * ${b}'}\n")
+    (tmp_path / "load.yaml").write_text("type: file\npath: out.jsonl\n")
+    [problem] = [p for p in validate_pipeline(tmp_path) if p.severity == "error"]
+    assert problem.key == "transform.add.total" and "missing ')'" in problem.message

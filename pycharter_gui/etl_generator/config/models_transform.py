@@ -65,10 +65,13 @@ class TransformOps(ConfigModel):
     flatten: dict[str, Any] | list[str] | None = fld(
         None, "Nested fields to flatten into field_sub keys (0.0.20 dialect).")
     convert: dict[str, str] | None = fld(None, "field: type (int, float, str, bool, date, "
-                                         "datetime); failures keep the value unless strict.")
+                                         "datetime); a failed or lossy conversion ('7.5' to "
+                                         "int) warns, or dead-letters the record if strict.")
     defaults: dict[str, Any] | None = fld(None, "field: value, set when missing or null.")
     add: dict[str, Any] | None = fld(None, "field: expression, e.g. concat(${first}, ' ', "
-                                     "${last}) or now().")
+                                     "${last}), now(), or arithmetic with spaces around the "
+                                     "operators: ${amount} * ${qty} ('${year}-${month}' stays "
+                                     "text).")
     select: list[str] | None = fld(None, "Keep only these fields.")
     drop: list[str] | None = fld(None, "Remove these fields.")
     filter: FilterSpec | list[FilterSpec] | None = fld(None, "Keep records matching "

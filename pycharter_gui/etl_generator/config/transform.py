@@ -94,7 +94,31 @@ def build_transform(raw: Any, ctx: Context, config_context: Mapping[str, Any] | 
         if callable_obj is not None:
             custom_cfg["callable"] = callable_obj
         cfg["custom_function"] = custom_cfg
+    _check_compiles(cfg, ctx)
     return cfg
+
+
+def _check_compiles(cfg: dict[str, Any], ctx: Context) -> None:
+    """Compile ``add`` expressions and JSONata now, so validation reports what a run would."""
+    from ..errors import ConfigError
+    from ..transformers.jsonata_stage import JsonataStage
+    from ..transformers.simple_ops import compile_add
+
+    for op in cfg["ops"]:
+        if op["op"] != "add":
+            continue
+        try:
+            compile_add(op["spec"])
+        except ConfigError as exc:
+            for problem in exc.problems:
+                ctx.add(f"transform.{problem.key.removeprefix('transform.')}", problem.message)
+    jsonata = cfg["jsonata"]
+    if jsonata:
+        try:
+            JsonataStage(jsonata["expression"], jsonata["mode"])
+        except ConfigError as exc:
+            for problem in exc.problems:
+                ctx.add(problem.key, problem.message, problem.hint)
 
 
 def _unwrap_defaults(fill_null: dict[str, Any] | None) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 
 ``compile_expression(value)`` returns a function ``record -> value``. Rules, in order: non-strings
 are constants; the text is stripped; ``@now``-style tokens give datetimes; a whole-text call of a
-built-in (``name(args)``, case-insensitive) is called; text with ``${`` is interpolated (always a
-string); anything else is a literal. Unknown functions keep their text after interpolation.
+built-in (``name(args)``, case-insensitive) is called; an arithmetic formula of field references
+and numbers is computed (``${amount} * ${qty}``; rules in ``arithmetic.py``); other text with
+``${`` is interpolated (always a string); anything else is a literal. Unknown functions keep
+their text after interpolation.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from .arithmetic import compile_arithmetic
 from .converters import (
     DATETIME_FORMATS,
     TRUE_WORDS,
@@ -214,6 +217,9 @@ def _compile_text(text: str) -> Evaluator:
                 return None
 
         return evaluate_call
+    arithmetic = compile_arithmetic(text)
+    if arithmetic is not None:
+        return arithmetic if "${" in text else _constant(arithmetic({}))
     if "${" in text:
         return _compile_interpolation(text)
     return _constant(text)

@@ -193,7 +193,12 @@ def compile_defaults(spec: dict[str, Any]) -> Step:
 
 def compile_add(spec: dict[str, Any]) -> Step:
     """Evaluate expressions in YAML order against the current record; errors skip the field."""
-    evaluators = [(str(field), compile_expression(expr)) for field, expr in (spec or {}).items()]
+    evaluators = []
+    for field, expr in (spec or {}).items():
+        try:
+            evaluators.append((str(field), compile_expression(expr)))
+        except ValueError as exc:  # a malformed arithmetic formula
+            raise _problem(f"add.{field}", f"invalid expression {expr!r}: {exc}") from exc
 
     def add(record: dict[str, Any], index: int, warnings: list) -> dict[str, Any]:
         for field, evaluate in evaluators:
