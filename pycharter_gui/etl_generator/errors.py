@@ -4,12 +4,14 @@
 
     PycharterError
     ├── ConfigError (alias ConfigValidationError)   fix the YAML; lists every ConfigProblem
+    ├── TransientError                              may succeed when retried: the run retries
     ├── SourceError                                 reading the source failed
-    │   ├── RetriableSourceError                    timeouts, 429, 5xx: retried with backoff
+    │   ├── RetriableSourceError (+ TransientError) timeouts, 429, 5xx: retried with backoff
     │   ├── FatalSourceError                        401/403/404, missing file, bad credentials
     │   └── PaginationLoopError                     the same page token or URL came back twice
     ├── RecordError                                 one record failed: it goes to the DLQ
     ├── LoadError                                   writing to the target failed
+    │   └── TransientLoadError (+ TransientError)   locked, timed out, connection lost
     ├── NotAvailableError                           a source/target type this build lacks
     └── InternalError                               a bug: please report
 
@@ -85,6 +87,18 @@ class ConfigError(PycharterError, ValueError):
 ConfigValidationError = ConfigError
 
 
+class TransientError(PycharterError):
+    """A failure that may succeed when retried (a lock, a timeout, a lost connection, 429/5xx).
+
+    Retriability is this type, never a flag: the run loop retries a batch exactly when the
+    error is one (``is_transient``)."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether retrying the failed operation may help (also for the OS's connection errors)."""
+    return isinstance(exc, TransientError | ConnectionError | TimeoutError)
+
+
 class SourceError(PycharterError):
     """Reading from the source failed."""
 
@@ -93,7 +107,7 @@ class SourceError(PycharterError):
         self.source = source
 
 
-class RetriableSourceError(SourceError):
+class RetriableSourceError(SourceError, TransientError):
     """A transient source failure (timeout, 429, 5xx) that may succeed when retried."""
 
 
@@ -133,6 +147,11 @@ class LoadError(PycharterError):
         self.target = target
 
 
+class TransientLoadError(LoadError, TransientError):
+    """Writing failed for a passing reason (database locked, timeout, connection lost); the
+    batch's transaction was rolled back, so the run retries it."""
+
+
 class NotAvailableError(PycharterError):
     """A source or destination type that this build does not (yet) provide."""
 
@@ -163,4 +182,7 @@ __all__ = [
     "RecordError",
     "RetriableSourceError",
     "SourceError",
+    "TransientError",
+    "TransientLoadError",
+    "is_transient",
 ]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .checkpoints import CheckpointManager
 from .dead_letter import DeadLetterQueue, DeadLetterRecord, DLQReason
-from .errors import LoadError, PycharterError, RetriableSourceError
+from .errors import LoadError, PycharterError, is_transient
 from .extractors.factory import get_extractor
 from .loaders.base import LoadSession, open_load_session
 from .loaders.run_lock import target_lock
@@ -350,7 +350,7 @@ class PipelineRun:
                 raise
             except Exception as exc:
                 attempt += 1
-                retriable = isinstance(exc, (RetriableSourceError, ConnectionError)) or getattr(exc, "retriable", False)
+                retriable = is_transient(exc)
                 if retriable and attempt <= self.max_retries:
                     await asyncio.sleep(min(2 ** (attempt - 1), 10))
                     continue

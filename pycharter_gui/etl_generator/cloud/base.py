@@ -24,6 +24,7 @@ from ..errors import (
     PycharterError,
     RetriableSourceError,
     SourceError,
+    TransientLoadError,
 )
 
 PROVIDERS = ("s3", "gcs", "azure")
@@ -90,8 +91,10 @@ def as_source_error(exc: CloudStorageError, source: str) -> SourceError:
 
 
 def as_load_error(exc: CloudStorageError, target: str) -> LoadError:
-    """The load-side error for a provider failure, naming the object being written."""
-    return LoadError(f"Cannot write {target}: {exc}", target=target)
+    """The load-side error for a provider failure, naming the object being written
+    (a ``TransientLoadError`` when the provider failure is retriable)."""
+    cls = TransientLoadError if exc.retriable else LoadError
+    return cls(f"Cannot write {target}: {exc}", target=target)
 
 
 class CloudClient(ABC):

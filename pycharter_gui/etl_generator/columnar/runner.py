@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from ..errors import RetriableSourceError
+from ..errors import is_transient
 from ..extractors.factory import get_extractor
 from ..extractors.file import FileExtractor, _drop, _read_ahead, _ThreadedIter
 from ..readers import reader_options
@@ -174,8 +174,7 @@ class ColumnarRunner:
                 raise
             except Exception as exc:
                 attempt += 1
-                retriable = (isinstance(exc, (RetriableSourceError, ConnectionError))
-                             or getattr(exc, "retriable", False))
+                retriable = is_transient(exc)
                 if retriable and attempt <= run.max_retries:
                     await asyncio.sleep(min(2 ** (attempt - 1), 10))
                     continue

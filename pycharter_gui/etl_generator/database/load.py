@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from ..errors import LoadError
+from ..errors import LoadError, TransientLoadError
 from ..loaders.base import BatchLoadResult
 from .column_batch import ColumnBatch, records_of, write_any
 from .dialects import begin_write, clear_table, dialect_name, effective_schema
@@ -124,8 +124,9 @@ class DatabaseLoadSession:
             self._engine.dispose()
             if isinstance(exc, DBAPIError):
                 problem = classify_db_error(exc)
-                raise LoadError(f"Cannot open {self.target}: {problem.message}",
-                                target=self.target) from exc
+                cls = TransientLoadError if problem.retriable else LoadError
+                raise cls(f"Cannot open {self.target}: {problem.message}",
+                          target=self.target) from exc
             raise
 
     def _make_writer(self, table: sa.Table) -> TableWriter:
@@ -181,8 +182,10 @@ class DatabaseLoadSession:
                 return result
         except DBAPIError as exc:
             problem = classify_db_error(exc)
-            raise LoadError(f"Writing to {self.target} failed: {problem.message}",
-                            target=self.target) from exc
+            cls = TransientLoadError if problem.retriable or exc.connection_invalidated \
+                else LoadError
+            raise cls(f"Writing to {self.target} failed: {problem.message}",
+                      target=self.target) from exc
 
     def _dry_write(self, batch: list[dict[str, Any]] | ColumnBatch) -> BatchLoadResult:
         """Write into the run-long dry transaction (rolled back by commit/abort)."""

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, StatementError
 
-from ..errors import ConfigError, ConfigProblem, LoadError
+from ..errors import ConfigError, ConfigProblem, LoadError, TransientLoadError
 from ..loaders.base import BatchLoadResult, RejectedRow
 from .dialects import (
     adapts_temporal_values,
@@ -266,8 +266,8 @@ class TableWriter:
             return
         problem = classify_db_error(exc)
         if exc.connection_invalidated or problem.retriable:
-            raise LoadError(f"Writing to {self.target} failed: {problem.message}",
-                            target=self.target) from exc
+            raise TransientLoadError(f"Writing to {self.target} failed: {problem.message}",
+                                     target=self.target) from exc
 
     # ---- one attempt -------------------------------------------------------------------
     def _write_chunk(self, conn: Connection, cols: list[str],
