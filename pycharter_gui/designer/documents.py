@@ -138,24 +138,19 @@ class PipelineDocument(QObject):
         if self._error.get(kind):
             return False
         text = self._text[kind]
-        fresh = yrt.parse(text)
-        if fresh is not None and not isinstance(fresh, dict):
-            return False
-        new = yrt.set_value_text(text, fresh, key, value, self._style[kind])
+        # The parse of the current text is changed in place; applying the new text replaces
+        # it, so a form edit costs one parse.
+        new = yrt.set_value_text(text, self._data[kind], key, value, self._style[kind])
         label = f"Change {kind} {'.'.join(map(str, yrt.split_key(key)))}"
-        return self._push(kind, new, ("form", kind, str(key), self._seal), label)
+        return self._push_edit(kind, new, ("form", kind, str(key), self._seal), label)
 
     def delete_key(self, kind: str, key: str | Sequence[Any]) -> bool:
         """Remove ``key`` from ``kind``; False when absent or the file does not parse."""
-        if self._error.get(kind):
+        if self._error.get(kind) or not isinstance(self._data[kind], dict):
             return False
-        text = self._text[kind]
-        fresh = yrt.parse(text)
-        if not isinstance(fresh, dict) or not yrt.delete_key(fresh, key):
-            return False
-        new = yrt.dump(fresh, self._style[kind]) if fresh else _comments_only(text)
+        new = yrt.delete_key_text(self._text[kind], self._data[kind], key, self._style[kind])
         label = f"Remove {kind} {'.'.join(map(str, yrt.split_key(key)))}"
-        return self._push(kind, new, None, label)
+        return new is not None and self._push_edit(kind, new, None, label)
 
     def set_text(self, kind: str, text: str, *, merge: bool = True) -> bool:
         """Replace the whole text of ``kind`` (YAML editor); keeps the last good data on errors."""
@@ -169,6 +164,13 @@ class PipelineDocument(QObject):
             if kind in self._text:
                 self._push(kind, text, None, f"Restore {kind}.yaml")
         self.undo_stack.endMacro()
+
+    def _push_edit(self, kind: str, new: str, merge_key: Any, label: str) -> bool:
+        """``_push`` for an edit that changed ``self._data[kind]`` in place."""
+        if self._push(kind, new, merge_key, label):
+            return True
+        self._data[kind] = yrt.parse(new)  # unchanged text: undo the in-place change
+        return False
 
     def _push(self, kind: str, new: str, merge_key: Any, label: str) -> bool:
         old = self._text[kind]
@@ -228,10 +230,6 @@ class PipelineDocument(QObject):
         for kind in KINDS:
             self.parse_state_changed.emit(kind)
             self.text_changed.emit(kind)
-
-
-def _comments_only(text: str) -> str:
-    return "".join(ln for ln in text.splitlines(keepends=True) if ln.lstrip().startswith("#"))
 
 
 def atomic_write(target: Path, data: bytes) -> None:

@@ -11,9 +11,9 @@ import traceback
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
-from .checkpoints import CheckpointManager
+from .checkpoints import CheckpointManager, resume_point, run_fingerprints
 from .dead_letter import DeadLetterQueue, DeadLetterRecord, DLQReason
-from .errors import LoadError, PycharterError, is_transient
+from .errors import PycharterError, is_transient
 from .extractors.factory import get_extractor
 from .loaders.base import LoadSession, open_load_session
 from .loaders.run_lock import target_lock
@@ -67,6 +67,9 @@ class PipelineRun:
         )
         self.tracker = ProgressTracker(callback=orchestrator.progress_callback, verbose=orchestrator.verbose)
         self._pending_bad: list[tuple[dict[str, Any], str]] = []
+        self._bad_records = 0  # extracted records that did not come from the source stream
+        self._resume_records = 0  # source records consumed by the run this one resumes
+        self._fingerprints: dict[str, str] = {}
         self._extractor: Any = None
 
     # -- dead letters ---------------------------------------------------------------------
@@ -123,7 +126,7 @@ class PipelineRun:
                     target_lock(self.orch.config.load, run_id=self.run_id))
             with lock:
                 return await self._execute(started)
-        except LoadError as exc:  # only the lock raises here: _execute reports its own errors
+        except PycharterError as exc:  # the lock or a refused resume; _execute reports the rest
             return self.stats.result(
                 success=False, error=self.orch.mask(exc.user_message), run_id=self.run_id,
                 pipeline=self.orch.pipeline_name, dry_run=self.dry_run,
@@ -131,13 +134,16 @@ class PipelineRun:
 
     async def _execute(self, started: float) -> dict[str, Any]:
         orch = self.orch
+        if self.checkpoints.enabled:
+            self._fingerprints = await asyncio.to_thread(run_fingerprints, orch, self.params)
         state = self.checkpoints.load(self.checkpoint_id) if self.resume else None
         if not self.resume:
             self.checkpoints.delete(self.checkpoint_id)
         resume_batches = 0
         if state is not None and state.metadata and "stats" in state.metadata:
-            resume_batches = int(state.batch_num)
+            resume_batches, self._resume_records = resume_point(state, self._fingerprints)
             self.stats = RunStats.from_checkpoint(state.metadata["stats"])
+            self._bad_records = self.stats.extracted - self._resume_records
             logger.info("Resuming %s after %d committed batches", orch.pipeline_name, resume_batches)
 
         session: LoadSession | None = None
@@ -233,7 +239,8 @@ class PipelineRun:
     async def _loop(self, session: LoadSession, compiled: Any, validator: Any, resume_batches: int) -> str | None:
         from .columnar import run_columnar  # Arrow fast path when exact (columnar/plan.py)
 
-        handled, outcome = await run_columnar(self, session, compiled, validator, resume_batches)
+        handled, outcome = (False, None) if self._resume_records else await run_columnar(
+            self, session, compiled, validator, resume_batches)
         if handled:
             return outcome
         orch = self.orch
@@ -251,12 +258,16 @@ class PipelineRun:
             self.max_records,
             orch.config_context,
         )
-        batch_index = -1
+        batch_index = resume_batches - 1
+        skip = self._resume_records
         async with aclosing(stream) as batches:
             async for batch in batches:
+                if skip:  # consumed by the run we resume, whatever its batch size
+                    if len(batch) <= skip:
+                        skip -= len(batch)
+                        continue
+                    batch, skip = batch[skip:], 0
                 batch_index += 1
-                if batch_index < resume_batches:
-                    continue  # committed by the run we resume
                 await self._process_batch(batch, batch_index, session, compiled, validator)
                 if self._over_error_threshold():
                     return (
@@ -273,6 +284,7 @@ class PipelineRun:
         if not self._pending_bad:
             return
         bad, self._pending_bad = self._pending_bad, []
+        self._bad_records += len(bad)
         self.stats.extracted += len(bad)
         await self._store_dead_letters([
             self.dead_letter(rec, reason="extraction_error", stage="extract", message=msg,
@@ -334,7 +346,9 @@ class PipelineRun:
         ])
         self.checkpoints.save(
             self.checkpoint_id, "load", batch_index + 1, stats.extracted, self.params,
-            metadata={"stats": stats.to_checkpoint(), "run_id": self.run_id},
+            metadata={"stats": stats.to_checkpoint(), "run_id": self.run_id,
+                      "position": self.stats.extracted - self._bad_records,
+                      "fingerprints": self._fingerprints},
         )
         self.tracker.report(
             "load", batch_index + 1, stats.extracted,

@@ -35,9 +35,9 @@ from pycharter_gui.designer.views.forms.widgets import (
     ListEditor,
     MaskedUrlEdit,
     OtherKeysTable,
-    text_to_scalar,
 )
 from pycharter_gui.designer.workers.blocking import BlockingJob
+from pycharter_gui.designer.yaml_roundtrip import parse_scalar
 
 _VAR = re.compile(r"\$\{([^}:]+)(?::[-?][^}]*)?\}")
 INVALID_STYLE = "border: 1px solid #d0453a; border-radius: 3px;"
@@ -185,7 +185,7 @@ class FormBase(QScrollArea):
                 return None
             if typ is str:
                 return raw
-            value = text_to_scalar(raw)
+            value = parse_scalar(raw)
             return value if isinstance(value, (int, float)) and not isinstance(value, bool) \
                 else raw
 
@@ -264,14 +264,14 @@ class FormBase(QScrollArea):
         table = KeyValueTable(*headers)
         b = self._register(Binding(keys, table, table.set_mapping, table.mapping, tip), form,
                            label)
-        table.edited.connect(lambda _m: self._commit(b))
+        table.edited.connect(lambda _m: self._commit_step(b))
         return table
 
     def add_list(self, form: QFormLayout, label: str, *keys: str, tip: str = "") -> ListEditor:
         editor = ListEditor()
         b = self._register(Binding(keys, editor, editor.set_items, editor.items, tip), form,
                            label)
-        editor.edited.connect(lambda _items: self._commit(b))
+        editor.edited.connect(lambda _items: self._commit_step(b))
         return editor
 
     # -- syncing ---------------------------------------------------------------------------
@@ -301,13 +301,17 @@ class FormBase(QScrollArea):
             if old is not None:
                 self.doc.delete_key(self.kind, key)
             return
-        if isinstance(value, dict) and isinstance(old, dict) and list(value) == list(old):
-            for k, v in value.items():  # per-entry edits keep comments inside the mapping
-                if old.get(k) != v:
-                    self.doc.set_value(self.kind, [*key.split("."), k], v)
-            return
+        if isinstance(value, list) and len(value) == 1 and old is not None \
+                and not isinstance(old, list):
+            value = value[0]  # ``primary_key: id`` stays a scalar while it names one column
         if value != old or type(value) is not type(old):
+            # Tables and lists too: the document rewrites only the rows that changed.
             self.doc.set_value(self.kind, key, value)
+
+    def _commit_step(self, b: Binding) -> None:
+        """Commit a row added, removed, moved or edited as an undo step of its own."""
+        self._commit(b)
+        self._seal()
 
     def set_document(self, doc: PipelineDocument | None) -> None:
         if self.doc is not None:

@@ -18,8 +18,9 @@ from PySide6.QtWidgets import (
 
 from pycharter_gui.designer import engine_api
 from pycharter_gui.designer.views.forms.base import FormBase
-from pycharter_gui.designer.views.forms.widgets import scalar_to_text, text_to_scalar
+from pycharter_gui.designer.views.forms.widgets import scalar_to_text
 from pycharter_gui.designer.workers.blocking import BlockingJob
+from pycharter_gui.designer.yaml_roundtrip import parse_scalar
 
 SOURCE_TYPES = ["file", "http", "database", "cloud_storage"]
 STRATEGIES = ["page", "offset", "cursor", "next_url", "link_header"]
@@ -101,7 +102,7 @@ class InputParamsTable(QWidget):
             if cells[1]:
                 spec["type"] = cells[1]
             if cells[2]:
-                spec["default"] = text_to_scalar(cells[2])
+                spec["default"] = parse_scalar(cells[2])
             if cells[3]:
                 spec["required"] = cells[3].lower() in {"true", "yes", "1", "y"}
             out[cells[0]] = spec

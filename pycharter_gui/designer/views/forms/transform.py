@@ -59,7 +59,8 @@ class TransformForm(FormBase):
         """``transform.`` for the canonical form; top level for the legacy form."""
         if self.doc is None:
             return "transform."
-        data = self.doc.data(self.kind)
+        data = self.doc.raw_data(self.kind)  # no plain copy: called once per field
+        data = data if isinstance(data, dict) else {}
         legacy = "transform" not in data and any(op in data for op in SIMPLE_OPS)
         return "" if legacy else "transform."
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -19,34 +20,16 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from ruamel.yaml import YAML
 
-_SAFE = YAML(typ="safe", pure=True)
+from pycharter_gui.designer.yaml_roundtrip import parse_scalar, scalar_display
 
 
 def scalar_to_text(value: Any) -> str:
-    """How a YAML value shows in a cell: ``true``, ``null``, ``50``, text as is."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
+    """How a YAML value shows in a cell: ``true``, ``null``, ``50``, ``'1'`` for text that
+    would read as a number, JSON for a nested value; ``parse_scalar`` reads it back."""
     if isinstance(value, (dict, list)):
-        import json
-
         return json.dumps(value)
-    return str(value)
-
-
-def text_to_scalar(text: str) -> Any:
-    """YAML typing of a cell: ``50`` -> 50, ``true`` -> True, anything else stays text."""
-    stripped = text.strip()
-    if stripped == "":
-        return ""
-    try:
-        value = _SAFE.load(stripped)
-    except Exception:
-        return text
-    return value if isinstance(value, (int, float, bool, list, dict)) or value is None else text
+    return scalar_display(value)
 
 
 class KeyValueTable(QWidget):
@@ -114,7 +97,7 @@ class KeyValueTable(QWidget):
             v = self.table.item(row, 1)
             key = k.text().strip() if k else ""
             if key:
-                out[key] = text_to_scalar(v.text() if v else "")
+                out[key] = parse_scalar(v.text() if v else "")
         return out
 
     def _on_add_clicked(self) -> None:
@@ -174,7 +157,10 @@ class ListEditor(QWidget):
     def items(self) -> list[str]:
         return [self.list.item(i).text() for i in range(self.list.count())]
 
-    def set_items(self, items: list[Any] | None) -> None:
+    def set_items(self, items: list[Any] | str | None) -> None:
+        """Show ``items``; a single scalar shows as a one-row list."""
+        if items is not None and not isinstance(items, (list, dict)):
+            items = [items]  # ``primary_key: id``: one name written as a scalar
         items = [str(i) for i in items] if isinstance(items, list) else []
         if items != self.items():
             self.list.clear()
