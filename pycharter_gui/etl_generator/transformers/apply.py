@@ -9,7 +9,7 @@ from itertools import compress
 from operator import itemgetter
 from typing import Any
 
-from ..errors import InternalError
+from ..errors import InternalError, RecordError
 from .custom import CustomFunctionStage
 from .jsonata_stage import JsonataStage
 from .results import RecordRejected, TransformResult
@@ -150,10 +150,20 @@ def transform_batch(data: list[dict[str, Any]], transform_config: Any,
 
 def apply_transforms(data: list[dict[str, Any]], transform_config: Any,
                      **kwargs: Any) -> list[dict[str, Any]]:
-    """Seed API: the transformed records (rejected records are left out; see transform_batch)."""
+    """Seed API: the transformed records. A record that fails raises ``RecordError`` (as
+    pycharter raises), never a shorter list; ``transform_batch`` returns failures instead."""
     if not transform_config:
         return data
-    return transform_batch(data, transform_config, **kwargs).records
+    result = transform_batch(data, transform_config, **kwargs)
+    if result.rejected:
+        first = result.rejected[0]
+        where = "a batch-wide step" if first.index is None else f"record {first.index}"
+        raise RecordError(
+            f"Transform failed at {first.step} for {where}: {first.message} "
+            f"({len(result.rejected)} of {len(data)} records failed; transform_batch returns "
+            "failing records without raising)",
+            reason=first.reason, stage="transform", record_index=first.index, field=first.field)
+    return result.records
 
 
 __all__ = ["CompiledTransform", "apply_transforms", "compile_transform", "transform_batch"]

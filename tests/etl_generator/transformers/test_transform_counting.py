@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from tf_helpers import assert_invariant, canon
 
+from pycharter_gui.etl_generator.errors import RecordError
 from pycharter_gui.etl_generator.transformers import (
     RejectedRecord,
     TransformResult,
@@ -50,9 +51,11 @@ def test_invariant_with_custom_function_expanding_and_failing(tmp_path: Path) ->
     assert_invariant(DATA, result)
 
 
-def test_apply_transforms_returns_only_records() -> None:
+def test_apply_transforms_raises_instead_of_dropping_rejected_records() -> None:
     cfg = canon(("convert", {"v": "int"}), strict=True)  # "x", 2.5 (lossy), "abc" rejected
-    assert [r["id"] for r in apply_transforms(DATA, cfg)] == [0, 2, 3, 4, 7]
+    with pytest.raises(RecordError, match="3 of 8 records failed"):
+        apply_transforms(DATA, cfg)
+    assert [r["id"] for r in apply_transforms(DATA[:1], cfg)] == [0]
 
 
 def test_result_types_are_dataclasses_with_the_documented_fields() -> None:
