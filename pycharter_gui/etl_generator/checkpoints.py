@@ -4,11 +4,16 @@ Writes are atomic (temporary file in the same folder, fsync, ``os.replace``), so
 process mid-save leaves the previous checkpoint intact, never a half-written one. A checkpoint
 that cannot be read (corrupt JSON, wrong shape) loads as ``None`` with a warning: the run then
 starts over rather than crash.
+
+A run's checkpoint records its position in source terms (records consumed from the source,
+whatever the batch size) and fingerprints of the configs, parameters and source files it was
+made with (``run_fingerprints``); ``resume_point`` refuses a resume those no longer match.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -16,7 +21,12 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .errors import PycharterError
+
+if TYPE_CHECKING:
+    from .orchestrator import ETLOrchestrator
 
 logger = logging.getLogger(__name__)
 
@@ -152,3 +162,54 @@ class CheckpointManager:
             for p in self.checkpoint_dir.iterdir()
             if p.suffix == _SUFFIX and not p.name.startswith(".") and p.is_file()
         )
+
+
+# Keys that may change between a run and its resume: the position is in records, not batches.
+_FREE_KEYS = frozenset({"batch_size", "max_records"})
+_WHAT = {"extract": "extract.yaml", "transform": "transform.yaml", "load": "load.yaml",
+         "params": "the run parameters", "source": "the source files"}
+
+
+def _stable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _stable(v) for k, v in value.items() if k not in _FREE_KEYS}
+    if isinstance(value, (list, tuple)):
+        return [_stable(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return f"{type(value).__module__}.{getattr(value, '__qualname__', type(value).__name__)}"
+
+
+def run_fingerprints(orch: ETLOrchestrator, params: dict[str, Any]) -> dict[str, str]:
+    """Short hashes of what a resume must find unchanged: each config, the parameters and the
+    source files (secrets are masked first, so a rotated password does not block a resume)."""
+    from .extractors.factory import get_extractor
+
+    cfg = orch.config
+    probe = getattr(get_extractor(cfg.extract), "source_fingerprint", None)
+    source = probe(cfg.extract, orch.contract_dir) if callable(probe) else None
+    parts = {"extract": cfg.extract, "transform": cfg.transform, "load": cfg.load,
+             "params": params, "source": source}
+    return {name: hashlib.sha256(orch.mask(json.dumps(_stable(value), sort_keys=True))
+                                 .encode()).hexdigest()[:16]
+            for name, value in parts.items()}
+
+
+def resume_point(state: CheckpointState, fingerprints: dict[str, str]) -> tuple[int, int]:
+    """``(committed batches, records consumed)`` of a checkpoint made with ``fingerprints``;
+    raises ``PycharterError`` saying what changed when the resume cannot be honoured."""
+    meta = state.metadata or {}
+    start_over = ("Start over with --no-resume (run(resume=False)), or restore what changed "
+                  "to resume.")
+    if "position" not in meta or not isinstance(meta.get("fingerprints"), dict):
+        raise PycharterError(
+            f"Cannot resume from checkpoint '{state.checkpoint_id}': it records no source "
+            f"position (an older version wrote it). {start_over}")
+    changed = [_WHAT[name] for name, value in fingerprints.items()
+               if meta["fingerprints"].get(name) != value]
+    if changed:
+        raise PycharterError(
+            f"Cannot resume from checkpoint '{state.checkpoint_id}' ({state.batch_num} batches, "
+            f"{meta['position']} records committed on {state.timestamp}): "
+            f"{', '.join(changed)} changed since. {start_over}")
+    return int(state.batch_num), int(meta["position"])

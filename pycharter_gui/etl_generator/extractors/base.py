@@ -44,6 +44,12 @@ class BaseExtractor(ABC):
     ) -> AsyncIterator[list[dict[str, Any]]]:
         """Yield batches of records from the source."""
 
+    def source_fingerprint(self, extract_config: dict[str, Any],
+                           contract_dir: str | Path | None = None) -> Any:
+        """JSON data that changes when the source's content changes, where that is cheap to
+        know (files: names, sizes, modification times); None when it cannot be told."""
+        return None
+
     def describe(self, extract_config: dict[str, Any]) -> str:
         """A short human description of the source, for status lines (no secrets)."""
         return str(extract_config.get("type", self.source_type))

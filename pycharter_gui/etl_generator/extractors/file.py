@@ -160,6 +160,15 @@ class FileExtractor(BaseExtractor):
             raise FatalSourceError(f"The file '{raw}' {what}{where}.", source=path)
         return [path], os.path.dirname(path)
 
+    def source_fingerprint(self, extract_config: dict[str, Any],
+                           contract_dir: str | Path | None = None) -> Any:
+        """Each file's path, size and modification time (nothing when none resolves)."""
+        try:
+            files, _ = self.resolve_files(extract_config, contract_dir)
+            return [[f, (st := os.stat(f)).st_size, st.st_mtime_ns] for f in files]
+        except (OSError, FatalSourceError):
+            return None
+
     def _report_bad(self, bad: BadLine, path: str) -> None:
         message = f"{os.path.basename(path)} line {bad.line_no}: {bad.error}"
         record = {"file": path, "line_number": bad.line_no, "raw_line": bad.text}

@@ -1,0 +1,93 @@
+"""A checkpoint records the source position in records and what the run was made with: a resume
+with another batch size continues at the same record, and a changed source or config refuses."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+KILLER = '''
+import os, signal
+
+def maybe_die(record, **_):
+    if os.environ.get("KILL_AT") == str(record["id"]):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return record
+'''
+N = 100
+LOAD = "type: file\npath: out/items.jsonl\nformat: jsonl\nwrite_mode: overwrite\n"
+
+
+def _make(folder: Path, load: str = LOAD) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "in.csv").write_text("id,name\n" + "".join(f"{i},item {i}\n" for i in range(1, N + 1)))
+    (folder / "extract.yaml").write_text("path: in.csv\nbatch_size: 10\n")
+    (folder / "transform.yaml").write_text(
+        "custom_function:\n  module: killer\n  function: maybe_die\n  mode: record\n")
+    (folder / "killer.py").write_text(KILLER)
+    (folder / "load.yaml").write_text(load)
+    return folder
+
+
+def run_cli(folder: Path, checkpoints: Path, kill_at: int | None = None,
+            *extra: str) -> subprocess.CompletedProcess:
+    """``pycharter-etl run --json`` with a checkpoint folder; KILL_AT kills at that record id."""
+    env = {**os.environ, "KILL_AT": str(kill_at or "")}
+    return subprocess.run(
+        [sys.executable, "-m", "pycharter_gui.cli", "run", str(folder), "--checkpoint-dir",
+         str(checkpoints), "--json", *extra], capture_output=True, text=True, env=env, timeout=60)
+
+
+def _ids(folder: Path) -> list[int]:
+    lines = (folder / "out" / "items.jsonl").read_text().splitlines()
+    return [int(json.loads(x)["id"]) for x in lines]
+
+
+def _killed(tmp_path: Path) -> Path:
+    pipe = _make(tmp_path / "pipe")
+    killed = run_cli(pipe, tmp_path / "ck", 55)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    return pipe
+
+
+@pytest.mark.parametrize("new_size", [7, 25])
+def test_resume_with_another_batch_size_continues_at_the_same_record(
+        tmp_path: Path, new_size: int) -> None:
+    pipe = _killed(tmp_path)
+    (pipe / "extract.yaml").write_text(f"path: in.csv\nbatch_size: {new_size}\n")
+    resumed = run_cli(pipe, tmp_path / "ck")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    summary = json.loads(resumed.stdout)
+    assert summary["extraction"]["total_records"] == N
+    assert summary["loading"]["total_records"] == N
+    assert _ids(pipe) == list(range(1, N + 1))
+
+
+@pytest.mark.parametrize("change", ["source", "transform"])
+def test_resume_refuses_when_the_source_or_config_changed(tmp_path: Path, change: str) -> None:
+    pipe = _killed(tmp_path)
+    if change == "source":
+        with open(pipe / "in.csv", "a") as f:
+            f.write("101,item 101\n")
+        named = "the source files"
+    else:
+        (pipe / "transform.yaml").write_text(
+            "rename:\n  name: title\n"
+            "custom_function:\n  module: killer\n  function: maybe_die\n  mode: record\n")
+        named = "transform.yaml"
+    refused = run_cli(pipe, tmp_path / "ck")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    error = json.loads(refused.stdout)["error"]
+    assert "Cannot resume" in error and named in error and "--no-resume" in error, error
+    assert not (pipe / "out" / "items.jsonl").exists()
+    assert list((tmp_path / "ck").glob("*.json")), "the checkpoint is kept for the user to decide"
+
+    fresh = run_cli(pipe, tmp_path / "ck", None, "--no-resume")
+    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+    assert len(_ids(pipe)) == N + (change == "source")
