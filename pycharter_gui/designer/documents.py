@@ -31,6 +31,7 @@ class _TextEditCommand(QUndoCommand):
                  merge_key: Any, label: str) -> None:
         super().__init__(label)
         self.doc, self.kind, self.old, self.new, self.merge_key = doc, kind, old, new, merge_key
+        self._pushed = False  # the first redo is the edit itself, not a redo
 
     def id(self) -> int:
         return 1 if self.merge_key is not None else -1
@@ -43,9 +44,13 @@ class _TextEditCommand(QUndoCommand):
 
     def redo(self) -> None:
         self.doc._apply_text(self.kind, self.new)
+        if self._pushed:
+            self.doc.history_applied.emit(self.kind, False)
+        self._pushed = True
 
     def undo(self) -> None:
         self.doc._apply_text(self.kind, self.old)
+        self.doc.history_applied.emit(self.kind, True)
 
 
 class PipelineDocument(QObject):
@@ -55,6 +60,7 @@ class PipelineDocument(QObject):
     dirty_changed = Signal(bool)
     parse_state_changed = Signal(str)  # kind whose parse error appeared or went away
     saved = Signal()
+    history_applied = Signal(str, bool)  # kind an undo (True) or redo (False) step changed
 
     def __init__(self, name: str, path: str | Path, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -242,6 +242,7 @@ class MainWindow(WindowOpsMixin, QMainWindow):
         self.undo_group.addStack(doc.undo_stack)
         doc.text_changed.connect(self._on_document_text_changed)
         doc.dirty_changed.connect(self._on_document_dirty_changed)
+        doc.history_applied.connect(self._on_document_history_applied)
         return doc
 
     def _show_document(self, doc: PipelineDocument | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from pycharter_gui.designer.engine_api import KINDS
 from pycharter_gui.designer.views import dialogs
 from pycharter_gui.designer.workspace import WorkspaceError, list_templates
 
@@ -29,6 +30,8 @@ class WindowOpsMixin:
         return self._save(self.current)
 
     def _save(self, doc: PipelineDocument) -> bool:
+        if not self._confirm_save_with_errors(doc):
+            return False
         try:
             written = doc.save()
         except OSError as exc:
@@ -41,6 +44,24 @@ class WindowOpsMixin:
             log.info("Saved %s", path)
         self.statusBar().showMessage(f"Saved {doc.name}", 4000)
         self._after_change(doc)
+        return True
+
+    def _confirm_save_with_errors(self, doc: PipelineDocument) -> bool:
+        """A file that does not parse is saved only when the user says so (Save / Cancel)."""
+        broken = [(kind, err) for kind in doc.dirty_kinds()
+                  if (err := doc.parse_error(kind)) is not None]
+        if not broken:
+            return True
+        where = "; ".join(f"{doc.file_path(kind)}, line {err.line or '?'}: {err.message}"
+                          for kind, err in broken)
+        answer = dialogs.ask(
+            self, "Save a file with a YAML error?",
+            f"{where}.\n\nThe file is saved exactly as typed, but {doc.name} cannot run (and "
+            "the forms stay on the last valid version) until the error is fixed. "
+            "Save anyway?", Button.Save | Button.Cancel, Button.Cancel)
+        if answer != Button.Save:
+            self.statusBar().showMessage(f"Not saved: {doc.name} has a YAML error", 5000)
+            return False
         return True
 
     def save_all(self) -> bool:
@@ -80,6 +101,26 @@ class WindowOpsMixin:
                 self.workspace.clear_draft(doc.name)
             return True
         return False
+
+    # -- undo ------------------------------------------------------------------------------
+    def _on_document_history_applied(self, kind: str, undone: bool) -> None:
+        """An undo/redo step changed ``kind``: when another file is on screen, show this one
+        (its form, or its YAML tab while the YAML is shown) and say so."""
+        doc, editor = self.sender(), self.editor
+        if doc is not self.current:
+            return
+        page = editor.tabs.currentWidget()
+        if page is editor.yaml_tabs:
+            if editor.yaml_tabs.currentIndex() == KINDS.index(kind):
+                return
+            editor.yaml_tabs.setCurrentIndex(KINDS.index(kind))
+        elif page is not editor.forms[kind]:
+            editor.tabs.setCurrentWidget(editor.forms[kind])
+        else:
+            return
+        self.statusBar().showMessage(
+            f"{'Undo' if undone else 'Redo'} changed {kind}.yaml of {doc.name}; showing it",
+            6000)
 
     # -- drafts ----------------------------------------------------------------------------
     def write_drafts(self) -> None:
