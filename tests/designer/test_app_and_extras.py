@@ -1,11 +1,15 @@
-"""Bootstrap without a display, settings persistence, connection test, shortcuts dialog."""
+"""Start-up (Qt check, first-run workspace, no display, --smoke), settings, connection test, shortcuts."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+import pytest
+from PySide6.QtCore import QStandardPaths, Qt
 
 from pycharter_gui.designer import app, engine_api
 from pycharter_gui.designer.main_window import MainWindow
@@ -40,11 +44,84 @@ def test_default_workspace_is_copied_once(monkeypatch, tmp_path: Path):
     examples = tmp_path / "bundled"
     make_pipeline(examples, "demo")
     monkeypatch.setattr(engine_api, "resource_path", lambda *p: examples.joinpath(*p[1:]))
-    target = app.default_workspace(tmp_path / "cwd")
+    target = app.ensure_workspace(tmp_path / "docs" / "pycharter-workspace")
     assert (target / "demo" / "extract.yaml").is_file()
     (target / "demo" / "extract.yaml").write_text("type: file\n")
-    app.default_workspace(tmp_path / "cwd")  # second start keeps the user's edits
+    app.ensure_workspace(target)  # second start keeps the user's edits
     assert (target / "demo" / "extract.yaml").read_text() == "type: file\n"
+
+
+def test_default_workspace_is_in_documents_unless_the_env_says(monkeypatch, tmp_path: Path):
+    monkeypatch.delenv(app.WORKSPACE_ENV, raising=False)
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    assert app.default_workspace_location() == Path(documents) / "pycharter-workspace"
+    monkeypatch.setenv(app.WORKSPACE_ENV, str(tmp_path / "mine"))
+    assert app.default_workspace_location() == tmp_path / "mine"
+
+
+def test_first_start_copies_examples_to_the_chosen_place_not_the_cwd(monkeypatch, tmp_path: Path):
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    monkeypatch.setenv(app.WORKSPACE_ENV, str(tmp_path / "ws"))
+    monkeypatch.setattr(engine_api, "run_cli", lambda argv: 0)
+    assert app.main([]) == 0
+    assert (tmp_path / "ws" / "orders_to_sqlite" / "extract.yaml").is_file()
+    assert list(cwd.iterdir()) == []
+
+
+# A child that starts the designer with an import blocked the way a broken install fails.
+_BLOCKED_START = """
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name == sys.argv[1] or name.startswith(sys.argv[1] + "."):
+            raise (ModuleNotFoundError(f"No module named {name!r}", name=name) if sys.argv[2] == "-"
+                   else ImportError(sys.argv[2]))
+sys.meta_path.insert(0, Block())
+from pycharter_gui.designer.app import main
+sys.exit(main([]))
+"""
+
+
+@pytest.mark.parametrize(("blocked", "error", "names"), [
+    ("PySide6", "-", "pip install 'pyside6-essentials>=6.9"),
+    ("PySide6.QtWidgets", "libEGL.so.1: cannot open shared object file: No such file or directory",
+     "libEGL.so.1 is missing; on Debian/Ubuntu install Qt's libraries with `sudo apt-get install libegl1"),
+])
+def test_qt_that_cannot_load_gives_one_sentence_and_writes_nothing(tmp_path: Path, blocked, error, names):
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home), "DISPLAY": ":0"}
+    env.pop("QT_QPA_PLATFORM", None)
+    proc = subprocess.run([sys.executable, "-c", _BLOCKED_START, blocked, error], cwd=home, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == app.EXIT_NO_QT
+    assert proc.stdout == "" and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert names in proc.stderr and "Traceback" not in proc.stderr
+    assert list(home.iterdir()) == []
+
+
+def test_a_platform_plugin_missing_a_library_names_the_apt_packages(monkeypatch):
+    def cdll(path: str):
+        raise OSError("libxcb-cursor.so.0: cannot open shared object file: No such file or directory")
+
+    monkeypatch.setattr(app.ctypes, "CDLL", cdll)
+    problem = app.qt_problem(check_platform=True)
+    assert problem is not None and "libxcb-cursor.so.0 is missing" in problem
+    assert "libxcb-cursor0" in problem and "\n" not in problem
+    assert app.qt_problem(check_platform=False) is None
+
+
+def test_smoke_opens_the_examples_and_dry_runs_one(qtbot, tmp_path: Path, capsys):
+    workspace = tmp_path / "ws"
+    app.ensure_workspace(workspace)
+    assert app.main(["--smoke", str(workspace)]) == 0
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert line.startswith(f"smoke: window shown on {workspace} (3 pipelines); dry run of ")
+    assert " ok: extracted " in line
 
 
 def test_settings_remember_geometry_and_recent(qtbot, workspace: Path):
