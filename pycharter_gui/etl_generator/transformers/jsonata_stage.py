@@ -1,7 +1,9 @@
 """JSONata stage (config-format §4.5) with per-record dead-lettering instead of aborting.
 
 A compiled ``jsonata.Jsonata`` instance keeps evaluation state, so each thread gets its own
-instance (compiled lazily from the already validated expression).
+instance (compiled lazily from the already validated expression). Record mode evaluates the
+common subset column by column (``jsonata_columnar``) and uses the interpreter only for the
+records that subset cannot decide exactly.
 """
 
 from __future__ import annotations
@@ -53,6 +55,11 @@ class JsonataStage:
                 message=f"invalid JSONata expression: {describe_jsonata_error(exc)}")]) from exc
         self._local = threading.local()
         self._local.expr = first
+        self._columnar = None
+        if self.mode == "record":
+            from .jsonata_columnar import compile_columnar
+
+            self._columnar = compile_columnar(first)
 
     def _expr(self) -> Any:
         expr = getattr(self._local, "expr", None)
@@ -79,13 +86,20 @@ class JsonataStage:
         expr = self._expr()
         out: list[dict[str, Any]] = []
         out_idx: list[int | None] = []
-        for record, index in zip(records, indices, strict=True):
-            try:
-                value = expr.evaluate(record)
-            except Exception as exc:
-                result.rejected.append(self._reject(
-                    index, record, f"JSONata error: {describe_jsonata_error(exc)}", exc))
-                continue
+        from .jsonata_columnar import UNDEFINED, UNSAFE  # loaded with jsonata already
+
+        values = (self._columnar(records) if self._columnar is not None
+                  else [UNSAFE] * len(records))
+        for record, index, value in zip(records, indices, values, strict=True):
+            if value is UNDEFINED:
+                value = None
+            elif value is UNSAFE:
+                try:
+                    value = expr.evaluate(record)
+                except Exception as exc:
+                    result.rejected.append(self._reject(
+                        index, record, f"JSONata error: {describe_jsonata_error(exc)}", exc))
+                    continue
             if value is None:
                 result.filtered += 1
             elif isinstance(value, dict):
