@@ -2,9 +2,11 @@
 
 Records that failed before loading (stages extract, transform, validate) go through the
 transform, the contract validation and the load again; records that failed at load were
-already transformed and are loaded as they are. The function never writes the dead-letter
-queue: the caller decides what to do with each outcome (``mark_replay_outcomes`` does what
-the designer does: resolved when loaded, otherwise kept with the new reason).
+already transformed and are loaded as they are. Each record's ``outcome`` is ``loaded``,
+``filtered`` (the transform drops it on purpose: nothing reaches the target) or
+``dead_lettered`` (it fails again). The function never writes the dead-letter queue: the
+caller decides what to do with each outcome (``mark_replay_outcomes`` does what the designer
+does: only ``loaded`` becomes resolved, DECISIONS.md "Nothing silent").
 
 Each record is transformed on its own so every outcome belongs to exactly one dead letter;
 batch-wide JSONata or custom functions therefore see one record at a time during a replay.
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -28,11 +31,16 @@ from .transformers import ContractValidator, compile_transform
 PRE_LOAD_STAGES = frozenset({"extract", "transform", "validate"})
 
 
-def _outcome(ok: bool, reason: str | None = None, message: str = "", *, stage: str | None = None,
-             error_type: str | None = None, field: str | None = None,
+LOADED, FILTERED, DEAD_LETTERED = "loaded", "filtered", "dead_lettered"
+
+
+def _outcome(outcome: str, reason: str | None = None, message: str = "", *,
+             stage: str | None = None, error_type: str | None = None, field: str | None = None,
              traceback: str | None = None, loaded: int = 0) -> dict[str, Any]:
-    return {"ok": ok, "reason": reason, "message": message, "stage": stage,
-            "error_type": error_type, "field": field, "traceback": traceback, "loaded": loaded}
+    """One record's replay outcome; ``ok`` is true only when it was (or would be) loaded."""
+    return {"outcome": outcome, "ok": outcome == LOADED, "reason": reason, "message": message,
+            "stage": stage, "error_type": error_type, "field": field, "traceback": traceback,
+            "loaded": loaded}
 
 
 def _replay_load_config(load: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -58,11 +66,12 @@ async def replay_dead_letters(
 ) -> dict[str, Any]:
     """Replay ``records`` (``edited`` maps an id to the record data to use instead).
 
-    Returns ``{"outcomes": {id: {ok, reason, message, stage, error_type, field, traceback,
-    loaded}}, "total", "succeeded", "failed", "loaded_rows", "dry_run", "target", "notes"}``.
-    A record is ``ok`` when every record it produced loaded (or the transform filtered it out
-    on purpose). Raises ``ConfigError`` when the pipeline config is invalid and ``LoadError``
-    when the target cannot be opened; record-level failures never raise.
+    Returns ``{"outcomes": {id: {outcome, ok, reason, message, stage, error_type, field,
+    traceback, loaded}}, "total", "succeeded", "filtered", "failed", "loaded_rows", "dry_run",
+    "target", "notes"}``: ``succeeded`` counts records loaded (every record they produced
+    loaded; ``ok``), ``filtered`` those the transform drops, ``failed`` those dead-lettered
+    again. Raises ``ConfigError`` when the pipeline config is invalid and ``LoadError`` when
+    the target cannot be opened; record-level failures never raise.
     """
     edited = dict(edited or {})
     config = await asyncio.to_thread(
@@ -78,7 +87,7 @@ async def replay_dead_letters(
     for rec in records:
         data = edited.get(rec.id, rec.record_data)
         if not isinstance(data, dict):
-            outcomes[rec.id] = _outcome(False, "transformation_error",
+            outcomes[rec.id] = _outcome(DEAD_LETTERED, "transformation_error",
                                         f"Record {rec.id} is not a JSON object", stage="transform",
                                         error_type="TypeError")
             continue
@@ -89,7 +98,7 @@ async def replay_dead_letters(
         result = await asyncio.to_thread(compiled.apply, [dict(data)])
         if result.rejected:
             r = result.rejected[0]
-            outcomes[rec.id] = _outcome(False, r.reason, r.message, stage="transform",
+            outcomes[rec.id] = _outcome(DEAD_LETTERED, r.reason, r.message, stage="transform",
                                         error_type=r.error_type, field=r.field,
                                         traceback=r.traceback)
             continue
@@ -98,12 +107,13 @@ async def replay_dead_letters(
             kept, invalid = validator.validate(kept)
             if invalid:
                 r = invalid[0]
-                outcomes[rec.id] = _outcome(False, r.reason, r.message, stage="validate",
+                outcomes[rec.id] = _outcome(DEAD_LETTERED, r.reason, r.message, stage="validate",
                                             error_type=r.error_type, field=r.field)
                 continue
         if not kept:
-            outcomes[rec.id] = _outcome(True, "filtered",
-                                        "The transform filters this record out; nothing to load")
+            outcomes[rec.id] = _outcome(
+                FILTERED, message="The transform filters this record out; nothing was loaded",
+                stage="transform")
             continue
         for item in kept:
             to_load.append(item)
@@ -123,14 +133,15 @@ async def replay_dead_letters(
                 message = getattr(exc, "user_message", None) or f"{type(exc).__name__}: {exc}"
                 reason = "connection_error" if isinstance(exc, ConnectionError) else "load_error"
                 for owner in owners:
-                    failures.setdefault(owner, _outcome(False, reason, message, stage="load",
-                                                        error_type=type(exc).__name__))
+                    failures.setdefault(owner, _outcome(DEAD_LETTERED, reason, message,
+                                                        stage="load", error_type=type(exc).__name__))
                 await session.abort()
             else:
                 for row in res.rejected:
                     owner = owners[row.index]
-                    failures.setdefault(owner, _outcome(False, "load_error", row.message, stage="load",
-                                                        error_type=row.error_type, field=row.field))
+                    failures.setdefault(owner, _outcome(DEAD_LETTERED, "load_error", row.message,
+                                                        stage="load", error_type=row.error_type,
+                                                        field=row.field))
                 await session.commit()
                 loaded_rows = res.loaded
         except BaseException:
@@ -141,12 +152,12 @@ async def replay_dead_letters(
             produced[owner] = produced.get(owner, 0) + 1
         for owner, n in produced.items():
             outcomes[owner] = failures.get(owner) or _outcome(
-                True, None, "Would load" if dry_run else "Loaded", stage="load", loaded=n)
+                LOADED, None, "Would load" if dry_run else "Loaded", stage="load", loaded=n)
 
-    succeeded = sum(1 for o in outcomes.values() if o["ok"])
-    return {"outcomes": outcomes, "total": len(outcomes), "succeeded": succeeded,
-            "failed": len(outcomes) - succeeded, "loaded_rows": loaded_rows,
-            "dry_run": dry_run, "target": target, "notes": notes}
+    kinds = Counter(o["outcome"] for o in outcomes.values())
+    return {"outcomes": outcomes, "total": len(outcomes), "succeeded": kinds[LOADED],
+            "filtered": kinds[FILTERED], "failed": kinds[DEAD_LETTERED],
+            "loaded_rows": loaded_rows, "dry_run": dry_run, "target": target, "notes": notes}
 
 
 def mark_replay_outcomes(
@@ -155,13 +166,15 @@ def mark_replay_outcomes(
     result: Mapping[str, Any],
     edited: Mapping[str, dict[str, Any]] | None = None,
 ) -> dict[str, int]:
-    """Record a real replay in the DLQ: loaded → resolved, failed again → the new reason.
+    """Record a real replay in the DLQ: only ``loaded`` becomes resolved.
 
-    A record whose data was edited, or that failed again, is stored as a new entry (new
-    error, ``retry_count`` + 1, ``metadata.replay_of`` = the old id, and for an edit
-    ``metadata.original_record_data`` / ``original_error_message``) and the old entry is
-    removed only once the new one is stored, so no data is ever lost. Blocking: call it from
-    a worker thread. Returns ``{"resolved": n, "failed": n}``.
+    A record dead-lettered again is stored as a new entry with the new error; one the
+    transform filters out stays pending as it was (nothing reached the target). A record
+    whose data was edited is always stored as a new entry (``retry_count`` + 1,
+    ``metadata.replay_of`` = the old id, ``metadata.original_record_data`` /
+    ``original_error_message``) and the old entry is removed only once the new one is stored,
+    so no data is ever lost. Blocking: call it from a worker thread. Returns
+    ``{"resolved": n, "filtered": n, "failed": n}``.
     """
     if result.get("dry_run"):
         raise ValueError("A dry replay changes nothing; replay for real before marking outcomes")
@@ -169,20 +182,23 @@ def mark_replay_outcomes(
     outcomes = result.get("outcomes") or {}
     plain_resolved: list[str] = []
     replacements: list[tuple[str, DeadLetterRecord]] = []
-    counts = {"resolved": 0, "failed": 0}
+    counts = {"resolved": 0, "filtered": 0, "failed": 0}
     for rec in records:
         out = outcomes.get(rec.id)
         if out is None:
             continue
-        counts["resolved" if out["ok"] else "failed"] += 1
-        if out["ok"] and rec.id not in edited:
-            plain_resolved.append(rec.id)
-            continue
+        kind = out["outcome"]
+        counts[{LOADED: "resolved", FILTERED: "filtered"}.get(kind, "failed")] += 1
+        if rec.id not in edited and kind != DEAD_LETTERED:
+            if kind == LOADED:
+                plain_resolved.append(rec.id)
+            continue  # filtered and unedited: left pending as it was
         metadata = {**rec.metadata, "replay_of": rec.id}
         if rec.id in edited:  # the audit trail keeps what the record was before the edit
             metadata["original_record_data"] = rec.record_data
             metadata.setdefault("original_error_message", rec.error_message)
-        if not out["ok"]:
+        failed = kind == DEAD_LETTERED
+        if failed:
             for key in ("field", "traceback"):
                 metadata.pop(key, None)
                 if out.get(key):
@@ -190,22 +206,19 @@ def mark_replay_outcomes(
         new = DeadLetterRecord(
             pipeline_name=rec.pipeline_name,
             record_data=edited.get(rec.id, rec.record_data),
-            reason=rec.reason if out["ok"] else (out.get("reason") or "unknown"),
-            error_message=rec.error_message if out["ok"] else out.get("message", ""),
-            error_type=rec.error_type if out["ok"] else (out.get("error_type") or ""),
-            stage=rec.stage if out["ok"] else (out.get("stage") or rec.stage),
+            reason=(out.get("reason") or "unknown") if failed else rec.reason,
+            error_message=out.get("message", "") if failed else rec.error_message,
+            error_type=(out.get("error_type") or "") if failed else rec.error_type,
+            stage=(out.get("stage") or rec.stage) if failed else rec.stage,
             metadata=metadata,
             retry_count=rec.retry_count + 1,
-            status=DLQStatus.RESOLVED if out["ok"] else DLQStatus.PENDING,
+            status=DLQStatus.RESOLVED if kind == LOADED else DLQStatus.PENDING,
         )
         replacements.append((rec.id, new))
     if plain_resolved:
         queue.set_status(plain_resolved, DLQStatus.RESOLVED)
     if replacements:
-        stored = queue.add_records([new for _old, new in replacements])
-        if stored != len(replacements):
-            raise OSError(f"Could not store the replayed dead letters in {queue.location}; "
-                          "the original entries are kept")
+        queue.add_records([new for _old, new in replacements])  # raises if it cannot store them
         queue.delete([old for old, _new in replacements])
     return counts
 

@@ -42,7 +42,7 @@ async def test_dry_replay_writes_nothing_then_real_replay_loads(pipeline) -> Non
     assert queue.get(bad.id)[0].status.value == "pending"  # replay never writes the DLQ
 
     counts = mark_replay_outcomes(queue, [bad], real, {bad.id: fixed})
-    assert counts == {"resolved": 1, "failed": 0}
+    assert counts == {"resolved": 1, "filtered": 0, "failed": 0}
     assert queue.get(bad.id) == []
     (new,) = queue.page({"text": "Bad 21"})
     assert new.status.value == "resolved" and new.record_data == fixed

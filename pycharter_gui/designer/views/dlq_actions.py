@@ -73,9 +73,10 @@ class ReplayBar(QWidget):
         queue, folder, records, edited, result = payload  # type: ignore[misc]
         self.is_busy = False
         self.pending = (queue, folder, records, edited)
-        failures = [f"{rid[:8]}: {o['reason']} — {html.escape(str(o['message']))}"
+        failures = [f"{rid[:8]}: {o['reason'] or o['outcome']} — {html.escape(str(o['message']))}"
                     for rid, o in result["outcomes"].items() if not o["ok"]]
         text = (f"Dry replay of {result['total']} record(s): <b>{result['succeeded']} would load</b>, "
+                f"<b>{result['filtered']} filtered out by the transform</b> (would stay pending), "
                 f"<b>{result['failed']} would fail again</b>. Nothing was written.")
         if failures:
             text += "<br>" + "<br>".join(failures[:5]) + ("<br>…" if len(failures) > 5 else "")

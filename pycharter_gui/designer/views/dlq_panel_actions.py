@@ -89,8 +89,9 @@ class DeadLetterActionsMixin:
             self.edits.pop(rid, None)
         self.message_bar.show_message(
             f"Replayed {res['total']} record(s): {res['succeeded']} loaded and marked resolved, "
+            f"{res['filtered']} filtered out by the transform (nothing loaded; kept pending), "
             f"{res['failed']} failed again (kept with the new reason).",
-            "warning" if res["failed"] else "info")
+            "warning" if res["failed"] or res["filtered"] else "info")
         self.records_changed.emit()
         self.refresh()
 
