@@ -117,3 +117,13 @@ def test_malformed_formula_is_a_validation_error(tmp_path: Path) -> None:
     (tmp_path / "load.yaml").write_text("type: file\npath: out.jsonl\n")
     [problem] = [p for p in validate_pipeline(tmp_path) if p.severity == "error"]
     assert problem.key == "transform.add.total" and "missing ')'" in problem.message
+
+
+# -- the interface document's normaliser name ------------------------------------------------
+
+def test_normalize_transform_config_exists_as_documented() -> None:
+    from pycharter_gui.etl_generator.transformers.config import normalize_transform_config
+
+    canon = normalize_transform_config({"transform": {"rename": {"a": "b"}}, "title": "t"})
+    assert canon["__canonical__"] and canon["ops"] == [{"op": "rename", "spec": {"a": "b"}}]
+    assert normalize_transform_config(canon) is canon
