@@ -85,8 +85,8 @@ class RunHistory:
             fh.flush()
             os.fsync(fh.fileno())
 
-    def entries(self, pipeline: str | None = None) -> list[RunEntry]:
-        """All runs, newest first (optionally of one pipeline)."""
+    def entries(self, pipeline: str | None = None, folder: Path | None = None) -> list[RunEntry]:
+        """All runs, newest first (optionally of one pipeline, by name or by folder)."""
         if not self.path.is_file():
             return []
         out: list[RunEntry] = []
@@ -101,7 +101,8 @@ class RunHistory:
                 except (json.JSONDecodeError, TypeError) as exc:
                     logger.warning("Skipping unreadable line %d of %s: %s", number, self.path, exc)
                     continue
-                if pipeline is None or entry.pipeline == pipeline:
+                if (pipeline is None or entry.pipeline == pipeline) and (
+                        folder is None or Path(entry.folder) == folder):
                     out.append(entry)
         out.reverse()
         return out

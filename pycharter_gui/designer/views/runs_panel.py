@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from pathlib import Path
 
@@ -46,6 +47,7 @@ class RunsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.history: RunHistory | None = None
+        self.folder: Path | None = None  # show only the runs of this pipeline folder (None: all)
         self._read_job: BlockingJob | None = None
         self.tree = QTreeWidget(rootIsDecorated=False, alternatingRowColors=True)
         self.tree.setHeaderLabels(_HEADERS)
@@ -82,13 +84,19 @@ class RunsPanel(QWidget):
         self.history = RunHistory(workspace)
         self.refresh()
 
+    def set_pipeline(self, folder: Path | None) -> None:
+        """Show only the runs of the pipeline in ``folder`` (None: every run of the workspace)."""
+        if folder != self.folder:
+            self.folder = folder
+            self.refresh()
+
     @Slot()
     def refresh(self) -> None:
         """Re-read the history file on a worker (connect ``RunPanel.history_changed`` here)."""
         if self.history is None:
             self.tree.clear()
             return
-        job = BlockingJob(self.history.entries)
+        job = BlockingJob(functools.partial(self.history.entries, folder=self.folder))
         job.signals.succeeded.connect(self._on_read_job_succeeded)
         self._read_job = job.start()
 
@@ -100,6 +108,10 @@ class RunsPanel(QWidget):
 
     def _show(self, entries: list[RunEntry]) -> None:
         self.tree.clear()
+        self.log_view.clear()
+        self.dead_letters_button.hide()
+        self.summary_label.setText("Select a run to see its summary and log." if entries else
+                                   f"No runs{f' of {self.folder.name}' if self.folder else ''} yet.")
         for entry in entries:
             counts = entry.counts or {}
             item = QTreeWidgetItem([
