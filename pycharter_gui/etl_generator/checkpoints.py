@@ -74,8 +74,6 @@ class CheckpointManager:
 
     def __init__(self, checkpoint_dir: str | os.PathLike[str] | None = None) -> None:
         self.checkpoint_dir: Path | None = Path(checkpoint_dir) if checkpoint_dir else None
-        if self.checkpoint_dir is not None:
-            self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
 
     @property
     def enabled(self) -> bool:
@@ -91,6 +89,21 @@ class CheckpointManager:
             )
         return self.checkpoint_dir / f"{text}{_SUFFIX}"
 
+    def ensure_writable(self) -> None:
+        """Raise ``PycharterError`` unless checkpoints can be written (checked before any data
+        is committed, so a run never loads what it could not resume from)."""
+        if self.checkpoint_dir is None:
+            return
+        try:
+            self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.checkpoint_dir, prefix=".probe."):
+                pass
+        except OSError as exc:
+            raise PycharterError(
+                f"Cannot write checkpoints to {self.checkpoint_dir}: {exc.strerror or exc}. "
+                "Make the folder writable or choose another checkpoint folder; nothing was "
+                "loaded.") from exc
+
     def save(
         self,
         checkpoint_id: str,
@@ -101,7 +114,8 @@ class CheckpointManager:
         error: str | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> str | None:
-        """Write the checkpoint atomically; returns its path, or None when disabled."""
+        """Write the checkpoint atomically (0600); returns its path, or None when disabled.
+        A failed write raises ``PycharterError``."""
         if self.checkpoint_dir is None:
             return None
         path = self._path(checkpoint_id)
@@ -116,14 +130,20 @@ class CheckpointManager:
             metadata=metadata,
         )
         text = json.dumps(state.to_dict(), indent=2, default=str, ensure_ascii=False)
-        self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.checkpoint_dir, prefix=f".{path.stem}.", suffix=".tmp")
+        try:
+            self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.checkpoint_dir, prefix=f".{path.stem}.",
+                                       suffix=".tmp")  # mode 0600
+        except OSError as exc:
+            raise PycharterError(f"Cannot write the checkpoint {path}: {exc}") from exc
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(text)
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)
+        except OSError as exc:
+            raise PycharterError(f"Cannot write the checkpoint {path}: {exc}") from exc
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
@@ -213,3 +233,18 @@ def resume_point(state: CheckpointState, fingerprints: dict[str, str]) -> tuple[
             f"{meta['position']} records committed on {state.timestamp}): "
             f"{', '.join(changed)} changed since. {start_over}")
     return int(state.batch_num), int(meta["position"])
+
+
+def newer_state(state: CheckpointState, committed: dict[str, Any] | None) -> CheckpointState:
+    """``state``, or the one the target committed with a later batch of the same run (a kill
+    came between that batch's commit and the checkpoint file's update)."""
+    meta = state.metadata or {}
+    if (not committed or not meta.get("run_id")
+            or (committed.get("metadata") or {}).get("run_id") != meta["run_id"]
+            or int(committed.get("batch_num", 0)) <= state.batch_num):
+        return state
+    return CheckpointState(
+        checkpoint_id=state.checkpoint_id, timestamp=state.timestamp, stage="load",
+        batch_num=int(committed["batch_num"]),
+        records_processed=int(committed.get("records_processed", 0)),
+        last_processed_params=state.last_processed_params, metadata=dict(committed["metadata"]))

@@ -11,7 +11,7 @@ import traceback
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
-from .checkpoints import CheckpointManager, resume_point, run_fingerprints
+from .checkpoints import CheckpointManager, newer_state, resume_point, run_fingerprints
 from .dead_letter import DeadLetterQueue, DeadLetterRecord, DLQReason
 from .errors import PycharterError, is_transient
 from .extractors.factory import get_extractor
@@ -135,8 +135,14 @@ class PipelineRun:
     async def _execute(self, started: float) -> dict[str, Any]:
         orch = self.orch
         if self.checkpoints.enabled:
+            await asyncio.to_thread(self.checkpoints.ensure_writable)
             self._fingerprints = await asyncio.to_thread(run_fingerprints, orch, self.params)
         state = self.checkpoints.load(self.checkpoint_id) if self.resume else None
+        if state is not None:
+            from .database.progress import committed_progress
+
+            state = newer_state(state, await asyncio.to_thread(
+                committed_progress, self._load_config(), self.checkpoint_id))
         if not self.resume:
             self.checkpoints.delete(self.checkpoint_id)
         resume_batches = 0
@@ -157,6 +163,8 @@ class PipelineRun:
             validator = ContractValidator(orch.config.contract) if orch.config.contract else None
             session = open_load_session(self._load_config(), dry_run=self.dry_run,
                                         run_key=self.checkpoint_id, resumable=self.checkpoints.enabled)
+            if self.checkpoints.enabled and hasattr(session, "progress_hook"):
+                session.progress_hook = self._state_after
             await session.open(resume_batches=resume_batches)
             error = await self._loop(session, compiled, validator, resume_batches)
             await session.commit()
@@ -354,6 +362,21 @@ class PipelineRun:
             "load", batch_index + 1, stats.extracted,
             memory_usage_mb=_memory_mb(), error_count=stats.dead_lettered,
         )
+
+    def _state_after(self, load_result: Any, batch_index: int) -> dict[str, Any]:
+        """The checkpoint ``record_load`` will save after this batch: a database target
+        commits it with the batch (database/progress.py), so a kill in between replays nothing."""
+        stats = RunStats.from_checkpoint(self.stats.to_checkpoint())
+        stats.load_batches += 1
+        stats.inserted += load_result.inserted
+        stats.updated += load_result.updated
+        stats.loaded += load_result.inserted + load_result.updated
+        stats.dead_lettered += len(load_result.rejected)
+        stats.dlq_by_reason["load_error"] += len(load_result.rejected)
+        return {"batch_num": batch_index + 1, "records_processed": stats.extracted,
+                "metadata": {"stats": stats.to_checkpoint(), "run_id": self.run_id,
+                             "position": stats.extracted - self._bad_records,
+                             "fingerprints": self._fingerprints}}
 
     async def _write_with_retries(self, session: LoadSession, records: list[dict[str, Any]], batch_index: int) -> Any:
         attempt = 0

@@ -8,9 +8,11 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 KILLER = '''
 import os, signal
@@ -91,3 +93,85 @@ def test_resume_refuses_when_the_source_or_config_changed(tmp_path: Path, change
     fresh = run_cli(pipe, tmp_path / "ck", None, "--no-resume")
     assert fresh.returncode == 0, fresh.stdout + fresh.stderr
     assert len(_ids(pipe)) == N + (change == "source")
+
+
+# -- a kill between a batch's commit and its checkpoint ---------------------------------------
+LAUNCH = '''
+import os, signal, sys
+from pycharter_gui.etl_generator import checkpoints
+from pycharter_gui.cli import main
+
+real = checkpoints.CheckpointManager.save
+
+def save(self, checkpoint_id, stage, batch_num, *args, **kwargs):
+    if str(batch_num) == os.environ.get("KILL_AT_CHECKPOINT"):
+        os.kill(os.getpid(), signal.SIGKILL)  # the batch is committed, its checkpoint is not
+    return real(self, checkpoint_id, stage, batch_num, *args, **kwargs)
+
+checkpoints.CheckpointManager.save = save
+sys.exit(main())
+'''
+SERVERS = {
+    "postgresql": os.environ.get("PYCHARTER_TEST_POSTGRES_URL",
+                                 "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+    "mariadb": os.environ.get("PYCHARTER_TEST_MARIADB_URL",
+                              "mysql+pymysql://root@127.0.0.1:3306/test"),
+}
+
+
+def _engine_or_skip(kind: str, tmp_path: Path) -> sa.Engine:
+    url = f"sqlite:///{tmp_path / 'target.db'}" if kind == "sqlite" else SERVERS[kind]
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.OperationalError as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{kind} is not reachable: {exc}")
+        pytest.skip(f"{kind} is not reachable (see scripts/services.sh)")
+    return engine
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres),
+                                  pytest.param("mariadb", marks=pytest.mark.mariadb)])
+def test_kill_between_commit_and_checkpoint_replays_nothing(tmp_path: Path, kind: str) -> None:
+    engine = _engine_or_skip(kind, tmp_path)
+    table = f"t_{uuid.uuid4().hex[:10]}"
+    pipe = tmp_path / "pipe"
+    pipe.mkdir()
+    (pipe / "in.csv").write_text("id,name\n" + "".join(f"{i},item {i}\n" for i in range(1, N + 1)))
+    (pipe / "extract.yaml").write_text("path: in.csv\nbatch_size: 10\n")
+    (pipe / "transform.yaml").write_text("convert:\n  id: int\n")
+    (pipe / "load.yaml").write_text(
+        f"type: database\nurl: {engine.url.render_as_string(hide_password=False)}\n"
+        f"table: {table}\nwrite_method: insert\ncreate_table: true\n")
+    (tmp_path / "launch.py").write_text(LAUNCH)
+    cmd = [sys.executable, str(tmp_path / "launch.py"), "run", str(pipe), "--checkpoint-dir",
+           str(tmp_path / "ck"), "--json"]
+    try:
+        killed = subprocess.run(cmd, capture_output=True, text=True, timeout=60,
+                                env={**os.environ, "KILL_AT_CHECKPOINT": "5"})
+        assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+        resumed = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+        summary = json.loads(resumed.stdout)
+        assert summary["loading"]["total_records"] == N
+        with engine.connect() as conn:
+            ids = [r[0] for r in conn.exec_driver_sql(f"SELECT id FROM {table} ORDER BY id")]
+            progress = conn.exec_driver_sql("SELECT count(*) FROM _pycharter_progress").scalar()
+        assert ids == list(range(1, N + 1))
+        if kind == "sqlite":  # the servers' table is shared with other tests
+            assert progress == 0, "a finished run leaves no progress row"
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+        engine.dispose()
+
+
+def test_unwritable_checkpoint_folder_fails_before_loading(tmp_path: Path) -> None:
+    pipe = _make(tmp_path / "pipe")
+    (tmp_path / "blocker").write_text("a file where the checkpoint folder should be")
+    failed = run_cli(pipe, tmp_path / "blocker" / "ck")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "Cannot write checkpoints" in json.loads(failed.stdout)["error"]
+    assert not (pipe / "out" / "items.jsonl").exists()

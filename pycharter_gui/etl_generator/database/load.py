@@ -25,6 +25,7 @@ from ..loaders.base import BatchLoadResult
 from .column_batch import ColumnBatch, records_of, write_any
 from .dialects import begin_write, clear_table, dialect_name, effective_schema
 from .engine import classify_db_error, create_engine, mask_url, parse_url, sqlite_path
+from .progress import clear_progress, progress_table, save_progress
 from .tables import build_table, describe_target, missing_table_error, reflect_table, type_samples
 from .writer import TableWriter, check_write_method
 
@@ -67,6 +68,10 @@ class DatabaseLoadSession:
         self._cancel = threading.Event()
         self._totals = {"inserted": 0, "updated": 0, "rejected": 0, "batches": 0}
         self._clear_pending = False  # truncate_and_load: clear with the first committed batch
+        # Set by a checkpointed run: the checkpoint a batch leads to, committed with the batch
+        # in the target's progress table (database/progress.py).
+        self.progress_hook: Callable[[BatchLoadResult, int], dict[str, Any]] | None = None
+        self._progress: sa.Table | None = None
         self._closed = False
 
     def describe(self) -> str:
@@ -115,6 +120,10 @@ class DatabaseLoadSession:
                 if self._table is not None:
                     self._writer = self._make_writer(self._table)
                 conn.rollback()  # end the reflection's read transaction
+                if self.progress_hook is not None and not self.dry_run:
+                    self._progress = progress_table(self.schema)
+                    self._progress.create(conn, checkfirst=True)
+                    conn.commit()
                 # truncate_and_load clears the table in the first batch's transaction (or at
                 # commit when the source is empty), so a run that fails before its first batch
                 # commits leaves the table as it was.
@@ -136,26 +145,26 @@ class DatabaseLoadSession:
     async def write_batch(self, records: list[dict[str, Any]],
                           batch_index: int) -> BatchLoadResult:
         """One transaction per batch; rejected rows come back with the database's message."""
-        return await self._write(records)
+        return await self._write(records, batch_index)
 
     async def write_arrow_batch(self, table: Any, batch_index: int) -> BatchLoadResult:
         """The columnar path's batch (a ``pyarrow.Table``): as :meth:`write_batch`, but SQLite
         inserts take its columns directly, without building a dict per row."""
-        return await self._write(table)
+        return await self._write(table, batch_index)
 
-    async def _write(self, batch: Any) -> BatchLoadResult:
+    async def _write(self, batch: Any, batch_index: int) -> BatchLoadResult:
         if self._engine is None:
             raise LoadError("write_batch called before open()", target=self.target)
         if not len(batch):
             return BatchLoadResult()
-        result = await self._run(self._write_sync, batch)
+        result = await self._run(self._write_sync, batch, batch_index)
         self._totals["inserted"] += result.inserted
         self._totals["updated"] += result.updated
         self._totals["rejected"] += len(result.rejected)
         self._totals["batches"] += 1
         return result
 
-    def _write_sync(self, batch: Any) -> BatchLoadResult:
+    def _write_sync(self, batch: Any, batch_index: int) -> BatchLoadResult:
         assert self._engine is not None
         if not isinstance(batch, list):
             batch = ColumnBatch.from_table(batch)
@@ -174,6 +183,9 @@ class DatabaseLoadSession:
                     begin_write(conn)
                     clear_table(conn, writer.table)
                 result = write_any(writer, conn, batch)
+                if self._progress is not None and self.progress_hook is not None:
+                    save_progress(conn, self._progress, self.run_key,
+                                  self.progress_hook(result, batch_index))
                 if self._cancel.is_set():
                     conn.rollback()
                 else:
@@ -217,6 +229,11 @@ class DatabaseLoadSession:
             conn.commit()
         self._clear_pending = False
 
+    def _forget_progress_sync(self) -> None:
+        assert self._engine is not None and self._progress is not None
+        with self._engine.begin() as conn:
+            clear_progress(conn, self._progress, self.run_key)
+
     def _release_dry(self) -> None:
         conn, self._dry_conn, self._dry_writer = self._dry_conn, None, None
         if conn is not None:
@@ -255,6 +272,8 @@ class DatabaseLoadSession:
         """Dispose the engine and report what the run did to the table."""
         if self._clear_pending:  # truncate_and_load of an empty source: the table ends empty
             await self._run(self._clear_sync)
+        if self._progress is not None:  # the run is complete: nothing to resume
+            await self._run(self._forget_progress_sync)
         await self._close()
         return {"table": self.table_name, "schema": self.schema, "url": mask_url(self.url),
                 "target": self.target, "dry_run": self.dry_run, **self._totals}
