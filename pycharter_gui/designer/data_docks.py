@@ -56,8 +56,7 @@ class DataDocks(QObject):
             window.view_menu.addAction(dock.toggleViewAction())
             dock.visibilityChanged.connect(self._on_data_dock_visibility_changed)
         window.problems_dock.raise_()
-        self.preview.sample_changed.connect(self.transform_preview.set_sample)
-        self.preview.sample_changed.connect(self.jsonata.set_sample)
+        self.preview.sample_changed.connect(self._on_preview_sample_changed)
         self.jsonata.apply_requested.connect(self._on_jsonata_apply_requested)
         self.preview.preview_started.connect(self._on_preview_preview_started)
         self.run_panel.history_changed.connect(self.runs.refresh)
@@ -124,7 +123,8 @@ class DataDocks(QObject):
         self.run_panel.set_pipeline(doc.path, texts, workspace)
         if workspace is not None:
             self.runs.set_workspace(workspace)
-        self._sync_jsonata(doc)
+        self.runs.set_pipeline(doc.path)
+        self.jsonata.set_pipeline(doc.path, *self._jsonata_of(doc))
         self._show_declared_params(doc)
         if self._folder != doc.path:
             self._folder, self._dlq_stale = doc.path, True
@@ -178,10 +178,17 @@ class DataDocks(QObject):
                                             "(not saved yet).", 5000)
 
     def _sync_jsonata(self, doc: PipelineDocument) -> None:
-        data = doc.data("transform")
-        jsonata = data.get("jsonata") if isinstance(data, dict) else None
+        expression, mode = self._jsonata_of(doc)
+        if expression:
+            self.jsonata.set_expression(expression, mode)
+
+    @staticmethod
+    def _jsonata_of(doc: PipelineDocument) -> tuple[str, str]:
+        """The JSONata expression and mode in ``doc``'s transform.yaml (``""`` when none)."""
+        jsonata = doc.value("transform", "jsonata")
         if isinstance(jsonata, dict) and isinstance(jsonata.get("expression"), str):
-            self.jsonata.set_expression(jsonata["expression"], str(jsonata.get("mode") or "batch"))
+            return jsonata["expression"], str(jsonata.get("mode") or "batch")
+        return "", "batch"
 
     # -- room for data ---------------------------------------------------------------------------
     @Slot(bool)
@@ -199,6 +206,12 @@ class DataDocks(QObject):
     def _on_preview_preview_started(self) -> None:
         self.docks["preview"].show()
         self.docks["preview"].raise_()
+
+    @Slot(object)
+    def _on_preview_sample_changed(self, records: object) -> None:
+        """The preview's sample is its pipeline's: kept for it even before the panels follow."""
+        self.transform_preview.set_sample(records, self.preview.folder)
+        self.jsonata.set_sample(records, self.preview.folder)
 
     @Slot(bool)
     def _on_run_panel_run_started(self, _dry_run: bool) -> None:

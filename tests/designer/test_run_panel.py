@@ -80,8 +80,9 @@ def test_real_run_asks_naming_the_target_and_can_be_declined(qtbot, panel, tmp_p
     panel.set_pipeline(folder)
     asked: list[str] = []
     panel.confirm_run = lambda target: asked.append(target) or False
-    assert panel.start_run(dry_run=False) is False
-    assert "out.jsonl" in asked[0]
+    assert panel.start_run(dry_run=False)  # the orchestrator is built on a worker, then it asks
+    qtbot.waitUntil(lambda: bool(asked) and not panel.is_running(), timeout=10000)
+    assert "out.jsonl" in asked[0] and panel._handle is None
     assert not (folder / "output").exists()
     panel.confirm_run = lambda target: True
     with qtbot.waitSignal(panel.run_finished, timeout=10000) as done:
@@ -95,7 +96,7 @@ def test_config_error_goes_to_the_message_bar(qtbot, panel, tmp_path):
     folder = copy_example(tmp_path, "orders_to_sqlite")
     panel.set_pipeline(folder, {"load": "type: file\npath: out.csv\nformat: xls\n"})
     with qtbot.waitSignal(panel.run_failed, timeout=5000) as failed:
-        assert panel.start_run(dry_run=True) is False
+        panel.start_run(dry_run=True)
     assert "load" in failed.args[0] and panel.message_bar.isVisible()
 
 

@@ -1,12 +1,14 @@
 """JSONata console: type an expression, see its output on the sample (or the error and where).
 
 Evaluation is debounced and runs on the engine loop; a newer keystroke cancels the older run.
+Expression, mode and sample are kept per pipeline: switching pipelines shows the other one's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
@@ -41,7 +43,10 @@ class JsonataConsole(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.folder: Path | None = None
         self._sample: list[dict[str, Any]] = []
+        self._samples: dict[Path | None, list[dict[str, Any]]] = {}  # per pipeline folder
+        self._typed: dict[Path | None, tuple[str, str]] = {}  # expression and mode per folder
         self._handle: TaskHandle | None = None
         mono = QFont("monospace")
         mono.setStyleHint(QFont.StyleHint.Monospace)
@@ -56,7 +61,7 @@ class JsonataConsole(QWidget):
         self.error_label = QLabel(wordWrap=True)
         self.error_label.setStyleSheet("color:#a11;")
         self.error_label.setMinimumHeight(2 * self.error_label.fontMetrics().height() + 4)
-        self.status_label = QLabel("No sample yet: preview the source first.")
+        self.status_label = QLabel(self._no_sample_text())
         head = QHBoxLayout()
         head.addWidget(QLabel("<b>Expression</b>"), 1)
         head.addWidget(QLabel("Evaluate on"))
@@ -89,8 +94,33 @@ class JsonataConsole(QWidget):
         self.mode_combo.currentIndexChanged.connect(self._on_mode_combo_changed)
 
     # -- public API ----------------------------------------------------------------------------
+    def set_pipeline(self, folder: Path, expression: str = "", mode: str = "batch") -> None:
+        """Show ``folder``'s console: what was typed there before, else ``expression`` (from its
+        transform.yaml); its own sample, or none yet."""
+        folder = Path(folder)
+        if folder == self.folder:
+            return
+        self._typed[self.folder] = (self.expression(), str(self.mode_combo.currentData()))
+        self._samples[self.folder] = self._sample
+        self.folder = folder
+        expression, mode = self._typed.get(folder, (expression, mode))
+        self._sample = self._samples.get(folder, [])
+        if self._handle is not None and self._handle.is_running():
+            self._handle.cancel()
+        self._handle = None
+        self.output.clear()
+        self._show_error(None)
+        self.status_label.setText(self._no_sample_text())
+        self.mode_combo.setCurrentIndex(max(0, self.mode_combo.findData(mode)))
+        self.editor.setPlainText(expression)
+        self._timer.start()
+
     @Slot(object)
-    def set_sample(self, records: list[dict[str, Any]]) -> None:
+    def set_sample(self, records: list[dict[str, Any]], folder: Path | None = None) -> None:
+        """The sample of ``folder`` (default: the shown pipeline); re-evaluates when shown."""
+        if folder is not None and Path(folder) != self.folder:
+            self._samples[Path(folder)] = list(records)
+            return
         self._sample = list(records)
         self._timer.start()
 
@@ -152,13 +182,17 @@ class JsonataConsole(QWidget):
             self.output.setPlainText(text[:MAX_OUTPUT_CHARS])
         self.status_label.setText(
             f"Evaluated on {len(self._sample):,} records in {outcome.seconds * 1000:.0f} ms" if self._sample
-            else "No sample yet: the expression was only checked. Press Preview (F5) to run it on records.")
+            else f"{self._no_sample_text()} The expression was only checked.")
         self.evaluated.emit(outcome)
 
     @Slot(object)
     def _on_task_failed(self, exc: Any) -> None:
         if self.sender() is self._handle:
             self._show_error(JsonataOutcome(error=f"{type(exc).__name__}: {exc}"))
+
+    def _no_sample_text(self) -> str:
+        name = f" of {self.folder.name}" if self.folder is not None else ""
+        return f"No sample{name} yet: press Preview (F5) to run the expression on records."
 
     def _show_error(self, outcome: JsonataOutcome | None) -> None:
         if outcome is None or not outcome.error:

@@ -2,7 +2,8 @@
 
 Re-runs automatically (debounced ~250 ms, on the engine loop, the previous computation
 cancelled) when the transform changes; never extracts again. Rejected records appear in a
-"Rejected" tab with the step and reason the dead-letter queue would get.
+"Rejected" tab with the step and reason the dead-letter queue would get. Samples and results
+are kept per pipeline: switching pipelines shows the other pipeline's own (or says it has none).
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ class TransformPreviewPanel(QWidget):
         self._texts: dict[str, str] | None = None
         self._transform: Any = None  # text or dict from set_transform; None = from the pipeline
         self._sample: list[dict[str, Any]] = []
+        self._samples: dict[Path | None, list[dict[str, Any]]] = {}  # per pipeline folder
+        self._results: dict[Path | None, Any] = {}  # the last result shown for each folder
         self._handle: TaskHandle | None = None
         self.last_preview: TransformPreview | None = None
         self.before_model = RecordsTableModel(self)
@@ -104,18 +107,27 @@ class TransformPreviewPanel(QWidget):
     def set_pipeline(self, folder: Path, texts: dict[str, str] | None = None,
                      workspace: Path | None = None) -> None:
         """The pipeline (unsaved ``texts`` laid over its files); trust is per ``workspace``
-        (default: the folder's parent). Schedules a re-run."""
-        self.folder = Path(folder)
+        (default: the folder's parent). Schedules a re-run; another folder first shows that
+        pipeline's own sample and last result, or says it has no sample yet."""
+        folder = Path(folder)
+        switched = folder != self.folder
+        self.folder = folder
         self.workspace = Path(workspace) if workspace else self.folder.parent
         self._texts = dict(texts) if texts else None
         self._transform = None
+        if switched:
+            self._show_folder_state()
         self._schedule()
 
     @Slot(object)
-    def set_sample(self, records: list[dict[str, Any]]) -> None:
-        """The cached raw sample (from ``PreviewPanel.sample_changed``); schedules a re-run."""
-        self._sample = list(records)
-        self._schedule()
+    def set_sample(self, records: list[dict[str, Any]], folder: Path | None = None) -> None:
+        """The cached raw sample of ``folder`` (default: the shown pipeline, e.g. straight from
+        ``PreviewPanel.sample_changed``); re-runs when that pipeline is the one shown."""
+        target = self.folder if folder is None else Path(folder)
+        self._samples[target] = list(records)
+        if target == self.folder:
+            self._sample = self._samples[target]
+            self._schedule()
 
     def set_transform(self, cfg_or_text: Any) -> None:
         """A changed transform (YAML text or dict): re-run after ~250 ms of quiet."""
@@ -124,6 +136,29 @@ class TransformPreviewPanel(QWidget):
 
     def is_running(self) -> bool:
         return self._timer.isActive() or (self._handle is not None and self._handle.is_running())
+
+    def _show_folder_state(self) -> None:
+        """Show the selected pipeline's own sample and last result (a switch drops the other's)."""
+        if self._handle is not None and self._handle.is_running():
+            self._handle.cancel()
+        self._handle = None
+        self._sample = self._samples.get(self.folder, [])
+        result = self._results.get(self.folder)
+        if result is not None:
+            self._show_result(result)
+            return
+        self.last_preview = None
+        self.message_bar.clear()
+        for model in (self.before_model, self.after_model, self.rejected_model):
+            model.set_records([])
+            model.set_column_marks({})
+            model.set_cell_marks({})
+        self.tabs.setTabText(1, "Rejected (0)")
+        self._set_status(self._no_sample_text())
+
+    def _no_sample_text(self) -> str:
+        name = f" of {self.folder.name}" if self.folder is not None else ""
+        return f"No sample{name} yet: preview the source (F5) to see the transform's effect."
 
     # -- computation ---------------------------------------------------------------------------
     def _schedule(self) -> None:
@@ -136,7 +171,7 @@ class TransformPreviewPanel(QWidget):
         if self._handle is not None and self._handle.is_running():
             self._handle.cancel()
         if self.folder is None or not self._sample:
-            self._set_status("Preview the source to see the transform's effect.")
+            self._set_status(self._no_sample_text())
             return
         folder, texts, transform, sample = self.folder, self._texts, self._transform, self._sample
         trusted = workspace_trust().is_trusted(self.workspace)
@@ -172,7 +207,12 @@ class TransformPreviewPanel(QWidget):
     @Slot(object)
     def _on_task_succeeded(self, result: Any) -> None:
         if self.sender() is not self._handle:
-            return  # a superseded computation
+            return  # a superseded computation, or one of the pipeline shown before
+        self._results[self.folder] = result
+        self._show_result(result)
+        self.preview_updated.emit(result[0])
+
+    def _show_result(self, result: Any) -> None:
         preview, schema_cols, schema_cells = result
         self.last_preview = preview
         self.before_model.set_records(preview.before)
@@ -208,7 +248,6 @@ class TransformPreviewPanel(QWidget):
         self._set_status(
             f"{len(preview.before):,} in → {len(preview.after):,} out · {len(preview.rejected):,} rejected · "
             f"{preview.filtered:,} filtered · {len(preview.warnings):,} warnings · {preview.seconds * 1000:.0f} ms")
-        self.preview_updated.emit(preview)
 
     @Slot(object)
     def _on_task_failed(self, exc: Any) -> None:
