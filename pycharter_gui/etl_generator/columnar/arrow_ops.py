@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..transformers.converters import to_bool, to_float, to_int, to_str
+from .filter_ops import fill_defaults, filter_mask
 from .plan import Op
 
 _TWO_53 = 2 ** 53
@@ -232,6 +233,17 @@ def apply_ops(table: pa.Table, ops: list[Op]) -> pa.Table | None:
         elif op.kind == "drop":
             keep = [c for c in table.column_names if c not in set(op.args)]
             table = table.select(keep)
+        elif op.kind == "filter":
+            mask = filter_mask(table, op.args)
+            if mask is None:
+                return None
+            table = table.filter(mask)
+            if not table.num_rows:
+                return None  # nothing left to write: the dict path handles the empty batch
+        elif op.kind == "defaults":
+            table = fill_defaults(table, op.args)
+            if table is None:
+                return None
         elif op.kind == "select":
             keep = [c for c in table.column_names if c in set(op.args)]
             if not keep:

@@ -2,8 +2,8 @@
 
 ``columnar_plan`` returns a :class:`ColumnarPlan` only for pipelines whose every stage has an
 exact column-wise equivalent: a local CSV/TSV/Parquet source, simple ops (rename, convert to
-int/float/str/bool, add of constants, drop, select), no JSONata, custom function, filter,
-defaults or 0.0.20 dialect, no data contract, and a file target (parquet/csv/jsonl/json) or a
+int/float/str/bool, add of constants, drop, select, filter, defaults of constants), no JSONata,
+custom function or 0.0.20 dialect, no data contract, and a file target (parquet/csv/jsonl/json) or a
 SQLite ``insert``. Anything else returns None and the ordinary dict path runs. Even with a plan
 each batch falls back to the dict path when it cannot be reproduced exactly (see arrow_ops).
 ``PYCHARTER_COLUMNAR=0`` disables the fast path.
@@ -15,7 +15,14 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..transformers.converters import get_converter, to_bool, to_float, to_int, to_str
+from ..transformers.converters import (
+    get_converter,
+    to_bool,
+    to_float,
+    to_int,
+    to_str,
+    token_factory,
+)
 
 ENV_SWITCH = "PYCHARTER_COLUMNAR"
 SOURCE_FORMATS = ("csv", "tsv", "parquet")
@@ -98,6 +105,36 @@ def _add_op(spec: Any) -> Op | None:
     return Op("add", tuple(items))
 
 
+def _constant_ok(value: Any) -> bool:
+    """A constant the Arrow ops can hold exactly (int64 range, no ``@now`` token)."""
+    if type(value) not in _CONSTANT_TYPES or token_factory(value) is not None:
+        return False
+    return type(value) is not int or _INT64[0] <= value < _INT64[1]
+
+
+def _filter_op(spec: Any) -> Op | None:
+    """Conditions ``(field, operator, value)``; None for anything the dict path warns about."""
+    from ..transformers.filters import OPERATORS
+
+    items = []
+    for cond in spec if isinstance(spec, list) else [spec]:
+        if not isinstance(cond, dict) or not cond.get("field"):
+            return None
+        operator = str(cond.get("operator", "eq")).lower()
+        value = cond.get("value")
+        options = value if isinstance(value, list | tuple) else [value]
+        if operator not in OPERATORS or not all(map(_constant_ok, options)):
+            return None
+        items.append((str(cond["field"]), operator, value))
+    return Op("filter", tuple(items))
+
+
+def _defaults_op(spec: Any) -> Op | None:
+    if not isinstance(spec, dict) or not all(map(_constant_ok, spec.values())):
+        return None
+    return Op("defaults", tuple((str(k), v) for k, v in spec.items()))
+
+
 def _names(spec: Any) -> tuple[str, ...] | None:
     if spec is None:
         return ()
@@ -131,7 +168,11 @@ def _ops(transform: dict[str, Any]) -> list[Op] | None:
         elif name in ("drop", "select"):
             names = _names(spec)
             op = None if names is None else Op(name, names)
-        else:  # filter, defaults, flatten, type, fill_null, unknown
+        elif name == "filter":
+            op = _filter_op(spec)
+        elif name == "defaults":
+            op = _defaults_op(spec)
+        else:  # flatten, type, fill_null, unknown
             return None
         if op is None:
             return None

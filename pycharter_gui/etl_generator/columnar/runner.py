@@ -150,6 +150,7 @@ class ColumnarRunner:
         stats.extract_batches += 1
         stats.transform_batches += 1
         stats.transformed += out.num_rows
+        stats.filtered += batch.num_rows - out.num_rows  # only filter drops rows here
 
         load_result = await self._write_with_retries(session, out, batch_index)
         await run.record_load(load_result, batch_index)

@@ -63,8 +63,7 @@ def test_sources_that_disqualify(tmp_path: Path, extract: str, name: str) -> Non
 @pytest.mark.parametrize("transform", [
     "jsonata: '$'\n",
     "custom_function:\n  module: m\n  function: f\n",
-    "filter: {field: a, operator: eq, value: 1}\n",
-    "defaults: {a: 1}\n",
+    "defaults: {a: '@now'}\n",
     "convert: {a: datetime}\n",
     "convert: {a: date}\n",
     "add: {k: '${a}'}\n",
