@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +18,46 @@ from ..errors import ConfigError, ConfigProblem
 LineMap = dict[str, int]
 
 
-def _plain(node: Any, prefix: str, lines: LineMap) -> Any:
+# Bounds that no real pipeline config comes near, so a hostile or broken file (a "billion
+# laughs" alias bomb, thousands of nested levels, a huge file) fails fast with a ConfigError.
+MAX_CONFIG_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 100
+MAX_VALUES = 50_000  # values after expanding YAML aliases (``*name``)
+
+
+class _Budget:
+    """Counts values as aliases are expanded, and the depth reached."""
+
+    def __init__(self, file: str | None) -> None:
+        self.file = file
+        self.values = 0
+
+    def spend(self, depth: int) -> None:
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise _limit_error(self.file, f"expands to more than {MAX_VALUES:,} values "
+                               "(YAML aliases like *name repeat whole blocks)",
+                               "a pipeline config needs far fewer; use fewer or smaller aliases")
+        if depth > MAX_DEPTH:
+            raise _limit_error(self.file, f"nests deeper than {MAX_DEPTH} levels",
+                               "flatten the structure")
+
+
+def _limit_error(file: str | None, message: str, hint: str) -> ConfigError:
+    return ConfigError([ConfigProblem(file=file, key="", message=f"file {message}", hint=hint)])
+
+
+def _plain(node: Any, prefix: str, lines: LineMap, budget: _Budget, depth: int = 0) -> Any:
     """Convert ruamel round-trip nodes to builtins, recording 1-based lines per dotted key."""
+    budget.spend(depth)
     if isinstance(node, CommentedMap):
         out: dict[Any, Any] = {}
         for key, value in node.items():
             dotted = f"{prefix}.{key}" if prefix else str(key)
             with contextlib.suppress(KeyError, TypeError, AttributeError):
                 lines[dotted] = node.lc.key(key)[0] + 1
-            out[_plain(key, "", {}) if not isinstance(key, str) else str(key)] = _plain(
-                value, dotted, lines
-            )
+            plain_key = str(key) if isinstance(key, str) else _plain(key, "", {}, budget, depth)
+            out[plain_key] = _plain(value, dotted, lines, budget, depth + 1)
         return out
     if isinstance(node, CommentedSeq):
         items = []
@@ -35,7 +65,7 @@ def _plain(node: Any, prefix: str, lines: LineMap) -> Any:
             dotted = f"{prefix}.{index}" if prefix else str(index)
             with contextlib.suppress(KeyError, TypeError, AttributeError, IndexError):
                 lines[dotted] = node.lc.item(index)[0] + 1
-            items.append(_plain(value, dotted, lines))
+            items.append(_plain(value, dotted, lines, budget, depth + 1))
         return items
     if isinstance(node, bool):
         return bool(node)
@@ -50,11 +80,39 @@ def _plain(node: Any, prefix: str, lines: LineMap) -> Any:
     return node
 
 
+_FLOW_RE = re.compile(r"[][{}'\"\n]|(?:^|(?<=\s))#")
+
+
+def _flow_depth(text: str) -> int:
+    """The deepest ``[``/``{`` nesting outside quotes and comments (a cheap pre-check)."""
+    depth = deepest = 0
+    quote = ""
+    comment = False
+    for match in _FLOW_RE.finditer(text):
+        ch = match.group()
+        if comment:
+            comment = ch != "\n"
+        elif quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            comment = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth = max(depth - 1, 0)
+    return deepest
+
+
 def parse_yaml_text(text: str, file: str | None = None) -> tuple[Any, LineMap]:
     """Parse YAML text; return (plain data, line map). Empty text gives ``{}``.
 
     Raises ``ConfigError`` naming the file and line of a syntax error.
     """
+    if _flow_depth(text) > MAX_DEPTH:  # the parser is quadratic in flow ([ {) nesting
+        raise _limit_error(file, f"nests deeper than {MAX_DEPTH} levels", "flatten the structure")
     yaml = YAML(typ="rt")
     try:
         node = yaml.load(text)
@@ -68,16 +126,22 @@ def parse_yaml_text(text: str, file: str | None = None) -> tuple[Any, LineMap]:
         )]) from exc
     except YAMLError as exc:
         raise ConfigError([ConfigProblem(file=file, key="", message=f"invalid YAML: {exc}")]) from exc
+    except RecursionError as exc:  # the parser recurses per nesting level
+        raise _limit_error(file, f"nests deeper than {MAX_DEPTH} levels",
+                           "flatten the structure") from exc
     if node is None:
         return {}, {}
     lines: LineMap = {}
-    return _plain(node, "", lines), lines
+    return _plain(node, "", lines, _Budget(file)), lines
 
 
 def read_config_file(path: str | Path) -> tuple[Any, LineMap]:
     """Read one YAML or JSON config file with line numbers (JSON parsed as YAML 1.2)."""
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise _limit_error(str(path), f"is larger than {MAX_CONFIG_BYTES // 2**20} MB",
+                               "a pipeline config is a few kilobytes; is this the right file?")
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
         raise ConfigError([ConfigProblem(
@@ -89,12 +153,25 @@ def read_config_file(path: str | Path) -> tuple[Any, LineMap]:
         )]) from exc
     if path.suffix.lower() == ".json":
         try:
-            return (json.loads(text) if text.strip() else {}), {}
+            data = json.loads(text) if text.strip() else {}
+        except RecursionError as exc:
+            raise _limit_error(str(path), f"nests deeper than {MAX_DEPTH} levels",
+                               "flatten the structure") from exc
         except json.JSONDecodeError as exc:
             raise ConfigError([ConfigProblem(
                 file=str(path), key="", line=exc.lineno, message=f"invalid JSON: {exc.msg}",
             )]) from exc
+        _check_depth(data, _Budget(str(path)))
+        return data, {}
     return parse_yaml_text(text, file=str(path))
+
+
+def _check_depth(data: Any, budget: _Budget, depth: int = 0) -> None:
+    """Apply the YAML bounds to parsed JSON (which has no aliases, but can nest deeply)."""
+    budget.spend(depth)
+    children = data.values() if isinstance(data, dict) else data if isinstance(data, list) else ()
+    for child in children:
+        _check_depth(child, budget, depth + 1)
 
 
 def line_for(lines: LineMap | None, key: str) -> int | None:
