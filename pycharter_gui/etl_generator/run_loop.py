@@ -153,6 +153,7 @@ class PipelineRun:
             logger.info("Resuming %s after %d committed batches", orch.pipeline_name, resume_batches)
 
         session: LoadSession | None = None
+        committed: LoadSession | None = None
         error: str | None = None
         completed = False
         self.tracker.start()
@@ -168,7 +169,7 @@ class PipelineRun:
             await session.open(resume_batches=resume_batches)
             error = await self._loop(session, compiled, validator, resume_batches)
             await session.commit()
-            session = None
+            committed, session = session, None
             completed = True
         except asyncio.CancelledError:
             await self._cleanup(session)
@@ -188,6 +189,9 @@ class PipelineRun:
             error = self.stats.failed_batches[0]["error"]
         if completed:
             self.checkpoints.delete(self.checkpoint_id)
+            forget = getattr(committed, "forget", None)  # e.g. a file append's commit marker
+            if callable(forget):
+                await forget()
         if success:
             self._save_watermark()
         return self.stats.result(

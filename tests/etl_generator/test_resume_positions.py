@@ -101,14 +101,17 @@ import os, signal, sys
 from pycharter_gui.etl_generator import checkpoints
 from pycharter_gui.cli import main
 
-real = checkpoints.CheckpointManager.save
+method = os.environ.get("KILL_IN", "save")
+real = getattr(checkpoints.CheckpointManager, method)
 
-def save(self, checkpoint_id, stage, batch_num, *args, **kwargs):
-    if str(batch_num) == os.environ.get("KILL_AT_CHECKPOINT"):
-        os.kill(os.getpid(), signal.SIGKILL)  # the batch is committed, its checkpoint is not
-    return real(self, checkpoint_id, stage, batch_num, *args, **kwargs)
+def patched(self, *args, **kwargs):
+    # save(id, stage, batch_num, ...): the batch is committed, its checkpoint not yet written;
+    # delete(id) (after the run's commit): the target is final, the checkpoint still there
+    if method == "delete" or str(args[2]) == os.environ.get("KILL_AT_CHECKPOINT"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(self, *args, **kwargs)
 
-checkpoints.CheckpointManager.save = save
+setattr(checkpoints.CheckpointManager, method, patched)
 sys.exit(main())
 '''
 SERVERS = {
@@ -175,3 +178,21 @@ def test_unwritable_checkpoint_folder_fails_before_loading(tmp_path: Path) -> No
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "Cannot write checkpoints" in json.loads(failed.stdout)["error"]
     assert not (pipe / "out" / "items.jsonl").exists()
+
+
+def test_append_killed_after_the_final_rename_appends_nothing_twice(tmp_path: Path) -> None:
+    pipe = _make(tmp_path / "pipe", "type: file\npath: out/items.jsonl\nformat: jsonl\n"
+                                    "write_mode: append\n")
+    (pipe / "out").mkdir()
+    (pipe / "out" / "items.jsonl").write_text('{"id": 0, "name": "before"}\n')
+    (tmp_path / "launch.py").write_text(LAUNCH)
+    cmd = [sys.executable, str(tmp_path / "launch.py"), "run", str(pipe), "--checkpoint-dir",
+           str(tmp_path / "ck"), "--json"]
+    killed = subprocess.run(cmd, capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "KILL_IN": "delete"})
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+    assert _ids(pipe) == list(range(N + 1)), "the kill came after the target was renamed"
+    resumed = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert _ids(pipe) == list(range(N + 1))
+    assert sorted(p.name for p in (pipe / "out").iterdir()) == ["items.jsonl"]

@@ -5,7 +5,10 @@ A session writes each batch as a numbered part file in a staging folder beside t
 renamed — that rename commits the batch. ``commit()`` assembles the parts (after the existing
 content in append mode) into a temp file beside the target and ``os.replace``s it, so overwrite
 happens once per run (pycharter 0.0.35 kept only the last batch, §12#2) and readers never see
-a half-written file. A Parquet target of a run that cannot resume streams its batches into
+a half-written file. In append mode a resumable run writes a commit marker (the assembled file's
+inode) before that rename and keeps it until ``forget()`` (after the checkpoint is deleted): a
+resume after a kill in between sees that its parts are already in the target and appends
+nothing twice. A Parquet target of a run that cannot resume streams its batches into
 one temp file instead of parts (``parquet_stream.py``). A dry run writes nothing anywhere.
 """
 
@@ -49,6 +52,7 @@ from .serialize import (
 WRITE_FORMATS = ("json", "jsonl", "csv", "parquet")
 _EXT = {"json": "json", "jsonl": "jsonl", "csv": "csv", "parquet": "arrow"}
 _PART = re.compile(r"^part-(\d{5,})-(\d+)\.(?:csv|json|jsonl|arrow)$")
+_MARKER = "COMMITTED"  # {"inode": ...} of the assembled file renamed onto the target
 
 
 def _problem(key: str, message: str, hint: str | None = None) -> ConfigError:
@@ -106,6 +110,7 @@ class FileLoadSession:
         self.encoding = opts.get("encoding") or "utf-8"
         self.quotechar = opts.get("quote_char") or '"'
         self.dry_run = dry_run
+        self._marks = self.write_mode == "append" and resumable  # see the module docstring
         safe_key = re.sub(r"[^A-Za-z0-9._-]+", "_", str(run_key)) or "run"
         self._parts_root = self.path.parent / f".{self.path.name}.parts"
         self.staging = self._parts_root / safe_key
@@ -146,6 +151,11 @@ class FileLoadSession:
         except OSError as exc:
             raise LoadError(f"Cannot create the folder for '{self.path}': {exc}",
                             target=str(self.path)) from exc
+        if self._already_appended():
+            for entry in self.staging.iterdir():
+                if _PART.match(entry.name):
+                    entry.unlink()  # already in the target: append only what comes next
+            return
         kept = 0
         for entry in list(self.staging.iterdir()):
             m = _PART.match(entry.name)
@@ -163,6 +173,24 @@ class FileLoadSession:
                 f"Cannot resume writing '{self.path}': {resume_batches} batches were committed "
                 f"but only {kept} part files remain in {self.staging}; run again without resume.",
                 target=str(self.path))
+
+    def _already_appended(self) -> bool:
+        """True when the run we resume renamed its assembled file onto the target (its commit
+        marker names the target's inode) but was killed before its checkpoint was deleted."""
+        marker = self.staging / _MARKER
+        try:
+            inode = json.loads(marker.read_text(encoding="utf-8"))["inode"]
+        except FileNotFoundError:
+            return False
+        except (OSError, ValueError, KeyError, TypeError):
+            inode = None
+        try:
+            done = inode is not None and self.path.stat().st_ino == inode
+        except FileNotFoundError:
+            done = False
+        if not done:
+            marker.unlink()  # the rename never happened: the parts are assembled again
+        return done
 
     async def open(self, resume_batches: int = 0) -> None:
         """Prepare the staging folder; keep the first ``resume_batches`` parts of a killed run."""
@@ -260,6 +288,9 @@ class FileLoadSession:
                         _assemble_json(out, parts, existing)
                     else:
                         _assemble_lines(out, parts, existing)
+            if self._marks:
+                (self.staging / _MARKER).write_text(
+                    json.dumps({"inode": self._tmp.stat().st_ino}), encoding="utf-8")
             _replace(self._tmp, self.path, fsync=True)
         except (OSError, ValueError, pa.ArrowException) as exc:
             self._remove_tmp()
@@ -268,7 +299,11 @@ class FileLoadSession:
             if self._stream is not None:
                 self._stream.discard()
         self._tmp = None
-        self._remove_staging()
+        if self._marks:
+            for part in parts:
+                part.unlink()
+        else:
+            self._remove_staging()
         return result
 
     async def commit(self) -> dict[str, Any]:
@@ -296,6 +331,10 @@ class FileLoadSession:
     async def abort(self) -> None:
         """Remove the staging folder and temp files; the target is left as it was."""
         await asyncio.to_thread(self._abort_sync)
+
+    async def forget(self) -> None:
+        """The run's checkpoint is gone: remove what an append's commit marker kept."""
+        await asyncio.to_thread(self._remove_staging)
 
     async def suspend(self) -> None:
         """Stop without assembling, keeping committed parts so a checkpointed rerun resumes."""
@@ -355,6 +394,7 @@ def load_to_file(data: list[dict[str, Any]], load_config: dict[str, Any],
         session._open_sync(0)
         res = session._write_sync(list(data), 1)
         out = session._commit_sync()
+        session._remove_staging()  # nothing resumes a single write: no commit marker to keep
     except BaseException:
         session._abort_sync()
         raise
