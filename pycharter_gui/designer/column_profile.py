@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 from collections import Counter
+from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import chain, repeat
 from typing import Any
 
 Record = dict[str, Any]
@@ -15,46 +18,73 @@ ROW_KEY = "__pycharter_preview_row__"  # hidden tag mapping transformed rows to 
 
 
 def columns_of(records: list[Record]) -> list[str]:
-    """Column names in first-seen order over all records."""
-    seen: dict[str, None] = {}
-    for rec in records:
-        if isinstance(rec, dict):
-            for key in rec:
-                seen.setdefault(key, None)
+    """Column names in first-seen order over all records (keys gathered in C, not per cell)."""
+    seen = dict.fromkeys(chain.from_iterable(rec for rec in records if isinstance(rec, dict)))
     seen.pop(ROW_KEY, None)
     return list(seen)
 
 
 # -- column types and summaries -----------------------------------------------------------
+@functools.cache
+def _type_name(kind: type) -> str:
+    """Display type name of the Python type ``kind`` (subclasses as their base)."""
+    for base, name in ((type(None), "null"), (bool, "bool"), (int, "int"), (float, "float"),
+                       (datetime, "datetime"), (date, "date"), (dict, "object"), (list, "list"),
+                       (tuple, "list"), (str, "str")):
+        if issubclass(kind, base):
+            return name
+    return kind.__name__
+
+
 def value_type(value: Any) -> str:
     """Display type name of one value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, datetime):
-        return "datetime"
-    if isinstance(value, date):
-        return "date"
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list | tuple):
-        return "list"
-    return "str" if isinstance(value, str) else type(value).__name__
+    return _type_name(type(value))
 
 
-def infer_column_type(values: list[Any]) -> str:
-    """One type for a column: ``int``, ``float`` (int+float), ``mixed``, or ``null`` if empty."""
-    kinds = {value_type(v) for v in values} - {"null"}
-    if not kinds:
+def type_of_kinds(kinds: Set[str]) -> str:
+    """One type for a column from the type names of its values: ``int``, ``float``
+    (int+float), ``mixed``, or ``null`` if it holds no value."""
+    present = set(kinds) - {"null"}
+    if not present:
         return "null"
-    if kinds == {"int", "float"}:
+    if present == {"int", "float"}:
         return "float"
-    return kinds.pop() if len(kinds) == 1 else "mixed"
+    return present.pop() if len(present) == 1 else "mixed"
+
+
+def infer_column_type(values: Iterable[Any]) -> str:
+    """One type for a column of ``values`` (see ``type_of_kinds``)."""
+    return type_of_kinds({_type_name(t) for t in set(map(type, values))})
+
+
+@dataclass
+class BatchProfile:
+    """The columns (first-seen order) of some records and the type names of each column's
+    values. Profiles of successive batches merge, so a column's type reflects every row seen
+    while each batch is profiled once: O(batch), not O(all rows), per batch."""
+
+    columns: list[str] = field(default_factory=list)
+    kinds: dict[str, set[str]] = field(default_factory=dict)
+
+    def merge(self, other: BatchProfile) -> list[str]:
+        """Add ``other`` into this profile; returns the columns that are new here."""
+        new = [c for c in other.columns if c not in self.kinds]
+        self.columns.extend(new)
+        for column, kinds in other.kinds.items():
+            self.kinds.setdefault(column, set()).update(kinds)
+        return new
+
+    def column_type(self, column: str) -> str:
+        return type_of_kinds(self.kinds.get(column, set()))
+
+
+def profile_batch(records: list[Record]) -> BatchProfile:
+    """Columns and value types of ``records`` (a missing key counts as null). Cheap enough to
+    run per batch: the per-cell work is done by ``map``/``set`` in C."""
+    dicts = [rec for rec in records if isinstance(rec, dict)]
+    columns = columns_of(dicts)
+    return BatchProfile(columns, {
+        c: {_type_name(t) for t in set(map(type, map(dict.get, dicts, repeat(c))))} for c in columns})
 
 
 @dataclass

@@ -2,8 +2,10 @@
 
 The list is the source of truth; the model only translates it. Rows appear 500 at a time
 through ``canFetchMore``/``fetchMore`` (no I/O: the records are already in memory). Headers
-show the inferred type; cells can be marked (changed, contract mismatch, conversion warning)
-through background and tooltip roles. Nested values show compactly; ``FullJsonRole`` holds
+show the type of each column over every row held, kept as a running ``BatchProfile`` that
+each appended batch merges into (so appending costs O(batch), never O(all rows)). Cells can
+be marked (changed, contract mismatch, conversion warning) through background and tooltip
+roles. Nested values show compactly; ``FullJsonRole`` holds
 their pretty JSON for the detail pane.
 """
 
@@ -15,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from ..column_profile import columns_of, infer_column_type
+from ..column_profile import BatchProfile, profile_batch
 
 RecordRole = Qt.ItemDataRole.UserRole
 ValueRole = Qt.ItemDataRole.UserRole + 1
@@ -64,38 +66,46 @@ class RecordsTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._records: list[dict[str, Any]] = []
         self._columns: list[str] = []
-        self._types: dict[str, str] = {}
+        self._profile = BatchProfile()
         self._loaded = 0
         self._cell_marks: dict[tuple[int, str], tuple[str, str]] = {}
         self._column_marks: dict[str, tuple[str, str]] = {}
 
     # -- data in -----------------------------------------------------------------------------
-    def set_records(self, records: list[dict[str, Any]], columns: list[str] | None = None) -> None:
-        """Replace everything (marks are cleared)."""
+    def set_records(self, records: list[dict[str, Any]], columns: list[str] | None = None,
+                    profile: BatchProfile | None = None) -> None:
+        """Replace everything (marks are cleared). ``profile`` is the records' profile when the
+        caller already has it (made off the GUI thread), else it is computed here."""
         self.beginResetModel()
         self._records = list(records)
-        self._columns = list(columns) if columns is not None else columns_of(self._records)
-        self._types = {c: infer_column_type([r.get(c) for r in self._records if isinstance(r, dict)])
-                       for c in self._columns}
+        self._profile = BatchProfile()
+        self._profile.merge(profile if profile is not None else profile_batch(self._records))
+        self._columns = list(columns) if columns is not None else list(self._profile.columns)
         self._loaded = min(len(self._records), FETCH_CHUNK)
         self._cell_marks.clear()
         self._column_marks.clear()
         self.endResetModel()
 
-    def append_records(self, records: list[dict[str, Any]]) -> None:
-        """Append records ("Load more"); new columns are added at the right."""
+    def append_records(self, records: list[dict[str, Any]], profile: BatchProfile | None = None) -> None:
+        """Append records (a preview batch, "Load more"); new columns are added at the right.
+
+        ``profile`` is ``profile_batch(records)``, best computed by the worker that produced the
+        batch; it is merged into the running column types, so no earlier row is looked at again.
+        """
         if not records:
             return
-        new_cols = [c for c in columns_of(records) if c not in self._columns]
+        batch = profile if profile is not None else profile_batch(records)
+        before = {c: self._profile.column_type(c) for c in batch.columns}
+        self._profile.merge(batch)
+        new_cols = [c for c in batch.columns if c not in self._columns]
         if new_cols:
             self.beginInsertColumns(QModelIndex(), len(self._columns), len(self._columns) + len(new_cols) - 1)
             self._columns.extend(new_cols)
             self.endInsertColumns()
         was_all_loaded = self._loaded == len(self._records)
         self._records.extend(records)
-        for c in self._columns:
-            self._types[c] = infer_column_type([r.get(c) for r in self._records if isinstance(r, dict)])
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, max(0, len(self._columns) - 1))
+        if any(self._profile.column_type(c) != t for c, t in before.items()):
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, max(0, len(self._columns) - 1))
         if was_all_loaded:  # the view showed everything: show the new rows too
             self.fetchMore(QModelIndex())
 
@@ -120,7 +130,11 @@ class RecordsTableModel(QAbstractTableModel):
         return list(self._columns)
 
     def column_type(self, column: str) -> str:
-        return self._types.get(column, "null")
+        return self._profile.column_type(column)
+
+    def profile(self) -> BatchProfile:
+        """Columns and value types over every row held (to restore them with ``set_records``)."""
+        return self._profile
 
     def total_rows(self) -> int:
         """Rows held, loaded into the view or not."""
@@ -187,15 +201,15 @@ class RecordsTableModel(QAbstractTableModel):
         mark = self._column_marks.get(column)
         if role == Qt.ItemDataRole.DisplayRole:
             sign = _HEADER_SIGNS.get(mark[0], "• ") if mark else ""
-            return f"{sign}{column}\n{self._types.get(column, 'null')}"
+            return f"{sign}{column}\n{self.column_type(column)}"
         if role == ColumnNameRole:
             return column
         if role == ColumnTypeRole:
-            return self._types.get(column, "null")
+            return self.column_type(column)
         if role == MarkRole:
             return mark
         if role == Qt.ItemDataRole.ToolTipRole:
-            tip = f"{column}: {self._types.get(column, 'null')} (click for a summary)"
+            tip = f"{column}: {self.column_type(column)} (click for a summary)"
             return f"{tip}\n{mark[1]}" if mark else tip
         if role == Qt.ItemDataRole.BackgroundRole and mark is not None:
             return QBrush(MARK_COLORS.get(mark[0], MARK_COLORS["warning"]))

@@ -1,6 +1,9 @@
 """Source preview: the first N records in a lazy table, "Load more", Cancel, column summaries.
 
-Extraction runs on the engine loop (``TaskHandle``); batches reach the table as they arrive.
+Extraction runs on the engine loop (``TaskHandle``); batches reach the table as they arrive,
+gathered and profiled on the loop (``_Feed``) so the GUI thread only appends them. Cancel and
+a switch to another pipeline settle the panel at once and ignore whatever the task still
+sends. Each pipeline's last sample is kept and shown again when it is selected again.
 Also home of ``MessageBar`` (the panels' in-place error area: never a modal, never a crash)
 and ``describe_error`` (one mapping from engine exceptions to analyst messages).
 """
@@ -9,6 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import html
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +35,51 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..column_profile import ColumnSummary, schema_marks, summarize_column
+from ..column_profile import BatchProfile, ColumnSummary, profile_batch, schema_marks, summarize_column
 from ..models.records_table_model import ColumnNameRole, RecordRole, RecordsTableModel, pretty_json
 from ..preview_engine import SampleStream, build_orchestrator
 from ..workers.task import TaskHandle
 from .message_bar import MessageBar, describe_error
+
+FEED_INTERVAL_S = 0.1  # at most ~10 table updates a second, however small the source's batches
+KEPT_ROWS = 200_000  # rows of other pipelines' samples kept for their return; the oldest go first
+
+
+class _Feed:
+    """Preview rows on their way to the table, gathered on the engine loop.
+
+    Batches are joined and sent at most every ``FEED_INTERVAL_S`` (the first at once), each
+    with its ``profile_batch`` made here, off the GUI thread: a fast source of small batches
+    can neither flood the GUI thread with queued signals nor make it type columns.
+    """
+
+    def __init__(self, send: Callable[[Any], None]) -> None:
+        self._send = send
+        self._records: list[dict[str, Any]] = []
+        self._sent_at = 0.0
+
+    def add(self, records: list[dict[str, Any]]) -> None:
+        self._records.extend(records)
+        if time.monotonic() - self._sent_at >= FEED_INTERVAL_S:
+            self.flush()
+
+    def flush(self) -> None:
+        """Send what is gathered (called once more when the stream ends)."""
+        if self._records:
+            records, self._records = self._records, []
+            self._send((records, profile_batch(records)))
+            self._sent_at = time.monotonic()
+
+
+@dataclass
+class _Kept:
+    """What the panel showed for one pipeline, to show again when it is selected again."""
+
+    records: list[dict[str, Any]]
+    profile: BatchProfile
+    status: str
+    column_marks: dict[str, tuple[str, str]] = field(default_factory=dict)
+    cell_marks: dict[tuple[int, str], tuple[str, str]] = field(default_factory=dict)
 
 
 async def _contract_marks(stream: SampleStream, records: list[dict[str, Any]]) -> Any:
@@ -99,8 +145,11 @@ class PreviewPanel(QWidget):
         self.params: dict[str, Any] = {}  # run parameters (input_params) for the source
         self.texts: dict[str, str] | None = None
         self._stream: SampleStream | None = None
-        self._handle: TaskHandle | None = None
+        self._handle: TaskHandle | None = None  # the last preview task started
+        self._live = False  # its rows and outcome are still wanted (not cancelled, not switched away)
         self._pending_stream: dict[str, SampleStream] = {}
+        self._marks: tuple[dict[str, tuple[str, str]], dict[tuple[int, str], tuple[str, str]]] = ({}, {})
+        self._kept: dict[Path, _Kept] = {}  # other pipelines' last samples, oldest first
         self._summary_handle: TaskHandle | None = None  # the column summary being computed
         self._summary_at = QPoint()
         self.model = RecordsTableModel(self)
@@ -159,9 +208,16 @@ class PreviewPanel(QWidget):
 
     # -- public API ----------------------------------------------------------------------------
     def set_pipeline(self, folder: Path, texts: dict[str, str] | None = None) -> None:
-        """The pipeline to preview: its folder, with unsaved YAML ``texts`` laid over the files."""
-        changed = self.folder != Path(folder) or self.texts != texts
+        """The pipeline to preview: its folder, with unsaved YAML ``texts`` laid over the files.
+
+        Another folder stops a running preview (rows it still sends are ignored) and shows
+        that pipeline's own last sample, or says that it has none yet.
+        """
+        old = self.folder
+        changed = old != Path(folder) or self.texts != texts
         self.folder, self.texts = Path(folder), dict(texts) if texts else None
+        if old != self.folder:
+            self._switch_from(old)
         if changed:
             self._close_stream()
             self.more_button.setEnabled(False)
@@ -175,7 +231,8 @@ class PreviewPanel(QWidget):
         return self.model.records()
 
     def is_running(self) -> bool:
-        return self._handle is not None and self._handle.is_running()
+        """A preview is reading and its rows are shown as they come."""
+        return self._live
 
     @Slot()
     def start_preview(self) -> None:
@@ -183,18 +240,21 @@ class PreviewPanel(QWidget):
         if self.folder is None:
             self.message_bar.show_message("Open a pipeline first.", "info")
             return
-        self._cancel_handle()
+        self._drop_live()
         self._close_stream()
         self.model.set_records([])
+        self._marks = ({}, {})
         self.message_bar.clear()
         folder, texts, n, params = self.folder, self.texts, self.n_spin.value(), dict(self.params)
         holder = self._pending_stream = {}
 
-        async def work(reporter: Any) -> tuple[SampleStream, list[dict[str, Any]], Any]:
+        async def work(reporter: Any) -> tuple[SampleStream, Any]:
             stream = SampleStream(build_orchestrator(folder, texts), batch_size=n, params=params)
             holder["stream"] = stream
-            records = await stream.take(n, reporter.batch)
-            return stream, records, await _contract_marks(stream, records)
+            feed = _Feed(reporter.batch)
+            records = await stream.take(n, feed.add)
+            feed.flush()
+            return stream, await _contract_marks(stream, records)
 
         self._start(work, "Reading the source…")
 
@@ -207,16 +267,31 @@ class PreviewPanel(QWidget):
         n = self.n_spin.value()
         prior = list(self.model.records())  # the marks cover the whole sample, rows as shown
 
-        async def work(reporter: Any) -> tuple[SampleStream, list[dict[str, Any]], Any]:
-            records = await stream.take(n, reporter.batch)
-            return stream, records, await _contract_marks(stream, prior + records)
+        async def work(reporter: Any) -> tuple[SampleStream, Any]:
+            feed = _Feed(reporter.batch)
+            records = await stream.take(n, feed.add)
+            feed.flush()
+            return stream, await _contract_marks(stream, prior + records)
 
         self._start(work, "Reading more…")
 
     @Slot()
     def cancel(self) -> None:
-        """Stop reading now: the source is closed (no further pages, reads or queries)."""
-        self._cancel_handle()
+        """Stop reading now: the rows shown stay, no further row is added, and the source is
+        closed (no further pages, reads or queries). Settles the panel at once, without
+        waiting for the task to unwind on the engine loop."""
+        if not self._live:
+            return
+        # The task may still be unwinding: forget the stream and close it (idempotent), so
+        # "Load more" stays off and no further page, read or query happens.
+        self._stream = self._stream or self._pending_stream.get("stream")
+        self._close_stream()
+        self._drop_live()
+        rows = self.model.total_rows()
+        self._set_status(f"Cancelled after {rows:,} rows; the source was closed. Press Preview to start again.")
+        self.preview_cancelled.emit(rows)
+        if rows:
+            self.sample_changed.emit(self.model.records())
 
     # -- task plumbing -------------------------------------------------------------------------
     def _start(self, work: Any, status: str) -> None:
@@ -225,17 +300,49 @@ class PreviewPanel(QWidget):
         handle.succeeded.connect(self._on_task_succeeded)
         handle.failed.connect(self._on_task_failed)
         handle.cancelled.connect(self._on_task_cancelled)
-        handle.finished.connect(self._on_task_finished)
-        self._handle = handle
-        self._task_rows = 0
+        self._handle, self._live = handle, True
         self._set_busy(True)
         self._set_status(status)
         self.preview_started.emit()
         handle.start()
 
-    def _cancel_handle(self) -> None:
-        if self._handle is not None and self._handle.is_running():
+    def _drop_live(self) -> None:
+        """Cancel the running task and stop listening to it: whatever it still sends (rows
+        queued to the GUI thread, its result) is ignored from now on."""
+        if self._live and self._handle is not None:
+            self._live = False
             self._handle.cancel()
+            self._set_busy(False)
+
+    def _switch_from(self, old: Path | None) -> None:
+        """Another pipeline was selected: keep ``old``'s sample and show the new one's."""
+        was_running = self._live
+        self._drop_live()
+        self._summary_handle = None  # a summary of the old sample must not pop up
+        self.summary_popup.hide()
+        self.message_bar.clear()
+        rows = self.model.total_rows()
+        if old is not None and rows:
+            status = (f"Stopped after {rows:,} rows when another pipeline was selected." if was_running
+                      else self.status_label.text())
+            self._kept[old] = _Kept(self.model.records(), self.model.profile(), status, *self._marks)
+            while sum(len(k.records) for k in self._kept.values()) > KEPT_ROWS:
+                del self._kept[next(iter(self._kept))]  # the pipeline left longest ago
+        kept = self._kept.pop(self.folder, None) if self.folder is not None else None
+        self.detail_title.setText("Select a cell to see its value")
+        self.detail.clear()
+        if kept is None:
+            self.model.set_records([])
+            self._marks = ({}, {})
+            self._set_status(f"No preview of {self.folder.name if self.folder else 'this pipeline'} "
+                             "yet: press Preview (F5).")
+        else:
+            self.model.set_records(kept.records, profile=kept.profile)
+            self._marks = (kept.column_marks, kept.cell_marks)
+            self.model.set_column_marks(kept.column_marks)
+            self.model.set_cell_marks(kept.cell_marks)
+            self._set_status(f"{kept.status} (kept from earlier; press Preview to read again)")
+        self.sample_changed.emit(self.model.records())
 
     def _close_stream(self) -> None:
         stream, self._stream = self._stream, None
@@ -253,15 +360,15 @@ class PreviewPanel(QWidget):
         self.status_changed.emit(text)
 
     def _is_current(self) -> bool:
-        handle = self.sender()
-        return handle is self._handle and handle is not None
+        """The signal comes from the task whose rows are still wanted."""
+        return self._live and self.sender() is self._handle
 
     @Slot(object)
     def _on_task_batch_ready(self, batch: Any) -> None:
-        if not self._is_current() or self._task_rows < 0:
-            return  # a late batch of a finished task: its rows came with the result
-        self._task_rows += len(batch)
-        self.model.append_records(list(batch))
+        if not self._is_current():
+            return  # cancelled, or another pipeline or preview since
+        records, profile = batch  # joined and profiled by _Feed on the engine loop
+        self.model.append_records(records, profile)
         self._set_status(f"{self.model.total_rows():,} rows so far…")
         self.batch_loaded.emit(self.model.total_rows())
 
@@ -269,10 +376,9 @@ class PreviewPanel(QWidget):
     def _on_task_succeeded(self, result: Any) -> None:
         if not self._is_current():
             return
-        stream, records, (col_marks, cells) = result
-        # TaskHandle may deliver the result before queued batches: append what is missing.
-        self.model.append_records(records[self._task_rows:])
-        self._task_rows = -1
+        # Every row came through _on_task_batch_ready: TaskHandle delivers a task's signals in order.
+        stream, (col_marks, cells) = result
+        self._live = False
         self._stream = stream
         self._set_busy(False)  # settled before preview_finished: "Load more" is usable at once
         rows = self.model.total_rows()
@@ -281,8 +387,10 @@ class PreviewPanel(QWidget):
         end = " · end of source" if stream.is_exhausted else ""
         self._set_status(f"{rows:,} rows{first} · {stream.describe()}{end}")
         columns = set(self.model.columns())
-        self.model.set_column_marks({c: ("mismatch", r) for c, r in col_marks.items() if c in columns})
-        self.model.set_cell_marks({k: ("mismatch", r) for k, r in cells.items()})
+        self._marks = ({c: ("mismatch", r) for c, r in col_marks.items() if c in columns},
+                       {k: ("mismatch", r) for k, r in cells.items()})
+        self.model.set_column_marks(self._marks[0])
+        self.model.set_cell_marks(self._marks[1])
         self.preview_finished.emit(rows)
         self.sample_changed.emit(self.model.records())
 
@@ -291,6 +399,7 @@ class PreviewPanel(QWidget):
         if not self._is_current():
             return
         text = describe_error(exc)
+        self._live = False
         self._set_busy(False)
         self.message_bar.show_message(text, "error")
         self._set_status(f"Preview failed after {self.model.total_rows():,} rows.")
@@ -298,23 +407,8 @@ class PreviewPanel(QWidget):
 
     @Slot()
     def _on_task_cancelled(self) -> None:
-        if not self._is_current():
-            return
-        # The task may still be unwinding on the engine loop: forget the stream and close it
-        # (idempotent), so "Load more" stays off and no further page, read or query happens.
-        self._stream = self._stream or self._pending_stream.get("stream")
-        self._close_stream()
-        self._set_busy(False)
-        rows = self.model.total_rows()
-        self._set_status(f"Cancelled after {rows:,} rows; the source was closed. Press Preview to start again.")
-        self.preview_cancelled.emit(rows)
-        if rows:
-            self.sample_changed.emit(self.model.records())
-
-    @Slot()
-    def _on_task_finished(self) -> None:
-        if self._is_current():
-            self._set_busy(False)  # already settled by the outcome slot; kept for safety
+        if self._is_current():  # cancelled elsewhere (e.g. on closing the app)
+            self.cancel()
 
     # -- table interaction ---------------------------------------------------------------------
     @Slot(int)
