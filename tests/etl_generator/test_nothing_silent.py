@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from pathlib import Path
 
 import pyarrow as pa
@@ -127,3 +128,76 @@ def test_normalize_transform_config_exists_as_documented() -> None:
     canon = normalize_transform_config({"transform": {"rename": {"a": "b"}}, "title": "t"})
     assert canon["__canonical__"] and canon["ops"] == [{"op": "rename", "spec": {"a": "b"}}]
     assert normalize_transform_config(canon) is canon
+
+
+# -- database URLs: async drivers, unknown drivers, an unencoded '@' -------------------------
+
+def _db_pipeline(folder: Path, url: str) -> Path:
+    (folder / "in.csv").write_text("id,v\n1,a\n2,b\n", encoding="utf-8")
+    (folder / "extract.yaml").write_text("type: file\npath: in.csv\n")
+    (folder / "load.yaml").write_text(
+        f"type: database\ndatabase:\n  url: '{url}'\ntable: items\ncreate_table: true\n")
+    return folder
+
+
+def test_async_sqlite_url_loads_with_the_sync_driver(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import sqlite3
+
+    from pycharter_gui.etl_generator.database import engine
+
+    engine._async_mapped.clear()
+    folder = _db_pipeline(tmp_path, "sqlite+aiosqlite:///t.db")
+    with caplog.at_level("INFO", logger=engine.__name__):
+        for _ in range(2):
+            result = asyncio.run(ETLOrchestrator(contract_dir=folder, verbose=False).run())
+            assert result["success"], result["error"]
+    with sqlite3.connect(folder / "t.db") as db:
+        assert db.execute("SELECT count(*) FROM items").fetchone() == (4,)
+    said = [r for r in caplog.records if "async driver" in r.getMessage()]
+    assert len(said) == 1 and "sqlite+aiosqlite" in said[0].getMessage()
+
+
+@pytest.mark.parametrize(("url", "server"), [
+    ("postgresql+asyncpg://postgres@127.0.0.1:5432/test", "postgresql"),
+    ("mysql+aiomysql://root@127.0.0.1:3306/test", "mariadb"),
+])
+def test_async_server_urls_connect_with_the_sync_driver(url: str, server: str) -> None:
+    from pycharter_gui.etl_generator.database.engine import create_engine
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("select 1").scalar() == 1
+    except Exception as exc:  # the server is not running on this machine
+        if "connect" not in str(exc).lower() or os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"{server} is not running: {exc}")
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(("url", "words"), [
+    ("postgresql://user:p@ss@127.0.0.1:5432/test", ["'@'", "%40", "urllib.parse.quote"]),
+    ("postgresql+nosuch://127.0.0.1/test", ["unknown database driver", "postgresql+nosuch"]),
+    ("mssql+pymssql://127.0.0.1/test", ["not installed", "pymssql"]),
+])
+def test_validate_rejects_database_urls_that_cannot_work(
+        tmp_path: Path, url: str, words: list[str]) -> None:
+    from pycharter_gui.etl_generator import validate_pipeline
+
+    errors = [p for p in validate_pipeline(_db_pipeline(tmp_path, url)) if p.severity == "error"]
+    [problem] = errors
+    text = f"{problem.message} {problem.hint}"
+    assert problem.key == "database.url" and all(w in text for w in words), text
+    assert "ss@127" not in text  # the password is never shown
+
+
+def test_validate_rejects_bad_jsonata(tmp_path: Path) -> None:
+    from pycharter_gui.etl_generator import validate_pipeline
+
+    folder = _db_pipeline(tmp_path, "sqlite:///t.db")
+    (folder / "transform.yaml").write_text("jsonata:\n  expression: '{\"a\": (v +'\n"
+                                           "  mode: record\n")
+    [problem] = [p for p in validate_pipeline(folder) if p.severity == "error"]
+    assert problem.key == "jsonata.expression" and "invalid JSONata" in problem.message

@@ -174,6 +174,12 @@ def database_url(m: Any, ctx: Context, *, sqlite_path: str | None = None) -> str
     url = url or m.connection_string or m.url
     if not url and sqlite_path:
         url = sqlite_url_for(sqlite_path, ctx.base_dir)
+    if url:
+        from ..database.engine import url_problem
+
+        problem = url_problem(url)
+        if problem is not None:
+            ctx.add("database.url", *problem)
     return resolve_sqlite_url(url, ctx.base_dir)
 
 

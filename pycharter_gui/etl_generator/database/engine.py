@@ -4,11 +4,14 @@ and explains connection failures in words an analyst can act on."""
 from __future__ import annotations
 
 import importlib.util
+import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import registry
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
@@ -23,6 +26,12 @@ _DEFAULT_DRIVERS = {
     "mariadb": [("MySQLdb", "mysqldb"), ("pymysql", "pymysql")],
 }
 _SCHEME_ALIASES = {"postgres": "postgresql", "pg": "postgresql", "sqlserver": "mssql"}
+# pycharter configs name async drivers; the engine is sync, so each maps to the default sync
+# driver of its database (said once per driver in the log).
+_ASYNC_DRIVERS = frozenset({"aiosqlite", "asyncpg", "psycopg_async", "aiomysql", "asyncmy",
+                            "aioodbc"})
+_async_mapped: set[str] = set()
+log = logging.getLogger(__name__)
 
 
 def parse_url(url: str | URL, *, key: str = "url", file: str | None = None) -> URL:
@@ -42,12 +51,49 @@ def parse_url(url: str | URL, *, key: str = "url", file: str | None = None) -> U
                 hint="use dialect[+driver]://user:password@host:port/database")]) from exc
     backend, _, driver = parsed.drivername.partition("+")
     backend = _SCHEME_ALIASES.get(backend, backend)
+    if driver in _ASYNC_DRIVERS:
+        if parsed.drivername not in _async_mapped:
+            _async_mapped.add(parsed.drivername)
+            log.info("Database URL scheme '%s' names an async driver; this engine connects "
+                     "with the sync driver of %s instead", parsed.drivername, backend)
+        driver = "pyodbc" if driver == "aioodbc" else ""
     if not driver:
         for module, name in _DEFAULT_DRIVERS.get(backend, []):
             if importlib.util.find_spec(module) is not None:
                 driver = name
                 break
     return parsed.set(drivername=f"{backend}+{driver}" if driver else backend)
+
+
+_USERINFO_RE = re.compile(r"^[^:/?#]+://([^/?#]*)@")
+
+
+def url_problem(url: str) -> tuple[str, str] | None:
+    """Why ``url`` cannot work, as (message, hint), checked without connecting; else None.
+
+    Catches what a run would only find later: an unencoded ``@`` in the user or password, an
+    unknown ``dialect+driver``, a driver that is not installed. Never shows the password."""
+    userinfo = _USERINFO_RE.match(url.strip())
+    if userinfo and "@" in userinfo.group(1):
+        return ("the user name or password contains '@', which a URL must encode as %40",
+                "encode it, e.g. in Python: urllib.parse.quote(password, safe=''), or give "
+                "username and password as separate fields under database:")
+    try:
+        parsed = parse_url(url)
+    except ConfigError as exc:
+        problem = exc.problems[0]
+        return problem.message, problem.hint or ""
+    try:
+        dialect = registry.load(parsed.drivername.replace("+", "."))
+    except NoSuchModuleError:
+        return (f"unknown database driver '{parsed.drivername}'",
+                "e.g. sqlite:///data.db, postgresql+psycopg://..., mysql+pymysql://...")
+    try:
+        dialect.import_dbapi()
+    except ImportError as exc:
+        return (f"the driver of '{parsed.drivername}' is not installed ({exc.name or exc})",
+                f"pip install {exc.name}" if exc.name else "install the database driver")
+    return None
 
 
 def url_from_parts(driver: str, *, host: str | None = None, port: int | None = None,
