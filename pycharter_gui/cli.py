@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from .cli_format import format_problems, format_summary, format_table
+from .cli_format import format_problems, format_summary, format_table, json_summary
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
@@ -43,6 +43,8 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--checkpoint-dir", type=Path, help="resume a killed run from here")
     run.add_argument("--no-resume", action="store_true", help="ignore an existing checkpoint")
     run.add_argument("--fail-on-dead-letters", action="store_true", help="exit 1 on dead letters")
+    run.add_argument("--error-threshold", type=float, default=0.1, metavar="SHARE",
+                     help="stop when more than this share of batches fails as a whole (0.1)")
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
     run.add_argument("--dask", nargs="?", const="local", metavar="ADDRESS",
                      help="run partitioned on Dask (a local cluster, or the scheduler at ADDRESS)")
@@ -122,6 +124,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             batch_size=args.batch_size,
             max_records=args.max_records,
             resume=not args.no_resume,
+            error_threshold=args.error_threshold,
             executor="dask" if args.dask else None,
             scheduler_address=None if args.dask in (None, "local") else args.dask,
             partitions=args.partitions,
@@ -130,8 +133,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     finally:
         progress.close()
     if args.json:
-        printable = {k: v for k, v in result.items() if k != "dead_letters"}
-        print(json.dumps(printable, indent=2, default=str), file=out)
+        print(json.dumps(json_summary(result), indent=2, default=str), file=out)
     else:
         print(format_summary(result), file=out)
     if not result["success"]:

@@ -35,9 +35,29 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _status_text(result: dict[str, Any]) -> str:
+    """``status`` in words: a run with dead letters never reads as a plain OK."""
+    status = result.get("status")
+    if status == "completed_with_dead_letters":
+        return f"COMPLETED with {result['dead_lettered']:,} dead letter(s)"
+    if status == "completed":
+        return "COMPLETED"
+    return "FAILED"
+
+
+def json_summary(result: dict[str, Any]) -> dict[str, Any]:
+    """The run result for ``--json``: a dry run's dead letters in full (they are stored
+    nowhere else), a real run's as counts (they are in its dead-letter queue)."""
+    printable = {k: v for k, v in result.items() if k != "dead_letters"}
+    queue = result.get("dead_letters")
+    if result.get("dry_run") and queue is not None:
+        printable["dead_letters"] = [r.to_dict() for r in queue.page(limit=max(1, queue.count()))]
+    return printable
+
+
 def format_summary(result: dict[str, Any]) -> str:
     """The run result as a few human lines."""
-    status = "OK" if result["success"] else "FAILED"
+    status = _status_text(result)
     mode = " (dry run: nothing written)" if result["dry_run"] else ""
     loading = result["loading"]
     verb = "would load" if result["dry_run"] else "loaded"

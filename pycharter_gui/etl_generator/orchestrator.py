@@ -16,6 +16,7 @@ from .config import load_pipeline_config, mask_secrets, resolve_input_params
 from .errors import ConfigError
 from .extractors.factory import get_extractor
 from .run_loop import PipelineRun
+from .run_stats import run_status
 
 logger = logging.getLogger(__name__)
 
@@ -118,10 +119,11 @@ class ETLOrchestrator:
     extract = extract_stream
 
     def transform(self, raw_data: list[dict[str, Any]], **kwargs: Any) -> list[dict[str, Any]]:
-        """Apply this pipeline's transforms to ``raw_data`` (rejected records are dropped)."""
-        from .transformers import transform_batch
+        """Apply this pipeline's transforms to ``raw_data``; a failing record raises
+        ``RecordError`` like ``apply_transforms`` (``run()`` dead-letters it instead)."""
+        from .transformers import apply_transforms
 
-        return transform_batch(raw_data, self.config.transform, **kwargs).records
+        return apply_transforms(raw_data, self.config.transform, **kwargs)
 
     # -- run -----------------------------------------------------------------------------
     async def run(
@@ -148,11 +150,13 @@ class ETLOrchestrator:
         if executor == "dask":
             from .distributed import run_distributed
 
-            return await run_distributed(
+            result = await run_distributed(
                 self, dry_run=dry_run, scheduler_address=scheduler_address, partitions=partitions,
                 batch_size=batch_size, max_records=max_records, resume=resume,
                 max_retries=max_retries, error_threshold=error_threshold, **kwargs,
             )
+            result.setdefault("status", run_status(result["success"], result["dead_lettered"]))
+            return result
         if executor not in (None, "local"):
             raise ConfigError(f"Unknown executor '{executor}'; use 'local' or 'dask'.")
         # Declared input params go to the source; every run kwarg also reaches custom functions.

@@ -106,6 +106,8 @@ class PipelineRun:
         )
 
     async def _store_dead_letters(self, records: list[DeadLetterRecord]) -> None:
+        """Count and store dead letters; a failed write raises ``DeadLetterWriteError`` (the
+        records are in the fallback file it names), which fails the run."""
         if not records:
             return
         self.stats.dead_lettered += len(records)
@@ -113,10 +115,15 @@ class PipelineRun:
             self.stats.dlq_by_reason[rec.reason.value] += 1
         self.run_dlq.add_records(records)
         if self.dlq.storage_backend != "memory":
-            try:
-                await asyncio.to_thread(self.dlq.add_records, records)
-            except Exception:  # a DLQ write error never fails the pipeline
-                logger.exception("Could not write %d dead letters; they are kept in memory", len(records))
+            await asyncio.to_thread(self.dlq.add_records, records)
+
+    def _save_checkpoint(self, batches_done: int) -> None:
+        self.checkpoints.save(
+            self.checkpoint_id, "load", batches_done, self.stats.extracted, self.params,
+            metadata={"stats": self.stats.to_checkpoint(), "run_id": self.run_id,
+                      "position": self.stats.extracted - self._bad_records,
+                      "fingerprints": self._fingerprints},
+        )
 
     # -- the loop ----------------------------------------------------------------------------
     async def execute(self, started: float) -> dict[str, Any]:
@@ -146,10 +153,13 @@ class PipelineRun:
         if not self.resume:
             self.checkpoints.delete(self.checkpoint_id)
         resume_batches = 0
-        if state is not None and state.metadata and "stats" in state.metadata:
+        resumed = state is not None and bool(state.metadata) and "stats" in state.metadata
+        if resumed:
             resume_batches, self._resume_records = resume_point(state, self._fingerprints)
             self.stats = RunStats.from_checkpoint(state.metadata["stats"])
             self._bad_records = self.stats.extracted - self._resume_records
+            # The resumed run continues the killed one, under the same run id.
+            self.run_id = str(state.metadata.get("run_id") or self.run_id)
             logger.info("Resuming %s after %d committed batches", orch.pipeline_name, resume_batches)
 
         session: LoadSession | None = None
@@ -162,6 +172,12 @@ class PipelineRun:
 
             compiled = compile_transform(orch.config.transform)
             validator = ContractValidator(orch.config.contract) if orch.config.contract else None
+            if resumed:
+                # Batches the checkpoint does not cover are redone with their dead letters, so
+                # the killed attempt's go first: each record is dead-lettered exactly once.
+                await asyncio.to_thread(self.dlq.discard_from_batch, self.run_id, resume_batches)
+            else:
+                self._save_checkpoint(0)  # a kill in the first batch resumes with this run id
             session = open_load_session(self._load_config(), dry_run=self.dry_run,
                                         run_key=self.checkpoint_id, resumable=self.checkpoints.enabled)
             if self.checkpoints.enabled and hasattr(session, "progress_hook"):
@@ -183,6 +199,8 @@ class PipelineRun:
         finally:
             if session is not None:
                 await self._cleanup(session)
+                if not self.dry_run and not getattr(session, "keeps_committed_batches", False):
+                    self.stats.discard_loads()  # staged batches never reached the target
 
         success = error is None and not self.stats.failed_batches
         if error is None and self.stats.failed_batches:
@@ -254,7 +272,7 @@ class PipelineRun:
         handled, outcome = (False, None) if self._resume_records else await run_columnar(
             self, session, compiled, validator, resume_batches)
         if handled:
-            return outcome
+            return self.threshold_error() if outcome and self._over_error_threshold() else outcome
         orch = self.orch
         extract_cfg = self._extract_config()
         extractor = self._extractor = get_extractor(extract_cfg)
@@ -277,18 +295,16 @@ class PipelineRun:
                 if skip:  # consumed by the run we resume, whatever its batch size
                     if len(batch) <= skip:
                         skip -= len(batch)
+                        self._pending_bad.clear()  # dead-lettered by the run we resume
                         continue
                     batch, skip = batch[skip:], 0
                 batch_index += 1
                 await self._process_batch(batch, batch_index, session, compiled, validator)
                 if self._over_error_threshold():
-                    return (
-                        f"Aborted: {len(self.stats.failed_batches)} of "
-                        f"{self.stats.extract_batches} batches failed "
-                        f"(more than error_threshold={self.error_threshold:g})"
-                    )
+                    return self.threshold_error()
                 self._check_memory(batch_index)
-            await self._flush_bad_records(batch_index)
+            # Bad lines after the last batch belong to no committed batch: number them after it.
+            await self._flush_bad_records(batch_index + 1)
         return None
 
     async def _flush_bad_records(self, batch_index: int) -> None:
@@ -356,12 +372,7 @@ class PipelineRun:
                              record_index=r.index, field=r.field)
             for r in load_result.rejected
         ])
-        self.checkpoints.save(
-            self.checkpoint_id, "load", batch_index + 1, stats.extracted, self.params,
-            metadata={"stats": stats.to_checkpoint(), "run_id": self.run_id,
-                      "position": self.stats.extracted - self._bad_records,
-                      "fingerprints": self._fingerprints},
-        )
+        self._save_checkpoint(batch_index + 1)
         self.tracker.report(
             "load", batch_index + 1, stats.extracted,
             memory_usage_mb=_memory_mb(), error_count=stats.dead_lettered,
@@ -409,6 +420,16 @@ class PipelineRun:
         if self.error_threshold is None or self.stats.extract_batches < _MIN_BATCHES_FOR_THRESHOLD:
             return False
         return len(self.stats.failed_batches) / self.stats.extract_batches > self.error_threshold
+
+    def threshold_error(self) -> str:
+        """Why the run stopped at the error threshold, and where that threshold is set."""
+        return (
+            f"Aborted: {len(self.stats.failed_batches)} of {self.stats.extract_batches} batches "
+            f"failed as a whole, more than error_threshold={self.error_threshold:g} (the share of "
+            "failed batches that stops a run). It is not a pipeline file key: set it with "
+            "ETLOrchestrator.run(error_threshold=...) or pycharter-etl run --error-threshold "
+            "(default 0.1)."
+        )
 
     def _check_memory(self, batch_index: int) -> None:
         limit = self.orch.max_memory_mb

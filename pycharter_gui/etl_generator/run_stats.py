@@ -6,6 +6,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+COMPLETED = "completed"
+COMPLETED_WITH_DEAD_LETTERS = "completed_with_dead_letters"
+FAILED = "failed"
+
+
+def run_status(success: bool, dead_lettered: int) -> str:
+    """A run's ``status``: ``success`` alone hides dead letters, ``status`` does not."""
+    if not success:
+        return FAILED
+    return COMPLETED_WITH_DEAD_LETTERS if dead_lettered else COMPLETED
+
 
 @dataclass
 class RunStats:
@@ -32,6 +43,11 @@ class RunStats:
         data["failed_batches"] = list(self.failed_batches)
         return data
 
+    def discard_loads(self) -> None:
+        """The target kept none of the batches written (a file target whose final assemble
+        failed or was undone): report 0 loaded rather than what was only staged."""
+        self.loaded = self.inserted = self.updated = self.load_batches = 0
+
     @classmethod
     def from_checkpoint(cls, data: dict[str, Any]) -> RunStats:
         stats = cls()
@@ -55,6 +71,7 @@ class RunStats:
     ) -> dict[str, Any]:
         return {
             "success": success,
+            "status": run_status(success, self.dead_lettered),
             "error": error,
             "run_id": run_id,
             "pipeline": pipeline,

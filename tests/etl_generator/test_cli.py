@@ -22,7 +22,7 @@ def _cli(*args: str) -> tuple[int, str]:
 def test_run_prints_summary_with_dead_letters_by_reason(example) -> None:
     code, out = _cli("run", str(example("orders_to_sqlite")))
     assert code == 0
-    assert "orders_to_sqlite: OK" in out
+    assert "orders_to_sqlite: COMPLETED with 3 dead letter(s)" in out
     assert "dead-lettered 3" in out
     assert "validation_error: 2" in out
 

@@ -106,9 +106,7 @@ class DeadLetterQueue:
         try:
             self.backend.append(records)
         except Exception as exc:
-            error = write_failed(records, self.location, exc, self.pipeline_name)
-            logger.error("%s", error)
-            raise error from exc
+            raise write_failed(records, self.location, exc, self.pipeline_name) from exc
         return len(records)
 
     def discard_from_batch(self, run_id: str, first_batch: int) -> int:
