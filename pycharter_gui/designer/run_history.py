@@ -34,6 +34,9 @@ class RunEntry:
     counts: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     log: list[str] = field(default_factory=list)
+    #: run()'s ``status`` (completed | completed_with_dead_letters | failed); "" when the run
+    #: never returned a result (cancelled) or the entry predates the field.
+    status: str = ""
 
     @classmethod
     def from_result(cls, result: dict[str, Any], *, folder: Path, started_at: datetime,
@@ -44,7 +47,8 @@ class RunEntry:
             folder=str(folder), started_at=started_at.astimezone(UTC).isoformat(timespec="seconds"),
             dry_run=bool(result.get("dry_run")), outcome="success" if result.get("success") else "failed",
             duration_seconds=float(result.get("duration_seconds") or 0.0), params=dict(params or {}),
-            counts=summary_counts(result), error=result.get("error"), log=list(log or [])[-MAX_LOG_LINES:])
+            counts=summary_counts(result), error=result.get("error"), log=list(log or [])[-MAX_LOG_LINES:],
+            status=str(result.get("status") or ""))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

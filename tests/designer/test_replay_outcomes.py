@@ -1,15 +1,19 @@
-"""Replay reports per record loaded / filtered / dead-lettered again, and only loaded records
-become resolved (DECISIONS.md "Nothing silent"): a record the transform filters out is not
-"loaded and marked resolved" while the target stays unchanged."""
+"""Outcomes in the designer tell the truth (DECISIONS.md "Nothing silent"): replay reports per
+record loaded / filtered / dead-lettered again and only loaded records become resolved (a
+record the transform filters out is not "loaded and marked resolved" while the target stays
+unchanged), and the Runs panel shows a run's status, not "success" for a run with dead letters."""
 
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from pycharter_gui.designer.run_history import RunEntry, RunHistory
 from pycharter_gui.designer.views.dead_letter_panel import DeadLetterPanel
+from pycharter_gui.designer.views.runs_panel import RunsPanel
 from pycharter_gui.etl_generator import DeadLetterQueue
 from pycharter_gui.etl_generator.replay import mark_replay_outcomes, replay_dead_letters
 
@@ -95,3 +99,26 @@ def test_panel_says_filtered_records_were_not_loaded(qtbot, pipeline) -> None:
     assert "1 filtered out by the transform (nothing loaded; kept pending)" in text
     assert 7 not in _ids(folder)
     assert queue.page({"text": '"Bad 7"'})[0].status.value == "pending"
+
+
+def test_runs_panel_shows_status(qtbot, tmp_path: Path) -> None:
+    folder = make_dlq_pipeline(tmp_path, "sqlite", n_good=5, n_bad_age=3, n_negative=0)
+    history = RunHistory(tmp_path)
+    entry = RunEntry.from_result(run_pipeline(folder), folder=folder, started_at=datetime.now(UTC))
+    assert entry.status == "completed_with_dead_letters"
+    history.append(entry)
+    legacy = RunEntry.from_result({"success": True, "dead_lettered": 2, "run_id": "old"},
+                                  folder=folder, started_at=datetime.now(UTC))
+    legacy.status = ""  # an entry written before status was recorded
+    history.append(legacy)
+    history.append(RunEntry.from_result({"success": False, "status": "failed", "error": "boom"},
+                                        folder=folder, started_at=datetime.now(UTC)))
+    panel = RunsPanel()
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.refreshed, timeout=WAIT):
+        panel.set_workspace(tmp_path)
+    shown = [panel.tree.topLevelItem(i).text(3) for i in range(3)]
+    assert shown == ["failed", "completed with 2 dead letters", "completed with 3 dead letters"]
+    with qtbot.waitSignal(panel.run_selected, timeout=WAIT):
+        panel.select_run(2)
+    assert "completed with 3 dead letters" in panel.summary_label.text()

@@ -26,6 +26,17 @@ EntryRole = Qt.ItemDataRole.UserRole
 _HEADERS = ["When", "Pipeline", "Kind", "Outcome", "Extracted", "Loaded", "Dead letters", "Duration"]
 
 
+def _status(entry: RunEntry) -> str:
+    """The run's status in words; entries from before ``status`` was recorded are derived
+    from their outcome and dead-letter count, so a run with dead letters never reads "success"."""
+    dead = int((entry.counts or {}).get("dead_lettered") or 0)
+    status = entry.status or ({"success": "completed_with_dead_letters" if dead else "completed"}
+                              .get(entry.outcome, entry.outcome))
+    if status == "completed_with_dead_letters":
+        return f"completed with {dead:,} dead letter{'s' if dead != 1 else ''}"
+    return status
+
+
 def _when(iso: str) -> str:
     try:
         return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M:%S")
@@ -115,12 +126,14 @@ class RunsPanel(QWidget):
         for entry in entries:
             counts = entry.counts or {}
             item = QTreeWidgetItem([
-                _when(entry.started_at), entry.pipeline, "dry run" if entry.dry_run else "run", entry.outcome,
+                _when(entry.started_at), entry.pipeline, "dry run" if entry.dry_run else "run", _status(entry),
                 f"{counts.get('extracted', 0):,}", f"{counts.get('loaded', 0):,}",
                 f"{counts.get('dead_lettered', 0):,}", f"{entry.duration_seconds:.1f} s"])
             item.setData(0, EntryRole, entry)
             if entry.outcome != "success":
                 item.setForeground(3, Qt.GlobalColor.darkRed)
+            elif counts.get("dead_lettered"):
+                item.setForeground(3, Qt.GlobalColor.darkYellow)
             self.tree.addTopLevelItem(item)
         for col in range(len(_HEADERS)):
             self.tree.resizeColumnToContents(col)
@@ -139,7 +152,7 @@ class RunsPanel(QWidget):
         entry: RunEntry = current.data(0, EntryRole)
         c = entry.counts or {}
         reasons = ", ".join(f"{k}: {v:,}" for k, v in sorted((c.get("dlq_by_reason") or {}).items()))
-        lines = [f"<b>{entry.pipeline}</b> · {'dry run' if entry.dry_run else 'run'} · {entry.outcome} · "
+        lines = [f"<b>{entry.pipeline}</b> · {'dry run' if entry.dry_run else 'run'} · {_status(entry)} · "
                  f"{_when(entry.started_at)} · {entry.duration_seconds:.1f} s",
                  f"extracted {c.get('extracted', 0):,} · transformed {c.get('transformed', 0):,} · "
                  f"filtered {c.get('filtered', 0):,} · {'would load' if entry.dry_run else 'loaded'} "
