@@ -342,7 +342,6 @@ class PreviewPanel(QWidget):
             self.model.set_column_marks(kept.column_marks)
             self.model.set_cell_marks(kept.cell_marks)
             self._set_status(f"{kept.status} (kept from earlier; press Preview to read again)")
-        self.sample_changed.emit(self.model.records())
 
     def _close_stream(self) -> None:
         stream, self._stream = self._stream, None
