@@ -16,6 +16,7 @@ from .models_extract import (
     HttpExtractConfig,
     PaginationConfig,
 )
+from .problems import MOVED_KEYS
 from .resolve import (
     Context,
     csv_defaults,
@@ -40,6 +41,10 @@ def normalize_extract(
     return normalize_with(build_extract, raw, base_dir, config_context, "extract.yaml")
 
 
+# extract.yaml keys that pycharter accepted and silently ignored: accepted with a warning
+PYCHARTER_IGNORED = ("processing_mode", "max_memory_mb", "checkpoint")
+
+
 def build_extract(raw: Any, ctx: Context, config_context: Mapping[str, Any] | None,
                   lines: LineMap | None = None) -> dict[str, Any]:
     """Normalise into ``ctx`` (problems, secrets); the result is only valid without problems."""
@@ -54,6 +59,11 @@ def build_extract(raw: Any, ctx: Context, config_context: Mapping[str, Any] | No
         strip_metadata(dict(raw)), config_context, file=ctx.file, key=ctx.prefix)
     ctx.problems += [_locate(p, ctx) for p in problems]
     ctx.secrets |= secrets
+    for key in PYCHARTER_IGNORED:
+        if key in data:
+            del data[key]
+            ctx.add(key, f"'{key}' has no effect here (pycharter ignored it too)",
+                    MOVED_KEYS[key], severity="warning")
     from ..extractors.factory import ExtractorFactory, detect_source_type
 
     source_type = detect_source_type(data)

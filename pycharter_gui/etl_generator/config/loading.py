@@ -189,14 +189,14 @@ def collect(
     lo = sources["load"]
     load = build_load(lo.data, ctxs["load"], col.context,
                       settings_dlq=settings.get("dlq")) if lo.given else {}
+    if extract:
+        _input_warnings(extract, ctxs["extract"])
     for ctx in ctxs.values():
         col.problems += ctx.problems
         col.warnings += ctx.warnings
         col.secrets |= ctx.secrets
     for section in (extract, load):
         col.secrets |= collect_secrets(section)
-    if extract:
-        col.warnings += _input_warnings(extract, ctxs["extract"])
     name = base.name if base is not None else (
         str(pipeline_doc.data.get("name")) if pipeline_doc and pipeline_doc.data.get("name")
         else "pipeline")
@@ -257,9 +257,8 @@ def _contract_beside(col: _Collector, folder: Path, files: dict[str, Path | None
     return contract or None
 
 
-def _input_warnings(extract: dict[str, Any], ctx: Context) -> list[ConfigProblem]:
-    """Warnings for inputs that do not exist yet (a pipeline may create them later)."""
-    found: list[ConfigProblem] = []
+def _input_warnings(extract: dict[str, Any], ctx: Context) -> None:
+    """Warn about inputs that do not exist yet (a pipeline may create them later)."""
     path = extract.get("path") if extract.get("type") == "file" else None
     url = extract.get("url") if extract.get("type") == "database" else None
     if url and url.lower().startswith("sqlite") and ":///" in url:
@@ -273,9 +272,6 @@ def _input_warnings(extract: dict[str, Any], ctx: Context) -> list[ConfigProblem
                 ctx.add("path", f"no file matches {path} yet", severity="warning")
         elif not os.path.exists(path):
             ctx.add("path", f"input file {path} does not exist yet", severity="warning")
-    found += ctx.warnings
-    ctx.warnings.clear()
-    return found
 
 
 def load_pipeline_config(

@@ -165,6 +165,38 @@ def _parent(data: Any, parts: list[Any]) -> dict[str, Any]:
     return current if isinstance(current, dict) else {}
 
 
+# Keys of pycharter's configs that this engine sets elsewhere: where a user writes one of them
+# where it does not belong, say where it lives instead of guessing a look-alike key.
+MOVED_KEYS: dict[str, str] = {
+    "format": "'format' is the file format of file and cloud_storage configs; an HTTP "
+              "response's format is response_format",
+    "checkpoint": "checkpoints are a run option here: ETLOrchestrator(checkpoint_dir=...) or "
+                  "pycharter-etl run --checkpoint-dir",
+    "checkpoint_dir": "checkpoints are a run option here: ETLOrchestrator(checkpoint_dir=...) "
+                      "or pycharter-etl run --checkpoint-dir",
+    "max_memory_mb": "a run option here: ETLOrchestrator(max_memory_mb=...)",
+    "processing_mode": "this engine always streams batch by batch; batch_size sets the batch",
+    "error_threshold": "a run option here: ETLOrchestrator.run(error_threshold=...) or "
+                       "pycharter-etl run --error-threshold",
+    "max_retries": "a run option here: ETLOrchestrator.run(max_retries=...)",
+    "metadata_store": "metadata_store belongs in settings.yaml (or pipeline.yaml)",
+    "custom_function": "custom_function belongs at the top level of transform.yaml",
+    "jsonata": "jsonata belongs at the top level of transform.yaml",
+}
+HINT_CUTOFF = 0.75
+
+
+def _close_key(name: str, candidates: list[str]) -> str | None:
+    """A candidate that looks like a misspelling of ``name``: similar, and not a shorter or
+    longer word inside it (``format`` is not ``form``, ``api_version`` is not ``version``;
+    ``renam`` is ``rename``)."""
+    low = name.lower()
+    for match in difflib.get_close_matches(low, candidates, n=3, cutoff=HINT_CUTOFF):
+        if (match not in low and low not in match) or abs(len(match) - len(low)) < 2:
+            return match
+    return None
+
+
 def unknown_key_problem(
     name: str,
     owner: type[BaseModel] | None,
@@ -184,11 +216,14 @@ def unknown_key_problem(
                 file=file, key=key, line=line,
                 message=f"'{name}' and '{others[0]}' are two spellings of the same setting",
                 hint="keep only one of them")
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    if name in MOVED_KEYS:
+        return ConfigProblem(file=file, key=key, line=line,
+                             message=f"'{name}' is not a key here", hint=MOVED_KEYS[name])
+    close = _close_key(name, candidates)
     if close:
         return ConfigProblem(file=file, key=key, line=line,
-                             message=f"unknown key '{name}' — did you mean '{close[0]}'?",
-                             hint=f"rename it to '{close[0]}'")
+                             message=f"unknown key '{name}' — did you mean '{close}'?",
+                             hint=f"rename it to '{close}'")
     listed = ", ".join(candidates[:25])
     return ConfigProblem(file=file, key=key, line=line, message=f"unknown key '{name}'",
                          hint=f"accepted keys here: {listed}" if listed else None)

@@ -57,6 +57,7 @@ def build_transform(raw: Any, ctx: Context, config_context: Mapping[str, Any] | 
     data, _secrets, problems = substitute_tree(
         data, config_context, only_context=True, file=ctx.file, key=ctx.prefix)
     ctx.problems += [_locate(p, ctx) for p in problems]
+    _drop_nested_custom_function(data, ctx)
     parsed = ctx.validate(TransformConfig, data)
     if parsed is None:
         return cfg
@@ -119,6 +120,26 @@ def _check_compiles(cfg: dict[str, Any], ctx: Context) -> None:
         except ConfigError as exc:
             for problem in exc.problems:
                 ctx.add(problem.key, problem.message, problem.hint)
+
+
+def _drop_nested_custom_function(data: dict[str, Any], ctx: Context) -> None:
+    """``custom_function`` inside ``transform:`` never ran in pycharter: accept it, say so,
+    and say where it runs (it is not run, so no code starts to run unannounced)."""
+    ops = data.get("transform")
+    items = ops if isinstance(ops, list) else [ops]
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and "custom_function" in item:
+            item = dict(item)
+            del item["custom_function"]
+            if isinstance(ops, list):
+                ops[index] = item
+                key = f"transform.{index}.custom_function"
+            else:
+                data["transform"] = item
+                key = "transform.custom_function"
+            ctx.add(key, "custom_function under transform: has no effect (pycharter ignored "
+                    "it too)", "move it to the top level of transform.yaml to run it",
+                    severity="warning")
 
 
 def _unwrap_defaults(fill_null: dict[str, Any] | None) -> dict[str, Any]:
