@@ -3,9 +3,8 @@
 Extraction runs on the engine loop (``TaskHandle``); batches reach the table as they arrive,
 gathered and profiled on the loop (``_Feed``) so the GUI thread only appends them. Cancel and
 a switch to another pipeline settle the panel at once and ignore whatever the task still
-sends. Each pipeline's last sample is kept and shown again when it is selected again.
-Also home of ``MessageBar`` (the panels' in-place error area: never a modal, never a crash)
-and ``describe_error`` (one mapping from engine exceptions to analyst messages).
+sends. Each pipeline's last sample is kept and shown again when it is selected again
+(``KEPT_ROWS`` rows over all the other pipelines; the one left longest ago goes first).
 """
 
 from __future__ import annotations
