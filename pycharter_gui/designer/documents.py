@@ -22,6 +22,9 @@ from pycharter_gui.designer import yaml_roundtrip as yrt
 from pycharter_gui.designer.engine_api import KINDS
 
 CONTRACT_FILES = ("contract.yaml", "schema.yaml", "schema.json", "contract.json")
+# The files a document edits: the three configs and the contract's schema.yaml (optional:
+# created by the first edit, written on save, undone like the others).
+FILE_KINDS = (*KINDS, "schema")
 
 
 class _TextEditCommand(QUndoCommand):
@@ -44,23 +47,25 @@ class _TextEditCommand(QUndoCommand):
 
     def redo(self) -> None:
         self.doc._apply_text(self.kind, self.new)
-        if self._pushed:
+        if self._pushed and self.kind in KINDS:
             self.doc.history_applied.emit(self.kind, False)
         self._pushed = True
 
     def undo(self) -> None:
         self.doc._apply_text(self.kind, self.old)
-        self.doc.history_applied.emit(self.kind, True)
+        if self.kind in KINDS:  # schema.yaml steps show in the Contract tab itself
+            self.doc.history_applied.emit(self.kind, True)
 
 
 class PipelineDocument(QObject):
-    """One pipeline folder's extract/transform/load YAML, with dirty tracking and undo."""
+    """One pipeline folder's extract/transform/load YAML and schema.yaml, with dirty tracking
+    and undo; ``texts()`` gives the three configs only (what previews and runs lay over)."""
 
     text_changed = Signal(str)        # kind whose text changed
     dirty_changed = Signal(bool)
     parse_state_changed = Signal(str)  # kind whose parse error appeared or went away
     saved = Signal()
-    history_applied = Signal(str, bool)  # kind an undo (True) or redo (False) step changed
+    history_applied = Signal(str, bool)  # config kind an undo (True) / redo (False) changed
 
     def __init__(self, name: str, path: str | Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -82,8 +87,8 @@ class PipelineDocument(QObject):
         return self.path / f"{kind}.yaml"
 
     def load(self) -> None:
-        """(Re)read the three files from disk; clears undo history."""
-        for kind in KINDS:
+        """(Re)read the files from disk; clears undo history."""
+        for kind in FILE_KINDS:
             f = self.file_path(kind)
             raw = f.read_bytes().decode("utf-8-sig") if f.is_file() else ""
             self._newline[kind] = "\r\n" if "\r\n" in raw else "\n"
@@ -103,7 +108,7 @@ class PipelineDocument(QObject):
         return self._text[kind]
 
     def texts(self) -> dict[str, str]:
-        return dict(self._text)
+        return {k: self._text[k] for k in KINDS}
 
     def saved_text(self, kind: str) -> str:
         return self._saved[kind]
@@ -123,7 +128,7 @@ class PipelineDocument(QObject):
         return self._error.get(kind)
 
     def has_parse_errors(self) -> bool:
-        return any(self._error.get(k) for k in KINDS)
+        return any(self._error.get(k) for k in FILE_KINDS)
 
     def line_of(self, kind: str, key: str) -> int | None:
         return yrt.line_of(self._data.get(kind), key) if key else None
@@ -204,7 +209,7 @@ class PipelineDocument(QObject):
 
     # -- dirty, save, revert ---------------------------------------------------------------
     def dirty_kinds(self) -> list[str]:
-        return [k for k in KINDS if self._text[k] != self._saved[k]]
+        return [k for k in FILE_KINDS if self._text[k] != self._saved[k]]
 
     def is_dirty(self) -> bool:
         return bool(self.dirty_kinds())
@@ -233,7 +238,7 @@ class PipelineDocument(QObject):
     def revert(self) -> None:
         """Drop unsaved changes and re-read the files."""
         self.load()
-        for kind in KINDS:
+        for kind in FILE_KINDS:
             self.parse_state_changed.emit(kind)
             self.text_changed.emit(kind)
 

@@ -156,6 +156,8 @@ def to_yaml_value(value: Any, old: Any = _MISSING) -> Any:
         cm = CommentedMap()
         for k, v in value.items():
             cm[k] = to_yaml_value(v, old_map.get(k, _MISSING))
+        if _is_flow(old):
+            cm.fa.set_flow_style()  # ``{type: integer}`` stays on its line
         return cm
     if isinstance(value, (list, tuple)) and not isinstance(value, CommentedSeq):
         seq = CommentedSeq(to_yaml_value(v) for v in value)
@@ -387,7 +389,10 @@ def _patch_block(text: str, node: Any, value: Any) -> str | None:
     for j, v in enumerate(news):
         i = match.get(j)
         if i is None:
-            value_text = scalar_text(to_yaml_value(v))
+            # A new mapping or list among one-line {…}/[…] siblings is written like them.
+            like = next((o for o in olds if _is_flow(o)), _MISSING) \
+                if isinstance(v, (dict, list)) else _MISSING
+            value_text = scalar_text(to_yaml_value(v, like))
             key_text = scalar_text(new_keys[j]) if is_map else ""
             if value_text is None or key_text is None:
                 return None

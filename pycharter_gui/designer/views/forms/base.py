@@ -30,11 +30,13 @@ from PySide6.QtWidgets import (
 
 from pycharter_gui.designer import engine_api
 from pycharter_gui.designer.documents import PipelineDocument
+from pycharter_gui.designer.views.forms.fields import Catalog, sample_catalog, schema_catalog
 from pycharter_gui.designer.views.forms.widgets import (
     KeyValueTable,
     ListEditor,
     MaskedUrlEdit,
     OtherKeysTable,
+    scalar_to_text,
 )
 from pycharter_gui.designer.workers.blocking import BlockingJob
 from pycharter_gui.designer.yaml_roundtrip import parse_scalar
@@ -73,6 +75,20 @@ def var_sources(text: Any) -> str:
     return "; ".join(parts)
 
 
+def unbound(data: dict[str, Any], keys: set[str], prefix: str = "") -> dict[str, Any]:
+    """Dotted keys of ``data`` not in ``keys``, looking inside mappings that are partly bound."""
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        path = prefix + str(k)
+        if path in keys:
+            continue
+        if isinstance(v, dict) and any(x.startswith(path + ".") for x in keys):
+            out.update(unbound(v, keys, path + "."))
+        else:
+            out[path] = v
+    return out
+
+
 class FormBase(QScrollArea):
     """Scrollable form over one file kind; subclasses call the ``add_*`` helpers."""
 
@@ -80,6 +96,7 @@ class FormBase(QScrollArea):
     title = "Extract"
     known_keys: frozenset[str] = frozenset({"title", "description", "version", "name"})
     fallback_tips: dict[str, str] = {}
+    field_kinds: tuple[str, ...] = ("schema",)  # other files the pickers' fields come from
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,6 +104,7 @@ class FormBase(QScrollArea):
         self.setAccessibleName(f"{self.title} form")
         self.doc: PipelineDocument | None = None
         self.bindings: list[Binding] = []
+        self._sample: Catalog = {}
         self._loading = False
         # The engine's field descriptions need the pydantic models (~0.6 s to import): load
         # them on a worker so the window shows at once, then refresh the tooltips.
@@ -259,20 +277,69 @@ class FormBase(QScrollArea):
         edit.textChanged.connect(lambda: self._commit(b))
         return edit
 
+    def add_value(self, form: QFormLayout, label: str, *keys: str, tip: str = "",
+                  placeholder: str = "") -> QLineEdit:
+        """A line for a value of any YAML type: ``30``, ``true``, ``[a, b]``, ``{k: v}``."""
+        edit = self.add_line(form, label, *keys, tip=tip, placeholder=placeholder)
+        b = self.bindings[-1]
+        plain_load = b.load
+
+        def current() -> Any:
+            return parse_scalar(edit.text()) if edit.text().strip() else None
+
+        b.load = lambda value: plain_load(None if value is None else scalar_to_text(value))
+        b.current = current
+        return edit
+
     def add_table(self, form: QFormLayout, label: str, *keys: str, headers: tuple[str, str] = (
-            "Key", "Value"), tip: str = "") -> KeyValueTable:
+            "Key", "Value"), tip: str = "", fields: str = "", check: bool = False
+                  ) -> KeyValueTable:
+        """A mapping as rows; ``fields``: the step whose fields the key column offers."""
         table = KeyValueTable(*headers)
-        b = self._register(Binding(keys, table, table.set_mapping, table.mapping, tip), form,
-                           label)
+        b = self._register(Binding(keys, table, table.set_mapping, table.mapping, tip,
+                                   extra={"fields": fields, "check": check}), form, label)
         table.edited.connect(lambda _m: self._commit_step(b))
         return table
 
-    def add_list(self, form: QFormLayout, label: str, *keys: str, tip: str = "") -> ListEditor:
+    def add_list(self, form: QFormLayout, label: str, *keys: str, tip: str = "",
+                 fields: str = "", check: bool = True) -> ListEditor:
+        """Names as an ordered list; ``fields``: the step whose fields it offers."""
         editor = ListEditor()
-        b = self._register(Binding(keys, editor, editor.set_items, editor.items, tip), form,
-                           label)
+        b = self._register(Binding(keys, editor, editor.set_items, editor.items, tip,
+                                   extra={"fields": fields, "check": check}), form, label)
         editor.edited.connect(lambda _items: self._commit_step(b))
         return editor
+
+    def bind(self, form: QFormLayout | None, label: str, widget: QWidget, keys: tuple[str, ...],
+             load: Callable[[Any], None], current: Callable[[], Any], tip: str = "",
+             **extra: Any) -> Binding:
+        """Bind a widget of its own kind; the caller commits with ``commit_step``."""
+        return self._register(Binding(keys, widget, load, current, tip, extra=extra), form,
+                              label)
+
+    # -- field pickers ---------------------------------------------------------------------
+    def set_sample(self, records: list[dict[str, Any]] | None) -> None:
+        """The Preview sample of this pipeline: its fields feed the pickers."""
+        self._sample = sample_catalog(records)
+        self.update_fields()
+
+    def source_fields(self) -> Catalog:
+        """Fields of the sample, else of schema.yaml."""
+        if self._sample or self.doc is None:
+            return self._sample
+        return schema_catalog(self.doc.data("schema"))
+
+    def step_fields(self) -> dict[str, Catalog]:
+        """Fields by step name (``fields=`` of the bindings); subclasses add theirs."""
+        return {"source": self.source_fields()}
+
+    def update_fields(self) -> None:
+        """Give every picker the fields of its step."""
+        steps = self.step_fields()
+        for b in self.bindings:
+            step = b.extra.get("fields")
+            if step and hasattr(b.widget, "set_fields"):
+                b.widget.set_fields(steps.get(step, {}), bool(b.extra.get("check")))
 
     # -- syncing ---------------------------------------------------------------------------
     def key_prefix(self) -> str:
@@ -297,6 +364,12 @@ class FormBase(QScrollArea):
         key = self._full(self._present_key(b))
         value = b.current()
         old = self.doc.value(self.kind, key)
+        if isinstance(value, list) and isinstance(old, list) and len(value) == len(old) \
+                and all(isinstance(v, dict) for v in value + old):
+            for i, (before, after) in enumerate(zip(old, value, strict=True)):
+                if before != after:  # only the entry that changed is rewritten
+                    self.doc.set_value(self.kind, f"{key}.{i}", after)
+            return
         if value is None or value == {} or value == []:
             if old is not None:
                 self.doc.delete_key(self.kind, key)
@@ -307,6 +380,10 @@ class FormBase(QScrollArea):
         if value != old or type(value) is not type(old):
             # Tables and lists too: the document rewrites only the rows that changed.
             self.doc.set_value(self.kind, key, value)
+
+    def commit_step(self, b: Binding) -> None:
+        """Commit ``b`` as an undo step of its own (for widgets bound with ``bind``)."""
+        self._commit_step(b)
 
     def _commit_step(self, b: Binding) -> None:
         """Commit a row added, removed, moved or edited as an undo step of its own."""
@@ -324,6 +401,8 @@ class FormBase(QScrollArea):
     def _on_doc_text_changed(self, kind: str) -> None:
         if kind == self.kind:
             self.refresh()
+        elif kind in self.field_kinds:
+            self.update_fields()
 
     def refresh(self) -> None:
         """Load widget values from the document (last good data while the YAML is broken)."""
@@ -344,6 +423,7 @@ class FormBase(QScrollArea):
             self.update_visibility(data)
             self.other_table.set_items(self.other_keys(data))
             self.other_box.setVisible(self.other_table.rowCount() > 0)
+            self.update_fields()
         finally:
             self._loading = False
 
@@ -353,12 +433,13 @@ class FormBase(QScrollArea):
     def update_visibility(self, data: dict[str, Any]) -> None:
         """Show only the fields that apply (subclasses)."""
 
-    def bound_top_keys(self) -> set[str]:
-        return {k.split(".")[0] for b in self.bindings for k in b.keys} | set(self.known_keys)
+    def bound_keys(self) -> set[str]:
+        """Every key a widget edits, as written in the file, and the metadata keys."""
+        return {self._full(k) for b in self.bindings for k in b.keys} | set(self.known_keys)
 
     def other_keys(self, data: dict[str, Any]) -> dict[str, Any]:
-        known = self.bound_top_keys()
-        return {k: v for k, v in data.items() if k not in known}
+        """Keys no widget edits (inside partly edited sections too): shown, kept as written."""
+        return unbound(data, self.bound_keys())
 
     def show_problems(self, problems: list[Any]) -> None:
         """Mark fields named by ``problems`` (file of this kind) with a red border and text."""

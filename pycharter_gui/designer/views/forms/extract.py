@@ -124,8 +124,6 @@ class ExtractForm(FormBase):
 
     kind = "extract"
     title = "Extract"
-    known_keys = frozenset({"title", "description", "version", "name", "input_params",
-                            "param_mapping"})
     fallback_tips = {
         "type": "where the records come from: file, http, database or cloud_storage",
         "path": "file or glob pattern, relative to the pipeline folder",
@@ -154,24 +152,47 @@ class ExtractForm(FormBase):
         path_row.addWidget(browse)
         holder_layout.insertLayout(0, path_row)
         self.add_combo(f, "Format", "format", items=["", "csv", "tsv", "json", "jsonl",
-                                                     "parquet", "excel"], editable=True)
-        delimiter = self.add_line(f, "CSV delimiter", "csv_options.delimiter", placeholder=",")
-        header = self.add_check(f, "CSV has header", "csv_options.has_header", default=True)
-        self.add_line(f, "Encoding", "csv_options.encoding", placeholder="utf-8")
+                                                     "parquet", "excel", "xml"], editable=True)
+        csv_rows = self._add_csv_rows(f)
+        self.add_line(f, "Encoding", "csv_options.encoding", "encoding", placeholder="utf-8")
         json_path = self.add_line(f, "JSON response path", "response_path", placeholder="data.items")
+        lines = self.add_check(f, "JSON Lines", "json_options.lines")
+        json_encoding = self.add_line(f, "JSON encoding", "json_options.encoding",
+                                      placeholder="utf-8")
+        sheet = self.add_value(f, "Excel sheet", "sheet_name", placeholder="first sheet")
+        self.add_list(f, "Read only columns", "columns", fields="source")
+        self.add_line(f, "File name column", "source_file_column", placeholder="source_file")
+        self.add_check(f, "Sorted glob order", "sort_files", default=True)
+        self.add_check(f, "No match is an error", "fail_on_empty", default=True)
         # Only the options of the file's format are shown (rows: line edits sit in a holder).
         self._file_form = f
-        self._format_rows = {"csv": [delimiter.parentWidget(), header],
-                             "json": [json_path.parentWidget()]}
+        self._format_rows = {"csv": csv_rows,
+                             "json": [json_path.parentWidget(), lines,
+                                      json_encoding.parentWidget()],
+                             "excel": [sheet.parentWidget()]}
         self.http_box, f = self.group("HTTP")
         self.add_line(f, "Base URL", "base_url", placeholder="https://api.example.com")
         self.add_line(f, "Endpoint", "api_endpoint", "endpoint", "url", placeholder="/v1/items")
         self.add_combo(f, "Method", "method", items=["GET", "POST", "PUT", "PATCH", "DELETE"])
         self.add_table(f, "Query params", "params")
         self.add_table(f, "Headers", "headers")
+        self.add_value(f, "Body (JSON)", "body", placeholder='{"query": "…"}')
+        self.add_table(f, "Form fields", "form")
+        self.add_combo(f, "Response format", "response_format", items=["json", "jsonl", "text"],
+                       default="json")
         self.add_line(f, "Response path", "response_path", placeholder="data.items")
-        self.add_line(f, "Read timeout (s)", "timeout.read", typ=float, placeholder="30")
-        self.add_line(f, "Retry attempts", "retry.max_attempts", typ=int, placeholder="3")
+        self.add_line(f, "Read timeout (s)", "timeout.read", "timeout", typ=float,
+                      placeholder="30")
+        self.add_line(f, "Connect timeout (s)", "timeout.connect", typ=float, placeholder="10")
+        self.add_line(f, "Retry attempts", "retry.max_attempts", "retry.max_retries", typ=int,
+                      placeholder="3")
+        self.add_line(f, "Retry backoff factor", "retry.backoff_factor", typ=float,
+                      placeholder="2")
+        self.add_value(f, "Retry on status", "retry.retry_on_status",
+                       placeholder="[429, 500, 502, 503, 504]")
+        self.add_line(f, "Delay after request (s)", "rate_limit_delay", typ=float,
+                      placeholder="0")
+        self.add_line(f, "Max requests / s", "rate_limit", typ=float, placeholder="no limit")
         self.add_check(f, "Paginate", "pagination.enabled")
         self.strategy_combo = self.add_combo(f, "Pagination", "pagination.strategy",
                                              items=STRATEGIES, default="page")
@@ -191,20 +212,61 @@ class ExtractForm(FormBase):
             "next_url": [self.add_line(f, "Next URL path", "pagination.next_url.response_path",
                                        placeholder="next")],
         }
+        self._paging_rows = [
+            self.add_line(f, "Page size", "pagination.page_size", typ=int, placeholder="100"),
+            self.add_line(f, "Page size param", "pagination.limit_param", placeholder="limit"),
+            self.add_line(f, "Max pages", "pagination.max_pages", typ=int,
+                          placeholder="no limit"),
+            self.add_line(f, "Delay between pages (s)", "pagination.page_delay", typ=float,
+                          placeholder="0"),
+            self.add_value(f, "Stop conditions", "pagination.stop_conditions",
+                           placeholder="[{type: fewer_records}]")]
         self._http_form = f
+        _auth_box, f = self.group("Authentication")
+        self.auth_box = _auth_box
+        self.add_combo(f, "Auth type", "auth.type", items=["", "bearer", "basic", "api_key",
+                                                           "none"])
+        self.add_line(f, "Token", "auth.token", password=True, placeholder="${API_TOKEN}")
+        self.add_line(f, "User name", "auth.username")
+        self.add_line(f, "Password", "auth.password", password=True, placeholder="${PASSWORD}")
+        self.add_line(f, "Key name", "auth.name", "auth.header", "auth.header_name",
+                      "auth.param", "auth.param_name", "auth.key_name", placeholder="X-API-Key")
+        self.add_line(f, "Key", "auth.value", "auth.api_key", "auth.key", password=True,
+                      placeholder="${API_KEY}")
+        self.add_combo(f, "Send key in", "auth.in", "auth.location", items=["header", "query"],
+                       default="header")
         self.db_box, f = self.group("Database")
-        self.add_line(f, "Database URL", "database.url", "connection_string", masked=True,
-                      placeholder="postgresql://user:${DB_PASSWORD}@host/db")
+        self.add_line(f, "Database URL", "database.url", "connection_string", "url",
+                      masked=True, placeholder="postgresql://user:${DB_PASSWORD}@host/db")
         self.add_text(f, "Query", "query", placeholder="SELECT * FROM table WHERE day = :day")
+        self.add_line(f, "Table", "table", placeholder="instead of a query")
+        self.add_line(f, "Schema", "schema_name", "schema", placeholder="public")
         self.add_table(f, "Query params", "query_params")
+        self.add_line(f, "Incremental column", "incremental.column", placeholder="updated_at")
+        self.add_value(f, "First watermark", "incremental.initial", placeholder="none: all rows")
+        self.add_line(f, "Partition column", "partition_by.column",
+                      placeholder="Dask runs: id")
+        self.add_value(f, "Partition ranges", "partition_by.ranges", placeholder="4")
+        self.add_table(f, "SSH tunnel", "ssh_tunnel")
         self.cloud_box, f = self.group("Cloud storage")
-        self.add_combo(f, "Provider", "storage.provider", items=["s3", "gcs", "azure"])
-        self.add_line(f, "Bucket", "storage.bucket", "storage.container")
+        self.add_combo(f, "Provider", "storage.provider", "provider", items=["s3", "gcs",
+                                                                             "azure"])
+        self.add_line(f, "Bucket", "storage.bucket", "storage.container", "bucket", "container")
         self.add_line(f, "Prefix", "storage.prefix", placeholder="exports/2024/")
-        self.add_line(f, "Object path", "storage.path")
+        self.add_line(f, "Object path", "storage.path", "storage.key", "path")
         self.add_line(f, "Pattern", "storage.pattern", placeholder="*.csv")
+        self.add_line(f, "Region", "storage.region", placeholder="us-east-1")
+        self.add_line(f, "Endpoint URL", "storage.endpoint_url",
+                      placeholder="http://127.0.0.1:8333")
+        self.add_table(f, "Credentials", "storage.credentials", "credentials")
         self.add_combo(f, "Format", "format", items=["", "csv", "json", "jsonl", "parquet"],
                        editable=True)
+        self._add_csv_rows(f)
+        self.add_line(f, "Encoding", "csv_options.encoding", "encoding", placeholder="utf-8")
+        self.add_check(f, "JSON Lines", "json_options.lines")
+        self.add_line(f, "JSON response path", "response_path", placeholder="data.items")
+        self.add_list(f, "Read only columns", "columns", fields="source")
+        self.add_line(f, "Object name column", "source_file_column", placeholder="source_file")
         self.test_box, f = self.group("Connection")
         self.test_button = QPushButton("Test connection")
         self.test_button.setAccessibleName("Test connection")
@@ -213,9 +275,35 @@ class ExtractForm(FormBase):
         f.addRow(self.test_button, self.test_result)
         self.test_button.clicked.connect(self._on_test_button_clicked)
         self._test_job: BlockingJob | None = None
-        _params_box, f = self.group("Input parameters")
-        self.input_params = InputParamsTable(self._on_input_params_edited)
-        f.addRow(self.input_params)
+        _params_box, f = self.group("Parameters")
+        self.input_params = InputParamsTable(lambda: self.commit_step(params_binding))
+        params_binding = self.bind(f, "Input parameters", self.input_params, ("input_params",),
+                                   self.input_params.set_params, self.input_params.params)
+        self.add_table(f, "Parameter mapping", "param_mapping", headers=("Run parameter",
+                                                                         "Sent as"))
+        self.bind_values = self.add_table(f, "Bind values", "params")
+        self._params_form = f
+        _box, f = self.group("Validation (against a schema)")
+        self.add_line(f, "Schema file", "validation.schema_path", "validation.schema",
+                      placeholder="schema.yaml")
+        self.add_combo(f, "On invalid records", "validation.on_error",
+                       items=["fail", "warn", "skip", "quarantine"], default="fail")
+        self.add_value(f, "Dead letters", "validation.dlq", placeholder="true")
+
+    def _add_csv_rows(self, f: Any) -> list[QWidget]:
+        """CSV reading options (file and cloud sources); returns their rows."""
+        delimiter = self.add_line(f, "CSV delimiter", "csv_options.delimiter",
+                                  "csv_options.sep", "delimiter", placeholder=",")
+        header = self.add_check(f, "CSV has header", "csv_options.has_header",
+                                "csv_options.header", default=True)
+        quote = self.add_line(f, "CSV quote", "csv_options.quote_char", "csv_options.quotechar",
+                              placeholder='"')
+        escape = self.add_line(f, "CSV escape", "csv_options.escape_char",
+                               "csv_options.escapechar")
+        skip = self.add_line(f, "Skip lines", "csv_options.skip_rows", "skip_rows", typ=int,
+                             placeholder="0")
+        return [delimiter.parentWidget(), header, quote.parentWidget(), escape.parentWidget(),
+                skip.parentWidget()]
 
     def _on_browse_clicked(self) -> None:
         start = str(self.doc.path) if self.doc else ""
@@ -254,22 +342,6 @@ class ExtractForm(FormBase):
         self.test_result.setText("✘ " + message)
         self.test_result.setStyleSheet("color: #d0453a;")
 
-    def _on_input_params_edited(self) -> None:
-        if self._loading or self.doc is None:
-            return
-        params = self.input_params.params()
-        if params:
-            self.doc.set_value(self.kind, "input_params", params)
-        elif self.doc.value(self.kind, "input_params") is not None:
-            self.doc.delete_key(self.kind, "input_params")
-
-    def refresh(self) -> None:
-        super().refresh()
-        self._loading = True
-        self.input_params.set_params(self.doc.value(self.kind, "input_params") if self.doc
-                                     else None)
-        self._loading = False
-
     def update_visibility(self, data: dict[str, Any]) -> None:
         source = detect_source_type(data)
         self.file_box.setVisible(source == "file")
@@ -277,6 +349,8 @@ class ExtractForm(FormBase):
         self.db_box.setVisible(source == "database")
         self.cloud_box.setVisible(source == "cloud_storage")
         self.test_box.setVisible(source in {"http", "database", "cloud_storage"})
+        self.auth_box.setVisible(source == "http")
+        self._params_form.setRowVisible(self.bind_values, source != "http")
         fmt = _file_format(data)
         for group, widgets in self._format_rows.items():
             shown = fmt is None or fmt == group or (group == "csv" and fmt == "tsv")
@@ -286,6 +360,8 @@ class ExtractForm(FormBase):
         enabled = bool(pag.get("enabled"))
         strategy = str(pag.get("strategy") or "page")
         self._http_form.setRowVisible(self.strategy_combo, enabled)
+        for w in self._paging_rows:
+            self._http_form.setRowVisible(w.parentWidget(), enabled)
         for name, widgets in self._page_rows.items():
             for w in widgets:
                 self._http_form.setRowVisible(w.parentWidget(), enabled and name == strategy)

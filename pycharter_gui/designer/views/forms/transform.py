@@ -1,21 +1,21 @@
-"""Transform form: simple operations as tables and lists, JSONata, custom function."""
+"""Transform form: simple operations as tables and lists, filter, JSONata, custom function."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from pycharter_gui.designer.views.forms.base import FormBase
+from pycharter_gui.designer.views.forms.fields import Catalog, catalog_by_step
+from pycharter_gui.designer.views.forms.filter_editor import FilterEditor
 
-SIMPLE_OPS = ("rename", "convert", "defaults", "add", "select", "drop")
+SIMPLE_OPS = ("rename", "flatten", "convert", "defaults", "add", "select", "drop", "filter")
 
 
 class TransformForm(FormBase):
-    """transform.yaml: how records are reshaped, in the order rename → … → drop."""
+    """transform.yaml: how records are reshaped, in the order rename → … → filter."""
 
     kind = "transform"
     title = "Transform"
-    known_keys = frozenset({"title", "description", "version", "name", "transform",
-                            "jsonata", "custom_function"})
     fallback_tips = {
         "rename": "old name → new name (renamed fields move to the end of the record)",
         "convert": "field → type: int, float, str, bool, datetime, date",
@@ -23,6 +23,8 @@ class TransformForm(FormBase):
         "add": "new field → expression, e.g. concat(${first}, ' ', ${last})",
         "select": "keep only these fields",
         "drop": "remove these fields",
+        "filter": "keep records for which every condition holds",
+        "strict": "a failed conversion sends the record to the dead-letter queue",
         "jsonata.expression": "JSONata expression applied after the simple operations",
         "jsonata.mode": "record: once per record; batch: once per batch (an array)",
         "custom_function.module": "Python module beside the YAML or importable",
@@ -30,24 +32,38 @@ class TransformForm(FormBase):
 
     def build(self) -> None:
         _box, f = self.group("Simple operations (applied in this order)")
-        self.rename = self.add_table(f, "Rename", "rename", headers=("From", "To"))
-        self.convert = self.add_table(f, "Convert", "convert", headers=("Field", "Type"))
-        self.defaults = self.add_table(f, "Defaults", "defaults", headers=("Field", "Value"))
-        self.add_ops = self.add_table(f, "Add", "add", headers=("Field", "Expression"))
-        self.select = self.add_list(f, "Select", "select")
-        self.drop = self.add_list(f, "Drop", "drop")
+        self.rename = self.add_table(f, "Rename", "rename", headers=("From", "To"),
+                                     fields="rename", check=True)
+        self.add_value(f, "Flatten", "flatten", placeholder="[address] (0.0.20 dialect)")
+        # 0.0.20 spelled convert ``type`` and defaults ``fill_null`` (top level).
+        self.convert = self.add_table(f, "Convert", "convert", "type", headers=("Field", "Type"),
+                                      fields="convert", check=True)
+        self.strict = self.add_check(f, "Strict conversions", "strict", "convert_strict",
+                                     "transform.strict")
+        self.defaults = self.add_table(f, "Defaults", "defaults", "fill_null",
+                                       headers=("Field", "Value"), fields="defaults")
+        self.add_ops = self.add_table(f, "Add", "add", headers=("Field", "Expression"),
+                                      fields="add")
+        self.select = self.add_list(f, "Select", "select", fields="select")
+        self.drop = self.add_list(f, "Drop", "drop", fields="drop")
+        self.filter = FilterEditor()
+        filter_binding = self.bind(f, "Filter", self.filter, ("filter",), self.filter.set_value,
+                                   self.filter.value, fields="filter")
+        self.filter.edited.connect(lambda _v: self._commit(filter_binding))
+        self.filter.sealed.connect(self._seal)
         _box, f = self.group("JSONata")
-        self.add_text(f, "Expression", "jsonata.expression",
+        self.add_text(f, "Expression", "jsonata.expression", "jsonata",
                       placeholder='{"id": id, "name": $uppercase(name)}')
         # The engine's default mode is batch; the designer always writes mode explicitly.
         self.add_combo(f, "Mode", "jsonata.mode", items=["record", "batch"], default="batch")
         _box, f = self.group("Custom function")
         self.add_line(f, "Module", "custom_function.module", placeholder="my_transforms")
         self.add_line(f, "Function", "custom_function.function", placeholder="clean")
+        self.add_line(f, "Callable", "custom_function.callable",
+                      placeholder="package.module.function (instead of module + function)")
         self.add_combo(f, "Mode", "custom_function.mode", items=["batch", "record"],
                        default="batch")
         self.add_table(f, "Keyword arguments", "custom_function.kwargs")
-        self.list_note = self.error_banner  # reused for the ordered-list notice
 
     def _full(self, key: str) -> str:
         top = key.split(".")[0]
@@ -64,6 +80,15 @@ class TransformForm(FormBase):
         legacy = "transform" not in data and any(op in data for op in SIMPLE_OPS)
         return "" if legacy else "transform."
 
+    def step_fields(self) -> dict[str, Catalog]:
+        """The fields each operation sees: the source's, changed by the operations before."""
+        ops: Any = {}
+        if self.doc is not None:
+            prefix = self.key_prefix()
+            ops = self.doc.value(self.kind, prefix.rstrip(".")) if prefix else \
+                self.doc.data(self.kind)
+        return catalog_by_step(self.source_fields(), ops if isinstance(ops, dict) else {})
+
     def is_editable(self) -> bool:
         return not (self.doc is not None and isinstance(self.doc.value(self.kind, "transform"),
                                                         list))
@@ -74,17 +99,3 @@ class TransformForm(FormBase):
             self.error_banner.setText(
                 "This transform.yaml uses the ordered-list form; edit it in the YAML tab.")
             self.error_banner.show()
-
-    def other_keys(self, data: dict[str, Any]) -> dict[str, Any]:
-        known = self.bound_top_keys() | set(SIMPLE_OPS) | {"transform"}
-        out = {k: v for k, v in data.items() if k not in known}
-        inner = data.get("transform")
-        if isinstance(inner, dict):
-            out.update({f"transform.{k}": v for k, v in inner.items() if k not in SIMPLE_OPS})
-        for section in ("jsonata", "custom_function"):
-            sub = data.get(section)
-            if isinstance(sub, dict):
-                bound = {k.split(".", 1)[1] for b in self.bindings for k in b.keys
-                         if k.startswith(section + ".")}
-                out.update({f"{section}.{k}": v for k, v in sub.items() if k not in bound})
-        return out

@@ -6,22 +6,137 @@ import json
 import re
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFocusEvent
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFocusEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
+    QCompleter,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QListWidget,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from pycharter_gui.designer.views.forms.fields import Catalog, unknown_names_message
 from pycharter_gui.designer.yaml_roundtrip import parse_scalar, scalar_display
+
+UNKNOWN_BRUSH = QBrush(QColor("#b3261e"))
+
+
+def warning_label(name: str) -> QLabel:
+    """The line under a field that names unknown fields and the closest real ones."""
+    label = QLabel(wordWrap=True)
+    label.setStyleSheet("color: #9a6700; font-size: 11px;")
+    label.setAccessibleName(f"{name} warning")
+    label.hide()
+    return label
+
+
+class FieldPicker(QComboBox):
+    """Editable combo of field names; its popup lists each field beside its type."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.setAccessibleName("Field")
+        self.setView(_typed_popup(self))
+        self.set_fields({})
+
+    def set_fields(self, fields: Catalog) -> None:
+        """Offer ``fields`` (name -> type); the typed text is kept."""
+        text = self.currentText()
+        model = field_model(fields, self)
+        self.setModel(model)
+        self.setModelColumn(0)
+        view = self.view()
+        if isinstance(view, QTableView):
+            view.resizeColumnsToContents()
+            view.setMinimumWidth(view.horizontalHeader().length() + 24)
+        self.setEditText(text)
+
+
+def field_model(fields: Catalog, parent: QWidget) -> QStandardItemModel:
+    """Two columns: the field name and its type (grey)."""
+    model = QStandardItemModel(0, 2, parent)
+    for name, typ in fields.items():
+        kind = QStandardItem(typ)
+        kind.setForeground(QBrush(QColor("#6b7280")))
+        model.appendRow([QStandardItem(name), kind])
+    return model
+
+
+def _typed_popup(parent: QWidget) -> QTableView:
+    view = QTableView(parent)
+    view.horizontalHeader().setVisible(False)
+    view.verticalHeader().setVisible(False)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setShowGrid(False)
+    return view
+
+
+class FieldCompleter(QCompleter):
+    """Completes field names in a line edit; the popup shows each field's type too."""
+
+    def __init__(self, edit: QLineEdit) -> None:
+        super().__init__(edit)
+        self.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.setCompletionColumn(0)
+        self.setPopup(_typed_popup(edit))
+        edit.setCompleter(self)
+        self.set_fields({})
+
+    def set_fields(self, fields: Catalog) -> None:
+        self.setModel(field_model(fields, self))
+        popup = self.popup()
+        if isinstance(popup, QTableView):
+            popup.resizeColumnsToContents()
+
+    def show_all(self) -> None:
+        """Open the popup with every field (the user picks instead of typing)."""
+        self.setCompletionPrefix("")
+        self.complete()
+
+
+class FieldDelegate(QStyledItemDelegate):
+    """Edits the cells of one column with a ``FieldPicker`` over the current fields."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.fields: Catalog = {}
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
+                     index: QModelIndex | QPersistentModelIndex) -> QWidget:
+        if not self.fields:
+            return super().createEditor(parent, option, index)
+        picker = FieldPicker(parent)
+        picker.set_fields(self.fields)
+        picker.activated.connect(lambda _i: self.commitData.emit(picker))
+        return picker
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
+        if isinstance(editor, FieldPicker):
+            editor.setEditText(str(index.data() or ""))
+        else:
+            super().setEditorData(editor, index)
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel,
+                     index: QModelIndex | QPersistentModelIndex) -> None:
+        if isinstance(editor, FieldPicker):
+            model.setData(index, editor.currentText().strip())
+        else:
+            super().setModelData(editor, model, index)
 
 
 def scalar_to_text(value: Any) -> str:
@@ -55,12 +170,44 @@ class KeyValueTable(QWidget):
         buttons.addWidget(add)
         buttons.addWidget(remove)
         buttons.addStretch(1)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
+        lay = QHBoxLayout()
         lay.addWidget(self.table, 1)
         lay.addLayout(buttons)
         self.add_button, self.remove_button = add, remove
         self.table.itemChanged.connect(self._on_table_item_changed)
+        self.key_delegate = FieldDelegate(self.table)
+        self.table.setItemDelegateForColumn(0, self.key_delegate)
+        self.warning = warning_label(key_header)
+        self._check_keys = False
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(2)
+        outer.addLayout(lay)
+        outer.addWidget(self.warning)
+
+    def set_fields(self, fields: Catalog, check: bool = False) -> None:
+        """Offer ``fields`` in the key column; with ``check``, mark keys that are not fields."""
+        self.key_delegate.fields = dict(fields)
+        self._check_keys = check and bool(fields)
+        self._mark_unknown()
+
+    def _mark_unknown(self) -> None:
+        fields = self.key_delegate.fields
+        names = []
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, 0)
+            if item is None:
+                continue
+            unknown = self._check_keys and item.text().strip() not in fields
+            if unknown:
+                names.append(item.text().strip())
+            if (item.foreground() == UNKNOWN_BRUSH) != unknown:
+                self.table.blockSignals(True)
+                item.setForeground(UNKNOWN_BRUSH if unknown else QBrush())
+                self.table.blockSignals(False)
+        message = unknown_names_message(names, fields) if self._check_keys else ""
+        self.warning.setText(message)
+        self.warning.setVisible(bool(message))
 
     def set_mapping(self, mapping: dict[str, Any] | None) -> None:
         mapping = mapping if isinstance(mapping, dict) else {}
@@ -72,6 +219,7 @@ class KeyValueTable(QWidget):
             self._append(str(k), scalar_to_text(v))
         self._fit_height()
         self.table.blockSignals(False)
+        self._mark_unknown()
 
     def _append(self, key: str, value: str) -> int:
         row = self.table.rowCount()
@@ -115,6 +263,7 @@ class KeyValueTable(QWidget):
             self.edited.emit(self.mapping())
 
     def _on_table_item_changed(self, _item: QTableWidgetItem) -> None:
+        self._mark_unknown()
         self.edited.emit(self.mapping())
 
 
@@ -131,6 +280,15 @@ class ListEditor(QWidget):
         self.input = QLineEdit(self)
         self.input.setPlaceholderText(placeholder)
         self.input.returnPressed.connect(self._on_add_clicked)
+        self.completer = FieldCompleter(self.input)
+        self.completer.activated[str].connect(self._on_completer_activated)
+        self.pick_button = QPushButton("Fields ▾")
+        self.pick_button.setToolTip("Pick a field of the sample or schema.yaml")
+        self.pick_button.clicked.connect(self._on_pick_button_clicked)
+        self.pick_button.hide()
+        self.warning = warning_label("List")
+        self._fields: Catalog = {}
+        self._check = False
         buttons = {}
         side = QVBoxLayout()
         for name, tip in (("Add", "Add the name typed below"), ("Remove", "Remove selected"),
@@ -146,8 +304,13 @@ class ListEditor(QWidget):
         buttons["Down"].clicked.connect(self._on_down_clicked)
         self.list.model().rowsMoved.connect(self._emit)
         left = QVBoxLayout()
+        left.setSpacing(2)
         left.addWidget(self.list)
-        left.addWidget(self.input)
+        row = QHBoxLayout()
+        row.addWidget(self.input, 1)
+        row.addWidget(self.pick_button)
+        left.addLayout(row)
+        left.addWidget(self.warning)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(left, 1)
@@ -157,6 +320,34 @@ class ListEditor(QWidget):
     def items(self) -> list[str]:
         return [self.list.item(i).text() for i in range(self.list.count())]
 
+    def set_fields(self, fields: Catalog, check: bool = False) -> None:
+        """Offer ``fields`` for new rows; with ``check``, mark names that are not fields."""
+        if fields != self._fields:
+            self.completer.set_fields(fields)
+        self._fields, self._check = dict(fields), check and bool(fields)
+        self.pick_button.setVisible(bool(fields))
+        self._mark_unknown()
+
+    def _mark_unknown(self) -> None:
+        names = []
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            unknown = self._check and item.text() not in self._fields
+            if unknown:
+                names.append(item.text())
+            item.setForeground(UNKNOWN_BRUSH if unknown else QBrush())
+        message = unknown_names_message(names, self._fields) if self._check else ""
+        self.warning.setText(message)
+        self.warning.setVisible(bool(message))
+
+    def _on_pick_button_clicked(self) -> None:
+        self.input.setFocus()
+        self.completer.show_all()
+
+    def _on_completer_activated(self, name: str) -> None:
+        self.input.setText(name)
+        self._on_add_clicked()
+
     def set_items(self, items: list[Any] | str | None) -> None:
         """Show ``items``; a single scalar shows as a one-row list."""
         if items is not None and not isinstance(items, (list, dict)):
@@ -165,8 +356,10 @@ class ListEditor(QWidget):
         if items != self.items():
             self.list.clear()
             self.list.addItems(items)
+        self._mark_unknown()
 
     def _emit(self, *_args: Any) -> None:
+        self._mark_unknown()
         self.edited.emit(self.items())
 
     def _on_add_clicked(self) -> None:
