@@ -201,3 +201,29 @@ def test_validate_rejects_bad_jsonata(tmp_path: Path) -> None:
                                            "  mode: record\n")
     [problem] = [p for p in validate_pipeline(folder) if p.severity == "error"]
     assert problem.key == "jsonata.expression" and "invalid JSONata" in problem.message
+
+
+# -- transform fields the source does not have -----------------------------------------------
+
+@pytest.mark.parametrize("source", ["in.csv", "in.tsv", "in.parquet"])
+def test_validate_warns_about_fields_the_source_lacks(tmp_path: Path, source: str) -> None:
+    from pycharter_gui.etl_generator import validate_pipeline
+
+    if source.endswith(".parquet"):
+        pq.write_table(pa.table({"Amount": [1.5], "Qty": [2], "Name": ["a"]}), tmp_path / source)
+    else:
+        sep = "\t" if source.endswith(".tsv") else ","
+        (tmp_path / source).write_text(sep.join(["Amount", "Qty", "Name"]) + "\n1.5,2,a\n")
+    (tmp_path / "extract.yaml").write_text(f"type: file\npath: {source}\n")
+    (tmp_path / "transform.yaml").write_text(
+        "transform:\n  rename: {Amout: amount, Name: name}\n  convert: {Qty: int, Nam: str}\n"
+        "  add: {total: '${Qty} * 2'}\n  select: [amount, name, total, Qtty]\n")
+    (tmp_path / "load.yaml").write_text("type: file\npath: out.jsonl\n")
+    problems = validate_pipeline(tmp_path)
+    assert {p.severity for p in problems} == {"warning"}
+    got = {p.key: p.hint for p in problems}
+    assert got == {"transform.rename.Amout": "did you mean 'Amount'?",
+                   "transform.convert.Nam": "did you mean 'name'?",
+                   "transform.select.amount": "did you mean 'Amount'?",
+                   "transform.select.Qtty": "did you mean 'Qty'?"}, got
+    assert all(source in p.message for p in problems)

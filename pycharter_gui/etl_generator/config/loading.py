@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import ConfigError, ConfigProblem
 from .extract import build_extract
+from .fields import warn_unknown_fields
 from .load import build_load
 from .models_common import METADATA_KEYS
 from .problems import unknown_key_problem
@@ -191,6 +192,7 @@ def collect(
                       settings_dlq=settings.get("dlq")) if lo.given else {}
     if extract:
         _input_warnings(extract, ctxs["extract"])
+        warn_unknown_fields(extract, transform, ctxs["transform"])
     for ctx in ctxs.values():
         col.problems += ctx.problems
         col.warnings += ctx.warnings
