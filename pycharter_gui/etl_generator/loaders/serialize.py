@@ -39,7 +39,7 @@ def union_keys(records: list[dict[str, Any]]) -> list[str]:
 
 
 def _columns(records: list[dict[str, Any]], keys: list[str]) -> list[list[Any]]:
-    if is_uniform(records) and len(keys) == len(records[0]):
+    if records and is_uniform(records) and len(keys) == len(records[0]):
         return [list(map(itemgetter(k), records)) for k in keys]
     return [[r.get(k) for r in records] for k in keys]
 
