@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from pycharter_gui.designer.documents import PipelineDocument
 from pycharter_gui.designer.engine_api import KINDS
 from pycharter_gui.designer.views.forms.base import FormBase
+from pycharter_gui.designer.views.forms.contract import ContractForm
 from pycharter_gui.designer.views.forms.extract import ExtractForm
 from pycharter_gui.designer.views.forms.load import LoadForm
 from pycharter_gui.designer.views.forms.transform import TransformForm
@@ -28,10 +30,9 @@ class PipelineEditor(QWidget):
             "extract": ExtractForm(), "transform": TransformForm(), "load": LoadForm()}
         for form in self.forms.values():
             self.tabs.addTab(form, form.title)
-        self.contract_view = QPlainTextEdit()
-        self.contract_view.setReadOnly(True)
-        self.contract_view.setAccessibleName("Contract")
-        self.tabs.addTab(self.contract_view, "Contract")
+        self.contract = ContractForm()
+        self.tabs.addTab(self.contract, "Contract")
+        self._sample_source: Any = None
         self.yaml_tabs = QTabWidget()
         self.yaml_tabs.setAccessibleName("YAML files")
         self.yaml_editors: dict[str, YamlEditor] = {}
@@ -83,15 +84,29 @@ class PipelineEditor(QWidget):
             doc.text_changed.connect(self._on_doc_text_changed)
         for kind in KINDS:
             self._sync_yaml(kind)
-        contract = doc.contract_file() if doc else None
-        idx = self.tabs.indexOf(self.contract_view)
-        self.tabs.setTabVisible(idx, contract is not None)
-        if contract is not None:
-            self.contract_view.setPlainText(contract.read_text(encoding="utf-8", errors="replace"))
+        self.contract.set_document(doc)
         self.tabs.setEnabled(doc is not None)
 
+    def set_sample(self, records: Any, folder: Any) -> None:
+        """The Preview sample of ``folder``: the forms offer its fields, the contract infers."""
+        if self.doc is not None and folder == self.doc.path:
+            for form in self.forms.values():
+                form.set_sample(records)
+            self.contract.set_sample(records)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Follow the window's Preview sample (its panel is built before the editor)."""
+        super().showEvent(event)
+        from pycharter_gui.designer.views.preview_panel import PreviewPanel
+
+        preview = self.window().findChild(PreviewPanel)
+        if preview is not None and preview is not self._sample_source:
+            self._sample_source = preview
+            preview.sample_changed.connect(lambda r: self.set_sample(r, preview.folder))
+
     def _on_doc_text_changed(self, kind: str) -> None:
-        self._sync_yaml(kind)
+        if kind in self.yaml_editors:  # schema.yaml is edited in the Contract tab
+            self._sync_yaml(kind)
 
     def _sync_yaml(self, kind: str) -> None:
         editor = self.yaml_editors[kind]

@@ -80,14 +80,25 @@ def _is_undo_key(event: QEvent) -> bool:
                                     or matches(QKeySequence.StandardKey.Redo))
 
 
+def _is_shortcut(event: QEvent) -> bool:
+    """A key with Ctrl/Alt/Meta, or a function key: it may trigger a window action."""
+    modifiers = event.modifiers() & (Qt.KeyboardModifier.ControlModifier
+                                     | Qt.KeyboardModifier.AltModifier
+                                     | Qt.KeyboardModifier.MetaModifier)
+    return bool(modifiers) or Qt.Key.Key_F1 <= event.key() <= Qt.Key.Key_F35
+
+
 TYPING_PAUSE_MS = 800  # typing merges into one undo step until a pause this long, or Enter
+EDIT_DEBOUNCE_MS = 150  # typed text reaches the document (and its parse) after this pause
 
 
 class YamlEditor(QPlainTextEdit):
     """Plain-text YAML editor; its own undo is off so the pipeline's undo stack owns edits.
 
     Ctrl+Z / Ctrl+Shift+Z are left to the window's Undo/Redo (the pipeline's stack), and
-    ``edit_paused`` marks where one undo step of typing ends.
+    ``edit_paused`` marks where one undo step of typing ends. Typed text is handed on by
+    ``user_edited`` after a short pause (a keystroke must not cost a parse of the whole file);
+    any other change, a shortcut, leaving the editor or ``flush_edit()`` hands it on at once.
     """
 
     user_edited = Signal(str)
@@ -102,6 +113,8 @@ class YamlEditor(QPlainTextEdit):
         self._numbers = _LineNumberArea(self)
         self._error_line: int | None = None
         self._setting = False
+        self._typing = False  # inside a key press: the change waits for a pause
+        self._pending = False  # typed text not handed on yet
         self.highlighter = YamlHighlighter(self.document())
         self.blockCountChanged.connect(self._on_block_count_changed)
         self.updateRequest.connect(self._on_update_request)
@@ -109,15 +122,29 @@ class YamlEditor(QPlainTextEdit):
         self.textChanged.connect(self._on_text_changed)
         self._on_block_count_changed(0)
         self._pause_timer = QTimer(self, singleShot=True, interval=TYPING_PAUSE_MS)
-        self._pause_timer.timeout.connect(self.edit_paused)
+        self._pause_timer.timeout.connect(self._on_pause_timer_timeout)
+        self._edit_timer = QTimer(self, singleShot=True, interval=EDIT_DEBOUNCE_MS)
+        self._edit_timer.timeout.connect(self.flush_edit)
 
     def event(self, event: QEvent) -> bool:
-        # QPlainTextEdit claims the undo keys even with its own undo off, which swallowed them:
-        # give them back so the window's Undo/Redo (the pipeline's stack) receives them.
-        if event.type() == QEvent.Type.ShortcutOverride and _is_undo_key(event):
-            event.ignore()
-            return False
+        kind = event.type()
+        if kind == QEvent.Type.ShortcutOverride and _is_shortcut(event):
+            self.flush_edit()  # Save, Undo, Run… act on what is on screen
+            if _is_undo_key(event):
+                # QPlainTextEdit claims the undo keys even with its own undo off, which
+                # swallowed them: give them back to the window's Undo/Redo (the pipeline's).
+                event.ignore()
+                return False
+        elif kind in (QEvent.Type.FocusOut, QEvent.Type.Leave, QEvent.Type.Hide):
+            self.flush_edit()  # the user turns to something else: a button, a menu, a tab
         return super().event(event)
+
+    def flush_edit(self) -> None:
+        """Hand typed text that still waits for its pause on now (``user_edited``)."""
+        self._edit_timer.stop()
+        if self._pending:
+            self._pending = False
+            self.user_edited.emit(self.toPlainText())
 
     # text in/out
     def set_text_preserving_cursor(self, text: str) -> None:
@@ -125,6 +152,8 @@ class YamlEditor(QPlainTextEdit):
             return
         pos = self.textCursor().position()
         bar = self.verticalScrollBar().value()
+        self._edit_timer.stop()  # the document's text wins over typing it has not seen
+        self._pending = False
         self._setting = True
         try:
             self.setPlainText(text)
@@ -136,19 +165,32 @@ class YamlEditor(QPlainTextEdit):
         self.verticalScrollBar().setValue(bar)
 
     def _on_text_changed(self) -> None:
-        if not self._setting:
-            self.user_edited.emit(self.toPlainText())
-            self._pause_timer.start()
+        if self._setting:
+            return
+        self._pending = True
+        self._pause_timer.start()
+        self._edit_timer.start()
+        if not self._typing:
+            self.flush_edit()
+
+    def _on_pause_timer_timeout(self) -> None:
+        self.flush_edit()
+        self.edit_paused.emit()
 
     def keyPressEvent(self, event: object) -> None:
-        # YAML forbids tabs for indentation: insert two spaces instead.
-        if getattr(event, "key", lambda: None)() == Qt.Key.Key_Tab:
-            self.insertPlainText("  ")
-            return
-        if getattr(event, "key", lambda: None)() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        key = getattr(event, "key", lambda: None)()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.flush_edit()
             self._pause_timer.stop()
             self.edit_paused.emit()  # a new line starts a new undo step
-        super().keyPressEvent(event)
+        self._typing = True
+        try:
+            if key == Qt.Key.Key_Tab:
+                self.insertPlainText("  ")  # YAML forbids tabs for indentation
+            else:
+                super().keyPressEvent(event)
+        finally:
+            self._typing = False
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
