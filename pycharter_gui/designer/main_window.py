@@ -39,6 +39,7 @@ from pycharter_gui.designer.settings import AppSettings
 from pycharter_gui.designer.views import dialogs
 from pycharter_gui.designer.views.pipeline_editor import PipelineEditor
 from pycharter_gui.designer.window_ops import WindowOpsMixin
+from pycharter_gui.designer.workers.blocking import BlockingJob
 from pycharter_gui.designer.workers.task import TaskHandle
 from pycharter_gui.designer.workers.validation import ValidationController
 from pycharter_gui.designer.workspace import Workspace
@@ -83,7 +84,8 @@ class MainWindow(WindowOpsMixin, QMainWindow):
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)
         self._draft_timer.setInterval(DRAFT_DELAY_MS)
-        self._draft_timer.timeout.connect(self.write_drafts)
+        self._draft_timer.timeout.connect(self._write_drafts_in_background)
+        self._draft_job: BlockingJob | None = None
         self._build_ui()
         self.actions_by_name = build_actions(self)
         self.view_menu.addAction(self.problems_dock.toggleViewAction())
@@ -255,6 +257,43 @@ class MainWindow(WindowOpsMixin, QMainWindow):
         self._refresh_problems()
         self._update_title()
         self._update_actions()
+
+    # -- drafts --------------------------------------------------------------------------
+    @Slot()
+    def _write_drafts_in_background(self) -> None:
+        """Autosave: the texts are taken here, written and fsynced on a worker (one at a time)."""
+        if self.workspace is None:
+            return
+        if self._draft_job is not None:
+            self._draft_timer.start()  # the previous autosave is still writing: try again later
+            return
+        ws = self.workspace
+        snapshots = [ws.draft_snapshot(doc) for doc in ws.open_documents()]
+
+        def write() -> list[str]:
+            failures = []
+            for snapshot in snapshots:
+                try:
+                    ws.write_draft_texts(*snapshot)
+                except OSError as exc:
+                    failures.append(f"Could not write the draft of {snapshot[0]}: {exc}")
+            return failures
+
+        job = BlockingJob(write)
+        job.signals.succeeded.connect(self._on_draft_job_succeeded)
+        job.signals.failed.connect(self._on_draft_job_failed)
+        self._draft_job = job.start()
+
+    @Slot(object)
+    def _on_draft_job_succeeded(self, failures: object) -> None:
+        self._draft_job = None
+        for failure in failures:  # type: ignore[attr-defined]
+            log.warning("%s", failure)
+
+    @Slot(str)
+    def _on_draft_job_failed(self, error: str) -> None:
+        self._draft_job = None
+        log.warning("Could not write the drafts: %s", error)
 
     # -- document events --------------------------------------------------------------------
     @Slot(str)

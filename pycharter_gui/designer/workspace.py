@@ -89,13 +89,21 @@ class Workspace(QObject):
 
     def write_draft(self, doc: PipelineDocument) -> None:
         """Save unsaved texts aside (or clear the draft when nothing is unsaved)."""
-        folder = self.draft_dir(doc.name)
-        if not doc.is_dirty():
+        self.write_draft_texts(*self.draft_snapshot(doc))
+
+    def draft_snapshot(self, doc: PipelineDocument) -> tuple[str, Path, dict[str, str] | None]:
+        """What ``write_draft_texts`` needs of ``doc`` (texts None: nothing unsaved)."""
+        return doc.name, doc.path, doc.texts() if doc.is_dirty() else None
+
+    def write_draft_texts(self, name: str, path: Path, texts: dict[str, str] | None) -> None:
+        """``write_draft`` from a snapshot: no Qt object touched, so a worker thread may call it."""
+        folder = self.draft_dir(name)
+        if texts is None:
             shutil.rmtree(folder, ignore_errors=True)
             return
         for kind in KINDS:
-            atomic_write(folder / f"{kind}.yaml", doc.text(kind).encode("utf-8"))
-        meta = {"pipeline": doc.name, "path": str(doc.path), "saved_at": time.time()}
+            atomic_write(folder / f"{kind}.yaml", texts[kind].encode("utf-8"))
+        meta = {"pipeline": name, "path": str(path), "saved_at": time.time()}
         atomic_write(folder / "draft.json", json.dumps(meta).encode("utf-8"))
 
     def clear_draft(self, name: str) -> None:
