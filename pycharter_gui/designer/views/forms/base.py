@@ -393,6 +393,8 @@ class FormBase(QScrollArea):
     def set_document(self, doc: PipelineDocument | None) -> None:
         if self.doc is not None:
             self.doc.text_changed.disconnect(self._on_doc_text_changed)
+        if doc is not self.doc:
+            self._sample = {}  # another pipeline: its sample comes with the next preview
         self.doc = doc
         if doc is not None:
             doc.text_changed.connect(self._on_doc_text_changed)
