@@ -25,6 +25,7 @@ DEFAULT_WORKSPACE = "pycharter-workspace"
 WORKSPACE_ENV = "PYCHARTER_WORKSPACE"
 EXIT_NO_QT = 3
 SMOKE_TIMEOUT_MS = 120_000
+QUIT_WAIT_MS = 10_000  # background jobs (e.g. the run history append) may finish this long after quitting
 # The Debian/Ubuntu packages of the libraries Qt's xcb, wayland and offscreen platforms load
 # (scripts/setup.sh installs the same list, plus Xvfb for the tests).
 QT_APT_PACKAGES = (
@@ -210,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{workspace} instead.\n(Set QT_QPA_PLATFORM=offscreen or start Xvfb to open "
               "the window.)")
         return headless_dry_run(workspace)
+    from PySide6.QtCore import QThreadPool
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
@@ -224,9 +226,10 @@ def main(argv: list[str] | None = None) -> int:
     app.setWindowIcon(QIcon(str(engine_api.resource_path("icons", "pycharter-gui.png"))))
     window = MainWindow(workspace)
     window.show()
-    if args.smoke:
-        return _smoke(app, window)
-    return int(app.exec())
+    code = _smoke(app, window) if args.smoke else int(app.exec())
+    # Let background jobs end before the interpreter tears their signal objects down.
+    QThreadPool.globalInstance().waitForDone(QUIT_WAIT_MS)
+    return code
 
 
 if __name__ == "__main__":
