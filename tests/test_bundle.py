@@ -1,6 +1,6 @@
 """The one-folder PyInstaller bundle (scripts/build-bundle.sh) runs without any Python on PATH.
 
-Building takes minutes, so these tests run only with ``PYCHARTER_SLOW=1``; a bundle in
+Building takes minutes, so the test runs only with ``PYCHARTER_SLOW=1``; a bundle in
 ``dist/pycharter-gui`` newer than every source, resource and packaging file is reused.
 """
 
