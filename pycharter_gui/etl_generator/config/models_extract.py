@@ -181,12 +181,18 @@ class PaginationConfig(ConfigModel):
 
 
 class TimeoutConfig(ConfigModel):
-    """Per-request timeouts in seconds."""
+    """Timeouts in seconds: per network step, per request, and for the whole extraction."""
 
     connect: float = fld(10.0, "Seconds to establish a connection.", gt=0)
-    read: float = fld(30.0, "Seconds to wait for response data.", gt=0)
+    read: float = fld(30.0, "Seconds to wait for the next piece of response data.", gt=0)
     write: float = fld(10.0, "Seconds to send the request.", gt=0)
     pool: float = fld(10.0, "Seconds to wait for a free connection.", gt=0)
+    request: float | None = fld(
+        300.0, "Seconds one request may take in all, body included (ends a server that "
+        "trickles its answer; a retry follows). null: no limit.", gt=0)
+    total: float | None = fld(
+        None, "Seconds the whole extraction may take from its first request, pages, retries "
+        "and loading included; reaching it fails the run. null: no limit.", gt=0)
 
 
 class RetryConfig(ConfigModel):

@@ -153,6 +153,11 @@ class SecretMasker:
             text = text.replace(secret, MASK)
         return text
 
+    def snippet(self, value: object, limit: int = 200) -> str:
+        """The start of ``value`` for a message: masked first, then cut to ``limit`` characters
+        (cutting first could leave a secret's head unmasked)."""
+        return self.text(str(value)[:limit * 20])[:limit]  # bounded work on a huge body
+
     def url(self, url: httpx.URL | str) -> str:
         """The URL with secret query values and userinfo masked."""
         try:

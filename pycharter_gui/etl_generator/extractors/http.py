@@ -23,13 +23,20 @@ import httpx
 from ..errors import (
     ConfigError,
     ConfigProblem,
-    PaginationLoopError,
+    FatalSourceError,
     PycharterError,
 )
 from .auth import SecretMasker, build_auth, masking_library_logs
 from .base import BaseExtractor
 from .http_response import page_records, records_from_body, split_records
-from .http_retry import RateLimiter, RetryPolicy, open_client, send_with_retries
+from .http_retry import (
+    DEFAULT_REQUEST_DEADLINE,
+    Deadlines,
+    RateLimiter,
+    RetryPolicy,
+    open_client,
+    send_with_retries,
+)
 from .pagination import BasePaginator, PageRequest
 from .pagination_config import build_paginator
 
@@ -64,6 +71,8 @@ class HttpRequestSpec:
     rate_limit: float | None = None
     rate_limit_delay: float = 0.0
     page_delay: float = 0.0
+    request_deadline: float | None = DEFAULT_REQUEST_DEADLINE
+    total_deadline: float | None = None
 
 
 def _endpoint(cfg: Mapping[str, Any], problems: list[ConfigProblem]) -> str:
@@ -108,6 +117,17 @@ def _timeout(raw: Any, problems: list[ConfigProblem]) -> httpx.Timeout:
     defaults = {"connect": 10.0, "read": 30.0, "write": 10.0, "pool": 10.0}
     values = {k: _float(raw, k, d, problems, f"timeout.{k}") for k, d in defaults.items()}
     return httpx.Timeout(**values)
+
+
+def _deadline(raw: Any, key: str, default: float | None, problems: list[ConfigProblem]
+              ) -> float | None:
+    """``timeout.request`` / ``timeout.total`` in seconds (None: no limit)."""
+    if not isinstance(raw, Mapping) or raw.get(key) is None:
+        return default
+    seconds = _float(raw, key, 0.0, problems, f"timeout.{key}")
+    if seconds <= 0:
+        problems.append(_problem(f"timeout.{key}", "must be more than 0 seconds"))
+    return seconds
 
 
 def _merge_params(cfg: Mapping[str, Any], run_params: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -178,6 +198,9 @@ def build_request_spec(cfg: Mapping[str, Any], params: Mapping[str, Any] | None 
         method=method, url=url, params=merged, headers=all_headers, request_kwargs=kwargs,
         response_format=fmt or "json", response_path=cfg.get("response_path") or None,
         timeout=_timeout(cfg.get("timeout"), problems), retry=retry,
+        request_deadline=_deadline(cfg.get("timeout"), "request", DEFAULT_REQUEST_DEADLINE,
+                                   problems),
+        total_deadline=_deadline(cfg.get("timeout"), "total", None, problems),
         rate_limit=_float(cfg, "rate_limit", 0.0, problems) if rate is not None else None,
         rate_limit_delay=_float(cfg, "rate_limit_delay", 0.0, problems),
         page_delay=_float(pagination if "page_delay" in pagination else cfg, "page_delay", 0.0,
@@ -265,12 +288,14 @@ class HTTPExtractor(BaseExtractor):
         after page N, so closing the stream after a batch sends no further request.
         """
         limiter = RateLimiter(spec.rate_limit)
+        deadlines = Deadlines(spec.request_deadline, spec.total_deadline)
         method, fmt, path = spec.method, spec.response_format, spec.response_path
         buffer: list[dict[str, Any]] = []
         total = 0
         first = PageRequest(spec.url, dict(spec.params))
         url_text = ""  # the next page's URL is parsed once, not on every page
         url: httpx.URL | str = ""
+        shape: str | None = None  # where page 1 had its records; later pages must agree
         async with open_client(spec.timeout, auth, spec.headers) as client:
             while paginator.has_next and (limit is None or total < limit):
                 if self.pages_fetched and spec.page_delay:
@@ -285,14 +310,17 @@ class HTTPExtractor(BaseExtractor):
                         url = url_text  # send_with_retries reports it with the page
                 response = await send_with_retries(
                     client, method, url, params=request.params, policy=spec.retry,
-                    limiter=limiter, masker=masker, page=page, **spec.request_kwargs)
+                    limiter=limiter, masker=masker, page=page, deadlines=deadlines,
+                    **spec.request_kwargs)
                 self.pages_fetched = page
-                body, records = await page_records(response, method, fmt, path, masker, page)
-                loop_error: PaginationLoopError | None = None
+                body, records, where = await page_records(response, method, fmt, path,
+                                                          masker, page, shape)
+                shape = shape or where
+                stop_error: FatalSourceError | None = None
                 try:
                     paginator.advance(response, records, body)
-                except PaginationLoopError as exc:
-                    loop_error = exc
+                except FatalSourceError as exc:  # a loop or the safety limit: after this page
+                    stop_error = exc
                 kept, others = split_records(records, None if limit is None else limit - total)
                 for record in others:
                     self._bad_record(record, page, response, masker)
@@ -307,15 +335,15 @@ class HTTPExtractor(BaseExtractor):
                         start += batch_size
                     if start:
                         buffer = buffer[start:]
-                if loop_error is not None:
+                if stop_error is not None:
                     if buffer:
                         yield buffer
                     where = f"{method} {masker.url(response.request.url)} (page {page})"
-                    raise PaginationLoopError(f"{masker.text(loop_error)}: {where}",
-                                              source=self._shown_url,
-                                              user_message=masker.text(
-                                                  f"{loop_error.user_message} ({where})")
-                                              ) from loop_error
+                    raise type(stop_error)(f"{masker.text(stop_error)}: {where}",
+                                           source=self._shown_url,
+                                           user_message=masker.text(
+                                               f"{stop_error.user_message} ({where})")
+                                           ) from stop_error
                 if spec.rate_limit_delay:
                     await asyncio.sleep(spec.rate_limit_delay)
         if buffer:
@@ -356,10 +384,12 @@ async def atest_connection(extract_config: Mapping[str, Any]) -> dict[str, Any]:
                                spec.headers) as client:
             response = await send_with_retries(
                 client, spec.method, request.url, params=request.params, policy=spec.retry,
-                limiter=RateLimiter(None), masker=masker, page=1, **spec.request_kwargs)
+                limiter=RateLimiter(None), masker=masker, page=1,
+                deadlines=Deadlines(spec.request_deadline, spec.total_deadline),
+                **spec.request_kwargs)
         elapsed_ms = round((time.perf_counter() - started) * 1000)
-        _body, records = await page_records(response, spec.method, spec.response_format,
-                                            spec.response_path, masker, 1)
+        _body, records, _where = await page_records(
+            response, spec.method, spec.response_format, spec.response_path, masker, 1)
     except PycharterError as exc:
         return {"ok": False, "message": exc.user_message,
                 "details": {"error_type": type(exc).__name__,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from typing import Any
 
 import httpx
@@ -17,8 +16,6 @@ from ..errors import FatalSourceError
 from .auth import SecretMasker
 from .pagination import get_path
 
-log = logging.getLogger(__name__)
-
 _DEFAULT_KEYS = ("data", "results", "items", "records", "values")
 _THREAD_PARSE_BYTES = 1_000_000  # parse bigger pages off the event loop
 _DICT_ONLY = {dict}
@@ -26,19 +23,26 @@ _DICT_ONLY = {dict}
 
 def records_from_body(body: Any, response_path: str | None) -> list[Any]:
     """The records in a parsed response (rules of config-format §3.3)."""
+    return _locate(body, response_path)[0]
+
+
+def _locate(body: Any, response_path: str | None) -> tuple[list[Any], str | None]:
+    """``(records, where)``: ``where`` names the place the records were found (the path or
+    default key holding them, ``list`` for a top-level list, ``object`` for a single object),
+    None when the page has no place for records (the path is missing or null)."""
     if response_path:
         found = get_path(body, response_path)
         if isinstance(found, list):
-            return found
-        return [found] if isinstance(found, dict) else []
+            return found, response_path
+        return ([found], response_path) if isinstance(found, dict) else ([], None)
     if isinstance(body, list):
-        return body
+        return body, "list"
     if isinstance(body, dict):
         for key in _DEFAULT_KEYS:
             if isinstance(body.get(key), list):
-                return body[key]
-        return [body]
-    return []
+                return body[key], key
+        return [body], "object"
+    return [], None
 
 
 def parse_body(content: bytes, fmt: str) -> Any:
@@ -64,12 +68,15 @@ def parse_body(content: bytes, fmt: str) -> Any:
 
 
 async def page_records(response: httpx.Response, method: str, fmt: str,
-                       response_path: str | None, masker: SecretMasker, page: int
-                       ) -> tuple[Any, list[Any]]:
-    """Parse one page: ``(body, records)``; malformed bodies raise ``FatalSourceError``.
+                       response_path: str | None, masker: SecretMasker, page: int,
+                       expected: str | None = None) -> tuple[Any, list[Any], str | None]:
+    """Parse one page: ``(body, records, where)`` (``where`` as in ``_locate``).
 
-    Pages above 1 MB are parsed in a worker thread so the event loop (and cancellation)
-    stays responsive; smaller ones inline, where a thread hop would cost more than it saves.
+    A malformed body, a page reporting an error, a page without its records (the
+    ``response_path`` is missing or null) or a page of another shape than the first
+    (``expected``) raises ``FatalSourceError``: the data would otherwise end there silently.
+    An empty body is an empty page. Pages above 1 MB are parsed in a worker thread so the
+    event loop (and cancellation) stays responsive; smaller ones inline.
     """
     content = response.content
     try:
@@ -78,23 +85,44 @@ async def page_records(response: httpx.Response, method: str, fmt: str,
         else:
             body = parse_body(content, fmt)
     except ValueError as exc:
-        where = f"{method} {masker.url(response.request.url)}"
-        start = masker.text(response.text[:200])
-        message = (f"Page {page} from {where} is not valid "
-                   f"{'JSON Lines' if fmt == 'jsonl' else 'JSON'} "
-                   f"({exc}); it starts with {start!r}")
-        error = FatalSourceError(message, source=where, user_message=message +
-                                 ". Check the URL and response_format, or whether the "
-                                 "server cut the response short.")
-        error.page = page  # type: ignore[attr-defined]
-        raise error from exc
-    records = records_from_body(body, response_path)
-    if (response_path and page == 1 and not records and isinstance(body, dict)
-            and get_path(body, response_path) is None):
-        log.warning("response_path '%s' not found in the first page from %s; its top-level "
-                    "keys are %s", response_path, masker.url(response.request.url),
-                    sorted(body)[:20])
-    return body, records
+        kind = "JSON Lines" if fmt == "jsonl" else "JSON"
+        raise _page_error(response, method, masker, page, f"is not valid {kind} ({exc})",
+                          "Check the URL and response_format, or whether the server cut the "
+                          "response short.") from exc
+    records, where = _locate(body, response_path)
+    if fmt == "text" or body is None:
+        return body, records, where
+    if isinstance(body, dict) and where in (None, "object") and (body.get("error")
+                                                                or body.get("errors")):
+        raise _page_error(response, method, masker, page, "reports an error instead of records",
+                          "The API failed this page although it answered 200; the run stops "
+                          "here rather than end the data early.")
+    if where is None:
+        raise _page_error(response, method, masker, page,
+                          f"has no records at response_path '{response_path}' (missing or "
+                          f"null)", "Check response_path, or whether the API failed this page.")
+    if expected is not None and where != expected:
+        raise _page_error(response, method, masker, page,
+                          f"has another shape than page 1 (records {_where(where)}, on page 1 "
+                          f"{_where(expected)})", "Set response_path to the record list, or "
+                          "check whether the API failed this page.")
+    return body, records, where
+
+
+def _where(where: str) -> str:
+    return {"list": "as a top-level list", "object": "as a single object"}.get(
+        where, f"under '{where}'")
+
+
+def _page_error(response: httpx.Response, method: str, masker: SecretMasker, page: int,
+                problem: str, hint: str) -> FatalSourceError:
+    """A ``FatalSourceError`` for a page, quoting its start (masked first, then cut)."""
+    where = f"{method} {masker.url(response.request.url)}"
+    start = masker.snippet(response.text)
+    message = f"Page {page} from {where} {problem}; it starts with {start!r}"
+    error = FatalSourceError(message, source=where, user_message=f"{message}. {hint}")
+    error.page = page  # type: ignore[attr-defined]
+    return error
 
 
 def split_records(records: list[Any], room: int | None) -> tuple[list[dict[str, Any]], list[Any]]:

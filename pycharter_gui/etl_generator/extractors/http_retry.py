@@ -89,6 +89,31 @@ class RetryPolicy:
         return base * (0.5 + random.random() / 2)
 
 
+DEFAULT_REQUEST_DEADLINE = 300.0
+
+
+@dataclass
+class Deadlines:
+    """Wall-clock limits in seconds (None: none): one request, body included
+    (``timeout.request``), and the whole extraction from its first request (``timeout.total``).
+
+    httpx's own timeouts restart with every byte received, so only these end a server that
+    trickles its answer.
+    """
+
+    request: float | None = DEFAULT_REQUEST_DEADLINE
+    total: float | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    def budget(self) -> tuple[float | None, str]:
+        """Seconds the next request may take, and the config key of the limit that sets it."""
+        if self.total is not None:
+            left = max(0.0, self.total - (time.monotonic() - self.started))
+            if self.request is None or left < self.request:
+                return left, "timeout.total"
+        return self.request, "timeout.request"
+
+
 class RateLimiter:
     """Spaces request starts at least ``1 / rate`` seconds apart (``rate`` in requests/s)."""
 
@@ -164,13 +189,16 @@ async def send_with_retries(
     limiter: RateLimiter,
     masker: SecretMasker,
     page: int,
+    deadlines: Deadlines | None = None,
     **request_kwargs: Any,
 ) -> httpx.Response:
     """Send one page request, retrying timeouts, transport errors and retryable statuses.
 
-    Raises ``FatalSourceError`` for other failures and ``RetriableSourceError`` once
-    ``policy.max_attempts`` attempts have failed. Messages never contain secrets.
+    Raises ``FatalSourceError`` for other failures (and when ``timeout.total`` is spent) and
+    ``RetriableSourceError`` once ``policy.max_attempts`` attempts have failed. Messages never
+    contain secrets.
     """
+    deadlines = deadlines or Deadlines()
     last_problem = ""
     response: httpx.Response | None = None
     for attempt in range(1, policy.max_attempts + 1):
@@ -178,9 +206,11 @@ async def send_with_retries(
             await limiter.wait()
         response = None
         error: Exception | None = None
+        limit, limit_key = deadlines.budget()
         try:
-            response = await client.request(method, url, params=params, **request_kwargs)
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            response = await asyncio.wait_for(
+                client.request(method, url, params=params, **request_kwargs), limit)
+        except (httpx.HTTPError, httpx.InvalidURL, TimeoutError) as exc:
             error = exc
         if response is not None and response.is_success:
             return response  # the fast path builds no messages
@@ -189,7 +219,15 @@ async def send_with_retries(
         else:
             shown = masker.url(httpx.URL(url, params=dict(params)) if params else url)
         where = f"{method} {shown} (page {page})"
-        if isinstance(error, httpx.TimeoutException):
+        if isinstance(error, TimeoutError) and limit_key == "timeout.total":
+            raise _http_error(
+                FatalSourceError, f"{where} stopped: the extraction took longer than "
+                f"timeout.total ({deadlines.total:g} s)",
+                hint="Raise timeout.total if the API needs longer.", url=shown, page=page)
+        if isinstance(error, TimeoutError):
+            last_problem = (f"no complete response within timeout.request ({limit:g} s) after "
+                            f"{attempt} attempt{'s' if attempt > 1 else ''}")
+        elif isinstance(error, httpx.TimeoutException):
             kind = type(error).__name__.replace("Timeout", " timeout").lower()
             last_problem = f"{kind} after {attempt} attempt{'s' if attempt > 1 else ''}"
         elif isinstance(error, httpx.TransportError) and not isinstance(
@@ -201,7 +239,7 @@ async def send_with_retries(
                               url=shown, page=page) from error
         elif response is not None:
             status = response.status_code
-            body = masker.text(response.text[:200])
+            body = masker.snippet(response.text)
             if not policy.is_retryable_status(status):
                 raise _http_error(
                     FatalSourceError,
@@ -227,4 +265,4 @@ async def send_with_retries(
         f"{where} failed after {policy.max_attempts} attempt"
         f"{'s' if policy.max_attempts != 1 else ''}: {last_problem}",
         hint="The server may be down or overloaded: try again later, or raise retry.max_attempts"
-             " / timeout.read.", url=shown, page=page, status=status)
+             " / timeout.read / timeout.request.", url=shown, page=page, status=status)

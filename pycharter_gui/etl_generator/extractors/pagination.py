@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from ..errors import PaginationLoopError
+from ..errors import FatalSourceError, PaginationLoopError
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,11 @@ class PageRequest:
 
 @dataclass
 class StopConditions:
-    """Any condition that holds after a page ends pagination (that page's records are kept)."""
+    """Any condition that holds after a page ends pagination (that page's records are kept).
+
+    ``max_pages`` not configured is a safety limit: reaching it with more pages to read is an
+    error naming ``pagination.max_pages``, never a silent stop.
+    """
 
     page_size: int | None = None          # fewer_records: a page shorter than this is the last
     stop_on_empty: bool = True
@@ -75,10 +79,7 @@ class StopConditions:
         for path in self.falsy:
             if not get_path(body, path, False):
                 return f"{path} is false"
-        if pages >= self.max_pages:
-            if not self.max_pages_configured:
-                log.warning("Pagination stopped at the safety limit of %d pages; add a "
-                            "max_pages stop condition to read more.", self.max_pages)
+        if pages >= self.max_pages and self.max_pages_configured:
             return f"max_pages {self.max_pages} reached"
         return None
 
@@ -113,6 +114,13 @@ class BasePaginator:
         reason = self.stop.reason(self.pages, self.records_seen, records, body)
         if reason is None:
             reason = self._advance(response, records, body)
+        if reason is None and self.pages >= self.stop.max_pages:
+            raise FatalSourceError(
+                f"Pagination reached the safety limit of {self.stop.max_pages} pages with more "
+                f"pages to read", user_message=(
+                    f"Pagination reached the safety limit of {self.stop.max_pages} pages and "
+                    f"the API has more: set pagination.max_pages to read more pages (or to "
+                    f"this number to stop there on purpose)."))
         if reason is not None:
             self.has_next = False
             self.stop_reason = reason
