@@ -308,6 +308,7 @@ class _Row:
     col: int        # column of the value
     indent: int     # column of the key, or of the dash of a sequence item
     key: Any = None
+    dash: bool = False  # the first key of a mapping that is a sequence item (``- key: v``)
 
 
 def _block_rows(lines: list[str], node: Any) -> list[_Row] | None:
@@ -324,11 +325,13 @@ def _block_rows(lines: list[str], node: Any) -> list[_Row] | None:
                 vl, vc = node.lc.item(i)
                 v, key = k, None
                 indent = lines[vl].rfind("-", 0, vc) if vl < len(lines) else -1
-            if vl >= len(lines) or indent < 0 or lines[vl][:indent].strip() or (
+            lead = lines[vl][:indent].strip() if vl < len(lines) else ""
+            dash = lead == "-" and isinstance(node, dict) and i == 0
+            if vl >= len(lines) or indent < 0 or (lead and not dash) or (
                     isinstance(v, (dict, list)) and not _is_flow(v)) or (
                     isinstance(v, str) and "\n" in v):
                 return None
-            rows.append(_Row(vl, vc, indent, key))
+            rows.append(_Row(vl, vc, indent, key, dash))
     except (KeyError, IndexError, TypeError, AttributeError):
         return None
     # Between rows and after the last one only blank and comment lines (no continuations).
@@ -414,6 +417,8 @@ def _patch_block(text: str, node: Any, value: Any) -> str | None:
         if body is None:
             return None
         plan.append((i, body + (line[len(line.rstrip("\r\n")):] or "\n")))
+    if rows[0].dash and plan[0][0] != 0:
+        return None  # the line with the item's dash must stay first
     return _apply_plan(lines, rows, plan)
 
 

@@ -39,7 +39,7 @@ def value_text(operator: str, value: Any) -> str:
     if operator in LIST_VALUE and isinstance(value, list):
         items = [scalar_to_text(v) for v in value]
         return json.dumps(value) if any("," in i for i in items) else ", ".join(items)
-    return "" if value is None and operator in NO_VALUE else scalar_to_text(value)
+    return "" if value is None else scalar_to_text(value)
 
 
 def parse_value(operator: str, text: str) -> Any:
@@ -103,7 +103,7 @@ class FilterEditor(QWidget):
                 continue
             operator = str(op.currentData() or op.currentText())
             cond: dict[str, Any] = {"field": name, "operator": operator}
-            if operator not in NO_VALUE:
+            if operator not in NO_VALUE and value.text().strip():
                 cond["value"] = parse_value(operator, value.text())
             out.append(cond)
         return out

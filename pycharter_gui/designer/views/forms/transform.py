@@ -48,7 +48,7 @@ class TransformForm(FormBase):
         self.drop = self.add_list(f, "Drop", "drop", fields="drop")
         self.filter = FilterEditor()
         filter_binding = self.bind(f, "Filter", self.filter, ("filter",), self.filter.set_value,
-                                   self.filter.value, fields="filter")
+                                   self.filter.value, fields="filter", check=True)
         self.filter.edited.connect(lambda _v: self._commit(filter_binding))
         self.filter.sealed.connect(self._seal)
         _box, f = self.group("JSONata")
