@@ -281,11 +281,12 @@ class PreviewPanel(QWidget):
         waiting for the task to unwind on the engine loop."""
         if not self._live:
             return
-        # The task may still be unwinding: forget the stream and close it (idempotent), so
+        self._drop_live()  # first: the task closes its source as it unwinds on the engine loop
+        # Forget the stream and close it too (idempotent; it may never have been read), so
         # "Load more" stays off and no further page, read or query happens.
         self._stream = self._stream or self._pending_stream.get("stream")
         self._close_stream()
-        self._drop_live()
+        self.more_button.setEnabled(False)
         rows = self.model.total_rows()
         self._set_status(f"Cancelled after {rows:,} rows; the source was closed. Press Preview to start again.")
         self.preview_cancelled.emit(rows)
