@@ -37,6 +37,7 @@ from .assemble import (
     _remap,
 )
 from .base import BatchLoadResult, RejectedRow
+from .leftovers import SCRATCH, parts_root
 from .parquet_stream import ParquetStream
 from .serialize import (
     Rejects,
@@ -112,7 +113,8 @@ class FileLoadSession:
         self.dry_run = dry_run
         self._marks = self.write_mode == "append" and resumable  # see the module docstring
         safe_key = re.sub(r"[^A-Za-z0-9._-]+", "_", str(run_key)) or "run"
-        self._parts_root = self.path.parent / f".{self.path.name}.parts"
+        self._parts_root = parts_root(self.path)
+        self._resumable = resumable
         self.staging = self._parts_root / safe_key
         self._seq = 0
         self._rows = 0
@@ -173,6 +175,8 @@ class FileLoadSession:
                 f"Cannot resume writing '{self.path}': {resume_batches} batches were committed "
                 f"but only {kept} part files remain in {self.staging}; run again without resume.",
                 target=str(self.path))
+        if not self._resumable:
+            (self.staging / SCRATCH).touch()  # nothing resumes it: a later run may remove it
 
     def _already_appended(self) -> bool:
         """True when the run we resume renamed its assembled file onto the target (its commit

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import LoadError
+from .leftovers import remove_leftovers
 
 try:
     import fcntl
@@ -82,6 +83,8 @@ def target_lock(load_config: dict[str, Any], *, run_id: str, describe: str = "")
                                  "run_id": run_id,
                                  "started": datetime.now().isoformat(timespec="seconds")}))
         handle.flush()
+        if load_config.get("type") == "file":  # no live run holds it: clean up after killed ones
+            remove_leftovers(Path(str(load_config["path"])))
         yield
     finally:
         with contextlib.suppress(OSError):  # removed while held, so no run locks a stale file
