@@ -1,4 +1,4 @@
-"""``pycharter-etl``: run, preview, validate and list pipelines without the designer.
+"""``pycharter-etl``: run, preview, validate, list and test pipelines without the designer.
 
 Exit codes: 0 ok, 1 run failed (or dead letters with ``--fail-on-dead-letters``),
 2 bad config or usage.
@@ -61,6 +61,12 @@ def _build_parser() -> argparse.ArgumentParser:
 
     listing = sub.add_parser("list", help="list the pipelines under a folder")
     listing.add_argument("root", type=Path)
+
+    tests = sub.add_parser("test", help="run the saved tests of a pipeline (or of every pipeline "
+                                        "under a folder): 0 all pass, 1 a failure")
+    tests.add_argument("dir", type=Path)
+    tests.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here")
+    tests.add_argument("--accept", action="store_true", help="accept the new output as expected")
     return parser
 
 
@@ -201,7 +207,32 @@ def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"run": _cmd_run, "preview": _cmd_preview, "validate": _cmd_validate, "list": _cmd_list}
+def _cmd_test(args: argparse.Namespace, out: TextIO) -> int:
+    from .etl_generator import PipelineFactory, accept_test_output, junit_xml, run_pipeline_tests
+
+    _check_dir(args.dir)
+    factory = PipelineFactory(args.dir)
+    dirs = [args.dir] if (args.dir / "extract.yaml").is_file() else [
+        Path(factory.get_contract_dir(n)) for n in factory.get_pipeline_names()]
+    results = [r for d in dirs for r in asyncio.run(run_pipeline_tests(d))]
+    for res in results:
+        accepted = args.accept and res.status == "failed"
+        if accepted:
+            accept_test_output(res)
+        print(f"{'ACCEPTED' if accepted else res.status.upper()}  {res.case.pipeline_dir.name}/"
+              f"{res.name}  {res.message}".rstrip(), file=out)
+        for diff in res.differences[:50]:
+            print(f"    {diff.describe()}", file=out)
+    print(f"{sum(r.passed for r in results)} of {len(results)} tests passed", file=out)
+    if args.junit:
+        args.junit.write_text(junit_xml(results), encoding="utf-8")
+    ok = all(r.status in ("passed", "skipped") or (args.accept and r.status == "failed")
+             for r in results)
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+_COMMANDS = {"run": _cmd_run, "preview": _cmd_preview, "validate": _cmd_validate, "list": _cmd_list,
+             "test": _cmd_test}
 
 if __name__ == "__main__":
     raise SystemExit(main())
