@@ -117,6 +117,22 @@ def test_cancel_after_rows_flow_stops_at_once(qtbot, panel, tmp_path):
     assert "Cancelled" in panel.status_label.text()
 
 
+def test_cancel_during_load_more_closes_the_stream(qtbot, panel, tmp_path):
+    panel.set_pipeline(make_slow_pipeline(tmp_path, delay=0.002, batch_size=200))
+    panel.n_spin.setValue(1000)
+    with qtbot.waitSignal(panel.preview_finished, timeout=10000):
+        panel.start_preview()
+    panel.n_spin.setValue(1_000_000)
+    qtbot.mouseClick(panel.more_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.model.total_rows() >= 10_000, timeout=20000)
+    qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+    rows = panel.model.total_rows()
+    assert not panel.is_running() and not panel.more_button.isEnabled()
+    assert SlowExtractor.closed.wait(5), "the source was not closed"
+    qtbot.wait(300)
+    assert panel.model.total_rows() == rows
+
+
 def test_switching_pipeline_mid_preview_never_shows_the_old_rows(qtbot, panel, tmp_path):
     slow = make_slow_pipeline(tmp_path, delay=0.01, batch_size=50)
     orders = copy_example(tmp_path, "orders_to_sqlite")
