@@ -5,8 +5,8 @@ through ``canFetchMore``/``fetchMore`` (no I/O: the records are already in memor
 show the type of each column over every row held, kept as a running ``BatchProfile`` that
 each appended batch merges into (so appending costs O(batch), never O(all rows)). Cells can
 be marked (changed, contract mismatch, conversion warning) through background and tooltip
-roles. Nested values show compactly; ``FullJsonRole`` holds
-their pretty JSON for the detail pane.
+roles. Nested values show compactly; ``FullJsonRole`` holds their pretty JSON for the
+detail pane.
 """
 
 from __future__ import annotations
