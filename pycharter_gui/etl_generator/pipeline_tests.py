@@ -76,11 +76,11 @@ class OutputDifference:
             "changed": f"{where}, {self.field}: expected {exp}, got {act}",
             "missing": f"{where}: expected a loaded record {exp}, got none",
             "extra": f"{where}: an unexpected loaded record {act}",
-            "to_dead_letters": f"{where}: was loaded, now a dead letter ({act})",
-            "from_dead_letters": f"{where}: was a dead letter ({exp}), now loaded",
+            "to_dead_letters": f"{where}: was loaded, now a dead letter ({self.actual})",
+            "from_dead_letters": f"{where}: was a dead letter ({self.expected}), now loaded",
             "dead_letter_changed": f"{where}: dead letter {self.field} expected {exp}, got {act}",
-            "missing_dead_letter": f"{where}: expected a dead letter ({exp}), got none",
-            "extra_dead_letter": f"{where}: an unexpected dead letter ({act})",
+            "missing_dead_letter": f"{where}: expected a dead letter ({self.expected}), got none",
+            "extra_dead_letter": f"{where}: an unexpected dead letter ({self.actual})",
         }.get(self.kind, f"{where}: {self.kind}")
 
 
