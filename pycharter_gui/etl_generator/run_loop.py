@@ -19,6 +19,7 @@ from .loaders.base import LoadSession, open_load_session
 from .loaders.run_lock import target_lock
 from .progress import ProgressTracker
 from .run_stats import RunStats
+from .validation_blocks import QUARANTINE_REASON, ValidationBlock, validation_blocks
 
 if TYPE_CHECKING:
     from .orchestrator import ETLOrchestrator
@@ -71,6 +72,7 @@ class PipelineRun:
         self._resume_records = 0  # source records consumed by the run this one resumes
         self._fingerprints: dict[str, str] = {}
         self._extractor: Any = None
+        self.blocks: dict[str, ValidationBlock] = {}
 
     # -- dead letters ---------------------------------------------------------------------
     def dead_letter(
@@ -172,6 +174,7 @@ class PipelineRun:
 
             compiled = compile_transform(orch.config.transform)
             validator = ContractValidator(orch.config.contract) if orch.config.contract else None
+            self.blocks = validation_blocks(orch.config.extract, orch.config.load)
             if resumed:
                 # Batches the checkpoint does not cover are redone with their dead letters, so
                 # the killed attempt's go first: each record is dead-lettered exactly once.
@@ -269,8 +272,8 @@ class PipelineRun:
     async def _loop(self, session: LoadSession, compiled: Any, validator: Any, resume_batches: int) -> str | None:
         from .columnar import run_columnar  # Arrow fast path when exact (columnar/plan.py)
 
-        handled, outcome = (False, None) if self._resume_records else await run_columnar(
-            self, session, compiled, validator, resume_batches)
+        handled, outcome = (False, None) if self._resume_records or self.blocks else (
+            await run_columnar(self, session, compiled, validator, resume_batches))
         if handled:
             return self.threshold_error() if outcome and self._over_error_threshold() else outcome
         orch = self.orch
@@ -327,6 +330,7 @@ class PipelineRun:
         await self._flush_bad_records(batch_index)
         stats.extracted += len(batch)
         stats.extract_batches += 1
+        batch = await self._check_block("extract", batch, batch_index)
 
         result = await asyncio.to_thread(compiled.apply, batch, **self.transform_kwargs)
         stats.transform_batches += 1
@@ -348,11 +352,28 @@ class PipelineRun:
                                  record_index=r.index, field=r.field)
                 for r in invalid
             ]
-        stats.transformed += len(records)
         await self._store_dead_letters(dead)
+        records = await self._check_block("load", records, batch_index)
+        stats.transformed += len(records)
 
         load_result = await self._write_with_retries(session, records, batch_index)
         await self.record_load(load_result, batch_index)
+
+    async def _check_block(self, stage: str, records: list[dict[str, Any]], batch_index: int
+                           ) -> list[dict[str, Any]]:
+        """Apply the extract.yaml/load.yaml ``validation:`` block of ``stage`` to a batch."""
+        block = self.blocks.get(stage)
+        if block is None or not records:
+            return records
+        outcome = await asyncio.to_thread(block.check, records, batch_index)
+        self.stats.filtered += outcome.skipped
+        self.stats.warnings += outcome.skipped + outcome.warned
+        await self._store_dead_letters([
+            self.dead_letter(r.record, reason=QUARANTINE_REASON, stage="validate",
+                             message=r.message, error_type=r.error_type,
+                             batch_index=batch_index, record_index=r.index, field=r.field)
+            for r in outcome.quarantined])
+        return outcome.records
 
     async def record_load(self, load_result: Any, batch_index: int) -> None:
         """Account a written batch: counts, its rejected rows to the DLQ, checkpoint, progress.

@@ -29,6 +29,7 @@ from .resolve import (
     strip_metadata,
 )
 from .substitution import substitute_tree
+from .validation import validation_block
 from .yaml_io import LineMap
 
 
@@ -111,9 +112,7 @@ def canonical_input_params(value: Any) -> dict[str, dict[str, Any]]:
 
 
 def _common(source_type: str, m: ExtractBase, ctx: Context) -> dict[str, Any]:
-    validation = dump(m.validation)
-    if validation is not None and validation.get("schema_path"):
-        validation["schema_path"] = resolve_path(validation["schema_path"], ctx.base_dir)
+    validation = validation_block(m.validation, ctx)
     return {
         "__canonical__": True,
         "type": source_type,

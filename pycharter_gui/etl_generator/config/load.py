@@ -27,6 +27,7 @@ from .resolve import (
     strip_metadata,
 )
 from .substitution import substitute_tree
+from .validation import validation_block
 from .yaml_io import LineMap
 
 NEEDS_PRIMARY_KEY = ("upsert", "update", "delete", "replace")
@@ -43,8 +44,10 @@ def normalize_load(
 
 
 def build_load(raw: Any, ctx: Context, config_context: Mapping[str, Any] | None,
-               lines: LineMap | None = None, settings_dlq: Any = None) -> dict[str, Any]:
-    """Normalise into ``ctx``; ``settings_dlq`` is the ``dlq`` of settings.yaml/pipeline.yaml."""
+               lines: LineMap | None = None, settings_dlq: Any = None,
+               extract_dlq: Any = None) -> dict[str, Any]:
+    """Normalise into ``ctx``; ``settings_dlq`` is the ``dlq`` of settings.yaml/pipeline.yaml,
+    ``extract_dlq`` extract.yaml's ``validation.dlq`` (used when load.yaml names none)."""
     if lines is not None:
         ctx.lines = lines
     if raw is None:
@@ -75,7 +78,7 @@ def build_load(raw: Any, ctx: Context, config_context: Mapping[str, Any] | None,
         "type": dest,
         "batch_size": parsed.batch_size,
         "base_dir": str(ctx.base_dir) if ctx.base_dir else None,
-        "validation": dump(parsed.validation),
+        "validation": validation_block(parsed.validation, ctx),
         "executor": parsed.executor,
         "scheduler_address": parsed.scheduler_address,
         "partitions": parsed.partitions,
@@ -86,7 +89,7 @@ def build_load(raw: Any, ctx: Context, config_context: Mapping[str, Any] | None,
         cfg.update(_database(parsed, ctx, raw_type))
     elif isinstance(parsed, CloudStorageLoadConfig):
         cfg.update(_cloud(parsed, ctx))
-    cfg["dead_letter_queue"] = _dlq(parsed, ctx, settings_dlq, cfg)
+    cfg["dead_letter_queue"] = _dlq(parsed, ctx, settings_dlq, cfg, extract_dlq)
     return cfg
 
 
@@ -149,14 +152,18 @@ def _cloud(m: CloudStorageLoadConfig, ctx: Context) -> dict[str, Any]:
             "write_mode": m.write_mode, "partition_by": m.partition_by, **_write_options(m)}
 
 
-def _dlq(m: LoadBase, ctx: Context, settings_dlq: Any, cfg: dict[str, Any]) -> dict[str, Any]:
-    """Canonical dead_letter_queue from load dead_letter_queue / dlq / validation.dlq / settings."""
+def _dlq(m: LoadBase, ctx: Context, settings_dlq: Any, cfg: dict[str, Any],
+         extract_dlq: Any = None) -> dict[str, Any]:
+    """Canonical dead_letter_queue from load dead_letter_queue / dlq / validation.dlq /
+    extract.yaml validation.dlq / settings; ``validation.dlq: true`` means settings' dlq."""
     candidates: list[tuple[str, Any]] = [
         ("dead_letter_queue", m.dead_letter_queue), ("dlq", m.dlq),
         ("validation.dlq", m.validation.dlq if m.validation is not None else None),
-        ("dlq", settings_dlq),
+        ("validation.dlq", extract_dlq), ("dlq", settings_dlq),
     ]
     key, value = next(((k, v) for k, v in candidates if v is not None), ("dlq", None))
+    if value is True and key == "validation.dlq" and settings_dlq is not None:
+        value = settings_dlq
     if isinstance(value, Mapping):
         parsed = ctx.validate(DlqConfig, dict(value))
         value = parsed if parsed is not None else DlqConfig()

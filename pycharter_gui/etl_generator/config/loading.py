@@ -18,6 +18,7 @@ from .problems import unknown_key_problem
 from .resolve import Context
 from .substitution import collect_secrets, mask_secrets, substitute_tree
 from .transform import build_transform
+from .validation import attach_contracts
 from .yaml_io import LineMap, line_for, read_config_file
 
 PIPELINE_KEYS = ("extract", "transform", "jsonata", "custom_function", "load", "metadata_store",
@@ -188,8 +189,13 @@ def collect(
     extract = build_extract(ex.data, ctxs["extract"], col.context) if ex.given else {}
     transform = build_transform(sources["transform"].data, ctxs["transform"], col.context)
     lo = sources["load"]
-    load = build_load(lo.data, ctxs["load"], col.context,
-                      settings_dlq=settings.get("dlq")) if lo.given else {}
+    load = build_load(lo.data, ctxs["load"], col.context, settings_dlq=settings.get("dlq"),
+                      extract_dlq=(extract.get("validation") or {}).get("dlq")
+                      ) if lo.given else {}
+    settings_ctx = Context(file=str(files.get("pipeline") or files.get("settings")
+                                    or "settings.yaml"), base_dir=base)
+    attach_contracts({"extract": extract, "load": load}, ctxs, settings, settings_ctx, contract)
+    ctxs["settings"] = settings_ctx
     if extract:
         _input_warnings(extract, ctxs["extract"])
         warn_unknown_fields(extract, transform, ctxs["transform"])

@@ -104,10 +104,14 @@ class DlqConfig(ConfigModel):
 class ValidationConfig(ConfigModel):
     """Validate each batch against a data-contract schema."""
 
-    schema_path: str | None = fld(None, "JSON schema file (relative to the pipeline folder).",
-                                  "schema", name="schema_path")
+    schema_path: str | None = fld(None, "JSON Schema (or contract) file, relative to the "
+                                  "pipeline folder; without it settings.yaml's contract, else "
+                                  "the schema.yaml beside the pipeline.", "schema",
+                                  name="schema_path")
     on_error: Literal["fail", "warn", "skip", "quarantine"] = fld(
-        "fail", "What to do with invalid records: fail, warn, skip or quarantine (to the DLQ).")
+        "fail", "Invalid records: fail (the run stops naming the record), warn (loaded, a "
+        "warning each), skip (left out, a warning each) or quarantine (to the dead-letter "
+        "queue, reason schema_mismatch).")
     dlq: bool | DlqConfig | None = fld(None, "true/false, or a dead-letter queue mapping.")
 
     @field_validator("on_error", mode="before")
