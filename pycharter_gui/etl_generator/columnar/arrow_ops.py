@@ -11,20 +11,26 @@ caller then runs that batch through the dict path.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..transformers.converters import to_bool, to_float, to_int, to_str
+from ..transformers.converters import to_bool, to_date, to_datetime, to_float, to_int, to_str
 from .filter_ops import fill_defaults, filter_mask
 from .plan import Op
+from .values import TIMESTAMP
 
 _TWO_53 = 2 ** 53
+_TYPES = {"date": date, "datetime": datetime}
 _TWO_63 = 2 ** 63
-_PY_CONVERTERS = {"int": to_int, "float": to_float, "str": to_str, "bool": to_bool}
-_RESULT = {"int": pa.int64(), "float": pa.float64(), "str": pa.string(), "bool": pa.bool_()}
+_PY_CONVERTERS = {"int": to_int, "float": to_float, "str": to_str, "bool": to_bool,
+                  "date": to_date, "datetime": to_datetime}
+_RESULT = {"int": pa.int64(), "float": pa.float64(), "str": pa.string(), "bool": pa.bool_(),
+           "date": pa.date32(), "datetime": TIMESTAMP}
+_TEMPORAL = ("date", "datetime")
 
 
 def _all_null(arr: pa.Array) -> pa.Array:
@@ -140,7 +146,17 @@ def _by_uniques(arr: pa.Array, target: str) -> pa.Array | None:
         return None  # a value would warn (or be rejected): the dict path reports it
     if target == "float" and not all(type(v) is float for v in results):
         return None
+    if target in _TEMPORAL and not all(type(v) is _TYPES[target] for v in results):
+        return None
     return mapped.take(enc.indices)
+
+
+def _temporal(arr: pa.Array, target: str) -> pa.Array | None:
+    """``convert`` to date/datetime of a non-string column: only a datetime becomes a date;
+    every other value passes through unchanged (§4.3)."""
+    if target == "date" and arr.type == TIMESTAMP:
+        return pa.array([None if v is None else v.date() for v in arr.to_pylist()], pa.date32())
+    return arr
 
 
 def _minmax(arr: pa.Array) -> tuple[Any, Any]:
@@ -155,6 +171,8 @@ def convert_column(arr: pa.Array, target: str) -> pa.Array | None:
         return arr  # nothing to convert (the dict path skips these columns too)
     if t == pa.string():
         return _by_uniques(arr, target)
+    if target in _TEMPORAL:
+        return _temporal(arr, target)
     if target == "int":
         if t == pa.bool_():
             return arr.cast(pa.int64())
@@ -198,12 +216,6 @@ def convert_column(arr: pa.Array, target: str) -> pa.Array | None:
     return None
 
 
-def _constant(value: Any, n: int) -> pa.Array:
-    if value is None:
-        return pa.nulls(n)
-    return pa.repeat(value, n)
-
-
 def apply_ops(table: pa.Table, ops: list[Op]) -> pa.Table | None:
     """Run the plan's ops over a canonical table; None when the batch needs the dict path."""
     for op in ops:
@@ -228,8 +240,11 @@ def apply_ops(table: pa.Table, ops: list[Op]) -> pa.Table | None:
                     return None
                 table = _set(table, name, _all_null(out))
         elif op.kind == "add":
-            for name, value in op.args:
-                table = _set(table, name, _constant(value, table.num_rows))
+            for name, evaluate in op.args:
+                values = evaluate(table)
+                if values is None:
+                    return None  # a row the dict path would warn about, or another type
+                table = _set(table, name, values)
         elif op.kind == "drop":
             keep = [c for c in table.column_names if c not in set(op.args)]
             table = table.select(keep)

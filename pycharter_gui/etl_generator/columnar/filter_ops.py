@@ -100,6 +100,8 @@ def fill_defaults(table: pa.Table, items: tuple[tuple[str, Any], ...]) -> pa.Tab
                                         if value is not None else pa.nulls(table.num_rows))
             continue
         arr = table.column(name).combine_chunks()
+        if pa.types.is_union(arr.type):
+            return None  # a union's nulls live in its children (null_count is 0)
         if value is None or arr.null_count == 0:
             continue
         if pa.types.is_null(arr.type):

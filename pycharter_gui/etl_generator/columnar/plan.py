@@ -2,7 +2,8 @@
 
 ``columnar_plan`` returns a :class:`ColumnarPlan` only for pipelines whose every stage has an
 exact column-wise equivalent: a local CSV/TSV/Parquet source, simple ops (rename, convert to
-int/float/str/bool, add of constants, drop, select, filter, defaults of constants), no JSONata,
+int/float/str/bool/date/datetime, add of the expressions columnar/expressions.py translates,
+drop, select, filter, defaults of constants), no JSONata,
 custom function or 0.0.20 dialect, no data contract, and a file target (parquet/csv/jsonl/json) or a
 SQLite ``insert``. Anything else returns None and the ordinary dict path runs. Even with a plan
 each batch falls back to the dict path when it cannot be reproduced exactly (see arrow_ops).
@@ -18,6 +19,8 @@ from typing import Any
 from ..transformers.converters import (
     get_converter,
     to_bool,
+    to_date,
+    to_datetime,
     to_float,
     to_int,
     to_str,
@@ -27,7 +30,8 @@ from ..transformers.converters import (
 ENV_SWITCH = "PYCHARTER_COLUMNAR"
 SOURCE_FORMATS = ("csv", "tsv", "parquet")
 FILE_TARGETS = ("parquet", "csv", "jsonl", "json")
-_CONVERTERS = {to_int: "int", to_float: "float", to_str: "str", to_bool: "bool"}
+_CONVERTERS = {to_int: "int", to_float: "float", to_str: "str", to_bool: "bool",
+               to_date: "date", to_datetime: "datetime"}
 _CONSTANT_TYPES = (str, int, float, bool, type(None))
 _INT64 = (-(2 ** 63), 2 ** 63)
 
@@ -78,30 +82,23 @@ def _convert_op(spec: Any) -> Op | None:
     for name, type_name in spec.items():
         conv = get_converter(str(type_name))
         if conv not in _CONVERTERS:
-            return None  # datetime/date or unknown: dict path
+            return None  # unknown: dict path
         items.append((str(name), _CONVERTERS[conv]))
     return Op("convert", tuple(items))
 
 
 def _add_op(spec: Any) -> Op | None:
-    from ..transformers.expressions import compile_expression, is_constant
+    """``(field, table -> column)`` per expression (columnar/expressions.py), or None."""
+    from .expressions import compile_add
 
     if not isinstance(spec, dict):
         return None
     items = []
     for name, expr in spec.items():
-        try:
-            evaluate = compile_expression(expr)
-        except Exception:  # let the dict path report the problem
+        evaluate = compile_add(expr)
+        if evaluate is None:
             return None
-        if not is_constant(evaluate):
-            return None
-        value = evaluate({})
-        if type(value) not in _CONSTANT_TYPES:
-            return None
-        if type(value) is int and not _INT64[0] <= value < _INT64[1]:
-            return None
-        items.append((str(name), value))
+        items.append((str(name), evaluate))
     return Op("add", tuple(items))
 
 

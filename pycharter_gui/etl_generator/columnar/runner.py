@@ -24,6 +24,7 @@ from ..readers import reader_options
 from .arrow_ops import apply_ops, to_records
 from .plan import SOURCE_FORMATS, ColumnarPlan
 from .reader import ArrowBatch, iter_arrow_batches
+from .values import for_parquet
 
 if TYPE_CHECKING:
     from ..loaders.base import LoadSession
@@ -59,6 +60,8 @@ class ColumnarRunner:
         self.plan = plan
         self.fast_batches = 0
         self.fallback_batches = 0
+        load = run.orch.config.load or {}
+        self._parquet = plan.target == "file" and str(load.get("format")).lower() == "parquet"
 
     async def _files(self) -> tuple[FileExtractor, dict[str, Any], list[tuple[str, str]], str] | None:
         run = self.run
@@ -135,7 +138,7 @@ class ColumnarRunner:
         out: pa.Table | None = None
         if batch.table is not None:
             try:
-                out = await asyncio.to_thread(apply_ops, batch.table, self.plan.ops)
+                out = await asyncio.to_thread(self._transform, batch.table)
             except Exception:  # anything unexpected: the dict path is always right
                 logger.debug("columnar ops failed; batch %d via dicts", batch_index, exc_info=True)
                 out = None
@@ -155,8 +158,14 @@ class ColumnarRunner:
         load_result = await self._write_with_retries(session, out, batch_index)
         await run.record_load(load_result, batch_index)
 
-    @staticmethod
-    async def _write(session: LoadSession, table: pa.Table, batch_index: int) -> Any:
+    def _transform(self, table: pa.Table) -> pa.Table | None:
+        """The batch's ops (None: the batch takes the dict path)."""
+        out = apply_ops(table, self.plan.ops)
+        if out is not None and self._parquet:
+            out = for_parquet(out)
+        return out
+
+    async def _write(self, session: LoadSession, table: pa.Table, batch_index: int) -> Any:
         write_arrow = getattr(session, "write_arrow_batch", None)
         if callable(write_arrow):
             return await write_arrow(table, batch_index)

@@ -64,10 +64,9 @@ def test_sources_that_disqualify(tmp_path: Path, extract: str, name: str) -> Non
     "jsonata: '$'\n",
     "custom_function:\n  module: m\n  function: f\n",
     "defaults: {a: '@now'}\n",
-    "convert: {a: datetime}\n",
-    "convert: {a: date}\n",
-    "add: {k: '${a}'}\n",
-    "add: {k: 'upper(${a})'}\n",
+    "add: {k: 'coalesce(${a}, 1)'}\n",
+    "add: {k: 'upper(${a}, 2)'}\n",
+    "add: {k: 'int(${a})'}\n",
     "add: {k: [1, 2]}\n",
     "add: {k: 99999999999999999999}\n",
     "type: {a: int}\n",
@@ -76,6 +75,15 @@ def test_sources_that_disqualify(tmp_path: Path, extract: str, name: str) -> Non
 ])
 def test_transforms_that_disqualify(tmp_path: Path, transform: str) -> None:
     assert columnar_plan(_config(tmp_path / "p", transform=transform)) is None, transform
+
+
+@pytest.mark.parametrize("transform", [
+    "convert: {a: datetime, b: date, c: timestamp}\n",
+    "add: {k: '${a}', n: now(), u: uuid(), x: '${a} * 2', c: 'concat(${a}, -, x)'}\n",
+    "add: {k: 'upper(${a})', l: 'lower(trim(${b}))', m: 'len(${a})', t: '@now'}\n",
+])
+def test_widened_transforms_qualify(tmp_path: Path, transform: str) -> None:
+    assert columnar_plan(_config(tmp_path / "p", transform=transform)) is not None, transform
 
 
 @pytest.mark.parametrize("load", [

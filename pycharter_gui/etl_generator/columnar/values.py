@@ -1,0 +1,102 @@
+"""Python values <-> canonical Arrow columns, exact or nothing.
+
+Besides arrow_ops' plain types, a column computed by the columnar path may hold ``date``
+(date32), naive ``datetime`` (timestamp[us]) or a mix of ``int`` and ``float`` (a dense union of
+int64 and double: ``to_pylist`` gives back each value's own type, as the dict path holds it).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_INT64 = (-(2 ** 63), 2 ** 63)
+MIXED_NUMBER = pa.dense_union([pa.field("int", pa.int64()), pa.field("float", pa.float64())])
+TIMESTAMP = pa.timestamp("us")
+_SIMPLE = {str: pa.string(), float: pa.float64(), bool: pa.bool_(), date: pa.date32()}
+
+
+def is_mixed_number(t: pa.DataType) -> bool:
+    return t == MIXED_NUMBER
+
+
+def _mixed_numbers(values: list[Any]) -> pa.Array:
+    """int and float (and None) values as a dense union keeping each value's type."""
+    codes = [0 if type(v) is int else 1 for v in values]
+    ints = [v for v in values if type(v) is int]
+    floats = [v for v in values if type(v) is not int]
+    offsets, seen = [], [0, 0]
+    for code in codes:
+        offsets.append(seen[code])
+        seen[code] += 1
+    return pa.UnionArray.from_dense(
+        pa.array(codes, pa.int8()), pa.array(offsets, pa.int32()),
+        [pa.array(ints, pa.int64()), pa.array(floats, pa.float64())], ["int", "float"])
+
+
+def column_from_values(values: list[Any]) -> pa.Array | None:
+    """The canonical column whose ``to_pylist()`` is ``values``, or None when there is none
+    (a mix of types other than int/float, a timezone, an int beyond int64 ...)."""
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    try:
+        if not kinds:
+            return pa.nulls(len(values))
+        if kinds == {int} or kinds == {int, float}:
+            ints = [v for v in values if type(v) is int]
+            if ints and not (_INT64[0] <= min(ints) and max(ints) < _INT64[1]):
+                return None
+            return pa.array(values, pa.int64()) if kinds == {int} else _mixed_numbers(values)
+        if len(kinds) != 1:
+            return None
+        kind = kinds.pop()
+        if kind is datetime:
+            if any(v.tzinfo is not None for v in values if v is not None):
+                return None
+            return pa.array(values, TIMESTAMP)
+        if kind in _SIMPLE:
+            return pa.array(values, _SIMPLE[kind])
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        return None
+    return None
+
+
+def _python_str(arr: pa.Array) -> pa.Array:
+    return pa.array([None if v is None else str(v) for v in arr.to_pylist()], pa.string())
+
+
+def str_column(arr: pa.Array, null_text: str | None) -> pa.Array | None:
+    """``str(v)`` of every value (None -> ``null_text``, kept None when that is None), or None
+    for a column type without an exact rule."""
+    t = arr.type
+    if pa.types.is_null(t):
+        out = pa.nulls(len(arr), pa.string())
+    elif t == pa.string():
+        out = arr
+    elif t == pa.int64():
+        out = arr.cast(pa.string())
+    elif t == pa.bool_():
+        out = pc.if_else(arr, "True", "False")
+    elif t in (pa.float64(), pa.date32(), TIMESTAMP) or is_mixed_number(t):
+        out = _python_str(arr)  # Python's repr of floats and datetimes differs from Arrow's
+    else:
+        return None
+    if null_text is not None and out.null_count:
+        out = pc.fill_null(out, null_text)
+    return out
+
+
+def for_parquet(table: pa.Table) -> pa.Table | None:
+    """Mixed int/float columns as ``records_to_table`` infers them for Parquet (double), or
+    None when that inference would fail (the dict path then reports it)."""
+    for i, column in enumerate(table.columns):
+        if is_mixed_number(column.type):
+            try:
+                values = pa.array(column.to_pylist())
+            except (pa.ArrowException, TypeError, ValueError, OverflowError):
+                return None
+            table = table.set_column(i, table.column_names[i], values)
+    return table
