@@ -1,9 +1,12 @@
 """Streaming CSV/TSV reader over pandas' C parser (chunk by chunk, bounded memory).
 
-Type rules (config-format §3.5): pandas infers per parsed chunk (16k rows or one batch if
-larger) — integer columns with a blank become float, columns of only true/false become
-bool, blanks become ``None``, dates stay strings, everything else is ``str``. Only the
-empty cell is missing: ``NA``/``null`` stay text, so a country code ``NA`` survives.
+Type rules (config-format §3.5): types are inferred per parsed chunk (16k rows or one batch
+if larger) as pandas does — integer columns with a blank become float, columns of only
+true/false become bool, blanks become ``None``, dates stay strings, everything else is
+``str`` — except that a number column keeps its text when a value has a leading zero
+(``02134``, ``007.5``) or is an integer of more than 15 digits (ids a float or a spreadsheet
+would round): only a ``convert`` turns those into numbers. Only the empty cell is missing:
+``NA``/``null`` stay text, so a country code ``NA`` survives.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ def read_csv_kwargs(options: dict[str, Any], batch_size: int, default_delimiter:
         "skiprows": int(options.get("skip_rows") or 0) or None,
         "keep_default_na": False,
         "na_values": [""],
+        "dtype": str,  # typed per column by _typed, which keeps ids' text
         # parse in chunks of at least _PARSE_ROWS: pandas' per-chunk overhead dominates
         # small batches; records are then sliced to batch_size
         "chunksize": max(_PARSE_ROWS, int(batch_size)),
@@ -55,6 +59,26 @@ def read_csv_kwargs(options: dict[str, Any], batch_size: int, default_delimiter:
     elif columns:
         kwargs["names"] = list(columns)
     return kwargs
+
+
+_BOOLS = {"True": True, "TRUE": True, "true": True, "False": False, "FALSE": False,
+          "false": False}
+_KEEP_TEXT = r"[+-]?0\d|[+-]?\d{16}"  # a leading zero, or an integer of 16+ digits
+
+
+def _typed(column: pd.Series) -> pd.Series:
+    """A parsed text column typed as pandas' parser would (numbers, then true/false), unless
+    a value is written with a leading zero or is a 16+ digit integer: then it stays text."""
+    try:
+        numbers = pd.to_numeric(column)
+    except (ValueError, TypeError):
+        text = column.dropna()
+        if len(text) and text.isin(_BOOLS).all():
+            return column.map(_BOOLS)
+        return column
+    if column.str.match(_KEEP_TEXT).any():
+        return column
+    return numbers
 
 
 def iter_csv_frames(
@@ -75,7 +99,7 @@ def iter_csv_frames(
                     chunk.columns = [f"column_{i + 1}" for i in range(chunk.shape[1])]
                 elif has_header and columns:
                     chunk = chunk[list(columns)]
-                yield chunk
+                yield chunk.apply(_typed) if len(chunk.columns) else chunk
     except pd.errors.EmptyDataError:
         return
     except UnicodeDecodeError as exc:
