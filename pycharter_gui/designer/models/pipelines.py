@@ -16,6 +16,7 @@ ProblemCountRole = Qt.ItemDataRole.UserRole + 2
 STATUS_TEXT = {
     "valid": "Valid",
     "problems": "Has problems",
+    "tests_failed": "A saved test fails",
     "unsaved": "Unsaved changes",
     "incomplete": "Incomplete: missing files",
     "unchecked": "Not checked yet",
@@ -23,6 +24,7 @@ STATUS_TEXT = {
 STATUS_COLOR = {
     "valid": "#2e9d5b",
     "problems": "#d0453a",
+    "tests_failed": "#b0358f",
     "unsaved": "#d08b1f",
     "incomplete": "#8a8f98",
     "unchecked": "#8a8f98",
@@ -49,6 +51,7 @@ class PipelineListModel(QAbstractListModel):
         super().__init__(parent)
         self._ws = workspace
         self._problems: dict[str, int] = {}
+        self._tests_failed: set[str] = set()  # pipelines with a failing saved test (issue 19)
         self._icons = {k: _dot(c) for k, c in STATUS_COLOR.items()}
         workspace.pipelines_changed.connect(self._on_workspace_pipelines_changed)
 
@@ -68,6 +71,8 @@ class PipelineListModel(QAbstractListModel):
         doc = self._ws.document(name) if self._ws.is_open(name) else None
         if (doc is not None and doc.has_parse_errors()) or self._problems.get(name):
             return "problems"
+        if name in self._tests_failed:
+            return "tests_failed"
         if doc is not None and doc.is_dirty():
             return "unsaved"
         return "valid" if name in self._problems else "unchecked"
@@ -104,6 +109,14 @@ class PipelineListModel(QAbstractListModel):
 
     def set_problem_count(self, name: str, count: int) -> None:
         self._problems[name] = count
+        self.refresh_row(name)
+
+    def set_tests_failed(self, name: str, failed: bool) -> None:
+        """Mark ``name`` as having a failing saved test (or clear the mark)."""
+        if failed:
+            self._tests_failed.add(name)
+        else:
+            self._tests_failed.discard(name)
         self.refresh_row(name)
 
     def refresh_row(self, name: str) -> None:
