@@ -13,6 +13,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QLineEdit, QStyle, QToolBar, QToolButton
 
 from pycharter_gui.designer.documents import PipelineDocument
+from pycharter_gui.designer.history_tests_docks import HistoryAndTestsDocks
 from pycharter_gui.designer.views.dead_letter_panel import DeadLetterPanel
 from pycharter_gui.designer.views.jsonata_console import JsonataConsole
 from pycharter_gui.designer.views.preview_panel import PreviewPanel
@@ -55,6 +56,7 @@ class DataDocks(QObject):
             dock.widget().setMinimumSize(240, 80)
             window.view_menu.addAction(dock.toggleViewAction())
             dock.visibilityChanged.connect(self._on_data_dock_visibility_changed)
+        self.history_tests = HistoryAndTestsDocks(window, self.preview)
         window.problems_dock.raise_()
         self.preview.sample_changed.connect(self._on_preview_sample_changed)
         self.jsonata.apply_requested.connect(self._on_jsonata_apply_requested)
@@ -125,6 +127,7 @@ class DataDocks(QObject):
             self.runs.set_workspace(workspace)
         self.runs.set_pipeline(doc.path)
         self.jsonata.set_pipeline(doc.path, *self._jsonata_of(doc))
+        self.history_tests.set_document(doc)
         self._show_declared_params(doc)
         if self._folder != doc.path:
             self._folder, self._dlq_stale = doc.path, True

@@ -1,0 +1,71 @@
+"""The Tests and History docks (issue 19) and what a save sets off.
+
+Every save of a pipeline becomes a revision (History) and runs its saved tests in the
+background (Tests); a failing test marks the pipeline in the workspace list.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Slot
+
+from .documents import PipelineDocument
+from .views.history_panel import HistoryPanel
+from .views.preview_panel import PreviewPanel
+from .views.tests_panel import PipelineTestsPanel, SaveAsTestAction
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+
+class HistoryAndTestsDocks(QObject):
+    """Owns the Tests and History panels of one main window."""
+
+    def __init__(self, window: MainWindow, preview: PreviewPanel) -> None:
+        super().__init__(window)
+        self.window = window
+        self.tests = PipelineTestsPanel()
+        self.tests.setAccessibleName("Tests panel")
+        self.history = HistoryPanel()
+        self.history.setAccessibleName("History panel")
+        self.save_as_test_action = SaveAsTestAction(preview, self.tests)
+        self.docks = {"tests": window.add_bottom_dock("Tests", self.tests),
+                      "history": window.add_bottom_dock("History", self.history)}
+        for dock in self.docks.values():
+            dock.widget().setMinimumSize(240, 80)
+            window.view_menu.addAction(dock.toggleViewAction())
+        self.tests.tests_finished.connect(self._on_tests_finished)
+        self.tests.test_saved.connect(self._on_tests_test_saved)
+
+    def _workspace(self) -> Path | None:
+        return self.window.workspace.root if self.window.workspace else None
+
+    def set_document(self, doc: PipelineDocument) -> None:
+        """Follow the selected pipeline; its saves record revisions and run its tests."""
+        if not doc.property("history_tests_hooked"):
+            doc.setProperty("history_tests_hooked", True)
+            doc.saved.connect(self._on_document_saved)
+        self.tests.set_pipeline(doc.path, self._workspace())
+        self.history.set_pipeline(doc, self._workspace())
+
+    @Slot()
+    def _on_document_saved(self) -> None:
+        doc = self.sender()
+        workspace = self._workspace()
+        if isinstance(doc, PipelineDocument) and workspace is not None:
+            self.history.record_save(doc, workspace)
+            self.tests.run_tests(doc.path)
+
+    @Slot(str, int)
+    def _on_tests_finished(self, folder: str, failed: int) -> None:
+        ws, model = self.window.workspace, self.window.list_model
+        info = next((p for p in ws.pipelines if p.path == Path(folder)), None) if ws else None
+        if info is not None and model is not None:
+            model.set_tests_failed(info.name, failed > 0)
+
+    @Slot(str)
+    def _on_tests_test_saved(self, _name: str) -> None:
+        self.docks["tests"].show()
+        self.docks["tests"].raise_()
