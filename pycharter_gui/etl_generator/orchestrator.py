@@ -143,6 +143,12 @@ class ETLOrchestrator:
     ) -> dict[str, Any]:
         """Run the whole pipeline and return the summary dict of DECISIONS.md.
 
+        ``session`` (a SQLAlchemy Session, Connection or Engine, sync or async) is where a
+        database target is loaded: its engine replaces load.yaml's URL, and a ``database``
+        dead-letter backend without its own URL uses it too. ``contract_metadata`` of the
+        constructor is returned as the result's ``contract_metadata`` and kept in every dead
+        letter's metadata (``contract``).
+
         ``executor="dask"`` runs the pipeline partitioned on a Dask cluster (a LocalCluster when
         ``scheduler_address`` is None); see ``etl_generator.distributed``.
         """
@@ -150,12 +156,16 @@ class ETLOrchestrator:
         if executor == "dask":
             from .distributed import run_distributed
 
+            if session is not None:
+                raise ConfigError("run(session=...) cannot reach Dask workers (a session does "
+                                  "not leave this process); give load.yaml a database url.")
             result = await run_distributed(
                 self, dry_run=dry_run, scheduler_address=scheduler_address, partitions=partitions,
                 batch_size=batch_size, max_records=max_records, resume=resume,
                 max_retries=max_retries, error_threshold=error_threshold, **kwargs,
             )
             result.setdefault("status", run_status(result["success"], result["dead_lettered"]))
+            result["contract_metadata"] = dict(self.contract_metadata)
             return result
         if executor not in (None, "local"):
             raise ConfigError(f"Unknown executor '{executor}'; use 'local' or 'dask'.")
@@ -163,6 +173,9 @@ class ETLOrchestrator:
         params, _undeclared = resolve_input_params(self.config.extract, kwargs)
         if batch_size is not None and batch_size < 1:
             raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
+        if session is not None and self.config.load.get("type") != "database":
+            raise ConfigError("run(session=...) loads into a database, but this pipeline's "
+                              f"target is {self.config.load.get('type')}; leave session out.")
         run = PipelineRun(
             orchestrator=self,
             run_id=uuid.uuid4().hex,
@@ -175,10 +188,11 @@ class ETLOrchestrator:
             max_records=max_records if max_records is not None else self.config.extract.get("max_records"),
             max_retries=max_retries,
             error_threshold=error_threshold,
+            session=session,
         )
-        del session  # kept for pycharter's signature; each load session manages its own
-        started = time.monotonic()
-        return await run.execute(started)
+        result = await run.execute(time.monotonic())
+        result["contract_metadata"] = dict(self.contract_metadata)
+        return result
 
 
 def create_orchestrator(contract_dir: str | Path | None = None, **kwargs: Any) -> ETLOrchestrator:

@@ -29,14 +29,16 @@ logger = logging.getLogger(__name__)
 _MIN_BATCHES_FOR_THRESHOLD = 3
 
 
-def open_dlq(orch: ETLOrchestrator, dry_run: bool) -> DeadLetterQueue:
-    """The run's DLQ: memory for dry runs (they write nothing), else what load.yaml names."""
+def open_dlq(orch: ETLOrchestrator, dry_run: bool, session: Any = None) -> DeadLetterQueue:
+    """The run's DLQ: memory for dry runs (they write nothing), else what load.yaml names
+    (a ``database`` backend without its own url on the run's ``session``)."""
     cfg = orch.config.load.get("dead_letter_queue") or {}
     if dry_run or not cfg.get("enabled", True):
         return DeadLetterQueue(storage_backend="memory", pipeline_name=orch.pipeline_name)
     from .dead_letter.configured import configured_queue
 
-    return configured_queue(orch.config.load, orch.contract_dir, orch.pipeline_name)
+    return configured_queue(orch.config.load, orch.contract_dir, orch.pipeline_name,
+                            db_session=session)
 
 
 def _memory_mb() -> float:
@@ -60,8 +62,9 @@ class PipelineRun:
         self.max_records: int | None = options["max_records"]
         self.max_retries: int = options["max_retries"]
         self.error_threshold: float | None = options["error_threshold"]
+        self.session: Any = options.get("session")
         self.stats = RunStats()
-        self.dlq = open_dlq(orchestrator, self.dry_run)
+        self.dlq = open_dlq(orchestrator, self.dry_run, self.session)
         self.run_dlq = DeadLetterQueue(storage_backend="memory", pipeline_name=orchestrator.pipeline_name)
         self.checkpoints = CheckpointManager(
             None if self.dry_run else orchestrator.checkpoint_dir
@@ -97,6 +100,8 @@ class PipelineRun:
             metadata["traceback"] = tb
         if self.params:
             metadata["params"] = self.params
+        if self.orch.contract_metadata:
+            metadata["contract"] = self.orch.contract_metadata
         return DeadLetterRecord(
             pipeline_name=self.orch.pipeline_name,
             record_data=record if isinstance(record, dict) else {"value": record},
@@ -246,7 +251,11 @@ class PipelineRun:
         if cfg.get("type") == "database" and cfg.get("create_table") and isinstance(schema, dict):
             from .database.load import CONTRACT_SCHEMA_KEY
 
-            return {**cfg, CONTRACT_SCHEMA_KEY: schema}
+            cfg = {**cfg, CONTRACT_SCHEMA_KEY: schema}
+        if self.session is not None:
+            from .database.load import SESSION_KEY
+
+            cfg = {**cfg, SESSION_KEY: self.session}
         return cfg
 
     def _extract_config(self) -> dict[str, Any]:

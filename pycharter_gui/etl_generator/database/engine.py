@@ -154,6 +154,25 @@ def create_engine(url: str | URL, *, connect_timeout: int | None = None,
         ) from exc
 
 
+def engine_of(bind: Any) -> tuple[Engine | None, bool]:
+    """``(engine, owned)``: the sync engine behind a caller's Engine, Connection or ORM Session.
+
+    An async engine, connection or session (pycharter 0.0.20 passed an ``AsyncSession``) gets a
+    new sync engine on its URL, its async driver mapped to the sync one: ``owned`` is then True
+    and the caller disposes it. ``(None, False)`` for anything else.
+    """
+    get_bind = getattr(bind, "get_bind", None)
+    if not isinstance(bind, Engine | sa.Connection) and callable(get_bind):
+        bind = get_bind()
+    engine = bind if isinstance(bind, Engine) else getattr(bind, "engine", None)
+    engine = getattr(engine, "sync_engine", engine)
+    if not isinstance(engine, Engine):
+        return None, False
+    if engine.dialect.is_async:
+        return create_engine(engine.url), True
+    return engine, False
+
+
 @dataclass(frozen=True)
 class ConnectionProblem:
     """A classified connection or statement failure."""

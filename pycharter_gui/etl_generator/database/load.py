@@ -24,7 +24,14 @@ from ..errors import LoadError, TransientLoadError
 from ..loaders.base import BatchLoadResult
 from .column_batch import ColumnBatch, records_of, write_any
 from .dialects import begin_write, clear_table, dialect_name, effective_schema
-from .engine import classify_db_error, create_engine, mask_url, parse_url, sqlite_path
+from .engine import (
+    classify_db_error,
+    create_engine,
+    engine_of,
+    mask_url,
+    parse_url,
+    sqlite_path,
+)
 from .progress import clear_progress, progress_table, save_progress
 from .tables import build_table, describe_target, missing_table_error, reflect_table, type_samples
 from .writer import TableWriter, check_write_method
@@ -32,6 +39,8 @@ from .writer import TableWriter, check_write_method
 T = TypeVar("T")
 # The run passes the data contract's JSON Schema here, so create_table can use its types.
 CONTRACT_SCHEMA_KEY = "__contract_schema__"
+# ``run(session=...)``: the caller's Session/Connection/Engine, whose engine the load uses.
+SESSION_KEY = "__session__"
 
 
 class DatabaseLoadSession:
@@ -44,7 +53,11 @@ class DatabaseLoadSession:
         self.config = load_config
         self.dry_run = dry_run
         self.run_key = run_key
-        self.url = parse_url(load_config.get("url") or "", file="load.yaml")
+        # A caller's session: its engine (own connections, on this session's thread) replaces
+        # the configured URL; the caller's transaction is left alone.
+        self._given_engine, self._owns_engine = engine_of(load_config.get(SESSION_KEY))
+        self.url = self._given_engine.url if self._given_engine is not None else parse_url(
+            load_config.get("url") or "", file="load.yaml")
         self.backend = "mysql" if self.url.get_backend_name() == "mariadb" \
             else self.url.get_backend_name()
         self.table_name = str(load_config.get("table") or "")
@@ -110,7 +123,7 @@ class DatabaseLoadSession:
                 url = "sqlite://"
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
-        self._engine = create_engine(url, key="url", file="load.yaml")
+        self._engine = self._given_engine or create_engine(url, key="url", file="load.yaml")
         try:
             with self._engine.connect() as conn:
                 self._table = reflect_table(conn, self.table_name, self.schema, self.backend,
@@ -130,7 +143,7 @@ class DatabaseLoadSession:
                 self._clear_pending = (self.method == "truncate_and_load" and resume_batches == 0
                                        and not self.dry_run and self._table is not None)
         except BaseException as exc:
-            self._engine.dispose()
+            self._dispose()
             if isinstance(exc, DBAPIError):
                 problem = classify_db_error(exc)
                 cls = TransientLoadError if problem.retriable else LoadError
@@ -246,8 +259,13 @@ class DatabaseLoadSession:
         try:
             self._release_dry()
         finally:
-            if self._engine is not None:
-                self._engine.dispose()
+            self._dispose()
+
+    def _dispose(self) -> None:
+        """Dispose the engine unless it is the caller's."""
+        if self._engine is not None and (self._engine is not self._given_engine
+                                         or self._owns_engine):
+            self._engine.dispose()
 
     def _create_table(self, conn: Connection, records: list[dict[str, Any]]
                       ) -> TableWriter | None:

@@ -15,12 +15,18 @@ DEFAULT_FILES = {"file": "dead_letters.jsonl", "sqlite": "dead_letters.db"}
 
 
 def configured_queue(load: dict[str, Any], pipeline_dir: str | Path | None,
-                     pipeline_name: str | None) -> DeadLetterQueue:
+                     pipeline_name: str | None, db_session: Any = None) -> DeadLetterQueue:
     """``dead_letter_queue`` of a canonical load config: a file or SQLite file in
     ``<pipeline>/.pycharter/`` unless ``path`` says otherwise; a database table beside a
-    database target unless ``url`` says otherwise (DECISIONS.md)."""
+    database target (on ``db_session``, the run's session, when given) unless ``url`` says
+    otherwise (DECISIONS.md)."""
     cfg = load.get("dead_letter_queue") or {}
     backend = cfg.get("backend") or "file"
+    if backend == "database" and db_session is not None and cfg.get("url") in (
+            None, load.get("url")):  # beside the target, which the session replaces
+        return DeadLetterQueue(db_session=db_session, storage_backend=backend,
+                               pipeline_name=pipeline_name, table_name=cfg.get("table"),
+                               schema_name=cfg.get("schema_name"))
     if backend == "database":
         path: Any = cfg.get("url") or (load.get("url") if load.get("type") == "database" else None)
     else:

@@ -24,7 +24,9 @@ class DeadLetterQueue:
 
     ``storage_backend`` is ``"file"`` (one JSON Lines file), ``"sqlite"``, ``"memory"``,
     ``"database"`` (once a server backend is registered, see ``backends.base``), or a
-    :class:`DLQBackend` instance. A failed write saves the records to a private fallback file
+    :class:`DLQBackend` instance. Left out, it is ``"database"`` when ``db_session`` (a
+    SQLAlchemy Session, Connection or Engine) is given, as in pycharter: a table on that
+    session's engine; else ``"file"``. A failed write saves the records to a private fallback file
     and raises :class:`DeadLetterWriteError` naming it (a run that cannot keep its dead letters
     fails). Queries are synchronous and safe to call from a worker thread.
     """
@@ -32,7 +34,7 @@ class DeadLetterQueue:
     def __init__(
         self,
         db_session: Any = None,
-        storage_backend: str | DLQBackend = "file",
+        storage_backend: str | DLQBackend | None = None,
         storage_path: str | os.PathLike[str] | None = None,
         enabled: bool = True,
         schema_name: str | None = None,
@@ -49,11 +51,13 @@ class DeadLetterQueue:
         self.storage_backend: str = self.backend.name
 
     def _make_backend(
-        self, storage_backend: str | DLQBackend, storage_path: str | os.PathLike[str] | None
+        self, storage_backend: str | DLQBackend | None,
+        storage_path: str | os.PathLike[str] | None,
     ) -> DLQBackend:
         if isinstance(storage_backend, DLQBackend):
             return storage_backend
-        name = str(storage_backend or "file").lower()
+        default = "database" if self.db_session is not None else "file"
+        name = str(storage_backend or default).lower()
         factory = get_backend_factory(name)
         if factory is None:
             if name == "database":

@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from ...database.engine import engine_of
 from ..query import (
     RECORD_COLUMNS,
     NormalizedFilter,
@@ -50,19 +51,6 @@ _COLUMNS = (
     "error_type", "error_message", "record_data", "metadata", "created_at", "updated_at",
 )  # fmt: skip
 _CHUNK = 500
-
-
-def _engine_of(db_session: Any) -> Engine | None:
-    """The engine behind an Engine, Connection or ORM Session (None for anything else)."""
-    if isinstance(db_session, Engine):
-        return db_session
-    if isinstance(db_session, Connection):
-        return db_session.engine
-    get_bind = getattr(db_session, "get_bind", None)
-    if callable(get_bind):
-        bind = get_bind()
-        return bind if isinstance(bind, Engine) else getattr(bind, "engine", None)
-    return None
 
 
 def _text(length: int | None = None) -> sa.types.TypeEngine:
@@ -127,7 +115,7 @@ class DatabaseBackend(DLQBackend):
             raise ValueError(
                 f"dead-letter table name {self.table_name!r} is not a plain SQL identifier "
                 "(letters, digits and underscores, not starting with a digit, at most 51)")
-        self._given_engine = _engine_of(db_session)
+        self._given_engine, self._owns_engine = engine_of(db_session)
         self.url = None if storage_path is None else str(storage_path)
         if self._given_engine is None and not self.url:
             raise ValueError("the database backend needs a url (dead_letter_queue.url in "
@@ -319,7 +307,8 @@ class DatabaseBackend(DLQBackend):
     def close(self) -> None:
         """Dispose an engine this backend created (a caller's engine is left alone)."""
         with self._lock:
-            if self._engine is not None and self._engine is not self._given_engine:
+            if self._engine is not None and (self._engine is not self._given_engine
+                                             or self._owns_engine):
                 self._engine.dispose()
                 self._engine = None
 
