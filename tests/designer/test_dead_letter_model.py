@@ -84,20 +84,3 @@ def test_jump_to_end_and_sorting(qtbot, queue) -> None:
     assert model.headerData(6, Qt.Orientation.Horizontal) == "Error message"
     assert not model.is_sortable(5)
     assert model.is_sortable(2) == (queue.storage_backend != "file")
-
-
-@pytest.mark.parametrize("at", [0, 4093, 4096 * 2 - 3, 4096 * 5 - 12])
-def test_resolved_scan_finds_needles_across_windows(tmp_path, monkeypatch, at) -> None:
-    import mmap
-
-    from pycharter_gui.designer.workers import dlq_jobs
-
-    monkeypatch.setattr(dlq_jobs, "_WINDOW", mmap.ALLOCATIONGRANULARITY)
-    size = 4096 * 5
-    data = bytearray(b"x" * size)
-    data[at:at + 10] = b'"resolved"'
-    path = tmp_path / "d.jsonl"
-    path.write_bytes(bytes(data))
-    with path.open("rb") as f:
-        assert dlq_jobs._search_windows(f.fileno(), size, b'"resolved"')
-        assert not dlq_jobs._search_windows(f.fileno(), size, b'"pending"')

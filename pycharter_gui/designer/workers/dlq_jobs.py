@@ -11,7 +11,6 @@ import asyncio
 import concurrent.futures
 import csv
 import json
-import mmap
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -28,43 +27,6 @@ EXPORT_COLUMNS = ("id", "timestamp", "pipeline_name", "run_id", "reason", "stage
 CHUNK = 5000
 
 Progress = Callable[[int, int], None]
-_RESOLVED = b'"resolved"'
-
-
-_MENTIONS: dict[tuple, bool] = {}
-_WINDOW = 64 << 20  # map 64 MiB at a time so the search never holds the whole file in RSS
-
-
-def _search_windows(fd: int, size: int, needle: bytes) -> bool:
-    """Search from the end (resolved records are usually recent), one mapped window at a time."""
-    end = size
-    while end > 0:
-        start = max(0, end - _WINDOW)
-        start -= start % mmap.ALLOCATIONGRANULARITY
-        with mmap.mmap(fd, end - start, access=mmap.ACCESS_READ, offset=start) as mm:
-            if mm.rfind(needle) >= 0:
-                return True
-        if start == 0:
-            return False
-        end = start + len(needle) - 1  # overlap: a needle across a window boundary is found
-    return False
-
-
-def _file_mentions(path: Any, needle: bytes) -> bool:
-    """True when the file contains ``needle`` (memory-mapped search, cached per file version)."""
-    try:
-        with open(path, "rb") as f:
-            st = os.fstat(f.fileno())
-            key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, needle)
-            if key in _MENTIONS:
-                return _MENTIONS[key]
-            found = _search_windows(f.fileno(), st.st_size, needle)
-    except FileNotFoundError:
-        return False
-    if len(_MENTIONS) > 32:
-        _MENTIONS.clear()
-    _MENTIONS[key] = found
-    return found
 
 
 def effective_filter(queue: DeadLetterQueue, flt: DLQFilter) -> DLQFilter:
@@ -80,9 +42,6 @@ def effective_filter(queue: DeadLetterQueue, flt: DLQFilter) -> DLQFilter:
     if set(statuses) != {"pending", "retrying", "ignored"}:
         return flt
     if queue.storage_backend == "file":
-        path = getattr(queue.backend, "path", None)
-        if path is None:
-            return flt
         unfiltered = replace(flt, status=None)
         if unfiltered == DLQFilter():
             # The default view: build its newline index (numpy, mostly without the GIL) while
@@ -91,9 +50,7 @@ def effective_filter(queue: DeadLetterQueue, flt: DLQFilter) -> DLQFilter:
             pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="dlq-index")
             pool.submit(queue.count, unfiltered)
             pool.shutdown(wait=False)
-        if _file_mentions(path, _RESOLVED):
-            return flt
-    elif queue.count(DLQFilter(status="resolved")) > 0:  # an indexed count in SQL backends
+    if queue.has_status("resolved"):
         return flt
     return replace(flt, status=None)
 

@@ -192,6 +192,10 @@ class DeadLetterQueue:
         """Number of dead letters matching ``filters``."""
         return self.backend.count(DLQFilter.coerce(filters).normalized())
 
+    def has_status(self, status: DLQStatus | str) -> bool:
+        """True when any dead letter has ``status`` (an indexed query or a file search)."""
+        return self.backend.has_status(coerce_status(status))
+
     def page(
         self,
         filters: Filters = None,

@@ -87,6 +87,10 @@ class DLQBackend(ABC):
         wanted = set(ids)
         return [r for r in self.iter_records(NormalizedFilter()) if r.id in wanted]
 
+    def has_status(self, status: DLQStatus) -> bool:
+        """True when any record has ``status`` (SQL: an indexed count)."""
+        return self.count(NormalizedFilter(statuses=(status.value,))) > 0
+
     def close(self) -> None:
         """Release resources; the backend may be used again afterwards."""
         return None

@@ -36,6 +36,7 @@ from ..records import DeadLetterRecord, DLQStatus
 from ._locks import exclusive_lock, fsync_dir
 from .base import DLQBackend
 from .jsonl_index import LineIndex, iter_complete_lines, parse_line
+from .jsonl_search import file_has_status
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +89,13 @@ class JsonlBackend(DLQBackend):
         payload = "".join(
             json.dumps(r.to_dict(), ensure_ascii=False, default=str) + "\n" for r in records
         ).encode("utf-8")
-        with exclusive_lock(self.lock_path), _open(self.path, "a+b") as f:
+        with exclusive_lock(self.lock_path):
+            if not self.path.exists():  # dead letters hold records and run parameters: 0600
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+            self._append_locked(payload)
+
+    def _append_locked(self, payload: bytes) -> None:
+        with _open(self.path, "a+b") as f:
             self._drop_torn_tail(f)
             f.write(payload)
             f.flush()
@@ -207,6 +214,10 @@ class JsonlBackend(DLQBackend):
     def count(self, flt: NormalizedFilter) -> int:
         with self._snapshot(flt) as (index, _f):
             return 0 if index is None else len(index)
+
+    def has_status(self, status: DLQStatus) -> bool:
+        """A memory-mapped search for the status value; never parses the whole file."""
+        return file_has_status(self.path, status.value)
 
     def statistics(self, flt: NormalizedFilter) -> dict[str, Any]:
         with self._snapshot(flt, parsed=True) as (index, _f):
