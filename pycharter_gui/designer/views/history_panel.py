@@ -71,6 +71,7 @@ class HistoryPanel(QWidget):
         self.store: RevisionStore | None = None
         self._jobs: set[BlockingJob] = set()
         self._texts: dict[str, dict[str, str]] = {}  # revision id -> texts, read on a worker
+        self._diff_request = 0  # the latest diff asked for; older answers are dropped
         self.where_label = QLabel("No pipeline selected.")
         self.message_edit = QLineEdit(placeholderText="Message for the next save (optional: "
                                                       "what changed is filled in)")
@@ -235,11 +236,12 @@ class HistoryPanel(QWidget):
 
     @Slot()
     def _on_tree_item_selection_changed(self) -> None:
-        selected = sorted(self._selected(), key=lambda r: r.time)
-        self.restore_button.setEnabled(len(selected) == 1)
         shown = self.revisions()
+        order = {rev.id: i for i, rev in enumerate(shown)}
+        selected = sorted(self._selected(), key=lambda r: -order[r.id])  # oldest first
+        self.restore_button.setEnabled(len(selected) == 1)
         if len(selected) == 1:  # what this revision changed: against the one before it
-            pos = next(i for i, r in enumerate(shown) if r.id == selected[0].id)
+            pos = order[selected[0].id]
             older = shown[pos + 1] if pos + 1 < len(shown) else None
             pair = (older, selected[0])
         elif len(selected) >= 2:
@@ -247,8 +249,10 @@ class HistoryPanel(QWidget):
         else:
             return
         store = self.store
+        self._diff_request += 1
+        request = self._diff_request
         if store is not None:
-            self._start(lambda: (pair, [self._texts_of(store, r) for r in pair]),
+            self._start(lambda: (request, pair, [self._texts_of(store, r) for r in pair]),
                         self._on_diff_job_succeeded)
 
     def _texts_of(self, store: RevisionStore, rev: Revision | None) -> dict[str, str]:
@@ -261,7 +265,9 @@ class HistoryPanel(QWidget):
 
     @Slot(object)
     def _on_diff_job_succeeded(self, result: object) -> None:
-        (old, new), (old_texts, new_texts) = result  # type: ignore[misc]
+        request, (old, new), (old_texts, new_texts) = result  # type: ignore[misc]
+        if request != self._diff_request:
+            return
         old_label = old.short_id if old is not None else "(nothing)"
         self.diff_label.setText(f"{old_label} → {new.short_id}: "
                                 f"{summarize_change(old_texts, new_texts)}")
