@@ -112,10 +112,17 @@ async def extract_with_pagination_streaming(
     max_records: int | None = None,
     config_context: dict[str, Any] | None = None,
 ) -> AsyncIterator[list[dict[str, Any]]]:
-    """Yield batches from whichever extractor ``extract_config`` names or implies."""
+    """Yield batches from whichever extractor ``extract_config`` names or implies.
+
+    ``${VAR}`` in ``params`` and ``headers`` is resolved like the config's own values, from
+    ``config_context`` then the environment (an unset variable without a default is a
+    ``ConfigError`` naming it); header values stay text.
+    """
     from ..config import normalize_extract
 
     cfg = normalize_extract(extract_config, base_dir=contract_dir, config_context=config_context)
+    params = _resolved(params, config_context, "params", retype=True)
+    headers = _resolved(headers, config_context, "headers", retype=False)
     extractor = get_extractor(cfg)
     extractor.validate_config(cfg)
     stream = extractor.extract_streaming(
@@ -126,3 +133,19 @@ async def extract_with_pagination_streaming(
             yield batch
     finally:
         await stream.aclose()
+
+
+def _resolved(values: dict[str, Any] | None, context: dict[str, Any] | None, name: str, *,
+              retype: bool) -> dict[str, Any] | None:
+    """``values`` with ``${VAR}`` substituted; unresolved variables raise ``ConfigError``."""
+    if not values:
+        return values
+    from ..config.substitution import substitute_tree
+    from ..errors import ConfigError
+
+    out, _secrets, problems = substitute_tree(
+        dict(values), context, file=f"extract_with_pagination_streaming({name}=...)",
+        key=name, retype=retype)
+    if problems:
+        raise ConfigError(problems)
+    return out
