@@ -144,6 +144,10 @@ class RevisionStore:
         """The files at the newest revision (empty before the first)."""
         raise NotImplementedError
 
+    def latest_id(self) -> str:
+        """The newest revision's id ("" before the first)."""
+        raise NotImplementedError
+
     def revisions(self) -> list[Revision]:
         """Revisions with their summaries, newest first (at most ``MAX_REVISIONS``)."""
         raise NotImplementedError
@@ -196,6 +200,9 @@ class GitRevisions(RevisionStore):
 
     def last_texts(self) -> Texts:
         return self._many_texts(["HEAD"])[0]
+
+    def latest_id(self) -> str:
+        return _git(self.repo, "log", "-1", "--format=%H", "--", *self._paths(), check=False).strip()
 
     def _record(self, message: str) -> Revision | None:
         existing = [p for p in self._paths() if (self.repo / p).is_file()]
@@ -263,8 +270,12 @@ class SnapshotRevisions(RevisionStore):
                       reverse=True)[:MAX_REVISIONS]
 
     def last_texts(self) -> Texts:
+        latest = self.latest_id()
+        return self.texts(latest) if latest else {}
+
+    def latest_id(self) -> str:
         folders = self._folders()
-        return self.texts(folders[0].name) if folders else {}
+        return folders[0].name if folders else ""
 
     def _record(self, message: str) -> Revision | None:
         texts = current_texts(self.pipeline_dir)
@@ -321,3 +332,12 @@ def revision_store(pipeline_dir: Path, workspace: Path) -> RevisionStore:
     if root is not None and not ignored:
         return GitRevisions(pipeline_dir, root)
     return SnapshotRevisions(pipeline_dir, workspace)
+
+
+
+def latest_revision_id(pipeline_dir: Path, workspace: Path) -> str:
+    """The id of the pipeline's newest revision; "" when it has none or it cannot be read."""
+    try:
+        return revision_store(pipeline_dir, workspace).latest_id()
+    except (RevisionError, OSError, subprocess.SubprocessError):
+        return ""

@@ -37,6 +37,8 @@ class RunEntry:
     #: run()'s ``status`` (completed | completed_with_dead_letters | failed); "" when the run
     #: never returned a result (cancelled) or the entry predates the field.
     status: str = ""
+    #: the pipeline's newest revision (git commit or snapshot id) when the run was recorded
+    revision: str = ""
 
     @classmethod
     def from_result(cls, result: dict[str, Any], *, folder: Path, started_at: datetime,
@@ -83,6 +85,10 @@ class RunHistory:
     def append(self, entry: RunEntry) -> None:
         """Add one run (one line, flushed and fsynced: history must survive a crash)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not entry.revision:
+            from .revisions import latest_revision_id
+
+            entry.revision = latest_revision_id(Path(entry.folder), self.workspace)
         line = json.dumps(entry.to_dict(), default=str, ensure_ascii=False)
         with self.path.open("a", encoding="utf-8") as fh:
             fh.write(line + "\n")
