@@ -10,6 +10,7 @@ import pytest
 
 from pycharter_gui.designer.main_window import MainWindow
 from pycharter_gui.designer.revisions import summarize_change
+from pycharter_gui.designer.run_history import RunEntry, RunHistory
 
 from .test_tests_panel import make_pipeline
 
@@ -53,6 +54,11 @@ def test_three_saves_diff_and_restore(qtbot, workspace: Path, monkeypatch) -> No
     assert [r.message for r in revs][:2] == ["orders: transform convert: id + int", "qty stays text"]
     assert [r.summary for r in revs] == ["transform convert: id + int",
                                          "transform convert: qty float → str", "first revision"]
+
+    entry = RunEntry(run_id="r1", pipeline="orders", folder=str(workspace / "orders"),
+                     started_at="2026-01-01T00:00:00+00:00", dry_run=True, outcome="success")
+    RunHistory(workspace).append(entry)
+    assert RunHistory(workspace).entries()[0].revision == revs[0].id  # the run's revision
 
     # Diff the oldest and the newest.
     history.select(revs[0].id, revs[2].id)
