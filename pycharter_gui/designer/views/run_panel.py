@@ -90,6 +90,7 @@ class _RunState:
     dead_letters: bool = False
     message: tuple[str, str, str | None] | None = None  # text, kind, action
     result: dict[str, Any] | None = None
+    cancel_requested: bool = False  # Cancel pressed while the run was being prepared
 
     def __post_init__(self) -> None:
         name = f" of {self.folder.name}" if self.folder is not None else ""
@@ -218,6 +219,7 @@ class RunPanel(QWidget):
         state = self._state
         if self.folder is None or state.is_running():
             return False
+        state.cancel_requested = False
         self._show_message(state, None)
         job = BlockingJob(functools.partial(_build_or_error, self.folder, self._texts))
         job.signals.succeeded.connect(self._on_prepare_job_succeeded)
@@ -232,7 +234,11 @@ class RunPanel(QWidget):
     def cancel(self) -> None:
         """Stop the run at its next batch boundary (the engine cleans up temp files)."""
         state = self._state
-        if state.handle is not None and state.handle.is_running():
+        if state.preparing:  # not started yet: it must not start when preparation ends
+            state.cancel_requested = True
+            self._set_status(state, "Cancelling…")
+            self._set_running(state)
+        elif state.handle is not None and state.handle.is_running():
             self._append_log(state, "Cancelling…")
             state.handle.cancel()
 
@@ -258,7 +264,7 @@ class RunPanel(QWidget):
         running = state.is_running()
         self.dry_run_button.setEnabled(not running)
         self.run_button.setEnabled(not running)
-        self.cancel_button.setEnabled(state.handle is not None and state.handle.is_running())
+        self.cancel_button.setEnabled(running and not state.cancel_requested)
 
     def _set_status(self, state: _RunState, text: str) -> None:
         state.status = text
@@ -296,6 +302,12 @@ class RunPanel(QWidget):
     def _on_prepare_job_succeeded(self, built: Any) -> None:
         state, (dry_run, prior_status) = self._jobs.pop(self.sender())
         state.preparing = False
+        if state.cancel_requested:
+            state.cancel_requested = False
+            self._set_status(state, "Cancelled before it started.")
+            self._set_running(state)
+            self.run_cancelled.emit()
+            return
         if isinstance(built, Exception):
             text = describe_error(built)
             self._show_message(state, (text, "error", None))
