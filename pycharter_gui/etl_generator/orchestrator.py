@@ -121,8 +121,12 @@ class ETLOrchestrator:
     def transform(self, raw_data: list[dict[str, Any]], **kwargs: Any) -> list[dict[str, Any]]:
         """Apply this pipeline's transforms to ``raw_data``; a failing record raises
         ``RecordError`` like ``apply_transforms`` (``run()`` dead-letters it instead)."""
+        from .config.params import record_params
         from .transformers import apply_transforms
 
+        injected = record_params(self.config.extract, self.config.transform, kwargs)
+        if injected:  # the 0.0.20 dialect writes run params into every record
+            raw_data = [{**record, **injected} for record in raw_data]
         return apply_transforms(raw_data, self.config.transform, **kwargs)
 
     # -- run -----------------------------------------------------------------------------

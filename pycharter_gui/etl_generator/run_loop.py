@@ -12,6 +12,7 @@ from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
 from .checkpoints import CheckpointManager, newer_state, resume_point, run_fingerprints
+from .config.params import record_params
 from .dead_letter import DeadLetterQueue, DeadLetterRecord, DLQReason
 from .errors import PycharterError, is_transient
 from .extractors.factory import get_extractor
@@ -63,6 +64,8 @@ class PipelineRun:
         self.max_retries: int = options["max_retries"]
         self.error_threshold: float | None = options["error_threshold"]
         self.session: Any = options.get("session")
+        self.record_params = record_params(orchestrator.config.extract,
+                                           orchestrator.config.transform, self.transform_kwargs)
         self.stats = RunStats()
         self.dlq = open_dlq(orchestrator, self.dry_run, self.session)
         self.run_dlq = DeadLetterQueue(storage_backend="memory", pipeline_name=orchestrator.pipeline_name)
@@ -340,6 +343,8 @@ class PipelineRun:
         stats.extracted += len(batch)
         stats.extract_batches += 1
         batch = await self._check_block("extract", batch, batch_index)
+        if self.record_params:  # the 0.0.20 dialect writes run params into every record
+            batch = [{**record, **self.record_params} for record in batch]
 
         result = await asyncio.to_thread(compiled.apply, batch, **self.transform_kwargs)
         stats.transform_batches += 1

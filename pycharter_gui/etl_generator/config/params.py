@@ -106,3 +106,19 @@ def resolve_input_params(
     if extract_cfg.get("type") == "database":
         params = {**(extract_cfg.get("query_params") or {}), **params}
     return params, extra
+
+
+def record_params(extract_cfg: Mapping[str, Any], transform_cfg: Mapping[str, Any] | None,
+                  kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """Declared input params given as run kwargs, for the 0.0.20 dialect to write into every
+    record (config-format §1.3 step 5); ``{}`` for any other transform dialect.
+
+    The values (typed like the request params) go in before the transform under the param's
+    own name, so ``rename`` gives them the target name and ``type``/``fill_null``/``drop``
+    apply, as 0.0.20 injected after rename and before type conversion.
+    """
+    if (transform_cfg or {}).get("dialect") != "0.0.20":
+        return {}
+    declared: Mapping[str, Any] = extract_cfg.get("input_params") or {}
+    return {name: coerce_param(kwargs[name], (spec or {}).get("type"))
+            for name, spec in declared.items() if kwargs.get(name) is not None}
