@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from pycharter_gui.etl_generator.atomic import atomic_write
+from pycharter_gui.etl_generator import atomic_write
 
 FILES = ("extract.yaml", "transform.yaml", "load.yaml", "schema.yaml")
 MAX_REVISIONS = 200
@@ -42,7 +42,8 @@ class Revision:
 
     @property
     def short_id(self) -> str:
-        return self.id[:10]
+        """A commit's first 10 hex digits; a snapshot's whole (time-stamped) name."""
+        return self.id[:10] if len(self.id) == 40 else self.id
 
 
 # -- what changed ---------------------------------------------------------------------------
@@ -133,7 +134,9 @@ class RevisionStore:
 
         An empty ``message`` becomes "<pipeline>: <what changed>"."""
         if not message.strip():
-            change = summarize_change(self.last_texts(), current_texts(self.pipeline_dir))
+            last = self.last_texts()
+            change = (summarize_change(last, current_texts(self.pipeline_dir)) if last
+                      else "first revision")
             message = f"{self.pipeline_dir.name}: {change}"
         return self._record(message)
 

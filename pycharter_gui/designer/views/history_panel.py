@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
+from PySide6.QtGui import QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import theme
 from ..documents import FILE_KINDS, PipelineDocument
 from ..revisions import Revision, RevisionStore, revision_store, summarize_change, unified_diff
 from ..workers.blocking import BlockingJob
@@ -40,9 +41,9 @@ class _DiffHighlighter(QSyntaxHighlighter):
     def __init__(self, document: QTextDocument) -> None:
         super().__init__(document)
         self._formats = {}
-        for prefix, color in (("+", "#2e9d5b"), ("-", "#d0453a"), ("@", "#4a78c2")):
+        for prefix, role in (("+", "ok"), ("-", "error"), ("@", "accent")):
             fmt = QTextCharFormat()
-            fmt.setForeground(QColor(color))
+            fmt.setForeground(theme.qcolor(role))
             self._formats[prefix] = fmt
         self._header = QTextCharFormat()
         self._header.setFontWeight(QFont.Weight.Bold)
@@ -106,6 +107,7 @@ class HistoryPanel(QWidget):
         splitter.addWidget(self.tree)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([560, 540])
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.message_bar)
@@ -210,9 +212,9 @@ class HistoryPanel(QWidget):
             item.setData(0, RevisionRole, rev)
             item.setToolTip(2, rev.summary)
             self.tree.addTopLevelItem(item)
-        for col in (0, 3):
+        for col in range(len(_HEADERS)):
             self.tree.resizeColumnToContents(col)
-        self.tree.setColumnWidth(1, 240)
+            self.tree.setColumnWidth(col, min(self.tree.columnWidth(col), 220))
         self.refreshed.emit(len(revisions))
 
     @Slot(object)

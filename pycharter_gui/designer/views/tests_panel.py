@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QAction, QColor
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -36,6 +36,7 @@ from pycharter_gui.etl_generator import (
     save_pipeline_test,
 )
 
+from .. import theme
 from ..models.records_table_model import RecordRole
 from ..trust import workspace_trust
 from ..workers.blocking import BlockingJob
@@ -45,7 +46,7 @@ from .message_bar import MessageBar, describe_error
 from .preview_panel import PreviewPanel
 
 ResultRole = Qt.ItemDataRole.UserRole
-STATUS_COLOR = {"passed": "#2e9d5b", "failed": "#d0453a", "error": "#d0453a", "skipped": "#8a8f98"}
+STATUS_COLOR = {"passed": "ok", "failed": "error", "error": "error", "skipped": "muted"}  # theme roles
 KIND_TEXT = {"changed": "changed", "missing": "missing row", "extra": "extra row",
              "to_dead_letters": "now a dead letter", "from_dead_letters": "no longer a dead letter",
              "dead_letter_changed": "dead letter changed", "missing_dead_letter": "missing dead letter",
@@ -88,6 +89,8 @@ class PipelineTestsPanel(QWidget):
         self.diff_table.setHorizontalHeaderLabels(_DIFF_HEADERS)
         self.diff_table.setAccessibleName("Changed cells")
         self.diff_table.verticalHeader().setVisible(False)
+        self.diff_table.verticalHeader().setDefaultSectionSize(22)
+        self.diff_table.setWordWrap(False)
         self.diff_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.diff_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.diff_table.horizontalHeader().setStretchLastSection(True)
@@ -221,7 +224,7 @@ class PipelineTestsPanel(QWidget):
             item = QTreeWidgetItem([res.name, res.status, str(len(res.differences)) if
                                     res.differences else ""])
             item.setData(0, ResultRole, res)
-            item.setForeground(1, QColor(STATUS_COLOR.get(res.status, "#8a8f98")))
+            item.setForeground(1, theme.qcolor(STATUS_COLOR.get(res.status, "muted")))
             item.setToolTip(1, res.message or res.status)
             self.cases.addTopLevelItem(item)
         self.cases.resizeColumnToContents(0)
@@ -254,6 +257,8 @@ class PipelineTestsPanel(QWidget):
                 cell.setToolTip(diff.describe())
                 self.diff_table.setItem(row, col, cell)
         self.diff_table.resizeColumnsToContents()
+        for col in range(self.diff_table.columnCount()):  # whole records stay readable in tooltips
+            self.diff_table.setColumnWidth(col, min(self.diff_table.columnWidth(col), 320))
 
 
 class SaveAsTestAction(QAction):
