@@ -58,6 +58,8 @@ _LAZY: dict[str, str] = {
     "test_connection": ".connections",
     "transform_batch": ".transformers",
     "TransformResult": ".transformers",
+    "TransientError": ".errors",
+    "TransientLoadError": ".errors",
     "validate_pipeline": ".config",
 }
 
@@ -103,6 +105,8 @@ __all__ = [
     "RetriableSourceError",
     "SourceError",
     "TransformResult",
+    "TransientError",
+    "TransientLoadError",
     "accept_test_output",
     "apply_transforms",
     "create_orchestrator",

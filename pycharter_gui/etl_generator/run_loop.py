@@ -20,6 +20,7 @@ from .loaders.base import LoadSession, open_load_session
 from .loaders.run_lock import target_lock
 from .progress import ProgressTracker
 from .run_stats import RunStats
+from .secrets import mask_params
 from .validation_blocks import QUARANTINE_REASON, ValidationBlock, validation_blocks
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ class PipelineRun:
         if tb:
             metadata["traceback"] = tb
         if self.params:
-            metadata["params"] = self.params
+            metadata["params"] = mask_params(self.params)
         if self.orch.contract_metadata:
             metadata["contract"] = self.orch.contract_metadata
         return DeadLetterRecord(
@@ -129,7 +130,7 @@ class PipelineRun:
 
     def _save_checkpoint(self, batches_done: int) -> None:
         self.checkpoints.save(
-            self.checkpoint_id, "load", batches_done, self.stats.extracted, self.params,
+            self.checkpoint_id, "load", batches_done, self.stats.extracted, mask_params(self.params),
             metadata={"stats": self.stats.to_checkpoint(), "run_id": self.run_id,
                       "position": self.stats.extracted - self._bad_records,
                       "fingerprints": self._fingerprints},

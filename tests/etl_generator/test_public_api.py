@@ -59,6 +59,16 @@ def test_all_names_exist_and_are_documented_in_api_reference() -> None:
         assert f"`{name}`" in api_doc, f"{name} is not in docs/api.md (run scripts/gen_api_docs.py)"
 
 
+def test_every_error_class_is_exported() -> None:
+    """Callers catch the engine's errors by type (``except TransientError``)."""
+    from pycharter_gui.etl_generator import errors
+
+    classes = {name for name, obj in vars(errors).items() if isinstance(obj, type)
+               and issubclass(obj, errors.PycharterError) and obj.__module__ == errors.__name__}
+    assert "TransientError" in classes
+    assert classes <= set(engine.__all__), sorted(classes - set(engine.__all__))
+
+
 def test_api_reference_is_up_to_date() -> None:
     generated = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "gen_api_docs.py"), "--stdout"],

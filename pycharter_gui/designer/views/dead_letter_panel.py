@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pycharter_gui.etl_generator import DeadLetterQueue, PycharterError
+from pycharter_gui.etl_generator import DeadLetterQueue, PycharterError, open_dead_letter_file
 
 from ..models.dead_letter_table_model import DeadLetterTableModel, RecordRole
 from ..workers.dlq_jobs import records_for_rows
@@ -40,7 +39,7 @@ from .dlq_actions import ExportProgress, ReplayBar, start_task
 from .dlq_detail import DeadLetterDetailView
 from .dlq_filters import DeadLetterFilterBar, DeadLetterSummaryBar
 from .dlq_panel_actions import DeadLetterActionsMixin
-from .dlq_sources import FILE_SUFFIXES, queue_for_pipeline, sqlite_dlq_table
+from .dlq_sources import queue_for_pipeline
 from .message_bar import MessageBar
 
 
@@ -187,14 +186,9 @@ class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
     def open_file(self, path: Path) -> bool:
         """Open a DLQ file (.jsonl or SQLite .db); replay works when it lies in a pipeline."""
         path = Path(path)
-        backend = FILE_SUFFIXES.get(path.suffix.lower())
-        if backend is None:
-            self._show_error(f"{path.name} is not a dead-letter file: open a .jsonl or .db file")
-            return False
         try:
-            table = sqlite_dlq_table(path) if backend == "sqlite" else None
-            queue = DeadLetterQueue(storage_backend=backend, storage_path=path, table_name=table)
-        except (PycharterError, OSError, ValueError, sqlite3.Error) as exc:
+            queue = open_dead_letter_file(path)
+        except (PycharterError, OSError, ValueError) as exc:
             self._show_error(f"Cannot open {path}: {_error_text(exc)}")
             return False
         folder = path.parent.parent if path.parent.name == ".pycharter" else path.parent

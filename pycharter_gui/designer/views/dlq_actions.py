@@ -11,8 +11,11 @@ from typing import Any
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from pycharter_gui.etl_generator import DeadLetterQueue
-from pycharter_gui.etl_generator.replay import mark_replay_outcomes, replay_dead_letters
+from pycharter_gui.etl_generator import (
+    DeadLetterQueue,
+    mark_replay_outcomes,
+    replay_dead_letters,
+)
 
 from ..workers.dlq_jobs import export_dead_letters, records_for_rows
 from ..workers.task import TaskHandle

@@ -22,7 +22,7 @@ __all__ = ["ENV_SWITCH", "ColumnarPlan", "columnar_plan", "enabled", "run_column
 async def run_columnar(run: PipelineRun, session: LoadSession, compiled: Any, validator: Any,
                        resume_batches: int) -> tuple[bool, str | None]:
     """Run the batch loop columnar if possible: ``(handled, loop_result)``."""
-    if validator is not None:
+    if validator is not None and not validator.by_columns:
         return False, None
     plan = columnar_plan(run.orch.config)
     if plan is None:

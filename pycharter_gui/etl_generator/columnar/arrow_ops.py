@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from ..transformers.converters import to_bool, to_date, to_datetime, to_float, to_int, to_str
 from .filter_ops import fill_defaults, filter_mask
 from .plan import Op
-from .values import TIMESTAMP
+from .values import TIMESTAMP, column_from_values
 
 _TWO_53 = 2 ** 53
 _TYPES = {"date": date, "datetime": datetime}
@@ -214,6 +214,18 @@ def convert_column(arr: pa.Array, target: str) -> pa.Array | None:
             return pc.not_equal(arr, 0.0)
         return None
     return None
+
+
+def merge_fields(table: pa.Table, fields: list[tuple[str, list[Any]]] | None) -> pa.Table | None:
+    """``{**record, **fields}`` for every row (JSONata's ``$merge([$, {...}])``), or None."""
+    if fields is None:
+        return None
+    for name, values in fields:
+        column = column_from_values(values)
+        if column is None:
+            return None
+        table = _set(table, name, column)
+    return table
 
 
 def apply_ops(table: pa.Table, ops: list[Op]) -> pa.Table | None:

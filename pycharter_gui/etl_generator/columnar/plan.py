@@ -3,16 +3,19 @@
 ``columnar_plan`` returns a :class:`ColumnarPlan` only for pipelines whose every stage has an
 exact column-wise equivalent: a local CSV/TSV/Parquet source, simple ops (rename, convert to
 int/float/str/bool/date/datetime, add of the expressions columnar/expressions.py translates,
-drop, select, filter, defaults of constants), no JSONata,
-custom function or 0.0.20 dialect, no data contract, and a file target (parquet/csv/jsonl/json) or a
-SQLite ``insert``. Anything else returns None and the ordinary dict path runs. Even with a plan
-each batch falls back to the dict path when it cannot be reproduced exactly (see arrow_ops).
+drop, select, filter, defaults of constants), at most a record-mode JSONata ``$merge([$, {...}])``
+the columnar subset translates, no custom function or 0.0.20 dialect, and a file target
+(parquet/csv/jsonl/json) or a SQLite ``insert``. A data contract is checked by column when
+``ContractValidator.by_columns`` (``run_columnar`` decides). Anything else returns None and
+the ordinary dict path runs. Even with a plan each batch falls back to the dict path when it
+cannot be reproduced exactly (see arrow_ops).
 ``PYCHARTER_COLUMNAR=0`` disables the fast path.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +54,8 @@ class ColumnarPlan:
     source_format: str  # csv | tsv | parquet (each file of a glob is checked at run start)
     ops: list[Op] = field(default_factory=list)
     target: str = "file"  # "file" | "database"
+    # record-mode JSONata ``$merge([$, {...}])``: table -> fields (jsonata_columnar.compile_table)
+    jsonata: Callable[[Any], Any] | None = None
 
 
 def enabled() -> bool:
@@ -142,8 +147,25 @@ def _names(spec: Any) -> tuple[str, ...] | None:
     return None
 
 
+def _jsonata(transform: dict[str, Any]) -> tuple[bool, Callable[[Any], Any] | None]:
+    """``(ok, table evaluator)``: no JSONata stage, or a record-mode expression the columnar
+    subset evaluates over a table; ``ok`` is False for any other JSONata."""
+    cfg = transform.get("jsonata") or {}
+    expression = str(cfg.get("expression") or "").strip()
+    if not expression:
+        return True, None
+    if str(cfg.get("mode") or "batch").lower() != "record":
+        return False, None
+    import jsonata
+
+    from ..transformers.jsonata_columnar import compile_table
+
+    evaluate = compile_table(jsonata.Jsonata(expression))
+    return evaluate is not None, evaluate
+
+
 def _ops(transform: dict[str, Any]) -> list[Op] | None:
-    if transform.get("jsonata") or transform.get("custom_function"):
+    if transform.get("custom_function"):
         return None
     if transform.get("dialect"):
         return None
@@ -193,8 +215,6 @@ def columnar_plan(config: Any) -> ColumnarPlan | None:
     if not enabled():
         return None
     try:
-        if getattr(config, "contract", None) is not None:
-            return None
         extract = config.extract or {}
         fmt = _source_format(extract)
         if fmt is None:
@@ -205,9 +225,12 @@ def columnar_plan(config: Any) -> ColumnarPlan | None:
         ops = _ops(config.transform or {})
         if ops is None:
             return None
+        jsonata_ok, jsonata_fields = _jsonata(config.transform or {})
+        if not jsonata_ok:
+            return None
         target = _target(config.load or {})
         if target is None:
             return None
     except Exception:  # an unexpected config shape: never risk the fast path
         return None
-    return ColumnarPlan(source_format=fmt, ops=ops, target=target)
+    return ColumnarPlan(source_format=fmt, ops=ops, target=target, jsonata=jsonata_fields)

@@ -21,7 +21,7 @@ from ..errors import is_transient
 from ..extractors.factory import get_extractor
 from ..extractors.file import FileExtractor, _drop, _read_ahead, _ThreadedIter
 from ..readers import reader_options
-from .arrow_ops import apply_ops, to_records
+from .arrow_ops import apply_ops, merge_fields, to_records
 from .plan import SOURCE_FORMATS, ColumnarPlan
 from .reader import ArrowBatch, iter_arrow_batches
 from .values import for_parquet
@@ -134,36 +134,55 @@ class ColumnarRunner:
 
     async def _process(self, batch: ArrowBatch, batch_index: int, session: LoadSession,
                        compiled: Any, validator: Any) -> None:
+        """``PipelineRun._process_batch`` for an Arrow batch, or that method itself."""
         run, stats = self.run, self.run.stats
-        out: pa.Table | None = None
+        done: tuple[pa.Table, list[Any], int] | None = None
         if batch.table is not None:
             try:
-                out = await asyncio.to_thread(self._transform, batch.table)
+                done = await asyncio.to_thread(self._transform, batch.table, validator)
             except Exception:  # anything unexpected: the dict path is always right
                 logger.debug("columnar ops failed; batch %d via dicts", batch_index, exc_info=True)
-                out = None
-        if out is None:
+                done = None
+        if done is None:
             self.fallback_batches += 1
             records = await asyncio.to_thread(batch.records)
             await run._process_batch(records, batch_index, session, compiled, validator)
             return
+        out, invalid, transformed = done
         self.fast_batches += 1
         await run._flush_bad_records(batch_index)
         stats.extracted += batch.num_rows
         stats.extract_batches += 1
         stats.transform_batches += 1
+        stats.filtered += batch.num_rows - transformed  # only filter drops rows here
         stats.transformed += out.num_rows
-        stats.filtered += batch.num_rows - out.num_rows  # only filter drops rows here
-
+        await run._store_dead_letters([
+            run.dead_letter(r.record, reason=r.reason, stage="validate", message=r.message,
+                            error_type=r.error_type, batch_index=batch_index,
+                            record_index=r.index, field=r.field)
+            for r in invalid
+        ])
         load_result = await self._write_with_retries(session, out, batch_index)
         await run.record_load(load_result, batch_index)
 
-    def _transform(self, table: pa.Table) -> pa.Table | None:
-        """The batch's ops (None: the batch takes the dict path)."""
+    def _transform(self, table: pa.Table, validator: Any
+                   ) -> tuple[pa.Table, list[Any], int] | None:
+        """The batch's ops, JSONata fields and contract check: ``(valid table, rejected by the
+        contract, rows transformed)``; None when the batch must take the dict path."""
         out = apply_ops(table, self.plan.ops)
-        if out is not None and self._parquet:
+        if out is not None and self.plan.jsonata is not None:
+            out = merge_fields(out, self.plan.jsonata(out))
+        if out is None:
+            return None
+        transformed = out.num_rows
+        invalid: list[Any] = []
+        if validator is not None:
+            out, invalid = validator.validate_table(out)
+            if not out.num_rows:
+                return None  # nothing left to write: the dict path handles the empty batch
+        if self._parquet:
             out = for_parquet(out)
-        return out
+        return None if out is None else (out, invalid, transformed)
 
     async def _write(self, session: LoadSession, table: pa.Table, batch_index: int) -> Any:
         write_arrow = getattr(session, "write_arrow_batch", None)

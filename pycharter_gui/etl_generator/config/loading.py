@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, ConfigProblem
+from ..secrets import remember
 from .extract import build_extract
 from .fields import warn_unknown_fields
 from .load import build_load
@@ -205,6 +206,7 @@ def collect(
         col.secrets |= ctx.secrets
     for section in (extract, load):
         col.secrets |= collect_secrets(section)
+    remember(col.secrets)  # masked in every output of this process from now on
     name = base.name if base is not None else (
         str(pipeline_doc.data.get("name")) if pipeline_doc and pipeline_doc.data.get("name")
         else "pipeline")

@@ -15,6 +15,7 @@ from sqlalchemy.dialects import registry
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
+from .. import secrets
 from ..errors import ConfigError, ConfigProblem
 
 CONNECT_TIMEOUT_SECONDS = 10
@@ -107,12 +108,11 @@ def url_from_parts(driver: str, *, host: str | None = None, port: int | None = N
 
 
 def mask_url(url: str | URL) -> str:
-    """The URL with its password hidden, safe for messages and logs."""
-    try:
-        parsed = url if isinstance(url, URL) else make_url(str(url))
-    except ArgumentError:
-        return "<invalid database URL>"
-    return parsed.render_as_string(hide_password=True)
+    """The URL with its password hidden, safe for messages and logs: known secret values are
+    masked before it is parsed (``secrets.mask_url``), so a password holding ``@`` never
+    shows in part."""
+    return secrets.mask_url(url.render_as_string(hide_password=False)
+                            if isinstance(url, URL) else url)
 
 
 def backend_name(url: URL) -> str:

@@ -19,11 +19,14 @@ import operator
 import re
 from datetime import date, datetime
 from itertools import repeat
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, ConfigProblem
 from .converters import get_converter
 from .results import VALIDATION_ERROR, RejectedRecord
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 _UNLOADED = object()
 _jsonschema: Any = _UNLOADED  # the jsonschema module (None: not installed), loaded on first use
@@ -126,6 +129,31 @@ class ContractValidator:
             else:
                 valid.append(record)
         return valid, rejected
+
+    @property
+    def by_columns(self) -> bool:
+        """True when :meth:`validate_table` applies: a schema alone, screened column by column
+        with no per-record residual (no coercion or validation rules)."""
+        return (self._screen is not None and self._screen.residual is None
+                and not self.rules and not self.coercions)
+
+    def validate_table(self, table: pa.Table) -> tuple[pa.Table, list[RejectedRecord]]:
+        """:meth:`validate` of the records an Arrow table holds (``by_columns`` contracts):
+        ``(valid rows, rejected)``; records are built only for the rows the screen flags."""
+        rejected: list[RejectedRecord] = []
+        suspects = sorted(self._screen.table_suspects(table))
+        if suspects:
+            rows = table.take(suspects).to_pylist()
+            for index, record in zip(suspects, rows, strict=True):
+                errors = self._schema_errors(record)
+                if errors:
+                    rejected.append(_rejection(index, record, errors))
+        if rejected:
+            keep = [True] * table.num_rows
+            for r in rejected:
+                keep[r.index] = False
+            table = table.filter(keep)
+        return table, rejected
 
     def _validate_screened(self, records: list[dict[str, Any]], coerced: list[dict[str, Any]]
                            ) -> tuple[list[dict[str, Any]], list[RejectedRecord]]:
@@ -305,7 +333,7 @@ class _SchemaScreen:
                 residual = {"properties": rest}
                 if "$schema" in schema:
                     residual["$schema"] = schema["$schema"]
-        self._residual = None if residual is None else type(validator)(residual)
+        self.residual = None if residual is None else type(validator)(residual)
 
     def suspects(self, records: list[dict[str, Any]]) -> set[int]:
         """Positions of the records that may break the schema."""
@@ -316,10 +344,73 @@ class _SchemaScreen:
         for name, sub in self.columns:
             out.update(self._column(list(map(dict.get, records, repeat(name), repeat(_ABSENT))),
                                     sub))
-        if self._residual is not None:
-            is_valid = self._residual.is_valid
+        if self.residual is not None:
+            is_valid = self.residual.is_valid
             out.update(i for i, r in enumerate(records) if not is_valid(_jsonable(r)))
         return out
+
+    def table_suspects(self, table: pa.Table) -> set[int]:
+        """:meth:`suspects` of an Arrow table's rows (no residual validator): Arrow compute for
+        plain columns, the value-list checks for the others."""
+        import pyarrow.compute as pc
+
+        n = table.num_rows
+        names = set(table.column_names)
+        if any(name not in names for name in self.required):
+            return set(range(n))  # every record lacks the key
+        out: set[int] = set()
+        for name, sub in self.columns:
+            if name not in names:
+                continue  # absent everywhere: the property's keywords do not apply
+            arr = table.column(name).combine_chunks()
+            mask = self._arrow_column(arr, sub)
+            if mask is None:
+                out.update(self._column(arr.to_pylist(), sub))
+            elif mask.true_count:
+                out.update(pc.indices_nonzero(mask).to_pylist())
+        return out
+
+    def _arrow_column(self, arr: pa.Array, sub: dict[str, Any]) -> pa.Array | None:
+        """Rows of a plain column that may fail ``sub`` (a superset), or None when the column or
+        a keyword needs the value-list check."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        kind = _ARROW_KINDS.get(str(arr.type))
+        if kind is None or set(sub) & {"enum", "pattern"}:
+            return None
+        if kind is float and pc.any(pc.is_nan(arr)).as_py():
+            return None
+        mask = pa.repeat(False, len(arr))
+        types = sub.get("type")
+        if types is not None:
+            names = types if isinstance(types, list) else [types]
+            if kind is float and "integer" in names and "number" not in names:
+                return None  # 1.0 is an integer for JSON Schema: per value
+            samples = [(kind, pc.is_valid(arr))] if kind is not type(None) else []
+            if arr.null_count:
+                samples.append((type(None), pc.is_null(arr)))
+            for value_kind, rows in samples:
+                sample = _SAMPLES[value_kind]
+                if not any(self._is_type(sample, t) for t in names):
+                    mask = pc.or_(mask, rows)
+        if kind in (int, float):
+            for keyword, _ in _BOUNDS:
+                if keyword not in sub:
+                    continue
+                limit = sub[keyword]
+                if type(limit) not in (int, float) or not _exact_against(arr, kind, limit):
+                    return None
+                fails = pc.fill_null(getattr(pc, _ARROW_BOUNDS[keyword])(arr, limit), False)
+                mask = pc.or_(mask, fails)
+        if kind is str and ("minLength" in sub or "maxLength" in sub):
+            lengths = pc.utf8_length(arr)
+            for keyword, compare in (("minLength", pc.less), ("maxLength", pc.greater)):
+                if keyword in sub:
+                    if type(sub[keyword]) is not int:
+                        return None
+                    mask = pc.or_(mask, pc.fill_null(compare(lengths, sub[keyword]), False))
+        return mask
 
     def _column(self, values: list[Any], sub: dict[str, Any]) -> list[int]:
         """Positions whose value (one property's, over the batch) may fail ``sub``."""
@@ -375,6 +466,27 @@ class _SchemaScreen:
                 if misses:
                     bad += [i for i, v in enumerate(values) if type(v) is str and v in misses]
         return bad
+
+
+_ARROW_KINDS = {"int64": int, "double": float, "string": str, "bool": bool,
+                "null": type(None)}
+_SAMPLES = {int: 0, float: 0.5, str: "", bool: False, type(None): None}
+_ARROW_BOUNDS = {"minimum": "less", "maximum": "greater", "exclusiveMinimum": "less_equal",
+                 "exclusiveMaximum": "greater_equal"}  # pyarrow.compute functions
+
+
+def _exact_against(arr: pa.Array, kind: type, limit: int | float) -> bool:
+    """Arrow compares the column with ``limit`` exactly as Python does (no int/double
+    rounding beyond 2**53)."""
+    import pyarrow.compute as pc
+
+    if kind is type(limit):
+        return True
+    if kind is float:  # an int limit becomes a double
+        return abs(limit) <= 2 ** 53
+    extremes = pc.min_max(arr)  # int values become doubles
+    lo, hi = extremes["min"].as_py(), extremes["max"].as_py()
+    return lo is None or (abs(lo) <= 2 ** 53 and abs(hi) <= 2 ** 53)
 
 
 def _enum_failures(values: list[Any], enum: Any) -> list[int]:

@@ -20,11 +20,15 @@ import math
 import operator
 from collections.abc import Callable
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from jsonata import functions as jfunctions
 from jsonata import jsonata as jmodule
 from jsonata import utils as jutils
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 class _Marker:
@@ -41,7 +45,31 @@ UNSAFE = _Marker("UNSAFE")  # this row must be evaluated by the interpreter
 UNDEFINED = _Marker("UNDEFINED")  # JSONata's undefined (a missing field); None is JSON null
 
 Column = list[Any]
-Node = Callable[[list[dict[str, Any]]], Column]
+Node = Callable[[Any], Column]  # records (list of dicts) or a TableSource -> values
+
+
+class TableSource:
+    """An Arrow table seen as the records it holds: each field's values, read once."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+        self._values: dict[str, Column] = {}
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    def values(self, name: str) -> Column:
+        """The field's value per record (``UNDEFINED`` when the table has no such column)."""
+        if name not in self._values:
+            self._values[name] = (self.table.column(name).to_pylist()
+                                  if name in self.table.column_names else [UNDEFINED] * len(self))
+        return self._values[name]
+
+
+def _field(records: Any, name: str) -> Column:
+    if isinstance(records, TableSource):
+        return records.values(name)
+    return [r.get(name, UNDEFINED) for r in records]
 
 _SCALARS = frozenset({str, int, float, bool})
 _NUMBERS = frozenset({int, float})
@@ -154,8 +182,8 @@ def _path(node: Any) -> Node:
         names.append(str(step.value))
     first, rest = names[0], names[1:]
 
-    def lookup(records: list[dict[str, Any]]) -> Column:
-        values = [r.get(first, UNDEFINED) for r in records]
+    def lookup(records: Any) -> Column:
+        values = _field(records, first)
         for name in rest:
             values = [v.get(name, UNDEFINED) if type(v) is dict
                       else v if v is UNDEFINED else UNSAFE for v in values]
@@ -245,9 +273,15 @@ def _function(node: Any) -> Node:
     def fn(*values: Any) -> Any:
         return call(method, nargs, values)
 
-    def apply(records: list[dict[str, Any]]) -> Column:
+    digits = _round_digits(name, args)
+
+    def apply(records: Any) -> Column:
         columns = [p(records) for p in parts]
         if _fits(columns, used):  # the method itself, then _call's number conversion
+            if digits is not None:
+                rounded = _round_column(columns[0], digits)
+                if rounded is not None:
+                    return rounded
             try:
                 out = _as_call_result(list(map(method, *columns, *[[x] * len(records)
                                                                     for x in padding])))
@@ -257,6 +291,37 @@ def _function(node: Any) -> Node:
                 return out
         return _call_each(fn, used, columns)
     return apply
+
+
+def _round_digits(name: str, args: list[Any]) -> int | None:
+    """The precision of ``$round(x, n)`` with a literal ``n`` in 0..15, else None."""
+    if name != "round" or len(args) != 2 or args[1].type != "number":
+        return None
+    n = args[1].value
+    return int(n) if type(n) in _NUMBERS and n == int(n) and 0 <= n <= 15 else None
+
+
+def _round_column(values: Column, digits: int) -> Column | None:
+    """``$round`` of finite numbers by numpy where provably the library's result.
+
+    The library rounds ``Decimal(str(x))`` half to even. ``x * 10**digits`` lies within a few
+    ulps of that decimal scaled, so wherever it is farther than that from a half the nearest
+    integer ``k`` is the same, and ``k / 10**digits`` is the correctly rounded double of the
+    rounded decimal, i.e. ``float(round(Decimal(str(x)), digits))``. Rows near a half go
+    through the library, as do values too large for this argument (None: beyond a double)."""
+    try:
+        x = np.array(values, dtype=np.float64)
+    except OverflowError:
+        return None
+    scale = 10.0 ** digits
+    scaled = x * scale
+    size = np.abs(scaled)
+    near = ((np.abs(scaled - np.floor(scaled) - 0.5) <= size * 2.0 ** -48 + 2.0 ** -60)
+            | (size >= 2.0 ** 50) | (np.abs(x) >= _TWO_53))
+    out = (np.rint(scaled) / scale).tolist()
+    for i in np.flatnonzero(near).tolist():
+        out[i] = jfunctions.Functions.round(values[i], digits)
+    return _as_call_result(out)
 
 
 def _as_call_result(values: Column) -> Column | None:
@@ -274,9 +339,13 @@ def _as_call_result(values: Column) -> Column | None:
     return values
 
 
-def _object(node: Any) -> Callable[[list[dict[str, Any]]], list[dict[str, Any] | Any]]:
+def _object(node: Any) -> Node:
     """``{"k": expr, ...}`` with literal, distinct keys: undefined values leave their key out."""
     _expect(node, "lhs_object")
+    return _build_object(*_object_fields(node))
+
+
+def _object_fields(node: Any) -> tuple[list[str], list[Node]]:
     keys: list[str] = []
     values: list[Node] = []
     for key, value in node.lhs_object:
@@ -285,8 +354,11 @@ def _object(node: Any) -> Callable[[list[dict[str, Any]]], list[dict[str, Any] |
         _expect(key)
         keys.append(str(key.value))
         values.append(_translate(value))
+    return keys, values
 
-    def build(records: list[dict[str, Any]]) -> Column:
+
+def _build_object(keys: list[str], values: list[Node]) -> Node:
+    def build(records: Any) -> Column:
         columns = [v(records) for v in values]
         out: Column = []
         for row in zip(*columns, strict=True):
@@ -300,17 +372,10 @@ def _object(node: Any) -> Callable[[list[dict[str, Any]]], list[dict[str, Any] |
 
 def _merge_with_record(node: Any) -> Node | None:
     """``$merge([$, {...}])``: the record with the computed fields set (new keys at the end)."""
-    args = node.arguments or []
-    if (node.procedure.type != "variable" or str(node.procedure.value) != "merge"
-            or len(args) != 1 or args[0].type != "unary" or str(args[0].value) != "["):
+    merged = _merged_fields(node)
+    if merged is None:
         return None
-    _expect(args[0], "expressions")
-    items = args[0].expressions or []
-    if (len(items) != 2 or items[0].type != "variable" or str(items[0].value) != ""
-            or items[1].type != "unary" or str(items[1].value) != "{"):
-        return None
-    _expect(items[0])
-    build = _object(items[1])
+    build = _build_object(*merged)
 
     def merge(records: list[dict[str, Any]]) -> Column:
         return [UNSAFE if extra is UNSAFE else {**record, **extra}
@@ -343,9 +408,27 @@ def _translate(node: Any) -> Node:
     raise _Untranslatable(str(kind))
 
 
+def _merged_fields(node: Any) -> tuple[list[str], list[Node]] | None:
+    """Keys and value nodes of ``$merge([$, {"k": expr, ...}])``, else None."""
+    if node.type != "function":
+        return None
+    _expect(node, "procedure", "arguments")
+    args = node.arguments or []
+    if (node.procedure.type != "variable" or str(node.procedure.value) != "merge"
+            or len(args) != 1 or args[0].type != "unary" or str(args[0].value) != "["):
+        return None
+    _expect(args[0], "expressions")
+    items = args[0].expressions or []
+    if (len(items) != 2 or items[0].type != "variable" or str(items[0].value) != ""
+            or items[1].type != "unary" or str(items[1].value) != "{"):
+        return None
+    _expect(items[0])
+    _expect(items[1], "lhs_object")
+    return _object_fields(items[1])
+
+
 def _top(node: Any) -> Node:
     if node.type == "function":
-        _expect(node, "procedure", "arguments")
         merged = _merge_with_record(node)
         if merged is not None:
             return merged
@@ -374,4 +457,37 @@ def compile_columnar(expression: Any) -> Callable[[list[dict[str, Any]]], Column
         # validates the whole input and may refuse it)
         return [UNSAFE if any(type(v) not in _RECORD_VALUES for v in r.values()) else value
                 for r, value in zip(records, results, strict=True)]
+    return evaluate
+
+
+_PLAIN_ARROW = frozenset({"int64", "double", "string", "bool", "null"})
+
+
+def compile_table(expression: Any) -> Callable[[pa.Table], list[tuple[str, Column]] | None] | None:
+    """For a record-mode ``$merge([$, {...}])`` expression: ``table -> [(field, values)]``, the
+    fields each record gets (set in place, new ones appended, as ``{**record, **extra}``), or
+    None for a batch where some row needs the interpreter (an undefined or unsafe value, a
+    column holding other than JSON scalars). None when the expression is not of that shape."""
+    try:
+        merged = _merged_fields(expression.ast)
+    except (_Untranslatable, AttributeError, TypeError):
+        return None
+    if merged is None:
+        return None
+    keys, nodes = merged
+
+    def evaluate(table: pa.Table) -> list[tuple[str, Column]] | None:
+        from pyarrow import types as patypes
+
+        if any(str(t) not in _PLAIN_ARROW and not patypes.is_union(t)
+               for t in table.schema.types):
+            return None  # dates etc.: the interpreter validates such records itself
+        source = TableSource(table)
+        out = []
+        for key, node in zip(keys, nodes, strict=True):
+            values = node(source)
+            if _Marker in set(map(type, values)):
+                return None
+            out.append((key, values))
+        return out
     return evaluate

@@ -94,10 +94,18 @@ def test_targets_that_disqualify(tmp_path: Path, load: str) -> None:
     assert columnar_plan(_config(tmp_path / "p", load=load)) is None
 
 
-def test_a_contract_disqualifies(tmp_path: Path) -> None:
-    config = _config(tmp_path / "p")
-    config.contract = {"schema": {"type": "object"}}
-    assert columnar_plan(config) is None
+@pytest.mark.parametrize("contract,by_columns", [
+    ({"schema": {"type": "object", "properties": {"a": {"type": "integer", "minimum": 0}}}}, True),
+    ({"schema": {"properties": {"a": {"anyOf": [{"type": "string"}]}}}}, False),
+    ({"schema": {"type": "object"}, "coercion_rules": {"a": "int"}}, False),
+    ({"validation_rules": {"a": {"min": 1}}}, False),
+])
+def test_contracts_checked_by_column(contract: dict, by_columns: bool) -> None:
+    """A contract leaves the plan alone; run_columnar takes the columnar path only when the
+    validator can check an Arrow table (a schema screened column by column, nothing else)."""
+    from pycharter_gui.etl_generator.transformers.contract import ContractValidator
+
+    assert ContractValidator(contract).by_columns is by_columns
 
 
 def test_environment_switch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -116,3 +116,65 @@ def test_other_expressions_use_the_interpreter(expression: str) -> None:
     rng = random.Random(2)
     records = [_record(rng) for _ in range(30)]
     assert not _same(expression, records)
+
+
+@pytest.mark.parametrize("digits", [0, 1, 2, 3, 6])
+def test_vectorised_round_matches_the_library(digits: int) -> None:
+    """``$round(x, n)`` by numpy equals jsonata-python's Decimal rounding, halves included."""
+    from jsonata.functions import Functions
+
+    from pycharter_gui.etl_generator.transformers.jsonata_columnar import (
+        _as_call_result,
+        _round_column,
+    )
+
+    rng = random.Random(digits)
+    values: list[Any] = [2.675, 0.125, 0.375, -2.5, 2.5, 1.005, 1e15 + 0.5, -0.001, 0, 7, 2 ** 52]
+    values += [round(rng.uniform(-1e4, 1e4), rng.randint(0, 8)) for _ in range(3000)]
+    values += [rng.randint(1, 999) / 100 * rng.randint(1, 20) for _ in range(3000)]
+    values += [(rng.randint(-10 ** 6, 10 ** 6) + 0.5) / 10 ** digits for _ in range(1000)]
+    expected = _as_call_result([Functions._call(Functions.round, 2, [v, digits]) for v in values])
+    assert _round_column(values, digits) == expected
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_table_evaluation_matches_the_record_path(seed: int) -> None:
+    """compile_table gives the fields the record path merges into every record, or None when
+    some record needs the interpreter."""
+    import jsonata
+    import pyarrow as pa
+
+    from pycharter_gui.etl_generator.transformers.jsonata_columnar import (
+        UNDEFINED,
+        compile_columnar,
+        compile_table,
+    )
+
+    rng = random.Random(seed)
+    plain = [v for v in VALUES if not (isinstance(v, float) and v != v)]
+    columns = {name: [rng.choice(plain) for _ in range(40)] for name in ("a", "b", "s")}
+    columns["n"] = [rng.choice([1.5, 2.675, 3, None]) for _ in range(40)]
+    for name in ("a", "b", "s"):  # one Python type per column, as canonical tables hold
+        kinds = {type(v) for v in columns[name]} - {type(None)}
+        if len(kinds) > 1:
+            columns[name] = [v if type(v) is type(columns[name][0]) else None
+                             for v in columns[name]]
+    table = pa.table({k: pa.array(v) for k, v in columns.items()})
+    records = table.to_pylist()
+    for _ in range(10):
+        fields = ", ".join(f'"{k}": {_expr(rng, 2).replace("t", "n")}'
+                           for k in rng.sample(["a", "total", "k"], rng.randint(1, 2)))
+        expression = jsonata.Jsonata(f"$merge([$, {{{fields}}}])")
+        by_table = compile_table(expression)
+        by_record = compile_columnar(expression)
+        if by_table is None:
+            assert by_record is None
+            continue
+        merged = by_table(table)
+        expected = by_record(records)
+        if merged is None:
+            continue
+        assert UNDEFINED not in expected
+        got = [{**r, **dict(zip([k for k, _ in merged], row, strict=True))}
+               for r, row in zip(records, zip(*[v for _, v in merged], strict=True), strict=True)]
+        assert repr(got) == repr(expected)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from pycharter_gui.designer.views.forms.fields import Catalog, unknown_names_message
 from pycharter_gui.designer.yaml_roundtrip import parse_scalar, scalar_display
+from pycharter_gui.etl_generator import secrets
 
 UNKNOWN_BRUSH = QBrush(QColor("#b3261e"))
 
@@ -392,15 +392,10 @@ class ListEditor(QWidget):
         self._move(1)
 
 
-_CRED = re.compile(r"^(?P<head>[A-Za-z0-9+.-]+://[^:/@]*:)(?P<pw>[^@]+)(?P<tail>@.*)$")
-
-
 def mask_url(url: str) -> str:
-    """``postgresql://u:secret@h/db`` -> ``postgresql://u:••••@h/db`` (``${VAR}`` kept)."""
-    m = _CRED.match(url or "")
-    if not m or m.group("pw").startswith("${"):
-        return url
-    return m.group("head") + "••••" + m.group("tail")
+    """``postgresql://u:secret@h/db`` -> ``postgresql://u:••••@h/db`` (``${VAR}`` kept; a
+    password holding ``@`` is hidden whole: ``secrets.mask_url``)."""
+    return secrets.mask_url(url, mask="••••") if url else url
 
 
 class MaskedUrlEdit(QLineEdit):

@@ -89,7 +89,13 @@ class JsonlBackend(DLQBackend):
         payload = "".join(
             json.dumps(r.to_dict(), ensure_ascii=False, default=str) + "\n" for r in records
         ).encode("utf-8")
-        with exclusive_lock(self.lock_path), _open(self.path, "a+b") as f:
+        with exclusive_lock(self.lock_path):
+            if not self.path.exists():  # dead letters hold records and run parameters: 0600
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+            self._append_locked(payload)
+
+    def _append_locked(self, payload: bytes) -> None:
+        with _open(self.path, "a+b") as f:
             self._drop_torn_tail(f)
             f.write(payload)
             f.flush()
