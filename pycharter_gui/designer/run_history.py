@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..etl_generator.secrets import mask_params, mask_text
+
 logger = logging.getLogger(__name__)
 MAX_LOG_LINES = 2000
 
@@ -48,8 +50,10 @@ class RunEntry:
             run_id=str(result.get("run_id") or ""), pipeline=str(result.get("pipeline") or folder.name),
             folder=str(folder), started_at=started_at.astimezone(UTC).isoformat(timespec="seconds"),
             dry_run=bool(result.get("dry_run")), outcome="success" if result.get("success") else "failed",
-            duration_seconds=float(result.get("duration_seconds") or 0.0), params=dict(params or {}),
-            counts=summary_counts(result), error=result.get("error"), log=list(log or [])[-MAX_LOG_LINES:],
+            duration_seconds=float(result.get("duration_seconds") or 0.0), params=mask_params(params),
+            counts=summary_counts(result),
+            error=None if result.get("error") is None else mask_text(result["error"]),
+            log=[mask_text(line) for line in list(log or [])[-MAX_LOG_LINES:]],
             status=str(result.get("status") or ""))
 
     def to_dict(self) -> dict[str, Any]:

@@ -12,7 +12,6 @@ made with (``run_fingerprints``); ``resume_point`` refuses a resume those no lon
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
@@ -23,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .atomic import atomic_write
 from .errors import PycharterError
 
 if TYPE_CHECKING:
@@ -132,21 +132,9 @@ class CheckpointManager:
         text = json.dumps(state.to_dict(), indent=2, default=str, ensure_ascii=False)
         try:
             self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.checkpoint_dir, prefix=f".{path.stem}.",
-                                       suffix=".tmp")  # mode 0600
+            atomic_write(path, text, file_mode=0o600)  # run parameters and positions
         except OSError as exc:
             raise PycharterError(f"Cannot write the checkpoint {path}: {exc}") from exc
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except OSError as exc:
-            raise PycharterError(f"Cannot write the checkpoint {path}: {exc}") from exc
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
         return str(path)
 
     def load(self, checkpoint_id: str) -> CheckpointState | None:

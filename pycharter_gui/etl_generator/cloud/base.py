@@ -15,6 +15,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from .. import secrets
 from ..errors import (
     ConfigError,
     ConfigProblem,
@@ -36,8 +37,6 @@ _CLIENTS = {
     "azure": "pycharter_gui.etl_generator.cloud.azure:AzureBlobClient",
 }
 _WILDCARDS = ("*", "?", "[")
-_SECRET_WORDS = ("secret", "password", "token", "key", "connection_string", "credential",
-                 "sas")
 
 
 @dataclass(frozen=True)
@@ -209,17 +208,15 @@ def mask_url(url: str | None) -> str:
     """An endpoint URL without any user:password part or query string."""
     if not url:
         return ""
-    text = re.sub(r"//[^/@]*@", "//", str(url))
+    text = re.sub(r"//[^/]*@", "//", secrets.mask_text(url))
     return text.split("?", 1)[0]
 
 
 def mask_text(text: str, location: StorageLocation) -> str:
-    """Remove every credential value of ``location`` from ``text``."""
-    for name, value in location.credentials.items():
-        if isinstance(value, str) and len(value) >= 4 and any(
-                w in name.lower() for w in _SECRET_WORDS):
-            text = text.replace(value, "***")
-    return text
+    """Remove every credential value of ``location`` (and every known secret) from ``text``."""
+    return secrets.mask_text(text, [value for name, value in location.credentials.items()
+                                    if isinstance(value, str) and len(value) >= 4
+                                    and secrets.is_secret_name(name)])
 
 
 # -- key selection ---------------------------------------------------------------------------

@@ -11,22 +11,17 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote
 
 from ..errors import ConfigError, ConfigProblem
+from ..secrets import is_secret_key
+from ..secrets import is_secret_name as looks_secret
+from ..secrets import mask_text as mask_secrets  # noqa: F401 - this package's name for it
 
 # $${...} (escape) or ${NAME}, ${NAME:-default}, ${NAME:?message}
 _VAR_RE = re.compile(r"\$\$\{([^}]*)\}|\$\{([^}:]+)(?::([-?])([^}]*))?\}")
-_SECRET_NAME_RE = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|KEY|CREDENTIAL", re.IGNORECASE)
-# Config keys whose literal values are credentials (stricter than variable names: no
-# "primary_key", "key_file", "token_url").
-_SECRET_KEY_RE = re.compile(
-    r"(password|passwd|secret|token|api_?key|access_?key|account_?key|private_?key|"
-    r"authorization)$",
-    re.IGNORECASE,
-)
 _ACCOUNT_KEY_RE = re.compile(r"AccountKey=([^;]+)", re.IGNORECASE)
 _URL_PASSWORD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:([^@/\s]+)@")
 _INT_RE = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
@@ -35,14 +30,15 @@ _FLOAT_RE = re.compile(r"[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?|[-+]?[
 _MISSING = object()
 
 
-def looks_secret(name: str) -> bool:
-    """True when a variable or key name suggests a credential (password, token, key...)."""
-    return bool(_SECRET_NAME_RE.search(name))
+_BEFORE_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/@\s]*:")
+_URL_UNSAFE = re.compile(r"[@/:#?\[\]\s%]")
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")  # already encoded: kept as written
 
 
-def is_secret_key(key: str) -> bool:
-    """True when a config key's literal value is a credential (``password``, ``api_key``...)."""
-    return bool(_SECRET_KEY_RE.search(key.replace("-", "_")))
+def _is_url_password(text: str, match: re.Match[str]) -> bool:
+    """True when ``match`` is the whole password of ``scheme://user:${PW}@host``."""
+    return (text[match.end():match.end() + 1] == "@"
+            and _BEFORE_PASSWORD.fullmatch(text[:match.start()]) is not None)
 
 
 def embedded_secret(value: str) -> str | None:
@@ -152,6 +148,8 @@ class _Substituter:
             if looks_secret(name) and text_value:
                 self.secrets.add(text_value)
                 secret_value = True
+            if _is_url_password(text, match) and _URL_UNSAFE.search(_PERCENT.sub("", text_value)):
+                return quote(text_value, safe="")  # "p@ss" in user:${PW}@host stays one password
             return text_value
 
         result = _VAR_RE.sub(repl, text)
@@ -210,25 +208,3 @@ def collect_secrets(value: Any) -> set[str]:
     return found
 
 
-def mask_secrets(text: str, secrets: Iterable[str]) -> str:
-    """Replace every occurrence of each secret (also URL-encoded) in ``text`` with ``***``.
-
-    A secret that is a plain word (letters, digits, ``_``) is masked only where it stands as a
-    whole token, so a password ``postgres`` hides ``:postgres@`` but leaves the word
-    ``postgresql`` readable; any other secret is masked wherever it occurs.
-    """
-    variants: set[str] = set()
-    for secret in secrets:
-        if not secret:
-            continue
-        variants.add(secret)
-        variants.add(quote(secret, safe=""))
-    for secret in sorted(variants, key=len, reverse=True):
-        if _WORD.fullmatch(secret):
-            text = re.sub(rf"(?<![\w]){re.escape(secret)}(?![\w])", "***", text)
-        else:
-            text = text.replace(secret, "***")
-    return text
-
-
-_WORD = re.compile(r"\w+")

@@ -16,18 +16,7 @@ from typing import Any
 import httpx
 
 from ..errors import ConfigError, ConfigProblem
-
-MASK = "***"
-
-# Header or query names whose values are secrets (Authorization, X-Api-Key, access_token, ...).
-_SECRET_NAME = re.compile(
-    r"auth|token|key|secret|passw|pwd|signature|session|cookie|credential", re.IGNORECASE
-)
-
-
-def is_secret_name(name: str) -> bool:
-    """True when a header or query parameter called ``name`` likely carries a secret."""
-    return bool(_SECRET_NAME.search(name))
+from ..secrets import MASK, SECRET_WORDS, is_secret_name, mask_text, snippet
 
 
 class BearerAuth(httpx.Auth):
@@ -147,16 +136,12 @@ class SecretMasker:
         return cls(secrets, params)
 
     def text(self, value: object) -> str:
-        """``str(value)`` with every known secret replaced."""
-        text = str(value)
-        for secret in self.secrets:
-            text = text.replace(secret, MASK)
-        return text
+        """``str(value)`` with every known secret replaced (``secrets.mask_text``)."""
+        return mask_text(value, self.secrets)
 
     def snippet(self, value: object, limit: int = 200) -> str:
-        """The start of ``value`` for a message: masked first, then cut to ``limit`` characters
-        (cutting first could leave a secret's head unmasked)."""
-        return self.text(str(value)[:limit * 20])[:limit]  # bounded work on a huge body
+        """The start of ``value`` for a message, masked first and then cut."""
+        return snippet(value, self.secrets, limit)
 
     def url(self, url: httpx.URL | str) -> str:
         """The URL with secret query values and userinfo masked."""
@@ -178,9 +163,8 @@ class SecretMasker:
         return {k: (MASK if is_secret_name(str(k)) else self.text(v)) for k, v in headers.items()}
 
 
-_QUERY_SECRET = re.compile(
-    r"([?&][^=&\s]*(?:auth|token|key|secret|passw|pwd|signature|session|credential)[^=&\s]*=)"
-    r"[^&\s\"']+", re.IGNORECASE)
+_QUERY_SECRET = re.compile(rf"([?&][^=&\s]*(?:{SECRET_WORDS})[^=&\s]*=)[^&\s\"']+",
+                           re.IGNORECASE)
 
 
 class _HttpxLogFilter(logging.Filter):
