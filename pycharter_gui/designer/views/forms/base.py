@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QFontDatabase, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -106,6 +106,7 @@ class FormBase(QScrollArea):
         self.bindings: list[Binding] = []
         self._sample: Catalog = {}
         self._loading = False
+        self._stale = False  # changed while in a hidden tab: refreshed when shown
         # The engine's field descriptions need the pydantic models (~0.6 s to import): load
         # them on a worker so the window shows at once, then refresh the tooltips.
         self._tips = dict(self.fallback_tips)
@@ -398,13 +399,25 @@ class FormBase(QScrollArea):
         self.doc = doc
         if doc is not None:
             doc.text_changed.connect(self._on_doc_text_changed)
-        self.refresh()
+        self._refresh_when_shown()
 
     def _on_doc_text_changed(self, kind: str) -> None:
         if kind == self.kind:
-            self.refresh()
+            self._refresh_when_shown()
         elif kind in self.field_kinds:
             self.update_fields()
+
+    def _refresh_when_shown(self) -> None:
+        """Refresh now, or (in a hidden tab of a shown window) when the form is shown."""
+        self._stale = not self.isVisible() and self.window().isVisible()
+        if not self._stale:
+            self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self.refresh()
 
     def refresh(self) -> None:
         """Load widget values from the document (last good data while the YAML is broken)."""
