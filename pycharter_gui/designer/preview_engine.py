@@ -18,7 +18,15 @@ from typing import Any
 
 import yaml
 
-from pycharter_gui.etl_generator import ConfigError, ConfigProblem, ETLOrchestrator, get_extractor, transform_batch
+from pycharter_gui.etl_generator import (
+    ConfigError,
+    ConfigProblem,
+    ETLOrchestrator,
+    get_extractor,
+    normalize_transform,
+    resolve_input_params,
+    transform_batch,
+)
 
 from .column_profile import ROW_KEY, columns_of
 
@@ -64,8 +72,6 @@ def without_custom_function(transform_cfg: dict[str, Any]) -> tuple[dict[str, An
 
 def normalized_transform(cfg_or_text: Any, folder: Path | None) -> dict[str, Any]:
     """Canonical transform dict from YAML text, a raw dict or a canonical dict."""
-    from pycharter_gui.etl_generator.config import normalize_transform
-
     raw = parse_yaml_text("transform", cfg_or_text, folder or Path(".")) if isinstance(
         cfg_or_text, str) else cfg_or_text
     return normalize_transform(raw if raw is not None else {}, str(folder) if folder else None)
@@ -85,8 +91,6 @@ class SampleStream:
         cfg = orchestrator.config.extract
         self.extractor = get_extractor(cfg)
         self.extractor.validate_config(cfg)
-        from pycharter_gui.etl_generator.config import resolve_input_params
-
         params, _extra = resolve_input_params(cfg, dict(params or {}))
         self._stream = self.extractor.extract_streaming(
             cfg, params, cfg.get("headers"), orchestrator.contract_dir,

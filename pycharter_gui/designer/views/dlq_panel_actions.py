@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from pycharter_gui.etl_generator.dead_letter import DLQStatus
+from pycharter_gui.etl_generator import DLQStatus
 
 from ..workers.dlq_jobs import records_for_rows
 from .json_editor import JsonEditDialog
