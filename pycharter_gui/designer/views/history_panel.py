@@ -86,7 +86,8 @@ class HistoryPanel(QWidget):
         self.tree.setAccessibleName("Revisions")
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.itemSelectionChanged.connect(self._on_tree_item_selection_changed)
-        self.diff_label = QLabel("Select a revision to see what it changed, or two to compare them.")
+        self.diff_label = QLabel("Select a revision to see what it changed, or two to compare them.",
+                                 wordWrap=True)
         self.diff_view = QPlainTextEdit(readOnly=True)
         self.diff_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.diff_view.setAccessibleName("Revision diff")
@@ -106,8 +107,8 @@ class HistoryPanel(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.tree)
         splitter.addWidget(right)
+        splitter.setStretchFactor(0, 1)  # the list and the diff share the width
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([560, 540])
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.message_bar)
