@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QStyle, QToolBar
 
+from pycharter_gui.designer import theme
+
 if TYPE_CHECKING:
     from pycharter_gui.designer.main_window import MainWindow
 
@@ -47,10 +49,10 @@ def build_actions(win: MainWindow) -> dict[str, QAction]:
     make("quit", "&Quit", win.close, Std.Quit)
     undo = win.undo_group.createUndoAction(win, "&Undo")
     undo.setShortcuts([QKeySequence(Std.Undo)])
-    undo.setIcon(style.standardIcon(sp.SP_ArrowBack))
+    theme.set_icon(undo, "undo")
     redo = win.undo_group.createRedoAction(win, "&Redo")
     redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-    redo.setIcon(style.standardIcon(sp.SP_ArrowForward))
+    theme.set_icon(redo, "redo")
     acts["undo"], acts["redo"] = undo, redo
     make("validate", "&Check now", win.validate_current, "Ctrl+Shift+V",
          "Check the selected pipeline's configuration", sp.SP_DialogApplyButton)

@@ -24,10 +24,10 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QColor
 
 from pycharter_gui.etl_generator import DeadLetterQueue, DeadLetterRecord, DLQFilter
 
+from .. import theme
 from ..workers.dlq_jobs import effective_filter, fetch_page
 from ..workers.task import TaskHandle
 
@@ -331,7 +331,7 @@ class DeadLetterTableModel(QAbstractTableModel):
         if role == RecordRole:
             return rec
         if role == Qt.ItemDataRole.ForegroundRole:
-            return QColor("#8a8a8a") if rec.status.value == "resolved" else None
+            return theme.qcolor("muted") if rec.status.value == "resolved" else None
         spec = self._column(index.column())
         if spec is None:
             return None

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QIcon, QPainter, QPen, QPixmap
 
+from pycharter_gui.designer import theme
 from pycharter_gui.designer.workspace import Workspace
 
 PipelineRole = Qt.ItemDataRole.UserRole
@@ -21,25 +22,35 @@ STATUS_TEXT = {
     "incomplete": "Incomplete: missing files",
     "unchecked": "Not checked yet",
 }
-STATUS_COLOR = {
-    "valid": "#2e9d5b",
-    "problems": "#d0453a",
-    "tests_failed": "#b0358f",
-    "unsaved": "#d08b1f",
-    "incomplete": "#8a8f98",
-    "unchecked": "#8a8f98",
+STATUS_COLOR = {  # theme roles; "not checked yet" is a ring, the others are filled dots
+    "valid": "ok",
+    "problems": "error",
+    "tests_failed": "flag",
+    "unsaved": "warning",
+    "incomplete": "muted",
+    "unchecked": "muted",
 }
+#: The status dots explained (rich text with ``$role`` colours, for ``theme.set_rich_text``).
+LEGEND_TEMPLATE = "&nbsp;&nbsp; ".join(
+    f"<span style='color:${role}'>{'○' if status == 'unchecked' else '●'}</span>&nbsp;"
+    f"{STATUS_TEXT[status].split(':')[0].lower()}" for status, role in STATUS_COLOR.items())
 _Index = QModelIndex | QPersistentModelIndex
 
 
-def _dot(color: str) -> QIcon:
+def _dot(status: str) -> QIcon:
+    """The status dot in the theme in use (a ring for "not checked yet")."""
+    color = theme.qcolor(STATUS_COLOR[status])
     pm = QPixmap(12, 12)
     pm.fill(Qt.GlobalColor.transparent)
     p = QPainter(pm)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    p.setBrush(QColor(color))
-    p.setPen(Qt.PenStyle.NoPen)
-    p.drawEllipse(1, 1, 10, 10)
+    if status == "unchecked":
+        p.setPen(QPen(color, 2))
+        p.drawEllipse(2, 2, 8, 8)
+    else:
+        p.setBrush(color)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.drawEllipse(1, 1, 10, 10)
     p.end()
     return QIcon(pm)
 
@@ -52,7 +63,7 @@ class PipelineListModel(QAbstractListModel):
         self._ws = workspace
         self._problems: dict[str, int] = {}
         self._tests_failed: set[str] = set()  # pipelines with a failing saved test (issue 19)
-        self._icons = {k: _dot(c) for k, c in STATUS_COLOR.items()}
+        self._icons: dict[tuple[str, str], QIcon] = {}  # (scheme, status) -> dot
         workspace.pipelines_changed.connect(self._on_workspace_pipelines_changed)
 
     def _on_workspace_pipelines_changed(self) -> None:
@@ -88,7 +99,10 @@ class PipelineListModel(QAbstractListModel):
             text = info.name + (" *" if dirty else "")
             return f"{text}  ({count})" if count else text
         if role == Qt.ItemDataRole.DecorationRole:
-            return self._icons[status]
+            key = (theme.scheme(), status)
+            if key not in self._icons:
+                self._icons[key] = _dot(status)
+            return self._icons[key]
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleDescriptionRole):
             tip = STATUS_TEXT[status]
             if info.missing:

@@ -15,8 +15,9 @@ import json
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 
+from .. import theme
 from ..column_profile import BatchProfile, profile_batch
 
 RecordRole = Qt.ItemDataRole.UserRole
@@ -27,17 +28,16 @@ ColumnTypeRole = Qt.ItemDataRole.UserRole + 4
 ColumnNameRole = Qt.ItemDataRole.UserRole + 5
 
 FETCH_CHUNK = 500
-MARK_COLORS = {
-    "changed": QColor(255, 236, 153),   # amber: the transform changed this value
-    "added": QColor(204, 236, 204),     # green: a new column
-    "mismatch": QColor(255, 205, 205),  # red: does not match the contract
-    "warning": QColor(255, 221, 170),   # orange: a conversion kept its original value
-    "renamed": QColor(208, 224, 255),   # blue: a renamed column
-    "converted": QColor(230, 215, 255),  # violet: a converted column
-    "dropped": QColor(215, 215, 215),   # grey: the transform removes this column
-}
+# marks (theme roles ``mark_<kind>``): changed value, new column, breaks the contract,
+# conversion kept its original value, renamed, converted, removed by the transform
+MARKS = theme.MARKS
 _COMPACT_MAX = 80
 _HEADER_SIGNS = {"mismatch": "⚠ ", "added": "+ ", "renamed": "↪ ", "converted": "⇄ ", "dropped": "✕ "}
+
+
+def _mark_brush(kind: str) -> QBrush:
+    """The background of a ``kind`` mark in the theme in use (unknown kinds as warnings)."""
+    return QBrush(theme.qcolor(f"mark_{kind if kind in MARKS else 'warning'}"))
 
 
 def compact(value: Any) -> str:
@@ -110,7 +110,7 @@ class RecordsTableModel(QAbstractTableModel):
             self.fetchMore(QModelIndex())
 
     def set_cell_marks(self, marks: dict[tuple[int, str], tuple[str, str]]) -> None:
-        """``{(row, column): (kind, reason)}``; kind is a key of ``MARK_COLORS``."""
+        """``{(row, column): (kind, reason)}``; kind is one of ``MARKS``."""
         self._cell_marks = dict(marks)
         if self._loaded and self._columns:
             self.dataChanged.emit(self.index(0, 0), self.index(self._loaded - 1, len(self._columns) - 1),
@@ -179,12 +179,12 @@ class RecordsTableModel(QAbstractTableModel):
         if role == MarkRole:
             return mark
         if role == Qt.ItemDataRole.BackgroundRole and mark is not None:
-            return QBrush(MARK_COLORS.get(mark[0], MARK_COLORS["warning"]))
+            return _mark_brush(mark[0])
         if role == Qt.ItemDataRole.ForegroundRole:
             if mark is not None:
-                return QBrush(QColor(20, 20, 20))  # readable on the light mark colours
+                return QBrush(theme.qcolor("mark_text"))
             if value is None:
-                return QBrush(QColor(150, 150, 150))
+                return QBrush(theme.qcolor("muted"))
         if role == Qt.ItemDataRole.ToolTipRole:
             tip = compact(value) if not isinstance(value, dict | list) else pretty_json(value)[:2000]
             return f"{mark[1]}\n\n{tip}" if mark is not None else tip
@@ -212,5 +212,7 @@ class RecordsTableModel(QAbstractTableModel):
             tip = f"{column}: {self.column_type(column)} (click for a summary)"
             return f"{tip}\n{mark[1]}" if mark else tip
         if role == Qt.ItemDataRole.BackgroundRole and mark is not None:
-            return QBrush(MARK_COLORS.get(mark[0], MARK_COLORS["warning"]))
+            return _mark_brush(mark[0])
+        if role == Qt.ItemDataRole.ForegroundRole and mark is not None:
+            return QBrush(theme.qcolor("mark_text"))
         return None

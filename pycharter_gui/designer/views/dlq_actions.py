@@ -17,6 +17,7 @@ from pycharter_gui.etl_generator import (
     replay_dead_letters,
 )
 
+from .. import theme
 from ..workers.dlq_jobs import export_dead_letters, records_for_rows
 from ..workers.task import TaskHandle
 
@@ -52,7 +53,7 @@ class ReplayBar(QWidget):
         layout.addWidget(self.label, 1)
         layout.addWidget(self.confirm_button)
         layout.addWidget(self.dismiss_button)
-        self.setStyleSheet("ReplayBar { background: #f3e5f5; }")
+        theme.set_style(self, "ReplayBar { background: $replay_bg; } QLabel { color: $window_text; }")
         self.confirm_button.clicked.connect(self._on_confirm_clicked)
         self.dismiss_button.clicked.connect(self.dismiss)
         self.pending: tuple[DeadLetterQueue, Path, list, dict] | None = None

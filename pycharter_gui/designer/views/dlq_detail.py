@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from pycharter_gui.etl_generator import DeadLetterRecord
 
+from .. import theme
 from .json_editor import json_html, monospace_font
 
 
@@ -80,9 +81,10 @@ class DeadLetterDetailView(QWidget):
         if rec.retry_count:
             parts.append(f"retried {rec.retry_count} times")
         if field:
-            parts.append(f'field <span style="background:#ffe58f">{html.escape(str(field))}</span>')
+            parts.append(f'field <span style="background:{theme.color("highlight_bg")}">'
+                         f'{html.escape(str(field))}</span>')
         if edited is not None:
-            parts.append('<span style="color:#b35c00"><b>edited — replay to save</b></span>')
+            parts.append(f'<span style="color:{theme.color("warning")}"><b>edited — replay to save</b></span>')
         self.header.setText(" · ".join(p for p in parts if p))
         self.message.setPlainText(rec.error_message)
         data = edited if edited is not None else rec.record_data

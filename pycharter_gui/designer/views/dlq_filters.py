@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pycharter_gui.designer import theme
 from pycharter_gui.etl_generator import DLQFilter, DLQReason
 
 ANY = "Any"
@@ -187,10 +188,10 @@ class DeadLetterSummaryBar(QWidget):
                 button.setToolTip(f"Show only {kind} {name}")
                 button.setProperty("dlq_kind", kind)
                 button.setProperty("dlq_value", name)
-                button.setStyleSheet("QToolButton { background: palette(alternate-base); "
-                                     "border: 1px solid palette(mid); border-radius: 3px; "
-                                     "padding: 1px 6px; } QToolButton:hover { "
-                                     "background: palette(highlight); color: palette(highlighted-text); }")
+                theme.set_style(button, "QToolButton { background: $alternate_base; "
+                                "color: $button_text; border: 1px solid $mid; border-radius: 3px; "
+                                "padding: 1px 6px; } QToolButton:hover { "
+                                "background: $highlight; color: $highlighted_text; }")
                 button.clicked.connect(self._on_group_clicked)
                 self.buttons[f"{kind}:{name}"] = button
                 self._layout.addWidget(button)

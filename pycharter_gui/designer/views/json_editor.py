@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from PySide6.QtCore import QRegularExpression, Signal, Slot
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QSyntaxHighlighter, QTextCharFormat
+from PySide6.QtGui import QFont, QFontDatabase, QSyntaxHighlighter, QTextCharFormat
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -19,9 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-COLOURS = {"key": "#1f5fa8", "string": "#2e7d32", "number": "#b35c00", "literal": "#8e24aa",
-           "punct": "#666666"}
-HIGHLIGHT_BG = "#ffe58f"
+from .. import theme
 
 
 def monospace_font() -> QFont:
@@ -29,7 +27,7 @@ def monospace_font() -> QFont:
 
 
 def _span(kind: str, text: str) -> str:
-    return f'<span style="color:{COLOURS[kind]}">{html.escape(text)}</span>'
+    return f'<span style="color:{theme.color("syntax_" + kind)}">{html.escape(text)}</span>'
 
 
 def json_html(value: Any, highlight: str | None = None, indent: int = 2) -> str:
@@ -42,7 +40,7 @@ def json_html(value: Any, highlight: str | None = None, indent: int = 2) -> str:
     def emit(v: Any, level: int, prefix: str, suffix: str, path: tuple[str, ...]) -> None:
         pad = " " * (indent * level)
         hit = highlight is not None and bool(path) and ".".join(path) == highlight
-        style = f' style="background:{HIGHLIGHT_BG}"' if hit else ""
+        style = f' style="background:{theme.color("highlight_bg")}"' if hit else ""
         if isinstance(v, dict) and v:
             lines.append(f"<span{style}>{pad}{prefix}</span>{_span('punct', '{')}")
             items = list(v.items())
@@ -82,7 +80,7 @@ class JsonHighlighter(QSyntaxHighlighter):
         self._rules = []
         for pattern, kind in self._RULES:
             fmt = QTextCharFormat()
-            fmt.setForeground(QColor(COLOURS[kind]))
+            fmt.setForeground(theme.qcolor(f"syntax_{kind}"))
             self._rules.append((QRegularExpression(pattern), fmt))
 
     def highlightBlock(self, text: str) -> None:
@@ -157,7 +155,7 @@ class JsonEditDialog(QDialog):
         value, message = parse_json_object(self.editor.toPlainText())
         ok = value is not None
         self.status.setText("Valid JSON object" if ok else message)
-        self.status.setStyleSheet(f"color: {'#2e7d32' if ok else '#c62828'}")
+        theme.set_style(self.status, f"color: ${'ok' if ok else 'error'}")
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
 
     def accept(self) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QFont, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import theme
 from ..preview_engine import JsonataOutcome, evaluate_jsonata
 from ..workers.task import TaskHandle
 
@@ -59,7 +60,7 @@ class JsonataConsole(QWidget):
         self.output = QPlainTextEdit(readOnly=True)
         self.output.setFont(mono)
         self.error_label = QLabel(wordWrap=True)
-        self.error_label.setStyleSheet("color:#a11;")
+        theme.set_style(self.error_label, "color:$error;")
         self.error_label.setMinimumHeight(2 * self.error_label.fontMetrics().height() + 4)
         self.status_label = QLabel(self._no_sample_text())
         head = QHBoxLayout()
@@ -209,7 +210,7 @@ class JsonataConsole(QWidget):
             where = f" (at position {outcome.position}: line {line}, column {column})"
             sel = QTextEdit.ExtraSelection()
             fmt = QTextCharFormat()
-            fmt.setBackground(QColor(255, 190, 190))
+            fmt.setBackground(theme.qcolor("error_bg"))
             fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
             sel.format = fmt
             cursor = QTextCursor(self.editor.document())

@@ -5,13 +5,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
+from pycharter_gui.designer import theme
 from pycharter_gui.etl_generator import ConfigError, PycharterError
 
-_BAR_STYLES = {
-    "error": "background:#fde2e1; border:1px solid #e0a09c; color:#5c1310;",
-    "warning": "background:#fff3cd; border:1px solid #e6cf84; color:#4d3a00;",
-    "info": "background:#e2effd; border:1px solid #9cbbe0; color:#102a4c;",
-}
+_BAR_KINDS = ("error", "warning", "info")  # theme roles <kind>_bg, <kind>_fg, <kind>_border
 
 
 def describe_error(exc: BaseException) -> str:
@@ -50,7 +47,9 @@ class MessageBar(QFrame):
     def show_message(self, text: str, kind: str = "error", action: str | None = None) -> None:
         """Show ``text``; ``action`` names a button that emits ``action_triggered``."""
         self.kind = kind
-        self.setStyleSheet(f"MessageBar {{{_BAR_STYLES.get(kind, _BAR_STYLES['info'])} border-radius:4px}}")
+        k = kind if kind in _BAR_KINDS else "info"
+        theme.set_style(self, f"MessageBar {{ background:${k}_bg; border:1px solid ${k}_border; "
+                              f"border-radius:4px }} QLabel {{ color:${k}_fg }}")
         self.label.setText(text)
         self.action_button.setVisible(bool(action))
         self.action_button.setText(action or "")

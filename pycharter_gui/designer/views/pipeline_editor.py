@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
+from pycharter_gui.designer import theme
 from pycharter_gui.designer.documents import PipelineDocument
 from pycharter_gui.designer.engine_api import KINDS
 from pycharter_gui.designer.views.forms.base import FormBase
@@ -46,7 +47,7 @@ class PipelineEditor(QWidget):
             editor.user_edited.connect(self._make_yaml_slot(kind))
             editor.edit_paused.connect(self._on_yaml_edit_paused)
             status = QLabel()
-            status.setStyleSheet("color:#8a1f17; padding:4px 8px;")
+            theme.set_style(status, "color:$error; padding:4px 8px;")
             status.setAccessibleName(f"YAML status {kind}")
             status.hide()
             lay.addWidget(editor, 1)

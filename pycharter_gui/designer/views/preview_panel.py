@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import theme
 from ..column_profile import BatchProfile, ColumnSummary, profile_batch, schema_marks, summarize_column
 from ..models.records_table_model import ColumnNameRole, RecordRole, RecordsTableModel, pretty_json
 from ..preview_engine import SampleStream, build_orchestrator
@@ -111,10 +112,10 @@ class ColumnSummaryPopup(QFrame):
         top = max((c for _label, c in s.histogram), default=1) or 1
         bars = "".join(
             f"<tr><td style='padding-right:6px'>{esc(label)}</td>"
-            f"<td><span style='color:#3b73b9'>{'█' * max(1, round(20 * c / top))}</span> {c}</td></tr>"
+            f"<td><span style='color:{theme.color('accent')}'>{'█' * max(1, round(20 * c / top))}</span> {c}</td></tr>"
             for label, c in s.histogram)
         self.label.setText(
-            f"<b>{esc(column)}</b> <span style='color:gray'>(on the {s.count:,}-row sample)</span>"
+            f"<b>{esc(column)}</b> <span style='color:{theme.color('muted')}'>(on the {s.count:,}-row sample)</span>"
             "<table>" + "".join(f"<tr><td>{k}</td><td><b>{esc(v)}</b></td></tr>" for k, v in rows)
             + "</table><br>" + (f"<table>{bars}</table>" if bars else ""))
         self.adjustSize()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import theme
 from ..run_history import RunEntry, RunHistory
 from ..workers.blocking import BlockingJob
 
@@ -131,9 +132,9 @@ class RunsPanel(QWidget):
                 f"{counts.get('dead_lettered', 0):,}", f"{entry.duration_seconds:.1f} s"])
             item.setData(0, EntryRole, entry)
             if entry.outcome != "success":
-                item.setForeground(3, Qt.GlobalColor.darkRed)
+                item.setForeground(3, theme.qcolor("error"))
             elif counts.get("dead_lettered"):
-                item.setForeground(3, Qt.GlobalColor.darkYellow)
+                item.setForeground(3, theme.qcolor("warning"))
             self.tree.addTopLevelItem(item)
         for col in range(len(_HEADERS)):
             self.tree.resizeColumnToContents(col)
@@ -161,7 +162,7 @@ class RunsPanel(QWidget):
         if entry.params:
             lines.append("params: " + ", ".join(f"{k}={v}" for k, v in entry.params.items()))
         if entry.error:
-            lines.append(f"<span style='color:#a11'>{entry.error}</span>")
+            lines.append(f"<span style='color:{theme.color('error')}'>{entry.error}</span>")
         self.summary_label.setText("<br>".join(lines))
         self.log_view.setPlainText("\n".join(entry.log))
         self.dead_letters_button.setVisible(bool(entry.run_id) and bool(c.get("dead_lettered")))

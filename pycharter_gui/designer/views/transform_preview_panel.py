@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget
 
+from .. import theme
 from ..column_profile import schema_marks
 from ..models.records_table_model import RecordsTableModel
 from ..preview_engine import (
@@ -88,14 +89,13 @@ class TransformPreviewPanel(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(splitter, "Before / after")
         self.tabs.addTab(self.rejected_table, "Rejected (0)")
-        self.legend = QLabel(
-            "<span style='background:#ffec99'>&nbsp;changed&nbsp;</span> "
-            "<span style='background:#ccecc0'>&nbsp;added&nbsp;</span> "
-            "<span style='background:#d0e0ff'>&nbsp;renamed&nbsp;</span> "
-            "<span style='background:#e6d7ff'>&nbsp;converted&nbsp;</span> "
-            "<span style='background:#d7d7d7'>&nbsp;dropped&nbsp;</span> "
-            "<span style='background:#ffcdcd'>&nbsp;breaks the contract&nbsp;</span> "
-            "<span style='background:#ffddaa'>&nbsp;conversion warning&nbsp;</span>""")
+        self.legend = QLabel()
+        theme.set_rich_text(self.legend, " ".join(
+            f"<span style='background:$mark_{kind}; color:$mark_text'>&nbsp;{label}&nbsp;</span>"
+            for kind, label in (("changed", "changed"), ("added", "added"), ("renamed", "renamed"),
+                                ("converted", "converted"), ("dropped", "dropped"),
+                                ("mismatch", "breaks the contract"),
+                                ("warning", "conversion warning"))))
         self.status_label = QLabel("Preview the source to see the transform's effect.")
         layout = QVBoxLayout(self)
         layout.addWidget(self.message_bar)

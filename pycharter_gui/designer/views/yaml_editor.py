@@ -19,6 +19,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
+from pycharter_gui.designer import theme
+
 
 def _fmt(color: str, bold: bool = False, italic: bool = False) -> QTextCharFormat:
     f = QTextCharFormat()
@@ -33,16 +35,13 @@ class YamlHighlighter(QSyntaxHighlighter):
     """Keys, strings, numbers/booleans, ``${VAR}`` references and comments."""
 
     RULES = (
-        (re.compile(r"^\s*(?:-\s+)?([^#:\s][^#:]*?)\s*:(?=\s|$)"), "#2563a8", True, False, 1),
-        (re.compile(r"(\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*')"), "#a3562b", False, False, 1),
+        (re.compile(r"^\s*(?:-\s+)?([^#:\s][^#:]*?)\s*:(?=\s|$)"), "syntax_key", True, False, 1),
+        (re.compile(r"(\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*')"), "syntax_string", False, False, 1),
         (re.compile(r"(?<=[:\-]\s)(true|false|null|yes|no|~|-?\d+(?:\.\d+)?)\s*(?=$|#)",
-                    re.IGNORECASE), "#7b3fb0", False, False, 1),
-        (re.compile(r"(\$\{[^}]*\})"), "#0f7b6c", True, False, 1),
-        (re.compile(r"(?:^|\s)(#.*)$"), "#6b7280", False, True, 1),
-    )
-
-    DARK_COLORS = {"#2563a8": "#7fb2f0", "#a3562b": "#e3a87a", "#7b3fb0": "#c79bf2",
-                   "#0f7b6c": "#5fd4c0", "#6b7280": "#9aa0aa"}
+                    re.IGNORECASE), "syntax_literal", False, False, 1),
+        (re.compile(r"(\$\{[^}]*\})"), "syntax_variable", True, False, 1),
+        (re.compile(r"(?:^|\s)(#.*)$"), "syntax_comment", False, True, 1),
+    )  # colours are theme roles
 
     def __init__(self, document: object) -> None:
         super().__init__(document)
@@ -50,9 +49,8 @@ class YamlHighlighter(QSyntaxHighlighter):
 
     def set_dark(self, dark: bool) -> None:
         """Switch to colours readable on a dark background."""
-        def color(c: str) -> str:
-            return self.DARK_COLORS.get(c, c) if dark else c
-        self._formats = [(rx, _fmt(color(c), b, i), g) for rx, c, b, i, g in self.RULES]
+        colors = theme.COLORS["dark" if dark else "light"]
+        self._formats = [(rx, _fmt(colors[c], b, i), g) for rx, c, b, i, g in self.RULES]
         self.rehighlight()
 
     def highlightBlock(self, text: str) -> None:
@@ -243,7 +241,7 @@ class YamlEditor(QPlainTextEdit):
             number = block.blockNumber() + 1
             if block.isVisible():
                 is_err = number == self._error_line
-                painter.setPen(QColor("#d0453a") if is_err else pal.placeholderText().color())
+                painter.setPen(theme.qcolor("error") if is_err else pal.placeholderText().color())
                 painter.drawText(0, top, self._numbers.width() - 6, height,
                                  Qt.AlignmentFlag.AlignRight, str(number))
             block = block.next()
@@ -261,7 +259,7 @@ class YamlEditor(QPlainTextEdit):
         selections.append(cur)
         if self._error_line:
             err = QTextEdit.ExtraSelection()
-            err.format.setBackground(QColor(208, 69, 58, 60))
+            err.format.setBackground(theme.qcolor("error_line_bg"))
             err.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
             err.cursor = QTextCursor(self.document().findBlockByNumber(self._error_line - 1))
             selections.append(err)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pycharter_gui.designer import engine_api
+from pycharter_gui.designer import engine_api, theme
 from pycharter_gui.designer.documents import PipelineDocument
 from pycharter_gui.designer.views.forms.fields import Catalog, sample_catalog, schema_catalog
 from pycharter_gui.designer.views.forms.widgets import (
@@ -42,7 +42,7 @@ from pycharter_gui.designer.workers.blocking import BlockingJob
 from pycharter_gui.designer.yaml_roundtrip import parse_scalar
 
 _VAR = re.compile(r"\$\{([^}:]+)(?::[-?][^}]*)?\}")
-INVALID_STYLE = "border: 1px solid #d0453a; border-radius: 3px;"
+INVALID_STYLE = "border: 1px solid $error; border-radius: 3px;"
 
 
 @dataclass
@@ -120,8 +120,9 @@ class FormBase(QScrollArea):
         self.error_banner = QLabel()
         self.error_banner.setWordWrap(True)
         self.error_banner.setAccessibleName(f"{self.title} parse error")
-        self.error_banner.setStyleSheet(
-            "background:#fdecea; color:#8a1f17; border:1px solid #f5c2bd; padding:8px;"
+        theme.set_style(
+            self.error_banner,
+            "background:$error_bg; color:$error_fg; border:1px solid $error_border; padding:8px;"
             "border-radius:4px;")
         self.error_banner.hide()
         self.root_layout.addWidget(self.error_banner)
@@ -184,10 +185,10 @@ class FormBase(QScrollArea):
             edit.setEchoMode(QLineEdit.EchoMode.Password)
         edit.setPlaceholderText(placeholder)
         var_label = QLabel()
-        var_label.setStyleSheet("color: palette(mid); font-size: 11px;")
+        theme.set_style(var_label, "color: $mid; font-size: 11px;")
         var_label.hide()
         error_label = QLabel(wordWrap=True)  # the field's problem, in words, under it
-        error_label.setStyleSheet("color: #b3261e; font-size: 11px;")
+        theme.set_style(error_label, "color: $error; font-size: 11px;")
         error_label.setAccessibleName(f"{label} problem")
         error_label.hide()
         holder = QWidget()
@@ -462,7 +463,7 @@ class FormBase(QScrollArea):
                 if (p.file or "").startswith(self.kind) and getattr(p, "key", "")}
         for b in self.bindings:
             hit = next((mine[self._full(k)] for k in b.keys if self._full(k) in mine), None)
-            b.widget.setStyleSheet(INVALID_STYLE if hit else "")
+            theme.set_style(b.widget, INVALID_STYLE if hit else "")
             b.widget.setToolTip(b.tooltip + (f"\n\nProblem: {hit.message}" if hit else ""))
             b.widget.setProperty("has_problem", bool(hit))
             error_label = b.extra.get("error_label")

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pycharter_gui.designer import engine_api
+from pycharter_gui.designer import engine_api, theme
 from pycharter_gui.designer.views.forms.base import FormBase
 from pycharter_gui.designer.views.forms.widgets import scalar_to_text
 from pycharter_gui.designer.workers.blocking import BlockingJob
@@ -334,13 +334,13 @@ class ExtractForm(FormBase):
         self.test_button.setEnabled(True)
         ok = bool(result.get("ok"))
         self.test_result.setText(("✔ " if ok else "✘ ") + str(result.get("message", "")))
-        self.test_result.setStyleSheet(f"color: {'#2e9d5b' if ok else '#d0453a'};")
+        theme.set_style(self.test_result, f"color: ${'ok' if ok else 'error'};")
 
     @Slot(str)
     def _on_test_failed(self, message: str) -> None:
         self.test_button.setEnabled(True)
         self.test_result.setText("✘ " + message)
-        self.test_result.setStyleSheet("color: #d0453a;")
+        theme.set_style(self.test_result, "color: $error;")
 
     def update_visibility(self, data: dict[str, Any]) -> None:
         source = detect_source_type(data)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pycharter_gui.designer import theme
 from pycharter_gui.designer.views.forms.fields import Catalog, unknown_names_message
 from pycharter_gui.designer.views.forms.widgets import FieldPicker, scalar_to_text, warning_label
 from pycharter_gui.designer.yaml_roundtrip import parse_scalar
@@ -78,7 +79,7 @@ class FilterEditor(QWidget):
         row.addWidget(self.table, 1)
         row.addLayout(side)
         note = QLabel("A record is kept when every condition holds (they combine with AND).")
-        note.setStyleSheet("color: palette(mid); font-size: 11px;")
+        theme.set_style(note, "color: $mid; font-size: 11px;")
         self.warning = warning_label("Filter")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)

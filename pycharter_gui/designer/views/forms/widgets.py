@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFocusEvent, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QBrush, QFocusEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -26,17 +26,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pycharter_gui.designer import theme
 from pycharter_gui.designer.views.forms.fields import Catalog, unknown_names_message
 from pycharter_gui.designer.yaml_roundtrip import parse_scalar, scalar_display
 from pycharter_gui.etl_generator import secrets
 
-UNKNOWN_BRUSH = QBrush(QColor("#b3261e"))
+
+def unknown_brush() -> QBrush:
+    """Text of a name the sample or schema does not have (the theme's error colour)."""
+    return QBrush(theme.qcolor("error"))
 
 
 def warning_label(name: str) -> QLabel:
     """The line under a field that names unknown fields and the closest real ones."""
     label = QLabel(wordWrap=True)
-    label.setStyleSheet("color: #9a6700; font-size: 11px;")
+    theme.set_style(label, "color: $warning; font-size: 11px;")
     label.setAccessibleName(f"{name} warning")
     label.hide()
     return label
@@ -71,7 +75,7 @@ def field_model(fields: Catalog, parent: QWidget) -> QStandardItemModel:
     model = QStandardItemModel(0, 2, parent)
     for name, typ in fields.items():
         kind = QStandardItem(typ)
-        kind.setForeground(QBrush(QColor("#6b7280")))
+        kind.setForeground(QBrush(theme.qcolor("muted")))
         model.appendRow([QStandardItem(name), kind])
     return model
 
@@ -201,9 +205,9 @@ class KeyValueTable(QWidget):
             unknown = self._check_keys and item.text().strip() not in fields
             if unknown:
                 names.append(item.text().strip())
-            if (item.foreground() == UNKNOWN_BRUSH) != unknown:
+            if (item.foreground() == unknown_brush()) != unknown:
                 self.table.blockSignals(True)
-                item.setForeground(UNKNOWN_BRUSH if unknown else QBrush())
+                item.setForeground(unknown_brush() if unknown else QBrush())
                 self.table.blockSignals(False)
         message = unknown_names_message(names, fields) if self._check_keys else ""
         self.warning.setText(message)
@@ -335,7 +339,7 @@ class ListEditor(QWidget):
             unknown = self._check and item.text() not in self._fields
             if unknown:
                 names.append(item.text())
-            item.setForeground(UNKNOWN_BRUSH if unknown else QBrush())
+            item.setForeground(unknown_brush() if unknown else QBrush())
         message = unknown_names_message(names, self._fields) if self._check else ""
         self.warning.setText(message)
         self.warning.setVisible(bool(message))
