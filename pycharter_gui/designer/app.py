@@ -19,7 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pycharter_gui.designer import engine_api
+from pycharter_gui import cli, paths
+from pycharter_gui.designer.discovery import discover_pipelines
 
 DEFAULT_WORKSPACE = "pycharter-workspace"
 WORKSPACE_ENV = "PYCHARTER_WORKSPACE"
@@ -118,7 +119,7 @@ def default_workspace_location() -> Path:
 def ensure_workspace(target: Path) -> Path:
     """``target``, copied once from the bundled examples (never the package itself)."""
     if not target.exists():
-        examples = engine_api.resource_path("examples")
+        examples = paths.resource_path("examples")
         if examples.is_dir():
             shutil.copytree(examples, target)
         else:
@@ -128,7 +129,7 @@ def ensure_workspace(target: Path) -> Path:
 
 def headless_dry_run(workspace: Path) -> int:
     """Dry-run each pipeline of ``workspace`` through the CLI; returns the worst exit code."""
-    pipelines = [p for p in engine_api.discover_pipelines(workspace) if not p.is_incomplete]
+    pipelines = [p for p in discover_pipelines(workspace) if not p.is_incomplete]
     if not pipelines:
         print(f"No pipelines found in {workspace}.")
         return 0
@@ -136,7 +137,7 @@ def headless_dry_run(workspace: Path) -> int:
     for info in pipelines:
         print(f"\n== {info.name} (dry run) ==")
         try:
-            code = engine_api.run_cli(["run", str(info.path), "--dry-run"])
+            code = cli.main(["run", str(info.path), "--dry-run"])
         except SystemExit as exc:  # argparse-style exits from the CLI
             code = int(exc.code or 0) if isinstance(exc.code, int) else 1
         worst = max(worst, code)
@@ -223,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("pycharter designer")
     app.setDesktopFileName(APPLICATION)  # matches the bundle's pycharter-gui.desktop
-    app.setWindowIcon(QIcon(str(engine_api.resource_path("icons", "pycharter-gui.png"))))
+    app.setWindowIcon(QIcon(str(paths.resource_path("icons", "pycharter-gui.png"))))
     window = MainWindow(workspace)
     window.show()
     code = _smoke(app, window) if args.smoke else int(app.exec())

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from pycharter_gui.designer import yaml_roundtrip as yrt
-from pycharter_gui.designer.engine_api import KINDS
+from pycharter_gui.designer.discovery import KINDS
 
 CONTRACT_FILES = ("contract.yaml", "schema.yaml", "schema.json", "contract.json")
 # The files a document edits: the three configs and the contract's schema.yaml (optional:

@@ -32,7 +32,6 @@ from pycharter_gui.designer import theme
 from pycharter_gui.designer.actions import build_actions
 from pycharter_gui.designer.data_docks import DataDocks
 from pycharter_gui.designer.documents import PipelineDocument
-from pycharter_gui.designer.engine_api import ConfigProblem
 from pycharter_gui.designer.models.pipelines import PipelineListModel, PipelineRole
 from pycharter_gui.designer.models.problems import ProblemRole, ProblemTableModel
 from pycharter_gui.designer.settings import AppSettings
@@ -43,6 +42,7 @@ from pycharter_gui.designer.workers.blocking import BlockingJob
 from pycharter_gui.designer.workers.task import TaskHandle
 from pycharter_gui.designer.workers.validation import ValidationController
 from pycharter_gui.designer.workspace import Workspace
+from pycharter_gui.etl_generator import ConfigProblem
 
 log = logging.getLogger("pycharter_gui.designer")
 APP_TITLE = "pycharter designer"

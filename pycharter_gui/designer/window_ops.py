@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from pycharter_gui.designer.engine_api import KINDS
+from pycharter_gui.designer.discovery import KINDS
 from pycharter_gui.designer.views import dialogs
 from pycharter_gui.designer.workspace import WorkspaceError, list_templates
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from pycharter_gui.designer import engine_api
+from pycharter_gui.designer.discovery import KINDS, PipelineInfo, discover_pipelines
 from pycharter_gui.designer.documents import PipelineDocument, atomic_write
-from pycharter_gui.designer.engine_api import KINDS, PipelineInfo
+from pycharter_gui.paths import resource_path
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -33,7 +33,7 @@ def check_name(name: str) -> str:
 
 
 def templates_dir() -> Path:
-    return engine_api.resource_path("templates")
+    return resource_path("templates")
 
 
 def list_templates() -> list[str]:
@@ -60,7 +60,7 @@ class Workspace(QObject):
         return self.root / ".pycharter"
 
     def refresh(self) -> None:
-        self.pipelines = engine_api.discover_pipelines(self.root)
+        self.pipelines = discover_pipelines(self.root)
         self.pipelines_changed.emit()
 
     def info(self, name: str) -> PipelineInfo | None:

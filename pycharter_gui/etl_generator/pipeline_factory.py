@@ -28,6 +28,7 @@ class PipelineFactory:
         self.required_files = list(required_files) if required_files else list(DEFAULT_REQUIRED_FILES)
         self._pipelines: dict[str, Path] | None = None
         self._incomplete: dict[str, list[str]] = {}
+        self._incomplete_dirs: dict[str, Path] = {}
         self._collisions: dict[str, list[Path]] = {}
 
     def _candidate_dirs(self) -> list[Path]:
@@ -47,12 +48,14 @@ class PipelineFactory:
     def _scan(self) -> dict[str, Path]:
         pipelines: dict[str, Path] = {}
         self._incomplete = {}
+        self._incomplete_dirs = {}
         self._collisions = {}
         for folder in self._candidate_dirs():
             missing = [f for f in self.required_files if not (folder / f).is_file()]
             if missing:
                 if (folder / "extract.yaml").is_file() or (folder / "load.yaml").is_file():
                     self._incomplete[folder.name] = missing
+                    self._incomplete_dirs.setdefault(folder.name, folder.resolve())
                 continue
             name = folder.name
             if name in pipelines:
@@ -84,6 +87,11 @@ class PipelineFactory:
         """Folders that look like pipelines but miss required files: name -> missing files."""
         _ = self.pipelines
         return dict(self._incomplete)
+
+    def incomplete_dirs(self) -> dict[str, Path]:
+        """Folders of ``incomplete_pipelines()``: name -> absolute folder (the first found)."""
+        _ = self.pipelines
+        return dict(self._incomplete_dirs)
 
     def collisions(self) -> dict[str, list[Path]]:
         """Pipeline names used by more than one folder: name -> folders (first one is used)."""

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QStandardPaths, Qt
 
-from pycharter_gui.designer import app, engine_api
+from pycharter_gui import cli, paths
+from pycharter_gui.designer import app
 from pycharter_gui.designer.main_window import MainWindow
 from pycharter_gui.designer.settings import AppSettings
 from pycharter_gui.designer.workspace import Workspace
@@ -23,7 +24,7 @@ def test_no_display_runs_headless_dry_run(monkeypatch, tmp_path: Path, workspace
     for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
         monkeypatch.delenv(var, raising=False)
     calls = []
-    monkeypatch.setattr(engine_api, "run_cli", lambda argv: calls.append(argv) or 0)
+    monkeypatch.setattr(cli, "main", lambda argv: calls.append(argv) or 0)
     assert app.main([str(workspace)]) == 0
     out = capsys.readouterr().out
     assert "No display found" in out
@@ -43,7 +44,7 @@ def test_a_display_without_an_x_server_counts_as_none(monkeypatch):
 def test_default_workspace_is_copied_once(monkeypatch, tmp_path: Path):
     examples = tmp_path / "bundled"
     make_pipeline(examples, "demo")
-    monkeypatch.setattr(engine_api, "resource_path", lambda *p: examples.joinpath(*p[1:]))
+    monkeypatch.setattr(paths, "resource_path", lambda *p: examples.joinpath(*p[1:]))
     target = app.ensure_workspace(tmp_path / "docs" / "pycharter-workspace")
     assert (target / "demo" / "extract.yaml").is_file()
     (target / "demo" / "extract.yaml").write_text("type: file\n")
@@ -66,7 +67,7 @@ def test_first_start_copies_examples_to_the_chosen_place_not_the_cwd(monkeypatch
     cwd.mkdir()
     monkeypatch.chdir(cwd)
     monkeypatch.setenv(app.WORKSPACE_ENV, str(tmp_path / "ws"))
-    monkeypatch.setattr(engine_api, "run_cli", lambda argv: 0)
+    monkeypatch.setattr(cli, "main", lambda argv: 0)
     assert app.main([]) == 0
     assert (tmp_path / "ws" / "orders_to_sqlite" / "extract.yaml").is_file()
     assert list(cwd.iterdir()) == []

@@ -8,8 +8,8 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from pycharter_gui.designer import theme
+from pycharter_gui.designer.discovery import KINDS
 from pycharter_gui.designer.documents import PipelineDocument
-from pycharter_gui.designer.engine_api import KINDS
 from pycharter_gui.designer.views.forms.base import FormBase
 from pycharter_gui.designer.views.forms.contract import ContractForm
 from pycharter_gui.designer.views.forms.extract import ExtractForm

@@ -17,9 +17,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
-from pycharter_gui.designer import engine_api
+from pycharter_gui.designer.discovery import KINDS
 from pycharter_gui.designer.documents import PipelineDocument
-from pycharter_gui.designer.engine_api import KINDS, ConfigProblem
+from pycharter_gui.etl_generator import ConfigProblem, validate_pipeline
 
 DEBOUNCE_MS = 350
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def validate_snapshot(path: Path, texts: dict[str, str] | None) -> list[Any]:
                     os.symlink(entry, target / entry.name)
             for kind, text in texts.items():
                 (target / f"{kind}.yaml").write_text(text, encoding="utf-8")
-        problems = engine_api.validate_pipeline(target)
+        problems = validate_pipeline(str(target))
         return [_relocate(p) for p in problems]
     except Exception as exc:  # worker boundary: report, never crash the app
         log.exception("validation of %s failed", path)

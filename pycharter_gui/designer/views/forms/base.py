@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pycharter_gui.designer import engine_api, theme
+from pycharter_gui.designer import theme
 from pycharter_gui.designer.documents import PipelineDocument
 from pycharter_gui.designer.views.forms.fields import Catalog, sample_catalog, schema_catalog
 from pycharter_gui.designer.views.forms.widgets import (
@@ -40,6 +40,7 @@ from pycharter_gui.designer.views.forms.widgets import (
 )
 from pycharter_gui.designer.workers.blocking import BlockingJob
 from pycharter_gui.designer.yaml_roundtrip import parse_scalar
+from pycharter_gui.etl_generator import field_descriptions
 
 _VAR = re.compile(r"\$\{([^}:]+)(?::[-?][^}]*)?\}")
 INVALID_STYLE = "border: 1px solid $error; border-radius: 3px;"
@@ -111,7 +112,7 @@ class FormBase(QScrollArea):
         # them on a worker so the window shows at once, then refresh the tooltips.
         self._tips = dict(self.fallback_tips)
         self._fallbacks: dict[int, str] = {}
-        self._tips_job = BlockingJob(lambda: engine_api.field_descriptions(self.kind))
+        self._tips_job = BlockingJob(lambda: field_descriptions(self.kind))
         self._tips_job.signals.succeeded.connect(self._on_tips_loaded)
         inner = QWidget()
         self.root_layout = QVBoxLayout(inner)

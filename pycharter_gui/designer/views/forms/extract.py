@@ -16,11 +16,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pycharter_gui.designer import engine_api, theme
+from pycharter_gui.designer import theme
 from pycharter_gui.designer.views.forms.base import FormBase
 from pycharter_gui.designer.views.forms.widgets import scalar_to_text
 from pycharter_gui.designer.workers.blocking import BlockingJob
 from pycharter_gui.designer.yaml_roundtrip import parse_scalar
+from pycharter_gui.etl_generator import test_connection
 
 SOURCE_TYPES = ["file", "http", "database", "cloud_storage"]
 STRATEGIES = ["page", "offset", "cursor", "next_url", "link_header"]
@@ -324,7 +325,7 @@ class ExtractForm(FormBase):
         config.setdefault("base_dir", str(self.doc.path))
         self.test_button.setEnabled(False)
         self.test_result.setText("Testing…")
-        job = BlockingJob(lambda: engine_api.test_connection(config))
+        job = BlockingJob(lambda: test_connection(config))
         job.signals.succeeded.connect(self._on_test_succeeded)
         job.signals.failed.connect(self._on_test_failed)
         self._test_job = job.start()
