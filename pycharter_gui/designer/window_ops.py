@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from pycharter_gui.designer.discovery import KINDS
 from pycharter_gui.designer.views import dialogs
-from pycharter_gui.designer.workspace import WorkspaceError, list_templates
+from pycharter_gui.designer.workspace import WorkspaceError
 
 if TYPE_CHECKING:
     from pycharter_gui.designer.documents import PipelineDocument
@@ -163,11 +163,9 @@ class WindowOpsMixin:
         if self.workspace is None:
             dialogs.inform(self, "New pipeline", "Open a workspace first.")
             return
-        template = dialogs.choose_item(self, "New pipeline", "Template:", list_templates())
-        if template is None:
-            return
-        name = dialogs.ask_text(self, "New pipeline", "Name of the new pipeline:", template)
-        if name:
+        chosen = dialogs.new_pipeline(self)
+        if chosen is not None and chosen[1]:
+            template, name = chosen
             self._run_ws(lambda ws: ws.new_from_template(template, name), name,
                          f"Created {name} from template {template}")
 

@@ -214,8 +214,7 @@ def test_restore_after_simulated_crash(qtbot, workspace: Path, monkeypatch):
 
 
 def test_new_pipeline_from_template(qtbot, window: MainWindow, workspace: Path, monkeypatch):
-    monkeypatch.setattr(dialogs, "choose_item", lambda *a: "csv_to_sqlite")
-    monkeypatch.setattr(dialogs, "ask_text", lambda *a: "fresh")
+    monkeypatch.setattr(dialogs, "new_pipeline", lambda _parent: ("csv_to_sqlite", "fresh"))
     window.actions_by_name["new"].trigger()
     assert (workspace / "fresh" / "extract.yaml").is_file()
     qtbot.waitUntil(lambda: window.current is not None and window.current.name == "fresh")
