@@ -196,7 +196,24 @@ class ETLOrchestrator:
         )
         result = await run.execute(time.monotonic())
         result["contract_metadata"] = dict(self.contract_metadata)
+        if (lineage := self.lineage(result["run_id"])) is not None:
+            result["lineage"] = lineage
         return result
+
+    def lineage(self, run_id: str) -> dict[str, Any] | None:
+        """The run's lineage record when settings enable ``lineage`` (pycharter 0.0.54+):
+        namespace, job, run id, and the source and target it read and wrote."""
+        block = self.config.settings.get("lineage")
+        if not isinstance(block, dict) or not block.get("enabled", True):
+            return None
+
+        def where(cfg: dict[str, Any]) -> dict[str, Any]:
+            name = cfg.get("path") or cfg.get("table") or cfg.get("url") or ""
+            return {"type": cfg.get("type"), "name": self.mask(str(name))}
+
+        return {"namespace": block.get("namespace") or "pycharter", "job": self.pipeline_name,
+                "run_id": run_id, "inputs": [where(self.config.extract)],
+                "outputs": [where(self.config.load)]}
 
 
 def create_orchestrator(contract_dir: str | Path | None = None, **kwargs: Any) -> ETLOrchestrator:

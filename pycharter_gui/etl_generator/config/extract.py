@@ -245,7 +245,8 @@ def _http(m: HttpExtractConfig, ctx: Context) -> dict[str, Any]:
             "params": params, "headers": dict(m.headers), "body": m.body, "form": m.form,
             "response_format": m.response_format, "response_path": m.response_path,
             "timeout": timeout_cfg, "retry": retry, "rate_limit_delay": m.rate_limit_delay,
-            "rate_limit": m.rate_limit, "pagination": pagination, "auth": auth}
+            "rate_limit": m.rate_limit, "pagination": pagination, "auth": auth,
+            "incremental": dump(m.incremental)}
 
 
 _NESTED_DEFAULTS = {

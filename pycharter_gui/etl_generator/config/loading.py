@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..database.watermark import watermark_problem
 from ..errors import ConfigError, ConfigProblem
 from ..secrets import remember
+from .dialects import adapt, is_pipeline_document, pipeline_file, variable_context
 from .extract import build_extract
 from .fields import warn_unknown_fields
 from .load import build_load
@@ -23,8 +25,8 @@ from .validation import attach_contracts
 from .yaml_io import LineMap, line_for, read_config_file
 
 PIPELINE_KEYS = ("extract", "transform", "jsonata", "custom_function", "load", "metadata_store",
-                 "dlq", "contract", *METADATA_KEYS)
-SETTINGS_KEYS = ("dlq", "metadata_store", "contract", *METADATA_KEYS)
+                 "dlq", "contract", "lineage", *METADATA_KEYS)
+SETTINGS_KEYS = ("dlq", "metadata_store", "contract", "lineage", *METADATA_KEYS)
 _KINDS = ("extract", "transform", "load")
 
 
@@ -92,10 +94,6 @@ def _find(folder: Path | None, *names: str) -> Path | None:
     return None
 
 
-def _is_pipeline_doc(data: Any) -> bool:
-    return isinstance(data, Mapping) and "extract" in data and "load" in data
-
-
 def _check_keys(data: Mapping[str, Any], allowed: tuple[str, ...], file: str,
                 lines: LineMap | None, problems: list[ConfigProblem]) -> None:
     for key in data:
@@ -128,7 +126,7 @@ def collect(
     if contract_file is not None:
         cpath = Path(contract_file).expanduser().resolve()
         data, lines, _ok = col.read(cpath)
-        if _is_pipeline_doc(data):
+        if is_pipeline_document(data):
             pipeline_doc = _Source(data, cpath, lines)
             files["pipeline"] = cpath
             folder = folder or cpath.parent
@@ -142,14 +140,23 @@ def collect(
     if folder is not None and not folder.is_dir():
         col.problems.append(ConfigProblem(file=str(folder), key="", message="pipeline folder "
                                           "does not exist"))
-    if pipeline_doc is None and folder is not None and _find(folder, "extract.yaml",
-                                                             "extract.yml") is None:
-        single = _find(folder, "pipeline.yaml", "pipeline.yml")
+    if pipeline_doc is None and folder is not None:
+        single = pipeline_file(folder)  # pipeline.yaml, or a steps pipeline in extract.yaml
         if single is not None:
             data, lines, _ok = col.read(single)
             if isinstance(data, Mapping):
                 pipeline_doc = _Source(data, single, lines)
                 files["pipeline"] = single
+    adapted = None
+    if pipeline_doc is not None:  # any pycharter single-file format -> the sections shape
+        adapted = adapt(pipeline_doc.data, pipeline_doc.lines, str(pipeline_doc.path))
+        col.problems += adapted.problems
+        col.warnings += adapted.warnings
+        pipeline_doc = _Source(adapted.doc, pipeline_doc.path, adapted.lines)
+    col.context, var_secrets, var_problems = variable_context(
+        folder, adapted, str(pipeline_doc.path) if pipeline_doc else None, col.context)
+    col.problems += var_problems
+    col.secrets |= var_secrets
 
     given = {"extract": (extract_config, extract_file), "transform": (transform_config,
              transform_file), "load": (load_config, load_file)}
@@ -219,7 +226,7 @@ def collect(
 def _pipeline_section(doc: _Source, kind: str) -> _Source:
     data = doc.data
     if kind != "transform":
-        return _Source(data.get(kind), doc.path, doc.lines, kind, given=True)
+        return _Source(data.get(kind), doc.path, doc.lines, kind, given=kind in data)
     section: dict[str, Any] = {}
     for key in ("transform", "jsonata", "custom_function"):
         if data.get(key) is not None:
@@ -231,7 +238,8 @@ def _settings(col: _Collector, folder: Path | None, doc: _Source | None,
               files: dict[str, Path | None]) -> dict[str, Any]:
     if doc is not None:
         _check_keys(doc.data, PIPELINE_KEYS, str(doc.path), doc.lines, col.problems)
-        raw = {k: doc.data[k] for k in ("dlq", "metadata_store", "contract") if k in doc.data}
+        raw = {k: doc.data[k] for k in ("dlq", "metadata_store", "contract", "lineage")
+               if k in doc.data}
         file = str(doc.path)
     else:
         path = _find(folder, "settings.yaml", "settings.yml")
@@ -268,7 +276,10 @@ def _contract_beside(col: _Collector, folder: Path, files: dict[str, Path | None
 
 
 def _input_warnings(extract: dict[str, Any], ctx: Context) -> None:
-    """Warn about inputs that do not exist yet (a pipeline may create them later)."""
+    """Warn about inputs that do not exist yet (a pipeline may create them later); a
+    ``${__watermark__}`` that no incremental block fills in is an error."""
+    if (trouble := watermark_problem(extract)) is not None:
+        ctx.add("incremental", *trouble)
     path = extract.get("path") if extract.get("type") == "file" else None
     url = extract.get("url") if extract.get("type") == "database" else None
     if url and url.lower().startswith("sqlite") and ":///" in url:

@@ -80,9 +80,19 @@ class FileExtractConfig(ExtractBase):
 class IncrementalConfig(ConfigModel):
     """Read only rows newer than the last successful run, by a watermark column."""
 
+    enabled: bool = fld(True, "false: read everything, as if the block were absent.",
+                        exclude=True)
     column: str = fld(..., "Watermark column, e.g. updated_at: rows with a larger value than "
-                      "the last run's largest are read, in the column's order.")
-    initial: Any = fld(None, "Watermark for the first run (none: read every row).")
+                      "the last run's largest are read, in the column's order. "
+                      "${__watermark__} in the query, URL or params becomes the value the run "
+                      "starts from.", "watermark_field", name="column")
+    initial: Any = fld(None, "Watermark for the first run (none: read every row).",
+                       "initial_value", name="initial")
+
+
+def _enabled_incremental(value: Any) -> Any:
+    """``incremental: {enabled: false, ...}`` (pycharter 0.0.54) means no incremental block."""
+    return None if isinstance(value, dict) and value.get("enabled") is False else value
 
 
 class PartitionBy(ConfigModel):
@@ -111,6 +121,8 @@ class DatabaseExtractConfig(ExtractBase):
     partition_by: PartitionBy | None = fld(
         None, "Distributed runs only: split the source into key ranges {column, ranges}.")
 
+    _incremental = field_validator("incremental", mode="before")(_enabled_incremental)
+
 
 class PageOptions(ConfigModel):
     """Page-number pagination."""
@@ -132,7 +144,8 @@ class CursorOptions(ConfigModel):
     """Cursor (token) pagination."""
 
     param_name: str = fld("cursor", "Query parameter holding the cursor.")
-    response_path: str = fld("next_cursor", "Dotted path of the next cursor in the response.")
+    response_path: str = fld("next_cursor", "Dotted path of the next cursor in the response.",
+                             "field", name="response_path")
 
 
 class NextUrlOptions(ConfigModel):
@@ -259,6 +272,11 @@ class HttpExtractConfig(ExtractBase):
     rate_limit: float | None = fld(None, "Maximum requests per second.", gt=0)
     pagination: PaginationConfig | None = fld(None, "Pagination settings.")
     auth: AuthConfig | None = fld(None, "Authentication.")
+    incremental: IncrementalConfig | None = fld(
+        None, "Incremental extraction: {column, initial}; the largest column value read is kept "
+        "between runs and fills ${__watermark__} in the URL, params, headers or body.")
+
+    _incremental = field_validator("incremental", mode="before")(_enabled_incremental)
 
     @field_validator("method", mode="before")
     @classmethod

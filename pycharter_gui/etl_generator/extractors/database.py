@@ -36,7 +36,7 @@ from ..database.engine import (
     parse_url,
     sqlite_path,
 )
-from ..database.watermark import decode_watermark
+from ..database.watermark import decode_watermark, start_watermark, substitute_watermark
 from ..errors import ConfigError, ConfigProblem, FatalSourceError, RetriableSourceError
 from .base import BaseExtractor
 
@@ -128,6 +128,7 @@ class DatabaseExtractor(BaseExtractor):
         if inc:
             last = decode_watermark(inc.get("last_value"))
             self.watermark = last if last is not None else _initial(inc.get("initial"))
+            cfg, params = (substitute_watermark(x, start_watermark(inc)) for x in (cfg, params))
         stmt = self.build_statement(cfg, backend_name(url))
         binds = {**(cfg.get("params") or {}), **(cfg.get("query_params") or {}), **(params or {})}
         if self.watermark is not None:

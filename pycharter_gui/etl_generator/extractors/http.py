@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import httpx
 
+from ..database.watermark import advance_watermark, start_watermark, substitute_watermark
 from ..errors import (
     ConfigError,
     ConfigProblem,
@@ -222,6 +223,8 @@ class HTTPExtractor(BaseExtractor):
         #: objects, so they reach the dead-letter queue. None logs a warning instead.
         self.on_bad_record: Callable[[Any, str], Any] | None = None
         self._shown_url: str | None = None
+        #: Incremental sources: the largest ``incremental.column`` value yielded so far.
+        self.watermark: Any = None
 
     def validate_config(self, extract_config: dict[str, Any]) -> None:
         """Raise ``ConfigError`` for an unusable config (path placeholders may come later)."""
@@ -261,7 +264,11 @@ class HTTPExtractor(BaseExtractor):
         config_context: dict[str, Any] | None = None,
     ) -> AsyncIterator[list[dict[str, Any]]]:
         """Yield record batches page by page; see the module docstring."""
+        inc = extract_config.get("incremental") or None
+        self.watermark = start_watermark(inc)
         cfg = extract_config
+        if inc:  # run params start as a copy of extract params: fill in both
+            cfg, params = (substitute_watermark(x, self.watermark) for x in (cfg, params))
         spec = build_request_spec(cfg, params, headers)
         paginator = build_paginator(cfg.get("pagination"), spec.params)
         auth = build_auth(cfg.get("auth"))
@@ -277,6 +284,8 @@ class HTTPExtractor(BaseExtractor):
         with masking_library_logs(masker):
             async with aclosing(pages):  # closing us closes the client at once
                 async for batch in pages:
+                    if inc:
+                        self.watermark = advance_watermark(self.watermark, batch, inc["column"])
                     yield batch
 
     async def _pages(self, spec: HttpRequestSpec, paginator: BasePaginator,
