@@ -7,4 +7,5 @@ bash scripts/services.sh
 [ -f scripts/install-azurite.sh ] && bash scripts/install-azurite.sh
 export QT_QPA_PLATFORM=offscreen
 .venv/bin/ruff check pycharter_gui tests benchmarks
+.venv/bin/lint-imports --no-cache  # import boundaries: .importlinter
 exec .venv/bin/python -m pytest -p no:cacheprovider -n 2 "$@"

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..etl_generator.secrets import mask_params, mask_text
+from ..etl_generator import mask_params, mask_text
 
 logger = logging.getLogger(__name__)
 MAX_LOG_LINES = 2000

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from pycharter_gui.designer import theme
 from pycharter_gui.designer.views.forms.fields import Catalog, unknown_names_message
 from pycharter_gui.designer.yaml_roundtrip import parse_scalar, scalar_display
-from pycharter_gui.etl_generator import secrets
+from pycharter_gui.etl_generator import mask_url as mask_url_secrets
 
 
 def unknown_brush() -> QBrush:
@@ -398,8 +398,8 @@ class ListEditor(QWidget):
 
 def mask_url(url: str) -> str:
     """``postgresql://u:secret@h/db`` -> ``postgresql://u:••••@h/db`` (``${VAR}`` kept; a
-    password holding ``@`` is hidden whole: ``secrets.mask_url``)."""
-    return secrets.mask_url(url, mask="••••") if url else url
+    password holding ``@`` is hidden whole: the engine's ``mask_url``)."""
+    return mask_url_secrets(url, mask="••••") if url else url
 
 
 class MaskedUrlEdit(QLineEdit):
