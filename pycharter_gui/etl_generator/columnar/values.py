@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -23,18 +24,21 @@ def is_mixed_number(t: pa.DataType) -> bool:
     return t == MIXED_NUMBER
 
 
-def _mixed_numbers(values: list[Any]) -> pa.Array:
-    """int and float (and None) values as a dense union keeping each value's type."""
-    codes = [0 if type(v) is int else 1 for v in values]
-    ints = [v for v in values if type(v) is int]
-    floats = [v for v in values if type(v) is not int]
-    offsets, seen = [], [0, 0]
-    for code in codes:
-        offsets.append(seen[code])
-        seen[code] += 1
+def _mixed_numbers(values: list[Any]) -> pa.Array | None:
+    """int and float (and None) values as a dense union keeping each value's type; None when
+    an int is beyond 2**53 (not exact as a double on the way)."""
+    as_doubles = pa.array(values, pa.float64())
+    doubles = as_doubles.to_numpy(zero_copy_only=False)
+    is_int = np.fromiter(map(int.__instancecheck__, values), bool, len(values))
+    ints = doubles[is_int]
+    if len(ints) and float(np.max(np.abs(ints))) > 2 ** 53:
+        return None
+    codes = (~is_int).astype(np.int8)
+    offsets = np.where(is_int, np.cumsum(is_int) - 1, np.cumsum(~is_int) - 1).astype(np.int32)
+    floats = as_doubles.filter(pa.array(~is_int))
     return pa.UnionArray.from_dense(
-        pa.array(codes, pa.int8()), pa.array(offsets, pa.int32()),
-        [pa.array(ints, pa.int64()), pa.array(floats, pa.float64())], ["int", "float"])
+        pa.array(codes), pa.array(offsets),
+        [pa.array(ints.astype(np.int64)), floats], ["int", "float"])
 
 
 def column_from_values(values: list[Any]) -> pa.Array | None:

@@ -365,7 +365,7 @@ class _SchemaScreen:
             arr = table.column(name).combine_chunks()
             mask = self._arrow_column(arr, sub)
             if mask is None:
-                out.update(self._column(arr.to_pylist(), sub))
+                out.update(self._column(_pylist(arr), sub))
             elif mask.true_count:
                 out.update(pc.indices_nonzero(mask).to_pylist())
         return out
@@ -466,6 +466,19 @@ class _SchemaScreen:
                 if misses:
                     bad += [i for i, v in enumerate(values) if type(v) is str and v in misses]
         return bad
+
+
+def _pylist(arr: pa.Array) -> list[Any]:
+    """``arr.to_pylist()``; a dense union (the columnar path's mixed int/float column) is read
+    through its children, ~4x faster than pyarrow's per-value scalars."""
+    import pyarrow as pa
+
+    t = arr.type
+    if not pa.types.is_union(t) or t.mode != "dense" or list(t.type_codes) != list(range(t.num_fields)):
+        return arr.to_pylist()
+    children = [arr.field(i).to_pylist() for i in range(t.num_fields)]
+    return [children[c][o] for c, o in zip(arr.type_codes.to_pylist(), arr.offsets.to_pylist(),
+                                            strict=True)]
 
 
 _ARROW_KINDS = {"int64": int, "double": float, "string": str, "bool": bool,

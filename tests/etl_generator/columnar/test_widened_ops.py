@@ -144,9 +144,19 @@ def test_expressions_match_the_dict_evaluator(expr: str) -> None:
 
 @pytest.mark.parametrize("target", sorted(LOADS))
 async def test_mixed_int_and_float_results_identical(both_ways, target: str) -> None:
-    """``1e16 * 1`` is an int, ``2.5 * 1`` a float: each value keeps its type (CSV/JSON text,
-    SQLite). Parquet: records_to_table cannot make one Arrow type of 10**16 and 2.5 and writes
-    text; the columnar path leaves those batches to the dict path."""
+    """``1e16 * 1`` is an int beyond 2**53, ``2.5 * 1`` a float: such batches take the dict
+    path (Parquet cannot even hold both in one type); a JSONata ``$round`` mixes ints and floats
+    that stay columnar (test_contract_jsonata)."""
     data = _csv([[i, "1e16" if i % 3 else "2.5"] for i in range(12)], ["id", "x"])
     out = await both_ways(data=data, load=LOADS[target], transform="add: {y: '${x} * 1'}\n")
-    assert out["fast"] == (0 if target == "parquet" else 2)
+    assert out["fast"] == 0 and out["fallback"] == 2
+
+
+def test_mixed_numbers_keep_each_type() -> None:
+    from pycharter_gui.etl_generator.columnar.values import column_from_values
+
+    values = [25, 2.5, None, -0.0, 7, 2 ** 53, 1e300]
+    column = column_from_values(values)
+    assert column is not None and column.to_pylist() == values
+    assert [type(v) for v in column.to_pylist()] == [type(v) for v in values]
+    assert column_from_values([2 ** 53 + 1, 0.5]) is None
