@@ -8,6 +8,7 @@ changed something (comments, key order, quotes and blank lines are kept).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import secrets
 import stat
@@ -15,16 +16,50 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from pycharter_gui.designer import yaml_roundtrip as yrt
 from pycharter_gui.designer.discovery import KINDS
+from pycharter_gui.designer.workers.blocking import BlockingJob
 
 CONTRACT_FILES = ("contract.yaml", "schema.yaml", "schema.json", "contract.json")
 # The files a document edits: the three configs and the contract's schema.yaml (optional:
 # created by the first edit, written on save, undone like the others).
 FILE_KINDS = (*KINDS, "schema")
+
+
+_KEEP = object()  # a parse that failed: the last good data stays
+
+
+def _parse_kind(kind: str, text: str) -> tuple[Any, yrt.ParseError | None]:
+    """The parse of one file's text: (data, None), or (``_KEEP``, the error)."""
+    try:
+        data = yrt.parse(text)
+    except yrt.ParseError as exc:
+        return _KEEP, exc
+    if data is not None and not isinstance(data, dict):
+        return _KEEP, yrt.ParseError(f"{kind}.yaml must hold a mapping of keys", 1)
+    return data, None
+
+
+def _parse_job(kind: str, text: str) -> tuple[str, str, Any, yrt.ParseError | None]:
+    """``_parse_kind`` on a worker thread; the result names what it belongs to."""
+    try:
+        return (kind, text, *_parse_kind(kind, text))
+    except Exception as exc:  # worker boundary: an unexpected parser failure is a parse error
+        return kind, text, _KEEP, yrt.ParseError(f"{type(exc).__name__}: {exc}", None)
+
+
+def _one_line_changed(old: str, new: str) -> bool:
+    """``new`` differs from ``old`` within exactly one line (the others are the same)."""
+    a, b = old.split("\n"), new.split("\n")
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+def _is_flow(node: Any) -> bool:
+    fa = getattr(node, "fa", None)
+    return fa is not None and bool(fa.flow_style())
 
 
 class _TextEditCommand(QUndoCommand):
@@ -59,9 +94,18 @@ class _TextEditCommand(QUndoCommand):
 
 class PipelineDocument(QObject):
     """One pipeline folder's extract/transform/load YAML and schema.yaml, with dirty tracking
-    and undo; ``texts()`` gives the three configs only (what previews and runs lay over)."""
+    and undo; ``texts()`` gives the three configs only (what previews and runs lay over).
 
-    text_changed = Signal(str)        # kind whose text changed
+    Typed text (``set_text(..., background=True)``) is parsed on a worker: ``text_edited``
+    says at once that the text changed, ``text_changed`` follows when its parse is applied
+    (a result for a text that has moved on is dropped). Until then the readers (``data``,
+    ``value``, ``parse_error``…) give the last parse; an edit through the document parses
+    first. A form edit that replaces a scalar within one line changes the parse in place
+    instead of parsing the file again.
+    """
+
+    text_changed = Signal(str)        # kind whose text changed and whose parse is applied
+    text_edited = Signal(str)         # kind whose text changed (its parse may follow later)
     dirty_changed = Signal(bool)
     parse_state_changed = Signal(str)  # kind whose parse error appeared or went away
     saved = Signal()
@@ -78,6 +122,11 @@ class PipelineDocument(QObject):
         self._data: dict[str, Any] = {}
         self._error: dict[str, yrt.ParseError | None] = {}
         self._style: dict[str, yrt.YamlStyle] = {}
+        # kind -> (text, quiet) of a parse running on a worker; quiet: the data already holds
+        # the text's values (a form edit in place) and only its line/column marks are renewed
+        self._parsing: dict[str, tuple[str, bool]] = {}
+        self._in_place: tuple[str, str] | None = None  # (kind, text) a form edit parsed in place
+        self._background = False  # the edit being pushed is parsed on a worker
         self._seal = 0
         self._was_dirty = False
         self.load()
@@ -146,27 +195,56 @@ class PipelineDocument(QObject):
 
     def set_value(self, kind: str, key: str | Sequence[Any], value: Any) -> bool:
         """Set ``key`` (dotted) in ``kind``; False while that file does not parse."""
+        scalar = not isinstance(value, (dict, list, tuple))
+        self.finish_parsing(kind, values_only=scalar)
         if self._error.get(kind):
             return False
-        text = self._text[kind]
+        text, data = self._text[kind], self._data[kind]
         # The parse of the current text is changed in place; applying the new text replaces
-        # it, so a form edit costs one parse.
-        new = yrt.set_value_text(text, self._data[kind], key, value, self._style[kind])
-        label = f"Change {kind} {'.'.join(map(str, yrt.split_key(key)))}"
-        return self._push_edit(kind, new, ("form", kind, str(key), self._seal), label)
+        # it (one parse per form edit), or keeps it when only a scalar within a line changed.
+        new = yrt.set_value_text(text, data, key, value, self._style[kind])
+        parts = yrt.split_key(key)
+        if scalar and new != text and not _is_flow(yrt.get_value(data, parts[:-1]) if len(
+                parts) > 1 else data) and _one_line_changed(text, new):
+            self._in_place = (kind, new)
+        label = f"Change {kind} {'.'.join(map(str, parts))}"
+        try:
+            return self._push_edit(kind, new, ("form", kind, str(key), self._seal), label)
+        finally:
+            self._in_place = None
 
     def delete_key(self, kind: str, key: str | Sequence[Any]) -> bool:
         """Remove ``key`` from ``kind``; False when absent or the file does not parse."""
+        self.finish_parsing(kind)
         if self._error.get(kind) or not isinstance(self._data[kind], dict):
             return False
         new = yrt.delete_key_text(self._text[kind], self._data[kind], key, self._style[kind])
         label = f"Remove {kind} {'.'.join(map(str, yrt.split_key(key)))}"
         return new is not None and self._push_edit(kind, new, None, label)
 
-    def set_text(self, kind: str, text: str, *, merge: bool = True) -> bool:
-        """Replace the whole text of ``kind`` (YAML editor); keeps the last good data on errors."""
+    def set_text(self, kind: str, text: str, *, merge: bool = True,
+                 background: bool = False) -> bool:
+        """Replace the whole text of ``kind`` (YAML editor); keeps the last good data on errors.
+
+        ``background``: parse on a worker (``text_changed`` follows when it is applied)."""
         key = ("yaml", kind, self._seal) if merge else None
-        return self._push(kind, text, key, f"Edit {kind}.yaml")
+        return self._push(kind, text, key, f"Edit {kind}.yaml", background)
+
+    def finish_parsing(self, kind: str | None = None, *, values_only: bool = False) -> None:
+        """Parse now what still waits for a worker (``kind``, else every file), so the readers
+        answer for the current text; ``values_only``: a renewal of line marks may go on."""
+        for k in [kind] if kind else list(self._parsing):
+            pending = self._parsing.get(k)
+            if pending is None or (values_only and pending[1]):
+                continue
+            del self._parsing[k]
+            had_error = self._store_parse(k, *_parse_kind(k, self._text[k]))
+            if not pending[1]:
+                self._announce(k, had_error)
+
+    def is_parsing(self, kind: str) -> bool:
+        """A parse of ``kind``'s current text still runs on a worker."""
+        return kind in self._parsing and not self._parsing[kind][1]
 
     def restore_texts(self, texts: dict[str, str]) -> None:
         """Put drafts back as one undoable step."""
@@ -183,29 +261,66 @@ class PipelineDocument(QObject):
         self._data[kind] = yrt.parse(new)  # unchanged text: undo the in-place change
         return False
 
-    def _push(self, kind: str, new: str, merge_key: Any, label: str) -> bool:
+    def _push(self, kind: str, new: str, merge_key: Any, label: str,
+              background: bool = False) -> bool:
         old = self._text[kind]
         if new == old:
             return False
-        self.undo_stack.push(_TextEditCommand(self, kind, old, new, merge_key, label))
+        command = _TextEditCommand(self, kind, old, new, merge_key, label)
+        self._background = background  # for the command's first redo (the edit itself)
+        try:
+            self.undo_stack.push(command)
+        finally:
+            self._background = False
         return True
 
     def _apply_text(self, kind: str, text: str, *, emit: bool = True) -> None:
         self._text[kind] = text
+        self._parsing.pop(kind, None)  # a parse of an older text is of no use now
         had_error = self._error.get(kind)
-        try:
-            data = yrt.parse(text)
-            if data is not None and not isinstance(data, dict):
-                raise yrt.ParseError(f"{kind}.yaml must hold a mapping of keys", 1)
-            self._data[kind] = data
-            self._error[kind] = None
-        except yrt.ParseError as exc:
-            self._error[kind] = exc  # keep the last good data
+        if self._in_place == (kind, text):
+            self._in_place = None
+            self._parse_later(kind, text, quiet=True)
+        elif self._background:
+            self._parse_later(kind, text, quiet=False)
+        else:
+            self._store_parse(kind, *_parse_kind(kind, text))
         if emit:
-            if bool(had_error) != bool(self._error[kind]) or self._error[kind]:
-                self.parse_state_changed.emit(kind)
-            self.text_changed.emit(kind)
+            self.text_edited.emit(kind)
+            if not self.is_parsing(kind):
+                self._announce(kind, had_error)
             self._update_dirty()
+
+    def _store_parse(self, kind: str, data: Any, error: yrt.ParseError | None
+                     ) -> yrt.ParseError | None:
+        """Make ``data``/``error`` the parse of ``kind``; returns the error it replaces."""
+        had_error = self._error.get(kind)
+        if data is not _KEEP:
+            self._data[kind] = data
+        self._error[kind] = error
+        return had_error
+
+    def _announce(self, kind: str, had_error: yrt.ParseError | None) -> None:
+        if bool(had_error) != bool(self._error[kind]) or self._error[kind]:
+            self.parse_state_changed.emit(kind)
+        self.text_changed.emit(kind)
+
+    def _parse_later(self, kind: str, text: str, *, quiet: bool) -> None:
+        self._parsing[kind] = (text, quiet)
+        job = BlockingJob(functools.partial(_parse_job, kind, text))
+        job.signals.succeeded.connect(self._on_parse_job_succeeded)
+        job.start()
+
+    @Slot(object)
+    def _on_parse_job_succeeded(self, result: tuple[str, str, Any, Any]) -> None:
+        kind, text, data, error = result
+        pending = self._parsing.get(kind)
+        if pending is None or pending[0] != text:
+            return  # stale: the text moved on (or was parsed meanwhile)
+        del self._parsing[kind]
+        had_error = self._store_parse(kind, data, error)
+        if not pending[1]:
+            self._announce(kind, had_error)
 
     # -- dirty, save, revert ---------------------------------------------------------------
     def dirty_kinds(self) -> list[str]:
@@ -239,6 +354,7 @@ class PipelineDocument(QObject):
         """Drop unsaved changes and re-read the files."""
         self.load()
         for kind in FILE_KINDS:
+            self.text_edited.emit(kind)
             self.parse_state_changed.emit(kind)
             self.text_changed.emit(kind)
 

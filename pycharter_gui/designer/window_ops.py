@@ -48,6 +48,7 @@ class WindowOpsMixin:
 
     def _confirm_save_with_errors(self, doc: PipelineDocument) -> bool:
         """A file that does not parse is saved only when the user says so (Save / Cancel)."""
+        doc.finish_parsing()  # typing handed on just now may still be parsing on a worker
         broken = [(kind, err) for kind in doc.dirty_kinds()
                   if (err := doc.parse_error(kind)) is not None]
         if not broken:

@@ -71,7 +71,7 @@ def test_leaving_the_editor_hands_the_text_on(qtbot, window: MainWindow):
     qtbot.keyClicks(editor, "table_comment: 1")
     window.editor.tabs.setCurrentIndex(2)  # the Load form: the editor is hidden
     assert window.current.text("load") == editor.toPlainText()
-    assert window.current.value("load", "table_comment") == 1
+    qtbot.waitUntil(lambda: window.current.value("load", "table_comment") == 1)  # worker parse
 
 
 def test_autosave_writes_drafts_on_a_worker(qtbot, window: MainWindow, workspace: Path,

@@ -72,7 +72,8 @@ def test_yaml_edit_updates_form(qtbot, window: MainWindow):
     editor.setPlainText(LOAD.replace("write_method: insert", "write_method: upsert"))
     combo = field(window, "load", "write_method")
     assert isinstance(combo, QComboBox)
-    assert combo.currentText() == "upsert"
+    window.editor.tabs.setCurrentWidget(window.editor.forms["load"])  # parsed on a worker
+    qtbot.waitUntil(lambda: combo.currentText() == "upsert")
     assert window.editor.forms["load"]._db_form.isRowVisible(
         window.editor.forms["load"].primary_key)
 
@@ -82,13 +83,14 @@ def test_broken_yaml_shows_error_and_keeps_form(qtbot, window: MainWindow):
     editor = window.editor.yaml_editors["load"]
     editor.setPlainText(LOAD + "table: [oops\n")
     form = window.editor.forms["load"]
-    assert not form.error_banner.isHidden()
+    window.editor.tabs.setCurrentWidget(form)  # the text is parsed on a worker
+    qtbot.waitUntil(lambda: not form.error_banner.isHidden())
     assert "line" in form.error_banner.text()
     assert field(window, "load", "table").text() == "people"
     assert not form.body.isEnabled()
     assert any("YAML syntax error" in p.message for p in window.problem_model.problems())
     editor.setPlainText(LOAD)
-    assert form.error_banner.isHidden() and form.body.isEnabled()
+    qtbot.waitUntil(lambda: form.error_banner.isHidden() and form.body.isEnabled())
 
 
 def test_invalid_value_shows_problem_and_double_click_jumps(qtbot, window: MainWindow):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent, QTextDocument
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from pycharter_gui.designer import theme
 from pycharter_gui.designer.discovery import KINDS
 from pycharter_gui.designer.documents import PipelineDocument
+from pycharter_gui.designer.views.find_bar import FindBar
 from pycharter_gui.designer.views.forms.base import FormBase
 from pycharter_gui.designer.views.forms.contract import ContractForm
 from pycharter_gui.designer.views.forms.extract import ExtractForm
@@ -38,6 +40,7 @@ class PipelineEditor(QWidget):
         self.yaml_tabs.setAccessibleName("YAML files")
         self.yaml_editors: dict[str, YamlEditor] = {}
         self.yaml_status: dict[str, QLabel] = {}
+        self.find_bars: dict[str, FindBar] = {}
         for kind in KINDS:
             page = QWidget()
             lay = QVBoxLayout(page)
@@ -51,6 +54,8 @@ class PipelineEditor(QWidget):
             status.setAccessibleName(f"YAML status {kind}")
             status.hide()
             lay.addWidget(editor, 1)
+            self.find_bars[kind] = FindBar(editor)
+            lay.addWidget(self.find_bars[kind])
             lay.addWidget(status)
             self.yaml_editors[kind] = editor
             self.yaml_status[kind] = status
@@ -72,21 +77,38 @@ class PipelineEditor(QWidget):
     def _make_yaml_slot(self, kind: str) -> Any:
         def on_edit(text: str) -> None:
             if self.doc is not None:
-                self.doc.set_text(kind, text)
+                self.doc.set_text(kind, text, background=True)  # parsed on a worker
         return on_edit
 
     def set_document(self, doc: PipelineDocument | None) -> None:
+        for editor in self.yaml_editors.values():
+            editor.flush_edit()  # typing still waiting for its pause belongs to the old one
         if self.doc is not None:
             self.doc.text_changed.disconnect(self._on_doc_text_changed)
+            self.doc.text_edited.disconnect(self._on_doc_text_edited)
         self.doc = doc
         for form in self.forms.values():
             form.set_document(doc)
         if doc is not None:
             doc.text_changed.connect(self._on_doc_text_changed)
+            doc.text_edited.connect(self._on_doc_text_edited)
         for kind in KINDS:
+            self.yaml_editors[kind].set_text_document(self._text_document(kind))
             self._sync_yaml(kind)
         self.contract.set_document(doc)
         self.tabs.setEnabled(doc is not None)
+
+    def _text_document(self, kind: str) -> QTextDocument:
+        """The text of ``kind`` kept with the shown pipeline (one per pipeline and file), so
+        selecting a pipeline again swaps documents instead of highlighting its text anew."""
+        owner = self.doc if self.doc is not None else self
+        name = f"yaml_text_{kind}"
+        found = owner.findChild(QTextDocument, name, Qt.FindChildOption.FindDirectChildrenOnly)
+        if found is None:
+            found = self.yaml_editors[kind].new_document(self.doc.text(kind) if self.doc else "",
+                                                         owner)
+            found.setObjectName(name)
+        return found
 
     def set_sample(self, records: Any, folder: Any) -> None:
         """The Preview sample of ``folder``: the forms offer its fields, the contract infers."""
@@ -105,13 +127,21 @@ class PipelineEditor(QWidget):
             self._sample_source = preview
             preview.sample_changed.connect(lambda r: self.set_sample(r, preview.folder))
 
-    def _on_doc_text_changed(self, kind: str) -> None:
+    def _on_doc_text_edited(self, kind: str) -> None:
         if kind in self.yaml_editors:  # schema.yaml is edited in the Contract tab
-            self._sync_yaml(kind)
+            self.yaml_editors[kind].set_text_preserving_cursor(self.doc.text(kind))
+
+    def _on_doc_text_changed(self, kind: str) -> None:
+        if kind in self.yaml_editors:
+            self._sync_yaml_status(kind)
 
     def _sync_yaml(self, kind: str) -> None:
+        self.yaml_editors[kind].set_text_preserving_cursor(self.doc.text(kind) if self.doc else "")
+        self._sync_yaml_status(kind)
+
+    def _sync_yaml_status(self, kind: str) -> None:
+        """The error line and message of ``kind``'s last parse."""
         editor = self.yaml_editors[kind]
-        editor.set_text_preserving_cursor(self.doc.text(kind) if self.doc else "")
         err = self.doc.parse_error(kind) if self.doc else None
         editor.set_error_line(err.line if err else None)
         status = self.yaml_status[kind]

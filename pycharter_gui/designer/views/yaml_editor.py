@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFontDatabase,
@@ -15,9 +15,10 @@ from PySide6.QtGui import (
     QSyntaxHighlighter,
     QTextCharFormat,
     QTextCursor,
+    QTextDocument,
     QTextFormat,
 )
-from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
+from PySide6.QtWidgets import QPlainTextDocumentLayout, QPlainTextEdit, QTextEdit, QWidget
 
 from pycharter_gui.designer import theme
 
@@ -43,12 +44,17 @@ class YamlHighlighter(QSyntaxHighlighter):
         (re.compile(r"(?:^|\s)(#.*)$"), "syntax_comment", False, True, 1),
     )  # colours are theme roles
 
-    def __init__(self, document: object) -> None:
+    def __init__(self, document: object, dark: bool = False) -> None:
         super().__init__(document)
-        self.set_dark(False)
+        self.dark: bool | None = None
+        self.set_dark(dark)
 
     def set_dark(self, dark: bool) -> None:
-        """Switch to colours readable on a dark background."""
+        """Switch to colours readable on a dark background (re-highlights only on a change)."""
+        if dark == self.dark:
+            return
+        self.dark = dark
+
         colors = theme.COLORS["dark" if dark else "light"]
         self._formats = [(rx, _fmt(colors[c], b, i), g) for rx, c, b, i, g in self.RULES]
         self.rehighlight()
@@ -71,6 +77,13 @@ class _LineNumberArea(QWidget):
         self.editor.paint_line_numbers(event)
 
 
+def next_line_indent(line: str) -> str:
+    """Indentation after ``line`` (Enter): the same, plus 2 spaces after a ``key:`` line."""
+    indent = line[:len(line) - len(line.lstrip(" "))]
+    code = re.sub(r"(^|\s)#.*$", "", line).rstrip()
+    return indent + "  " if code.endswith(":") else indent
+
+
 def _is_undo_key(event: QEvent) -> bool:
     """The platform's Undo/Redo keys: the ones the text editor claims for itself."""
     matches = getattr(event, "matches", None)
@@ -84,6 +97,35 @@ def _is_shortcut(event: QEvent) -> bool:
                                      | Qt.KeyboardModifier.AltModifier
                                      | Qt.KeyboardModifier.MetaModifier)
     return bool(modifiers) or Qt.Key.Key_F1 <= event.key() <= Qt.Key.Key_F35
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the common start of ``a`` and ``b`` (bisection over C-speed compares)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """Length (at most ``limit``) of the common end of ``a`` and ``b``."""
+    lo, hi = 0, limit
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[len(a) - mid:] == b[len(b) - mid:]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _utf16_indexable(text: str) -> bool:
+    """Python indexes equal Qt's UTF-16 positions (no character outside the BMP)."""
+    return text.isascii() or max(text) <= "\uffff"
 
 
 TYPING_PAUSE_MS = 800  # typing merges into one undo step until a pause this long, or Enter
@@ -146,19 +188,61 @@ class YamlEditor(QPlainTextEdit):
 
     # text in/out
     def set_text_preserving_cursor(self, text: str) -> None:
-        if self.toPlainText() == text:
+        """Show ``text``, replacing only the part that differs (only those lines are laid out
+        and highlighted again; the cursor and the scroll position stay)."""
+        old = self.toPlainText()
+        if old == text:
             return
-        pos = self.textCursor().position()
-        bar = self.verticalScrollBar().value()
         self._edit_timer.stop()  # the document's text wins over typing it has not seen
         self._pending = False
         self._setting = True
         try:
-            self.setPlainText(text)
+            if _utf16_indexable(old) and _utf16_indexable(text):
+                start = _common_prefix(old, text)
+                end = _common_suffix(old, text, min(len(old), len(text)) - start)
+                cursor = QTextCursor(self.document())
+                cursor.setPosition(start)
+                cursor.setPosition(len(old) - end, QTextCursor.MoveMode.KeepAnchor)
+                cursor.insertText(text[start:len(text) - end])
+            else:
+                pos, bar = self.textCursor().position(), self.verticalScrollBar().value()
+                self.setPlainText(text)
+                cursor = self.textCursor()
+                cursor.setPosition(min(pos, len(text)))
+                self.setTextCursor(cursor)
+                self.verticalScrollBar().setValue(bar)
         finally:
             self._setting = False
+
+    def new_document(self, text: str, parent: QObject) -> QTextDocument:
+        """A document holding ``text`` for ``set_text_document``, highlighted like this editor."""
+        document = QTextDocument(parent)
+        document.setDocumentLayout(QPlainTextDocumentLayout(document))
+        document.setDefaultFont(self.font())
+        document.setUndoRedoEnabled(False)
+        document.setPlainText(text)
+        YamlHighlighter(document, self._is_dark())
+        return document
+
+    def set_text_document(self, document: QTextDocument) -> None:
+        """Show ``document`` (made by ``new_document``); each keeps its highlighting, cursor
+        and scroll position, so switching between documents re-highlights nothing."""
+        old = self.document()
+        if document is old:
+            return
+        self.flush_edit()
+        old.setProperty("view_position", (self.textCursor().position(),
+                                          self.verticalScrollBar().value()))
+        self._setting = True  # the swap is no edit
+        try:
+            self.setDocument(document)
+        finally:
+            self._setting = False
+        self.highlighter = document.findChild(YamlHighlighter)
+        self.highlighter.set_dark(self._is_dark())
+        pos, bar = document.property("view_position") or (0, 0)
         cursor = self.textCursor()
-        cursor.setPosition(min(pos, len(text)))
+        cursor.setPosition(min(pos, document.characterCount() - 1))
         self.setTextCursor(cursor)
         self.verticalScrollBar().setValue(bar)
 
@@ -185,6 +269,11 @@ class YamlEditor(QPlainTextEdit):
         try:
             if key == Qt.Key.Key_Tab:
                 self.insertPlainText("  ")  # YAML forbids tabs for indentation
+            elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
+                    event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier):
+                cursor = self.textCursor()
+                line = cursor.block().text()[:cursor.positionInBlock()]
+                self.insertPlainText("\n" + next_line_indent(line))
             else:
                 super().keyPressEvent(event)
         finally:
@@ -193,8 +282,11 @@ class YamlEditor(QPlainTextEdit):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
-            self.highlighter.set_dark(self.palette().base().color().lightness() < 128)
+            self.highlighter.set_dark(self._is_dark())
             self._highlight_lines()
+
+    def _is_dark(self) -> bool:
+        return self.palette().base().color().lightness() < 128
 
     def go_to_line(self, line: int) -> None:
         block = self.document().findBlockByNumber(max(line - 1, 0))
