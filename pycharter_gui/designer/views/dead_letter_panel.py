@@ -78,6 +78,8 @@ class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
         self.edit_dialog: Any = None  # the open JsonEditDialog, if any
         self._fit_columns = True
         self._stats_task: TaskHandle | None = None
+        self._resolving: TaskHandle | None = None  # reading a pipeline's DLQ config
+        self._resolving_folder: Path | None = None
         # The summary's counts scan the whole queue (seconds on a big JSON Lines file, holding
         # the GIL); they start once the first page has painted, so the table shows at once.
         self._stats_timer = QTimer(self, singleShot=True, interval=STATS_DELAY_MS)
@@ -173,15 +175,38 @@ class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
         self.view.selectionModel().selectionChanged.connect(self._set_actions_enabled)
 
     # -- opening -----------------------------------------------------------------------
-    def open_pipeline(self, folder: Path) -> bool:
-        """Open the DLQ named by ``folder``'s load config; False (and a message) on error."""
-        try:
-            queue, keys = queue_for_pipeline(Path(folder))
-        except (PycharterError, OSError, ValueError) as exc:
-            self._show_error(f"Cannot open the dead letters of {folder}: {_error_text(exc)}")
-            return False
-        self.open_queue(queue, pipeline_dir=Path(folder), key_fields=keys)
-        return True
+    def open_pipeline(self, folder: Path) -> None:
+        """Open the DLQ named by ``folder``'s load config, read on a worker (``opened`` follows;
+        an error goes to the message bar). Opening anything else meanwhile wins over it."""
+        folder = Path(folder)
+        self._cancel_resolving()
+        self._resolving_folder = folder
+
+        async def resolve(_reporter: Any) -> Any:
+            return await asyncio.to_thread(queue_for_pipeline, folder)
+
+        self._resolving = start_task(self, resolve, self._on_pipeline_resolved,
+                                     self._on_pipeline_failed, "resolve")
+
+    def _cancel_resolving(self) -> None:
+        if self._resolving is not None:
+            self._resolving.cancel()
+            self._resolving = None
+
+    @Slot(object)
+    def _on_pipeline_resolved(self, result: object) -> None:
+        if self.sender() is not self._resolving:
+            return  # another pipeline or file was opened meanwhile
+        queue, keys = result  # type: ignore[misc]
+        self.open_queue(queue, pipeline_dir=self._resolving_folder, key_fields=keys)
+
+    @Slot(object)
+    def _on_pipeline_failed(self, exc: object) -> None:
+        if self.sender() is not self._resolving:
+            return
+        self._resolving = None
+        self._show_error(f"Cannot open the dead letters of {self._resolving_folder}: "
+                         f"{_error_text(exc)}")
 
     def open_file(self, path: Path) -> bool:
         """Open a DLQ file (.jsonl or SQLite .db); replay works when it lies in a pipeline."""
@@ -199,6 +224,7 @@ class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
     def open_queue(self, queue: DeadLetterQueue, pipeline_dir: Path | None = None,
                    key_fields: list[str] | None = None) -> bool:
         """Show ``queue`` (any backend, e.g. a dry run's memory queue); returns True."""
+        self._cancel_resolving()
         self.queue, self.pipeline_dir = queue, pipeline_dir
         self.edits.clear()
         self.replay_bar.dismiss()
