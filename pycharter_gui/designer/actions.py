@@ -4,15 +4,84 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QStyle, QToolBar
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import QApplication, QComboBox, QMenu, QStyle, QToolBar, QWidget
 
 from pycharter_gui.designer import theme
+from pycharter_gui.designer.discovery import KINDS
+from pycharter_gui.designer.models.pipelines import PipelineRole
 
 if TYPE_CHECKING:
     from pycharter_gui.designer.main_window import MainWindow
 
 Std = QKeySequence.StandardKey
+#: Edit menu entries acting on the focused widget: (key, text, method, shortcut shown).
+_CLIPBOARD = (("cut", "Cu&t", "cut", Std.Cut), ("copy", "&Copy", "copy", Std.Copy),
+              ("paste", "&Paste", "paste", Std.Paste),
+              ("select_all", "Select &all", "selectAll", Std.SelectAll))
+#: Pipeline list context menu (None: a separator); run actions are added by the data docks.
+PIPELINE_MENU = ("open_folder", None, "duplicate", "rename", "delete", None, "dry_run", "run")
+
+
+def _focused_text_widget() -> QWidget | None:
+    """The focused widget (an editable combo box's line edit), if any."""
+    widget = QApplication.focusWidget()
+    if isinstance(widget, QComboBox) and widget.lineEdit() is not None:
+        return widget.lineEdit()
+    return widget
+
+
+def focused_edit(method: str) -> None:
+    """Call ``method`` (cut, copy, paste, selectAll) on the focused widget when it has it."""
+    call = getattr(_focused_text_widget(), method, None)
+    if callable(call):
+        call()
+
+
+def _update_clipboard_actions(acts: dict[str, QAction]) -> None:
+    widget = _focused_text_widget()
+    read_only = bool(getattr(widget, "isReadOnly", lambda: False)())
+    for key, _text, method, _keys in _CLIPBOARD:
+        acts[key].setEnabled(callable(getattr(widget, method, None))
+                             and not (read_only and method in ("cut", "paste")))
+
+
+def open_find(win: MainWindow, replace: bool) -> None:
+    """Show the find (or find and replace) bar of the YAML file on screen."""
+    if win.current is None:
+        return
+    editor = win.editor
+    editor.tabs.setCurrentWidget(editor.yaml_tabs)
+    editor.find_bars[KINDS[editor.yaml_tabs.currentIndex()]].open(replace)
+
+
+def open_pipeline_folder(win: MainWindow) -> None:
+    """Open the selected pipeline's folder in the file manager."""
+    info = win.pipeline_list.currentIndex().data(PipelineRole)
+    if info is not None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(info.path)))
+
+
+def pipeline_menu(win: MainWindow, index: QModelIndex) -> QMenu | None:
+    """The context menu of the pipeline at ``index`` (selected first), from the window's actions."""
+    if not index.isValid():
+        return None
+    win.pipeline_list.setCurrentIndex(index)
+    menu = QMenu(win.pipeline_list)
+    for key in PIPELINE_MENU:
+        if key is None:
+            menu.addSeparator()
+        elif key in win.actions_by_name:
+            menu.addAction(win.actions_by_name[key])
+    return menu
+
+
+def _on_pipeline_list_menu_requested(win: MainWindow, pos: QPoint) -> None:
+    menu = pipeline_menu(win, win.pipeline_list.indexAt(pos))
+    if menu is not None:
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(win.pipeline_list.viewport().mapToGlobal(pos))
 
 
 def build_actions(win: MainWindow) -> dict[str, QAction]:
@@ -61,6 +130,16 @@ def build_actions(win: MainWindow) -> dict[str, QAction]:
     make("rename", "Re&name…", win.rename_current, "F2", "Rename this pipeline's folder")
     make("delete", "De&lete…", win.delete_current, None,
          "Move this pipeline to the workspace trash")
+    make("open_folder", "&Open folder", lambda: open_pipeline_folder(win), None,
+         "Show this pipeline's folder in the file manager", sp.SP_DirIcon)
+    make("find", "&Find…", lambda: open_find(win, False), Std.Find,
+         "Find in the YAML file on screen (Ctrl+F)")
+    make("replace", "R&eplace…", lambda: open_find(win, True), "Ctrl+H",
+         "Find and replace in the YAML file on screen (Ctrl+H)")
+    for key, text, method, keys in _CLIPBOARD:
+        # the shortcut is only shown: text widgets handle their own keys (no ambiguous shortcut)
+        make(key, f"{text}\t{QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText)}",
+             lambda _c=False, m=method: focused_edit(m))
     make("reveal_yaml", "Show &YAML", win.show_yaml_tab, "Ctrl+Shift+Y", "Show the YAML tab")
     make("shortcuts", "&Keyboard shortcuts", win.show_shortcuts, "Ctrl+/")
     make("about", "&About", win.show_about)
@@ -83,6 +162,13 @@ def build_actions(win: MainWindow) -> dict[str, QAction]:
     edit_menu = mb.addMenu("&Edit")
     edit_menu.addAction(undo)
     edit_menu.addAction(redo)
+    edit_menu.addSeparator()
+    for key, *_rest in _CLIPBOARD:
+        edit_menu.addAction(acts[key])
+    edit_menu.addSeparator()
+    edit_menu.addAction(acts["find"])
+    edit_menu.addAction(acts["replace"])
+    edit_menu.aboutToShow.connect(lambda: _update_clipboard_actions(acts))
     view_menu = mb.addMenu("&View")
     view_menu.addAction(acts["reveal_yaml"])
     win.view_menu = view_menu
@@ -91,7 +177,7 @@ def build_actions(win: MainWindow) -> dict[str, QAction]:
         theme_menu.addAction(acts[f"theme_{scheme}"])
     view_menu.addSeparator()
     pipe_menu = mb.addMenu("&Pipeline")
-    for k in ("validate", "preview", "duplicate", "rename", "delete"):
+    for k in ("validate", "preview", "duplicate", "rename", "delete", "open_folder"):
         pipe_menu.addAction(acts[k])
     help_menu = mb.addMenu("&Help")
     help_menu.addAction(acts["shortcuts"])
@@ -110,4 +196,7 @@ def build_actions(win: MainWindow) -> dict[str, QAction]:
     tb.widgetForAction(acts["save"]).setAccessibleName("Save")
     win.addToolBar(tb)
     win.toolbar = tb
+    win.pipeline_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+    win.pipeline_list.customContextMenuRequested.connect(
+        lambda pos: _on_pipeline_list_menu_requested(win, pos))
     return acts

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QSplitter,
     QTableView,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -32,7 +33,11 @@ from pycharter_gui.designer import theme
 from pycharter_gui.designer.actions import build_actions
 from pycharter_gui.designer.data_docks import DataDocks
 from pycharter_gui.designer.documents import PipelineDocument
-from pycharter_gui.designer.models.pipelines import PipelineListModel, PipelineRole
+from pycharter_gui.designer.models.pipelines import (
+    LEGEND_TEMPLATE,
+    PipelineListModel,
+    PipelineRole,
+)
 from pycharter_gui.designer.models.problems import ProblemRole, ProblemTableModel
 from pycharter_gui.designer.settings import AppSettings
 from pycharter_gui.designer.views import dialogs
@@ -108,7 +113,15 @@ class MainWindow(WindowOpsMixin, QMainWindow):
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("main_splitter")
-        self.splitter.addWidget(self.pipeline_list)
+        self.status_legend = QLabel(wordWrap=True)
+        self.status_legend.setAccessibleName("Pipeline status legend")
+        theme.set_rich_text(self.status_legend, LEGEND_TEMPLATE)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.pipeline_list, 1)
+        left_layout.addWidget(self.status_legend)
+        self.splitter.addWidget(left)
         self.splitter.addWidget(self.editor)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([220, 880])
@@ -192,7 +205,9 @@ class MainWindow(WindowOpsMixin, QMainWindow):
                 self.validation.request_path(info.name, info.path)
         self.offer_draft_restore()
         if self.workspace.pipelines and self.current is None:
-            self.select_pipeline(self.workspace.pipelines[0].name)
+            names = [p.name for p in self.workspace.pipelines]
+            last = self.settings.last_pipeline(str(self.workspace.root))
+            self.select_pipeline(last if last in names else names[0])
         self._update_title()
 
     def _teardown_workspace(self) -> None:
@@ -230,6 +245,7 @@ class MainWindow(WindowOpsMixin, QMainWindow):
         if info is None or self.workspace is None:
             self._show_document(None)
             return
+        self.settings.set_last_pipeline(str(self.workspace.root), info.name)
         if info.is_incomplete:
             self._show_document(None)
             self.statusBar().showMessage(

@@ -1,9 +1,12 @@
 """``AppSettings``: every persisted preference, keys and defaults in one place (QSettings).
 
-Pipeline content lives only in the YAML files; this holds window state and recent workspaces.
+Pipeline content lives only in the YAML files; this holds window state, recent workspaces
+and the pipeline selected last in each.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 from PySide6.QtCore import QByteArray, QSettings
 
@@ -76,3 +79,15 @@ class AppSettings:
     @theme.setter
     def theme(self, value: str) -> None:
         self._s.setValue("appearance/theme", value if value in THEMES else "system")
+
+    # the pipeline selected last, per workspace
+    @staticmethod
+    def _last_pipeline_key(workspace: str) -> str:
+        return "workspace/last_pipeline/" + hashlib.sha1(workspace.encode()).hexdigest()[:16]
+
+    def last_pipeline(self, workspace: str) -> str:
+        """The pipeline selected last in ``workspace`` ("" when none was)."""
+        return str(self._s.value(self._last_pipeline_key(workspace), "") or "")
+
+    def set_last_pipeline(self, workspace: str, name: str) -> None:
+        self._s.setValue(self._last_pipeline_key(workspace), name)
