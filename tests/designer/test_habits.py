@@ -145,7 +145,7 @@ def test_selected_pipeline_is_restored_on_restart(qtbot, workspace: Path):
 
 
 def test_status_legend_names_every_dot(window: MainWindow):
-    text = window.status_legend.text()
+    text = window.status_legend.text().replace("&nbsp;", " ")
     for words in ("valid", "has problems", "unsaved changes", "incomplete", "not checked yet"):
         assert words in text
     assert window.status_legend.isVisible()

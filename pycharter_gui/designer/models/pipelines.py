@@ -31,9 +31,10 @@ STATUS_COLOR = {  # theme roles; "not checked yet" is a ring, the others are fil
     "unchecked": "muted",
 }
 #: The status dots explained (rich text with ``$role`` colours, for ``theme.set_rich_text``).
-LEGEND_TEMPLATE = "&nbsp;&nbsp; ".join(
+LEGEND_TEMPLATE = "&nbsp;&nbsp; ".join(  # lines break between entries only
     f"<span style='color:${role}'>{'○' if status == 'unchecked' else '●'}</span>&nbsp;"
-    f"{STATUS_TEXT[status].split(':')[0].lower()}" for status, role in STATUS_COLOR.items())
+    + STATUS_TEXT[status].split(":")[0].lower().replace(" ", "&nbsp;")
+    for status, role in STATUS_COLOR.items())
 _Index = QModelIndex | QPersistentModelIndex
 
 
