@@ -2,17 +2,46 @@
 
 ``load_data`` is the seed's ``database.load_data``; ``DatabaseLoadSession`` is what the
 orchestrator uses (see docs/architecture.md); ``test_connection`` backs the designer's button.
+Names are loaded on first use (PEP 562), so a pipeline without a database never imports
+SQLAlchemy through this package (e.g. for ``database.watermark``).
 """
 
-from .engine import (
-    classify_db_error,
-    create_engine,
-    mask_url,
-    parse_url,
-    test_connection,
-    url_from_parts,
-)
-from .load import DatabaseLoadSession, load_data
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .engine import (
+        classify_db_error,
+        create_engine,
+        mask_url,
+        parse_url,
+        test_connection,
+        url_from_parts,
+    )
+    from .load import DatabaseLoadSession, load_data
+
+_LAZY = {
+    "DatabaseLoadSession": ".load",
+    "classify_db_error": ".engine",
+    "create_engine": ".engine",
+    "load_data": ".load",
+    "mask_url": ".engine",
+    "parse_url": ".engine",
+    "test_connection": ".engine",
+    "url_from_parts": ".engine",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DatabaseLoadSession",
