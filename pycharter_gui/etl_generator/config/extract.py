@@ -8,7 +8,6 @@ from typing import Any
 
 from .models_common import InputParam
 from .models_extract import (
-    EXTRACT_MODELS,
     CloudStorageExtractConfig,
     DatabaseExtractConfig,
     ExtractBase,
@@ -17,6 +16,7 @@ from .models_extract import (
     PaginationConfig,
 )
 from .problems import MOVED_KEYS
+from .registry import SOURCES, detect_source_type
 from .resolve import (
     Context,
     csv_defaults,
@@ -65,22 +65,20 @@ def build_extract(raw: Any, ctx: Context, config_context: Mapping[str, Any] | No
             del data[key]
             ctx.add(key, f"'{key}' has no effect here (pycharter ignored it too)",
                     MOVED_KEYS[key], severity="warning")
-    from ..extractors.factory import ExtractorFactory, detect_source_type
-
     source_type = detect_source_type(data)
     if source_type is None:
         ctx.add("type", "cannot tell the source type",
                 "set type: file | http | database | cloud_storage")
         return {}
-    model = EXTRACT_MODELS.get(source_type)
+    entry = SOURCES.get(source_type)
     data = {k: v for k, v in data.items() if k not in ("type", "source_type")}
-    if model is None:
-        if source_type not in ExtractorFactory.registered_types():
-            ctx.add("type", f"unknown source type '{source_type}'",
-                    "use one of: " + ", ".join(ExtractorFactory.registered_types()))
-            return {}
+    if entry is None:
+        ctx.add("type", f"unknown source type '{source_type}'",
+                "use one of: " + ", ".join(SOURCES.names()))
+        return {}
+    if entry.model is None:
         return _custom_source(source_type, data, ctx)
-    parsed = ctx.validate(model, data)
+    parsed = ctx.validate(entry.model, data)
     if parsed is None:
         return {}
     cfg = _common(source_type, parsed, ctx)

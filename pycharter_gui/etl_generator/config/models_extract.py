@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import Discriminator, Tag, field_validator
 
@@ -17,6 +17,7 @@ from .models_common import (
     ValidationConfig,
     fld,
 )
+from .registry import SOURCES, SourceType, detect_source_type
 
 FILE_FORMATS = ("csv", "tsv", "json", "jsonl", "parquet", "excel", "xml")
 
@@ -313,25 +314,34 @@ class CloudStorageExtractConfig(ExtractBase):
         return normalize_format(value)
 
 
+_EXTRACTORS = "pycharter_gui.etl_generator.extractors"
+SOURCES.register("file", SourceType(
+    FileExtractConfig, f"{_EXTRACTORS}.file:FileExtractor", frozenset({"path", "file_path"}),
+    unless_keys=frozenset({"storage"}), priority=20))
+SOURCES.register("database", SourceType(
+    DatabaseExtractConfig, f"{_EXTRACTORS}.database:DatabaseExtractor",
+    frozenset({"query", "database", "connection_string", "table"}), priority=30),
+    aliases=("sql",))
+SOURCES.register("http", SourceType(
+    HttpExtractConfig, f"{_EXTRACTORS}.http:HTTPExtractor",
+    frozenset({"url", "base_url", "api_endpoint", "endpoint"}), priority=10),
+    aliases=("api", "rest"))
+SOURCES.register("cloud_storage", SourceType(
+    CloudStorageExtractConfig, f"{_EXTRACTORS}.cloud_storage:CloudStorageExtractor",
+    frozenset({"storage", "bucket", "container"}), priority=40),
+    aliases=("cloud", "s3", "gcs", "azure"))
+
 EXTRACT_MODELS: dict[str, type[ExtractBase]] = {
-    "file": FileExtractConfig,
-    "database": DatabaseExtractConfig,
-    "http": HttpExtractConfig,
-    "cloud_storage": CloudStorageExtractConfig,
-}
+    name: entry.model for name, entry in SOURCES.items() if entry.model is not None}
+"""The built-in source types' models, by type name."""
 
 
 def _extract_tag(value: Any) -> str | None:
-    from ..extractors.factory import detect_source_type
-
     return detect_source_type(value) if isinstance(value, dict) else getattr(value, "type", None)
 
 
 ExtractConfig = Annotated[
-    Annotated[FileExtractConfig, Tag("file")]
-    | Annotated[DatabaseExtractConfig, Tag("database")]
-    | Annotated[HttpExtractConfig, Tag("http")]
-    | Annotated[CloudStorageExtractConfig, Tag("cloud_storage")],
+    Union[tuple(Annotated[model, Tag(name)] for name, model in EXTRACT_MODELS.items())],  # noqa: UP007
     Discriminator(_extract_tag),
 ]
 """Any extract config; the source type picks the model."""

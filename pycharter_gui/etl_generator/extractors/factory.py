@@ -2,84 +2,50 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, ConfigProblem, NotAvailableError
+from ..config.registry import SOURCES, SourceType, detect_source_type, import_target
+from ..errors import ConfigError, ConfigProblem
 from .base import BaseExtractor
-
-# Built-ins are imported lazily so a missing optional dependency only affects its own type.
-_BUILTINS: dict[str, str] = {
-    "file": "pycharter_gui.etl_generator.extractors.file:FileExtractor",
-    "database": "pycharter_gui.etl_generator.extractors.database:DatabaseExtractor",
-    "http": "pycharter_gui.etl_generator.extractors.http:HTTPExtractor",
-    "cloud_storage": "pycharter_gui.etl_generator.extractors.cloud_storage:CloudStorageExtractor",
-}
-_ALIASES = {"api": "http", "rest": "http", "sql": "database", "cloud": "cloud_storage",
-            "s3": "cloud_storage", "gcs": "cloud_storage", "azure": "cloud_storage"}
-
-
-def detect_source_type(extract_config: dict[str, Any]) -> str | None:
-    """Return the source type named or implied by a raw or canonical extract config."""
-    for key in ("type", "source_type"):
-        value = extract_config.get(key)
-        if isinstance(value, str) and value.strip():
-            name = value.strip().lower()
-            return _ALIASES.get(name, name)
-    keys = set(extract_config)
-    if "mongodb" in keys:
-        return "mongodb"
-    if keys & {"url", "base_url", "api_endpoint", "endpoint"}:
-        return "http"
-    if keys & {"path", "file_path"} and "storage" not in keys:
-        return "file"
-    if keys & {"query", "database", "connection_string", "table"}:
-        return "database"
-    if keys & {"storage", "bucket", "container"}:
-        return "cloud_storage"
-    return None
 
 
 class ExtractorFactory:
-    """Creates extractors by source type; ``register_extractor`` adds custom ones."""
-
-    _registry: dict[str, type[BaseExtractor] | str] = dict(_BUILTINS)
+    """Creates extractors by source type (``config.registry.SOURCES``); ``register_extractor``
+    adds custom ones."""
 
     @classmethod
     def register_extractor(cls, source_type: str, extractor_class: type[BaseExtractor]) -> None:
         """Register ``extractor_class`` (a ``BaseExtractor`` subclass) for ``source_type``."""
         if not (isinstance(extractor_class, type) and issubclass(extractor_class, BaseExtractor)):
             raise TypeError(f"{extractor_class!r} must be a subclass of BaseExtractor")
-        cls._registry[source_type.lower()] = extractor_class
+        entry = SOURCES.get(source_type)
+        entry = (replace(entry, extractor=extractor_class) if entry is not None
+                 else SourceType(model=None, extractor=extractor_class))
+        SOURCES.register(SOURCES.canonical(source_type), entry)
 
     register = register_extractor
 
     @classmethod
     def registered_types(cls) -> list[str]:
-        return sorted(cls._registry)
+        return SOURCES.names()
 
     @classmethod
     def get_extractor_class(cls, source_type: str) -> type[BaseExtractor]:
-        entry = cls._registry.get(source_type.lower())
+        entry = SOURCES.get(source_type)
         if entry is None:
             raise ConfigError([ConfigProblem(
                 file="extract.yaml", key="type",
                 message=f"unknown source type '{source_type}'",
                 hint="use one of: " + ", ".join(cls.registered_types()),
             )])
-        if isinstance(entry, str):
-            module_name, _, attr = entry.partition(":")
-            try:
-                module = importlib.import_module(module_name)
-                entry = getattr(module, attr)
-            except (ImportError, AttributeError) as exc:
-                raise NotAvailableError(
-                    f"The '{source_type}' source is not available in this installation ({exc})."
-                ) from exc
-            cls._registry[source_type.lower()] = entry
-        return entry
+        if isinstance(entry.extractor, str):
+            name = SOURCES.canonical(source_type)
+            entry = replace(entry, extractor=import_target(entry.extractor, name, SOURCES.what))
+            SOURCES.register(name, entry)
+        return entry.extractor
 
     @classmethod
     def get_extractor(cls, extract_config: dict[str, Any]) -> BaseExtractor:
