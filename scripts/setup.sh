@@ -8,6 +8,7 @@ qt_libs=(xvfb xauth fonts-dejavu-core libegl1 libgl1 libx11-6 libx11-xcb1 libxkb
   libxkbcommon-x11-0 libfontconfig1 libfreetype6 libglib2.0-0 libdbus-1-3 libxcb-cursor0
   libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-shape0
   libxcb-xfixes0 libxcb-xkb1 libxcb-shm0 libxcb-sync1 libxcb-util1)
+qt_libs+=(openssh-server)  # not Qt: the sshd that tests/etl_generator/database/test_ssh_tunnel.py starts
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
   for p in "${qt_libs[@]}"; do

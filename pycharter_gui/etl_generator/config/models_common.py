@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 METADATA_KEYS = ("title", "description", "version", "name")
 
@@ -127,12 +127,19 @@ class SshTunnel(ConfigModel):
     host: str | None = fld(None, "SSH server host.")
     port: int = fld(22, "SSH server port.")
     username: str | None = fld(None, "SSH user name.")
-    private_key_path: str | None = fld(None, "Private key file.", "key_file",
-                                       name="private_key_path")
-    password: str | None = fld(None, "SSH password (prefer ${VAR}).")
-    remote_host: str | None = fld(None, "Database host as seen from the SSH server.")
-    remote_port: int | None = fld(None, "Database port as seen from the SSH server.")
-    local_port: int = fld(5433, "Local port the tunnel listens on.")
+    private_key_path: str | None = fld(None, "Private key file (relative to the pipeline "
+                                       "folder); without key and password, the SSH agent and "
+                                       "~/.ssh keys.", "key_file", name="private_key_path")
+    password: str | None = fld(None, "SSH password, also the private key's passphrase "
+                               "(prefer ${VAR}).")
+    remote_host: str | None = fld(None, "Database host as seen from the SSH server (default: "
+                                  "the URL's host).")
+    remote_port: int | None = fld(None, "Database port as seen from the SSH server (default: "
+                                  "the URL's port).")
+    local_port: int | None = fld(None, "Local port the tunnel listens on (default: a free "
+                                 "port); the URL's host:port is rewritten to it.")
+    known_hosts: str | None = fld(None, "known_hosts file that must list the SSH server's key; "
+                                  "without it the key is not checked.")
 
     @field_validator("enabled", mode="before")
     @classmethod
@@ -140,6 +147,12 @@ class SshTunnel(ConfigModel):
         if isinstance(value, str):
             return value.strip().lower() in ("true", "1", "yes", "on")
         return value
+
+    @model_validator(mode="after")
+    def _needs_host(self) -> SshTunnel:
+        if self.enabled and not self.host:
+            raise ValueError("an enabled ssh_tunnel needs 'host' (the SSH server)")
+        return self
 
 
 class StorageConfig(ConfigModel):

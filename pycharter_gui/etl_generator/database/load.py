@@ -33,6 +33,7 @@ from .engine import (
     sqlite_path,
 )
 from .progress import clear_progress, progress_table, save_progress
+from .ssh_tunnel import SshTunnel, open_ssh_tunnel
 from .tables import build_table, describe_target, missing_table_error, reflect_table, type_samples
 from .writer import TableWriter, check_write_method
 
@@ -85,6 +86,7 @@ class DatabaseLoadSession:
         # in the target's progress table (database/progress.py).
         self.progress_hook: Callable[[BatchLoadResult, int], dict[str, Any]] | None = None
         self._progress: sa.Table | None = None
+        self._tunnel: SshTunnel | None = None  # ssh_tunnel: open from open() to close
         self._closed = False
 
     def describe(self) -> str:
@@ -109,8 +111,17 @@ class DatabaseLoadSession:
     # ---- protocol ----------------------------------------------------------------------
     async def open(self, resume_batches: int = 0) -> None:
         """Connect and reflect the table once (truncate_and_load clears it with the first batch,
-        never on resume, never in a dry run)."""
-        await self._run(self._open_sync, resume_batches)
+        never on resume, never in a dry run). An ``ssh_tunnel`` is opened first."""
+        if self._given_engine is None:
+            self._tunnel = await open_ssh_tunnel(
+                self.config, self.url, file="load.yaml",
+                fatal=lambda m: LoadError(m, target=self.target),
+                transient=lambda m: TransientLoadError(m, target=self.target))
+        try:
+            await self._run(self._open_sync, resume_batches)
+        except BaseException:
+            await self._close_tunnel()
+            raise
 
     def _open_sync(self, resume_batches: int) -> None:
         path = sqlite_path(self.url)
@@ -123,6 +134,8 @@ class DatabaseLoadSession:
                 url = "sqlite://"
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
+        if self._tunnel is not None:
+            url = self._tunnel.url
         self._engine = self._given_engine or create_engine(url, key="url", file="load.yaml")
         try:
             with self._engine.connect() as conn:
@@ -304,10 +317,18 @@ class DatabaseLoadSession:
         if self._closed:
             return
         self._closed = True
-        if self._executor is None:
-            return
-        await asyncio.shield(asyncio.wrap_future(self._executor.submit(self._release_sync)))
-        self._executor.shutdown(wait=False)
+        try:
+            if self._executor is not None:
+                await asyncio.shield(asyncio.wrap_future(
+                    self._executor.submit(self._release_sync)))
+                self._executor.shutdown(wait=False)
+        finally:
+            await self._close_tunnel()
+
+    async def _close_tunnel(self) -> None:
+        tunnel, self._tunnel = self._tunnel, None
+        if tunnel is not None:
+            await tunnel.close()
 
 
 # ---- standalone function ---------------------------------------------------------------

@@ -36,6 +36,7 @@ from ..database.engine import (
     parse_url,
     sqlite_path,
 )
+from ..database.ssh_tunnel import open_ssh_tunnel
 from ..database.watermark import decode_watermark, start_watermark, substitute_watermark
 from ..errors import ConfigError, ConfigProblem, FatalSourceError, RetriableSourceError
 from .base import BaseExtractor
@@ -145,8 +146,13 @@ class DatabaseExtractor(BaseExtractor):
         table = cfg.get("table")
         key_order = ((str(table), effective_schema(backend_name(url), cfg.get("schema_name")))
                      if table and not inc else None)
+        masked = mask_url(url)
+        tunnel = await open_ssh_tunnel(
+            cfg, url, file="extract.yaml", fatal=lambda m: FatalSourceError(m, source=masked),
+            transient=lambda m: RetriableSourceError(m, source=masked))
         cursor = _Cursor(url, stmt, {k: v for k, v in binds.items() if k in wanted},
-                         batch_size, inc["column"] if inc else None, key_order)
+                         batch_size, inc["column"] if inc else None, key_order,
+                         via=tunnel.url if tunnel else None)
         sent = 0
         try:
             await cursor.call(cursor.open)
@@ -161,7 +167,11 @@ class DatabaseExtractor(BaseExtractor):
                     self._advance(rows, cursor.watermark_column)
                 yield rows
         finally:
-            await cursor.aclose()
+            try:
+                await cursor.aclose()
+            finally:
+                if tunnel is not None:
+                    await tunnel.close()
 
 
     def _advance(self, rows: list[dict[str, Any]], column: str) -> None:
@@ -204,8 +214,10 @@ class _Cursor:
 
     def __init__(self, url: sa.URL, stmt: Any, binds: dict[str, Any], batch_size: int,
                  watermark_column: str | None,
-                 key_order: tuple[str, str | None] | None = None) -> None:
+                 key_order: tuple[str, str | None] | None = None,
+                 via: sa.URL | None = None) -> None:
         self.url = url
+        self.via = via  # the URL through an SSH tunnel (errors still name ``url``)
         self.key_order = key_order
         self.masked = mask_url(url)
         self.stmt = stmt
@@ -227,7 +239,7 @@ class _Cursor:
         if path is not None and not path.exists():
             raise FatalSourceError(f"SQLite database file not found: {path} "
                                    "(extract.yaml 'url')", source=self.masked)
-        self._engine = create_engine(self.url, key="url", file="extract.yaml",
+        self._engine = create_engine(self.via or self.url, key="url", file="extract.yaml",
                                      poolclass=sa.pool.NullPool)
         try:
             self._conn = self._engine.connect()
