@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pycharter_gui.designer.discovery import KINDS
 from pycharter_gui.designer.views import dialogs
+from pycharter_gui.designer.workers.blocking import BlockingJob
 from pycharter_gui.designer.workspace import WorkspaceError
 
 if TYPE_CHECKING:
     from pycharter_gui.designer.documents import PipelineDocument
-    from pycharter_gui.designer.workspace import Workspace
+    from pycharter_gui.designer.workspace import Workspace, WorkspaceJob
 
 log = logging.getLogger("pycharter_gui.designer")
 Button = dialogs.Button
+_EXC_NAME = re.compile(r"^\w+(?:Error|Exception): ")
 
 
 class WindowOpsMixin:
@@ -22,6 +26,8 @@ class WindowOpsMixin:
 
     workspace: Workspace | None
     current: PipelineDocument | None
+    _ws_job: BlockingJob | None = None  # the pipeline change running on a worker
+    _ws_pending: tuple[Any, ...] = ()  # (job, select, message, doing, leaving) of it
 
     # -- saving ----------------------------------------------------------------------------
     def save_current(self) -> bool:
@@ -167,8 +173,8 @@ class WindowOpsMixin:
         chosen = dialogs.new_pipeline(self)
         if chosen is not None and chosen[1]:
             template, name = chosen
-            self._run_ws(lambda ws: ws.new_from_template(template, name), name,
-                         f"Created {name} from template {template}")
+            self._run_ws(lambda ws: ws.new_from_template_job(template, name), name,
+                         f"Created {name} from template {template}", f"create {name}")
 
     def duplicate_current(self) -> None:
         doc = self.current
@@ -177,8 +183,8 @@ class WindowOpsMixin:
         name = dialogs.ask_text(self, "Duplicate pipeline", "Name of the copy:",
                                 f"{doc.name}_copy")
         if name:
-            self._run_ws(lambda ws: ws.duplicate(doc.name, name), name,
-                         f"Duplicated {doc.name} as {name}")
+            self._run_ws(lambda ws: ws.duplicate_job(doc.name, name), name,
+                         f"Duplicated {doc.name} as {name}", f"duplicate {doc.name}")
 
     def rename_current(self) -> None:
         doc = self.current
@@ -187,9 +193,8 @@ class WindowOpsMixin:
         name = dialogs.ask_text(self, "Rename pipeline", "New name:", doc.name)
         if name and name != doc.name:
             old = doc.name
-            self.undo_group.removeStack(doc.undo_stack)
-            self._show_document(None)
-            self._run_ws(lambda ws: ws.rename(old, name), name, f"Renamed {old} to {name}")
+            self._run_ws(lambda ws: ws.rename_job(old, name), name, f"Renamed {old} to {name}",
+                         f"rename {old}", doc)
 
     def delete_current(self) -> None:
         doc = self.current
@@ -202,16 +207,48 @@ class WindowOpsMixin:
         if answer != Button.Yes:
             return
         name = doc.name
-        self.undo_group.removeStack(doc.undo_stack)
-        self._show_document(None)
-        self._run_ws(lambda ws: ws.delete(name), None, f"Moved {name} to the trash")
+        self._run_ws(lambda ws: ws.delete_job(name), None, f"Moved {name} to the trash",
+                     f"delete {name}", doc)
 
-    def _run_ws(self, action: Any, select: str | None, message: str) -> None:
-        try:
-            action(self.workspace)
-        except (WorkspaceError, OSError) as exc:
-            dialogs.warn(self, "Could not do that", str(exc))
+    def _run_ws(self, prepare: Callable[[Workspace], WorkspaceJob], select: str | None,
+                message: str, doing: str, leaving: PipelineDocument | None = None) -> None:
+        """Check on the GUI thread, copy/move folders on a worker, then update the list.
+
+        ``leaving``: the shown pipeline the change moves away (hidden while it runs, shown
+        again when it fails)."""
+        if self._ws_job is not None:
+            dialogs.inform(self, "Please wait", "Another pipeline change is still running.")
             return
+        try:
+            job = prepare(self.workspace)
+        except (WorkspaceError, OSError) as exc:
+            dialogs.warn(self, f"Could not {doing}", str(exc))
+            return
+        if leaving is not None:
+            self.undo_group.removeStack(leaving.undo_stack)
+            self._show_document(None)
+        self._ws_pending = (job, select, message, doing, leaving)
+        self.statusBar().showMessage(f"Working: {doing}…")
+        worker = BlockingJob(job.work)
+        worker.signals.succeeded.connect(self._on_ws_job_succeeded)
+        worker.signals.failed.connect(self._on_ws_job_failed)
+        self._ws_job = worker.start()
+
+    def _on_ws_job_failed(self, error: str) -> None:
+        self._ws_job = None
+        _job, _select, _message, doing, leaving = self._ws_pending
+        self.statusBar().clearMessage()
+        dialogs.warn(self, f"Could not {doing}", _EXC_NAME.sub("", error))  # words only
+        log.error("Could not %s: %s", doing, error)
+        if leaving is not None and self.workspace is not None:
+            self.undo_group.addStack(leaving.undo_stack)
+            self.select_pipeline(leaving.name)
+            self._show_document(leaving)
+
+    def _on_ws_job_succeeded(self, _target: object) -> None:
+        self._ws_job = None
+        job, select, message, _doing, _leaving = self._ws_pending
+        job.done()
         log.info(message)
         self.statusBar().showMessage(message, 5000)
         if select:

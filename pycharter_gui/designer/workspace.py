@@ -10,6 +10,8 @@ import json
 import re
 import shutil
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -145,30 +147,42 @@ class Workspace(QObject):
         return target
 
     def new_from_template(self, template: str, name: str) -> Path:
+        return self.new_from_template_job(template, name).run()
+
+    def duplicate(self, name: str, new_name: str) -> Path:
+        return self.duplicate_job(name, new_name).run()
+
+    def rename(self, name: str, new_name: str) -> Path:
+        return self.rename_job(name, new_name).run()
+
+    def delete(self, name: str) -> Path:
+        """Move the pipeline folder to the workspace trash; returns where it went."""
+        return self.delete_job(name).run()
+
+    # Each ``*_job`` checks (raising ``WorkspaceError``) and snapshots on the GUI thread; its
+    # ``work`` only touches the disk, so a worker may run it; ``done`` follows on the GUI thread.
+    def new_from_template_job(self, template: str, name: str) -> WorkspaceJob:
         source = templates_dir() / template
         if not (source / "extract.yaml").is_file():
             raise WorkspaceError(f"There is no template named '{template}'")
         target = self._target(name)
-        shutil.copytree(source, target)
-        self.refresh()
-        return target
+        return WorkspaceJob(lambda: Path(shutil.copytree(source, target)), self.refresh)
 
-    def duplicate(self, name: str, new_name: str) -> Path:
-        info = self.info(name)
-        if info is None:
-            raise WorkspaceError(f"There is no pipeline named '{name}'")
+    def duplicate_job(self, name: str, new_name: str) -> WorkspaceJob:
+        info = self._existing(name)
         target = self._target(new_name)
-        shutil.copytree(info.path, target, ignore=shutil.ignore_patterns(".pycharter"))
-        if name in self._docs:  # the copy gets the unsaved edits too
-            for kind, text in self._docs[name].texts().items():
-                atomic_write(target / f"{kind}.yaml", text.encode("utf-8"))
-        self.refresh()
-        return target
+        # the copy gets the unsaved edits too
+        texts = self._docs[name].texts() if name in self._docs else {}
 
-    def rename(self, name: str, new_name: str) -> Path:
-        info = self.info(name)
-        if info is None:
-            raise WorkspaceError(f"There is no pipeline named '{name}'")
+        def work() -> Path:
+            shutil.copytree(info.path, target, ignore=shutil.ignore_patterns(".pycharter"))
+            for kind, text in texts.items():
+                atomic_write(target / f"{kind}.yaml", text.encode("utf-8"))
+            return target
+        return WorkspaceJob(work, self.refresh)
+
+    def rename_job(self, name: str, new_name: str) -> WorkspaceJob:
+        info = self._existing(name)
         doc = self._docs.get(name)
         if doc is not None and doc.is_dirty():
             raise WorkspaceError(f"Save or revert '{name}' before renaming it")
@@ -176,23 +190,25 @@ class Workspace(QObject):
         target = info.path.parent / new_name
         if target.exists() or self.info(new_name) is not None:
             raise WorkspaceError(f"A pipeline or folder named '{new_name}' already exists")
-        info.path.rename(target)
-        self._forget(name)
-        self.refresh()
-        return target
+        return WorkspaceJob(lambda: info.path.rename(target), lambda: self._forget(name))
 
-    def delete(self, name: str) -> Path:
-        """Move the pipeline folder to the workspace trash; returns where it went."""
+    def delete_job(self, name: str) -> WorkspaceJob:
+        info = self._existing(name)
+        trash = self.meta_dir / "trash" / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+        draft = self.draft_dir(name)
+
+        def work() -> Path:
+            trash.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(info.path), str(trash))
+            shutil.rmtree(draft, ignore_errors=True)
+            return trash
+        return WorkspaceJob(work, lambda: self._forget(name))
+
+    def _existing(self, name: str) -> PipelineInfo:
         info = self.info(name)
         if info is None:
             raise WorkspaceError(f"There is no pipeline named '{name}'")
-        trash = self.meta_dir / "trash" / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
-        trash.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(info.path), str(trash))
-        self._forget(name)
-        self.clear_draft(name)
-        self.refresh()
-        return trash
+        return info
 
     def restore_from_trash(self, trashed: Path, name: str) -> Path:
         target = self._target(name)
@@ -201,6 +217,22 @@ class Workspace(QObject):
         return target
 
     def _forget(self, name: str) -> None:
+        """Drop the document of a pipeline that moved away, and list the pipelines again."""
         doc = self._docs.pop(name, None)
         if doc is not None:
             doc.deleteLater()
+        self.refresh()
+
+
+@dataclass(frozen=True)
+class WorkspaceJob:
+    """A checked workspace change: ``work()`` on any thread, then ``done()`` on the GUI one."""
+
+    work: Callable[[], Path]
+    done: Callable[[], None]
+
+    def run(self) -> Path:
+        """Both at once, on the calling thread."""
+        target = self.work()
+        self.done()
+        return target

@@ -157,3 +157,59 @@ def test_dead_letter_panel_reads_the_pipeline_config_on_a_worker(qtbot, window: 
         dock.raise_()
     assert threads and threading.main_thread() not in threads
     assert panel.pipeline_dir == window.current.path
+
+
+def _answer_text(monkeypatch, answer: str) -> None:
+    from pycharter_gui.designer.views import dialogs
+
+    monkeypatch.setattr(dialogs, "ask_text", lambda *a, **k: answer)
+
+
+def test_duplicate_rename_delete_run_on_a_worker_and_update_the_list(
+        qtbot, window: MainWindow, workspace: Path, monkeypatch):
+    from pycharter_gui.designer import workspace as workspace_mod
+    from pycharter_gui.designer.views import dialogs
+
+    threads: list[threading.Thread] = []
+    copytree, move = workspace_mod.shutil.copytree, workspace_mod.shutil.move
+    monkeypatch.setattr(workspace_mod.shutil, "copytree",
+                        lambda *a, **k: (threads.append(threading.current_thread()),
+                                         copytree(*a, **k))[1])
+    monkeypatch.setattr(workspace_mod.shutil, "move",
+                        lambda *a, **k: (threads.append(threading.current_thread()),
+                                         move(*a, **k))[1])
+    names = lambda: [p.name for p in window.workspace.pipelines]  # noqa: E731
+    select(qtbot, window, "people")
+    _answer_text(monkeypatch, "people_copy")
+    window.duplicate_current()
+    qtbot.waitUntil(lambda: window.current is not None and window.current.name == "people_copy")
+    assert (workspace / "people_copy" / "load.yaml").is_file() and "people_copy" in names()
+    _answer_text(monkeypatch, "persons")
+    window.rename_current()
+    qtbot.waitUntil(lambda: window.current is not None and window.current.name == "persons")
+    assert "people_copy" not in names() and (workspace / "persons").is_dir()
+    monkeypatch.setattr(dialogs, "ask", lambda *a, **k: dialogs.Button.Yes)
+    window.delete_current()
+    qtbot.waitUntil(lambda: "persons" not in names())
+    assert not (workspace / "persons").exists()
+    assert list((workspace / ".pycharter" / "trash").iterdir())
+    assert threads and threading.main_thread() not in threads
+
+
+def test_a_failed_copy_is_said_in_words_and_changes_nothing(qtbot, window: MainWindow,
+                                                           monkeypatch):
+    from pycharter_gui.designer import workspace as workspace_mod
+    from pycharter_gui.designer.views import dialogs
+
+    def full(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(workspace_mod.shutil, "copytree", full)
+    warnings: list[tuple[str, str]] = []
+    monkeypatch.setattr(dialogs, "warn", lambda _p, title, text: warnings.append((title, text)))
+    select(qtbot, window, "people")
+    _answer_text(monkeypatch, "people_copy")
+    window.duplicate_current()
+    qtbot.waitUntil(lambda: bool(warnings))
+    assert warnings == [("Could not duplicate people", "[Errno 28] No space left on device")]
+    assert window.workspace.info("people_copy") is None and window.current.name == "people"

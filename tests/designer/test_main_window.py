@@ -217,9 +217,9 @@ def test_restore_after_simulated_crash(qtbot, workspace: Path, monkeypatch):
 
 def test_new_pipeline_from_template(qtbot, window: MainWindow, workspace: Path, monkeypatch):
     monkeypatch.setattr(dialogs, "new_pipeline", lambda _parent: ("csv_to_sqlite", "fresh"))
-    window.actions_by_name["new"].trigger()
-    assert (workspace / "fresh" / "extract.yaml").is_file()
+    window.actions_by_name["new"].trigger()  # copied on a worker
     qtbot.waitUntil(lambda: window.current is not None and window.current.name == "fresh")
+    assert (workspace / "fresh" / "extract.yaml").is_file()
     assert "#" in window.current.text("extract")  # templates are commented
 
 
