@@ -68,6 +68,7 @@ _LAZY: dict[str, str] = {
     "SourceError": ".errors",
     "test_connection": ".connections",
     "transform_batch": ".transformers",
+    "transform_steps": ".transformers.steps",
     "TransformResult": ".transformers",
     "TransientError": ".errors",
     "TransientLoadError": ".errors",
@@ -148,5 +149,6 @@ __all__ = [
     "save_pipeline_test",
     "test_connection",
     "transform_batch",
+    "transform_steps",
     "validate_pipeline",
 ]

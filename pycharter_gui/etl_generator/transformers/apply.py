@@ -5,6 +5,7 @@ Stage order is fixed (config-format §4.1): simple ops → JSONata → custom fu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import compress
 from operator import itemgetter
 from typing import Any
@@ -14,6 +15,10 @@ from .custom import CustomFunctionStage
 from .jsonata_stage import JsonataStage
 from .results import RecordRejected, TransformResult
 from .simple_ops import Step, compile_op
+
+# ``on_step(name, records, indices, result)`` after each stage: the records it let through (owned
+# by the transform: copy them to keep them) and their input positions (None: made batch-wide)
+StepHook = Callable[[str, list[dict[str, Any]], list[Any], TransformResult], None]
 
 
 def _canonical(transform_config: Any) -> dict[str, Any] | None:
@@ -42,9 +47,9 @@ class CompiledTransform:
         self.config = config
         strict = bool(config.get("strict", False))
         dialect = config.get("dialect")
-        self.steps: list[Step] = [
-            compile_op(op, strict=strict, dialect=dialect) for op in config.get("ops") or []
-        ]
+        ops = config.get("ops") or []
+        self.step_names: list[str] = [str(op.get("op")) for op in ops]
+        self.steps: list[Step] = [compile_op(op, strict=strict, dialect=dialect) for op in ops]
         jcfg = config.get("jsonata") or None
         self.jsonata: JsonataStage | None = None
         if jcfg and str(jcfg.get("expression") or "").strip():
@@ -58,8 +63,10 @@ class CompiledTransform:
     def is_empty(self) -> bool:
         return not self.steps and self.jsonata is None and self.custom is None
 
-    def apply(self, records: list[dict[str, Any]], **kwargs: Any) -> TransformResult:
-        """Transform one batch; failing records are rejected, never abort the batch."""
+    def apply(self, records: list[dict[str, Any]], *, on_step: StepHook | None = None,
+              **kwargs: Any) -> TransformResult:
+        """Transform one batch; failing records are rejected, never abort the batch.
+        ``on_step`` (see ``StepHook``) watches each stage, e.g. for a step-by-step preview."""
         result = TransformResult()
         if not records:
             result.records = list(records)
@@ -67,16 +74,20 @@ class CompiledTransform:
         if self.is_empty:
             result.records = list(records)
             return result
-        current, indices = self._apply_steps(records, result)
+        current, indices = self._apply_steps(records, result, on_step)
         if self.jsonata is not None and current:
             current, indices = self.jsonata.apply(current, indices, result)
+            if on_step is not None:
+                on_step("jsonata", current, indices, result)
         if self.custom is not None and current:
             current, indices = self.custom.apply(current, indices, result, kwargs)
+            if on_step is not None:
+                on_step("custom_function", current, indices, result)
         result.records = current
         return result
 
-    def _apply_steps(self, records: list[dict[str, Any]], result: TransformResult
-                     ) -> tuple[list[dict[str, Any]], list[int]]:
+    def _apply_steps(self, records: list[dict[str, Any]], result: TransformResult,
+                     on_step: StepHook | None = None) -> tuple[list[dict[str, Any]], list[int]]:
         """Run the simple ops step by step over the whole batch (one call per step, not per
         record). Warnings and rejections are then put back in record order, so the result is
         the same as running every step on one record after the other."""
@@ -86,7 +97,7 @@ class CompiledTransform:
         current: list[dict[str, Any]] = list(map(dict, records))
         indices = list(range(len(records)))
         rejected: list[tuple[int, RecordRejected]] = []
-        for step in self.steps:
+        for name, step in zip(self.step_names, self.steps, strict=True):
             if not current:
                 break
             batch = getattr(step, "batch", None)
@@ -97,8 +108,10 @@ class CompiledTransform:
                     keep = [pos not in bad for pos in range(len(current))]
                     current = list(compress(current, keep))
                     indices = list(compress(indices, keep))
-                continue
-            current, indices = self._per_record(step, current, indices, result, rejected)
+            else:
+                current, indices = self._per_record(step, current, indices, result, rejected)
+            if on_step is not None:
+                on_step(name, current, indices, result)
         if len(warnings) > 1:  # batch steps go field by field: back to record order
             warnings.sort(key=_warning_order)
         rejected.sort(key=itemgetter(0))
