@@ -27,15 +27,14 @@ from ..errors import (
     SourceError,
     TransientLoadError,
 )
+from ..registry import Registry
 
-PROVIDERS = ("s3", "gcs", "azure")
-_PROVIDER_ALIASES = {"aws": "s3", "google": "gcs", "gs": "gcs", "azure_blob": "azure",
-                     "blob": "azure"}
-_CLIENTS = {
-    "s3": "pycharter_gui.etl_generator.cloud.s3:S3Client",
-    "gcs": "pycharter_gui.etl_generator.cloud.gcs:GCSClient",
-    "azure": "pycharter_gui.etl_generator.cloud.azure:AzureBlobClient",
-}
+_CLIENTS: Registry[Any] = Registry("cloud provider")
+_CLIENTS.register("s3", "pycharter_gui.etl_generator.cloud.s3:S3Client", aliases=("aws",))
+_CLIENTS.register("gcs", "pycharter_gui.etl_generator.cloud.gcs:GCSClient",
+                  aliases=("google", "gs"))
+_CLIENTS.register("azure", "pycharter_gui.etl_generator.cloud.azure:AzureBlobClient",
+                  aliases=("azure_blob", "blob"))
 _WILDCARDS = ("*", "?", "[")
 
 
@@ -161,10 +160,9 @@ def storage_location(cfg: dict[str, Any], *, config_file: str = "extract.yaml"
         if storage.get(key) in (None, "") and cfg.get(key) not in (None, ""):
             storage[key] = cfg[key]
     creds = dict(storage.get("credentials") or {})
-    provider = str(storage.get("provider") or "").strip().lower()
-    provider = _PROVIDER_ALIASES.get(provider, provider)
+    provider = _CLIENTS.canonical(str(storage.get("provider") or ""))
     problems = []
-    if provider not in PROVIDERS:
+    if provider not in _CLIENTS:
         problems.append(ConfigProblem(
             file=config_file, key="storage.provider",
             message=f"missing or unknown cloud provider '{storage.get('provider') or ''}'",
@@ -189,9 +187,7 @@ def storage_location(cfg: dict[str, Any], *, config_file: str = "extract.yaml"
 
 def get_client(location: StorageLocation) -> CloudClient:
     """Create the provider's client; a missing SDK raises ``NotAvailableError``."""
-    module_name, _, attr = _CLIENTS[location.provider].partition(":")
-    cls = getattr(importlib.import_module(module_name), attr)
-    return cls(location)
+    return _CLIENTS.load(location.provider)(location)
 
 
 def require_sdk(module: str, extra: str, provider: str) -> Any:

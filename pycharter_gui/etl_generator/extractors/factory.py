@@ -7,8 +7,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..config.registry import SOURCES, SourceType, detect_source_type, import_target
+from ..config.registry import SOURCES, SourceType, detect_source_type
 from ..errors import ConfigError, ConfigProblem
+from ..registry import import_target
 from .base import BaseExtractor
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..errors import NotAvailableError
+from ..registry import Registry
 
 
 @dataclass
@@ -52,11 +52,10 @@ class LoadSession(Protocol):
         """Human description of the target, without secrets."""
 
 
-_SESSIONS: dict[str, str] = {
-    "file": "pycharter_gui.etl_generator.loaders.file:FileLoadSession",
-    "database": "pycharter_gui.etl_generator.database.load:DatabaseLoadSession",
-    "cloud_storage": "pycharter_gui.etl_generator.loaders.cloud:CloudLoadSession",
-}
+_SESSIONS: Registry[Any] = Registry("destination")
+_SESSIONS.register("file", "pycharter_gui.etl_generator.loaders.file:FileLoadSession")
+_SESSIONS.register("database", "pycharter_gui.etl_generator.database.load:DatabaseLoadSession")
+_SESSIONS.register("cloud_storage", "pycharter_gui.etl_generator.loaders.cloud:CloudLoadSession")
 
 
 def open_load_session(load_config: dict[str, Any], *, dry_run: bool, run_key: str,
@@ -66,16 +65,9 @@ def open_load_session(load_config: dict[str, Any], *, dry_run: bool, run_key: st
     ``resumable=False`` (no checkpoints) lets a session skip what only resuming needs, such as
     a file target's per-batch part files."""
     kind = load_config.get("type", "database")
-    target = _SESSIONS.get(kind)
-    if target is None:
+    if kind not in _SESSIONS:
         raise NotAvailableError(f"Unknown destination type '{kind}'.")
-    module_name, _, attr = target.partition(":")
-    try:
-        cls = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise NotAvailableError(
-            f"The '{kind}' destination is not available in this installation ({exc})."
-        ) from exc
+    cls = _SESSIONS.load(kind)
     if kind == "file":
         return cls(load_config, dry_run=dry_run, run_key=run_key, resumable=resumable)
     return cls(load_config, dry_run=dry_run, run_key=run_key)

@@ -106,14 +106,13 @@ def test_unknown_backend_is_a_config_error():
 @pytest.fixture
 def restore_registry():
     """Tests here replace the 'database' backend; put the real one back afterwards."""
-    saved = dict(_REGISTRY)
+    saved = _REGISTRY.snapshot()
     yield
-    _REGISTRY.clear()
-    _REGISTRY.update(saved)
+    _REGISTRY.restore(saved)
 
 
 def test_database_backend_without_implementation_falls_back_to_memory(caplog, restore_registry):
-    _REGISTRY.pop("database", None)
+    _REGISTRY.unregister("database")
     with caplog.at_level(logging.WARNING):
         queue = DeadLetterQueue(storage_backend="database", pipeline_name="orders")
     assert queue.storage_backend == "memory"
@@ -140,7 +139,7 @@ def test_registered_backend_receives_the_options(tmp_path, restore_registry):
         assert received == {"storage_path": None, "db_session": "SESSION",
                             "schema_name": "etl", "table_name": "dlq"}
     finally:
-        _REGISTRY.pop("database", None)  # restore_registry puts the real backend back
+        _REGISTRY.unregister("database")  # restore_registry puts the real backend back
 
 
 def test_backend_instance_can_be_passed():

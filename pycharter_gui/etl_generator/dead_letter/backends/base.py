@@ -19,6 +19,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+from ...registry import Registry
 from ..query import (
     RECORD_COLUMNS,
     NormalizedFilter,
@@ -112,17 +113,17 @@ def sort_key(rec: DeadLetterRecord, column: str) -> tuple[int, Any]:
 
 
 BackendFactory = Callable[..., DLQBackend]
-_REGISTRY: dict[str, BackendFactory] = {}
+_REGISTRY: Registry[BackendFactory] = Registry("dead-letter store")
 
 
 def register_backend(name: str, factory: BackendFactory) -> None:
     """Make ``storage_backend=name`` create backends with ``factory(**options)``."""
-    _REGISTRY[name.lower()] = factory
+    _REGISTRY.register(name, factory)
 
 
 def get_backend_factory(name: str) -> BackendFactory | None:
-    return _REGISTRY.get(name.lower())
+    return _REGISTRY.get(name)
 
 
 def registered_backends() -> list[str]:
-    return sorted(_REGISTRY)
+    return _REGISTRY.names()
