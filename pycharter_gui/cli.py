@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from .cli_format import format_problems, format_summary, format_table, json_summary
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+TRUST_HELP = "run custom Python code even when the workspace is not marked trusted"
 
 
 def _parse_params(pairs: list[str]) -> dict[str, str]:
@@ -49,12 +50,14 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dask", nargs="?", const="local", metavar="ADDRESS",
                      help="run partitioned on Dask (a local cluster, or the scheduler at ADDRESS)")
     run.add_argument("--partitions", type=int, help="number of partitions for --dask")
+    run.add_argument("--trust", action="store_true", help=TRUST_HELP)
 
     preview = sub.add_parser("preview", help="print the first records after transforms")
     preview.add_argument("dir", type=Path)
     preview.add_argument("--limit", type=int, default=20)
     preview.add_argument("--raw", action="store_true", help="show records before transforms")
     preview.add_argument("--param", action="append", default=[], metavar="K=V")
+    preview.add_argument("--trust", action="store_true", help=TRUST_HELP)
 
     validate = sub.add_parser("validate", help="report every config problem at once")
     validate.add_argument("dir", type=Path)
@@ -67,6 +70,7 @@ def _build_parser() -> argparse.ArgumentParser:
     tests.add_argument("dir", type=Path)
     tests.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here")
     tests.add_argument("--accept", action="store_true", help="accept the new output as expected")
+    tests.add_argument("--trust", action="store_true", help=TRUST_HELP)
     return parser
 
 
@@ -111,6 +115,16 @@ def _check_dir(path: Path) -> None:
         raise ConfigError(f"Pipeline folder not found: {path}")
 
 
+def _require_trust(folder: Path, transform: dict[str, Any], trusted: bool) -> None:
+    """Custom Python code runs only with ``--trust`` or in a workspace marked trusted."""
+    from .etl_generator import is_workspace_trusted
+    from .etl_generator.trust import custom_function_name, untrusted_message
+
+    function = custom_function_name(transform)
+    if function and not trusted and not is_workspace_trusted(folder):
+        raise argparse.ArgumentTypeError(untrusted_message(folder, function))
+
+
 def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     from .etl_generator import ETLOrchestrator
     from .etl_generator.progress import TerminalProgress
@@ -124,6 +138,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
         progress_callback=progress,
         verbose=args.verbose,
     )
+    _require_trust(args.dir, orch.config.transform, args.trust)
     try:
         result = asyncio.run(orch.run(
             dry_run=args.dry_run,
@@ -167,6 +182,8 @@ def _cmd_preview(args: argparse.Namespace, out: TextIO) -> int:
 
     _check_dir(args.dir)
     orch = ETLOrchestrator(contract_dir=args.dir, verbose=False)
+    if not args.raw:
+        _require_trust(args.dir, orch.config.transform, args.trust)
     rows = asyncio.run(_first_records(orch, args.limit, args.raw, _parse_params(args.param)))
     print(format_table(rows), file=out)
     print(f"({len(rows)} record{'s' if len(rows) != 1 else ''}"
@@ -208,12 +225,22 @@ def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_test(args: argparse.Namespace, out: TextIO) -> int:
-    from .etl_generator import PipelineFactory, accept_test_output, junit_xml, run_pipeline_tests
+    from .etl_generator import (
+        PipelineFactory,
+        accept_test_output,
+        junit_xml,
+        list_pipeline_tests,
+        load_pipeline_config,
+        run_pipeline_tests,
+    )
 
     _check_dir(args.dir)
     factory = PipelineFactory(args.dir)
     dirs = [args.dir] if (args.dir / "extract.yaml").is_file() else [
         Path(factory.get_contract_dir(n)) for n in factory.get_pipeline_names()]
+    for folder in dirs:
+        if list_pipeline_tests(folder):
+            _require_trust(folder, load_pipeline_config(folder).transform, args.trust)
     results = [r for d in dirs for r in asyncio.run(run_pipeline_tests(d))]
     for res in results:
         accepted = args.accept and res.status == "failed"

@@ -1,4 +1,5 @@
-"""Shared test setup: Qt runs offscreen, and QSettings never touch the developer's settings."""
+"""Shared test setup: Qt runs offscreen; QSettings and the engine's user settings never touch the
+developer's own."""
 
 import os
 
@@ -20,3 +21,9 @@ def _fresh_qsettings(tmp_path_factory, request):
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.SystemScope, str(folder))
     yield
+
+
+@pytest.fixture(autouse=True)
+def _private_config_dir(tmp_path_factory, monkeypatch):
+    """The engine's user settings (workspace trust) live in a temporary folder per test."""
+    monkeypatch.setenv("PYCHARTER_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))

@@ -1,8 +1,9 @@
 """Workspace trust: custom-function code runs only once the user trusts the workspace.
 
-Asked once per workspace, remembered per resolved path in QSettings. Until a workspace is
-trusted, previews and dry runs skip the ``custom_function`` step and say why, so opening
-someone else's pipeline folder never executes its Python code by surprise.
+Asked once per workspace; the answer is kept by the engine (``set_workspace_trusted``), so the
+CLI honours the same mark. Until a workspace is trusted, previews and dry runs skip the
+``custom_function`` step and say why, so opening someone else's pipeline folder never executes
+its Python code by surprise.
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-SETTINGS_KEY = "trust/workspaces"  # JSON {resolved path: true|false}
+from pycharter_gui.etl_generator import (
+    is_workspace_trusted,
+    set_workspace_trusted,
+    workspace_trust_decision,
+)
+
+LEGACY_SETTINGS_KEY = "trust/workspaces"  # JSON {resolved path: bool}, before the engine kept it
 
 
 def skipped_reason(function_name: str) -> str:
@@ -27,13 +34,26 @@ class WorkspaceTrust(QObject):
 
     trust_changed = Signal(str, bool)
 
-    def _load(self) -> dict[str, bool]:
-        raw = QSettings().value(SETTINGS_KEY, "{}")
+    def __init__(self) -> None:
+        super().__init__()
+        self._migrate_legacy()
+
+    @staticmethod
+    def _migrate_legacy() -> None:
+        """Move decisions the designer once kept in QSettings into the engine's store."""
+        settings = QSettings()
+        raw = settings.value(LEGACY_SETTINGS_KEY)
+        if raw is None:
+            return
         try:
             data = json.loads(raw) if isinstance(raw, str) else {}
         except json.JSONDecodeError:
             data = {}
-        return {str(k): bool(v) for k, v in data.items()} if isinstance(data, dict) else {}
+        for path, trusted in (data.items() if isinstance(data, dict) else ()):
+            if workspace_trust_decision(path) is None:
+                set_workspace_trusted(path, bool(trusted))
+        settings.remove(LEGACY_SETTINGS_KEY)
+        settings.sync()
 
     @staticmethod
     def _key(path: Path | str) -> str:
@@ -41,18 +61,14 @@ class WorkspaceTrust(QObject):
 
     def decision(self, path: Path | str) -> bool | None:
         """True/False when the user answered for this workspace, None when never asked."""
-        return self._load().get(self._key(path))
+        return workspace_trust_decision(path)
 
     def is_trusted(self, path: Path | str | None) -> bool:
-        return path is not None and self.decision(path) is True
+        return is_workspace_trusted(path)
 
     def set_trusted(self, path: Path | str, is_trusted: bool = True) -> None:
         """Remember the decision for ``path`` and announce it."""
-        data = self._load()
-        data[self._key(path)] = bool(is_trusted)
-        settings = QSettings()
-        settings.setValue(SETTINGS_KEY, json.dumps(data))
-        settings.sync()
+        set_workspace_trusted(path, is_trusted)
         self.trust_changed.emit(self._key(path), bool(is_trusted))
 
     def ask(self, parent: QWidget | None, path: Path | str, function_name: str = "", *,

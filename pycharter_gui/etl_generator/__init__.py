@@ -41,6 +41,7 @@ _LAZY: dict[str, str] = {
     "get_extractor": ".extractors",
     "infer_schema": ".schema_inference",
     "InternalError": ".errors",
+    "is_workspace_trusted": ".trust",
     "junit_xml": ".pipeline_tests",
     "list_pipeline_tests": ".pipeline_tests",
     "load_pipeline_config": ".config",
@@ -65,6 +66,7 @@ _LAZY: dict[str, str] = {
     "RetriableSourceError": ".errors",
     "run_pipeline_tests": ".pipeline_tests",
     "save_pipeline_test": ".pipeline_tests",
+    "set_workspace_trusted": ".trust",
     "SourceError": ".errors",
     "test_connection": ".connections",
     "transform_batch": ".transformers",
@@ -73,6 +75,7 @@ _LAZY: dict[str, str] = {
     "TransientError": ".errors",
     "TransientLoadError": ".errors",
     "validate_pipeline": ".config",
+    "workspace_trust_decision": ".trust",
 }
 
 
@@ -132,6 +135,7 @@ __all__ = [
     "generate_pipeline_files",
     "get_extractor",
     "infer_schema",
+    "is_workspace_trusted",
     "junit_xml",
     "list_pipeline_tests",
     "load_pipeline_config",
@@ -147,8 +151,10 @@ __all__ = [
     "resolve_input_params",
     "run_pipeline_tests",
     "save_pipeline_test",
+    "set_workspace_trusted",
     "test_connection",
     "transform_batch",
     "transform_steps",
     "validate_pipeline",
+    "workspace_trust_decision",
 ]

@@ -46,7 +46,7 @@ def _make(folder: Path, load: str) -> Path:
 
 def _cmd(folder: Path, checkpoints: Path | None) -> list[str]:
     extra = ["--checkpoint-dir", str(checkpoints)] if checkpoints else []
-    return [sys.executable, "-m", "pycharter_gui.cli", "run", str(folder), "--json",
+    return [sys.executable, "-m", "pycharter_gui.cli", "run", str(folder), "--json", "--trust",
             *extra]
 
 

@@ -43,7 +43,7 @@ def run_cli(folder: Path, checkpoints: Path, kill_at: int | None = None,
     env = {**os.environ, "KILL_AT": str(kill_at or "")}
     return subprocess.run(
         [sys.executable, "-m", "pycharter_gui.cli", "run", str(folder), "--checkpoint-dir",
-         str(checkpoints), "--json", *extra], capture_output=True, text=True, env=env, timeout=60)
+         str(checkpoints), "--json", "--trust", *extra], capture_output=True, text=True, env=env, timeout=60)
 
 
 def _ids(folder: Path) -> list[int]:
@@ -187,7 +187,7 @@ def test_append_killed_after_the_final_rename_appends_nothing_twice(tmp_path: Pa
     (pipe / "out" / "items.jsonl").write_text('{"id": 0, "name": "before"}\n')
     (tmp_path / "launch.py").write_text(LAUNCH)
     cmd = [sys.executable, str(tmp_path / "launch.py"), "run", str(pipe), "--checkpoint-dir",
-           str(tmp_path / "ck"), "--json"]
+           str(tmp_path / "ck"), "--json", "--trust"]
     killed = subprocess.run(cmd, capture_output=True, text=True, timeout=60,
                             env={**os.environ, "KILL_IN": "delete"})
     assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr

@@ -104,7 +104,7 @@ def test_dead_letters_checkpoint_and_history_hold_no_secret_param(tmp_path: Path
         "  module: killer\n  function: maybe_die\n  mode: record\n")
     (folder / "killer.py").write_text(KILLER)
     (folder / "load.yaml").write_text("type: file\npath: out.jsonl\nformat: jsonl\n")
-    killed = _cli(folder, "run", "--json", "--checkpoint-dir", str(tmp_path / "ck"))
+    killed = _cli(folder, "run", "--json", "--trust", "--checkpoint-dir", str(tmp_path / "ck"))
     assert killed.returncode < 0, killed.stderr
     checkpoints = list((tmp_path / "ck").glob("*.json"))
     dlq = folder / ".pycharter" / "dead_letters.jsonl"

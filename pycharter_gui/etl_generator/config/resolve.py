@@ -70,6 +70,12 @@ def strip_metadata(raw: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in raw.items() if k not in METADATA_KEYS}
 
 
+def is_inside(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` lies in ``folder`` once both are resolved (symlinks followed)."""
+    real, root = os.path.realpath(path), os.path.realpath(folder)
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+
 def resolve_path(value: str | None, base_dir: Path | None) -> str | None:
     """Absolute path for ``value`` (glob characters kept); relative paths use ``base_dir``."""
     if value is None or value == "":

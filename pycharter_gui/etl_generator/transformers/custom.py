@@ -1,14 +1,18 @@
 """Custom function stage (config-format §4.6): import once, call per batch or per record.
 
-Modules beside the pipeline's YAML import whatever the process's working directory: the
-pipeline folder (``base_dir``) is put first on ``sys.path`` while importing. ``module`` may also
-be a ``.py`` file path (relative to ``base_dir``), and ``callable: "pkg.mod.func"`` is accepted.
+Code runs only from the pipeline's folder (``base_dir``) or an installed package: a ``.py``
+file path must lie inside the folder, a dotted module name is imported from the folder first
+(whatever the working directory), then from installed packages, and the function must be
+defined in such a module, so ``callable: subprocess.run`` or a module re-exporting it is
+refused. ``callable: "pkg.mod.func"`` is accepted. Without a ``base_dir`` (a config built in
+code) the caller is trusted and nothing is confined.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.metadata
 import importlib.util
 import inspect
 import sys
@@ -18,16 +22,76 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..config.resolve import is_inside
 from ..errors import ConfigError, ConfigProblem
 from .results import TRANSFORMATION_ERROR, RejectedRecord, TransformResult, count_reshape
 
 STEP = "custom_function"
 _IMPORT_LOCK = threading.Lock()
+_ORIGIN_HINT = ("put the module in the pipeline folder, or install it as a package, and name "
+                "a function it defines")
 
 
 def _config_error(key: str, message: str, hint: str | None = None) -> ConfigError:
     return ConfigError([ConfigProblem(file=None, key=f"custom_function.{key}", message=message,
                                       hint=hint)])
+
+
+def _module_file(mod: Any) -> str | None:
+    """Where a module was loaded from (a namespace package: its first folder), or None."""
+    return getattr(mod, "__file__", None) or next(iter(getattr(mod, "__path__", None) or ()),
+                                                  None)
+
+
+def _origin_problem(module_name: str | None, base_dir: str) -> str | None:
+    """Why code of ``module_name`` may not run: it is neither in the pipeline folder nor in an
+    installed package (the standard library, a built-in, the working directory...)."""
+    file = _module_file(sys.modules.get(module_name or ""))
+    if file and is_inside(file, base_dir):
+        return None
+    top = (module_name or "").split(".")[0]
+    if top and top in importlib.metadata.packages_distributions():
+        return None
+    where = ("Python's standard library" if top in sys.stdlib_module_names or top == "builtins"
+             else file or "no file")
+    return (f"module {module_name!r} comes from {where}: custom code must come from the "
+            f"pipeline folder ({base_dir}) or an installed package")
+
+
+def _prefer_pipeline_folder(module: str, base_dir: str) -> None:
+    """Forget a cached module of the same name loaded from elsewhere when the pipeline folder
+    has its own (two pipelines may each have a ``helpers.py``)."""
+    top = module.split(".")[0]
+    base = Path(base_dir)
+    if not ((base / f"{top}.py").is_file() or (base / top).is_dir()):
+        return
+    file = _module_file(sys.modules.get(top))
+    if file is not None and not is_inside(file, base_dir):
+        for name in [n for n in sys.modules if n == top or n.startswith(f"{top}.")]:
+            del sys.modules[name]
+
+
+def _import_file(path: Path, base_dir: str | None) -> Any:
+    """Import a ``.py`` file given by path (relative to ``base_dir``), inside the folder."""
+    if not path.is_absolute() and base_dir:
+        path = Path(base_dir) / path
+    if base_dir and not is_inside(path, base_dir):
+        raise _config_error("module", f"custom function file {path} is outside the pipeline "
+                            f"folder {base_dir}", hint="put the module in the pipeline folder")
+    if not path.is_file():
+        raise _config_error("module", f"custom function file not found: {path}")
+    name = f"_pycharter_custom_{path.stem}_{abs(hash(str(path.resolve())))}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise _config_error("module", f"cannot import {path}")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    try:
+        spec.loader.exec_module(mod)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    return mod
 
 
 def _import_module(module: str, base_dir: str | None) -> Any:
@@ -39,25 +103,15 @@ def _import_module(module: str, base_dir: str | None) -> Any:
             added = True
         try:
             if module.endswith(".py") or "/" in module or "\\" in module:
-                path = Path(module)
-                if not path.is_absolute() and base_dir:
-                    path = Path(base_dir) / path
-                if not path.is_file():
-                    raise _config_error("module", f"custom function file not found: {path}")
-                name = f"_pycharter_custom_{path.stem}_{abs(hash(str(path.resolve())))}"
-                spec = importlib.util.spec_from_file_location(name, path)
-                if spec is None or spec.loader is None:
-                    raise _config_error("module", f"cannot import {path}")
-                mod = importlib.util.module_from_spec(spec)
-                sys.modules[name] = mod
-                try:
-                    spec.loader.exec_module(mod)
-                except BaseException:
-                    sys.modules.pop(name, None)
-                    raise
-                return mod
+                return _import_file(Path(module), base_dir)
+            if base_dir:
+                _prefer_pipeline_folder(module, base_dir)
             importlib.invalidate_caches()
-            return importlib.import_module(module)
+            mod = importlib.import_module(module)
+            problem = _origin_problem(mod.__name__, base_dir) if base_dir else None
+            if problem:
+                raise _config_error("module", problem, hint=_ORIGIN_HINT)
+            return mod
         finally:
             if added:
                 with contextlib.suppress(ValueError):
@@ -65,7 +119,8 @@ def _import_module(module: str, base_dir: str | None) -> Any:
 
 
 def load_custom_function(cfg: dict[str, Any], base_dir: str | None = None) -> Callable[..., Any]:
-    """Resolve the configured callable once; a missing module or function is a ConfigError."""
+    """Resolve the configured callable once; a missing module or function, or code from
+    outside the pipeline folder and installed packages, is a ConfigError."""
     module = cfg.get("module")
     function = cfg.get("function")
     if callable(cfg.get("callable")):
@@ -96,6 +151,12 @@ def load_custom_function(cfg: dict[str, Any], base_dir: str | None = None) -> Ca
     except AttributeError as exc:
         raise _config_error("function", f"{where}: the module has no attribute {function!r}"
                             ) from exc
+    defined_in = getattr(target, "__module__", None)
+    if base_dir and defined_in != mod.__name__:
+        problem = _origin_problem(defined_in, base_dir)
+        if problem:
+            raise _config_error("function", f"{where} is defined in another module: {problem}",
+                                hint=_ORIGIN_HINT)
     if inspect.isclass(target):
         try:
             instance = target()

@@ -51,7 +51,7 @@ def _run(folder: Path, checkpoints: Path, kill_at: int | None) -> subprocess.Com
     env = {**os.environ, "KILL_AT": str(kill_at or "")}
     return subprocess.run(
         [sys.executable, "-m", "pycharter_gui.cli", "run", str(folder),
-         "--checkpoint-dir", str(checkpoints), "--json"],
+         "--checkpoint-dir", str(checkpoints), "--json", "--trust"],
         capture_output=True, text=True, env=env, timeout=240,
     )
 
