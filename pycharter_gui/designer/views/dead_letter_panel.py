@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from pycharter_gui.etl_generator import DeadLetterQueue, PycharterError, open_dead_letter_file
 
+from ..dlq_drafts import DeadLetterDrafts, draft_of
 from ..models.dead_letter_table_model import DeadLetterTableModel, RecordRole
 from ..workers.dlq_jobs import records_for_rows
 from ..workers.task import TaskHandle
@@ -74,7 +75,7 @@ class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
         super().__init__(parent)
         self.queue: DeadLetterQueue | None = None
         self.pipeline_dir: Path | None = None
-        self.edits: dict[str, dict[str, Any]] = {}
+        self.edits = DeadLetterDrafts()  # edited records by id, kept in the pipeline's .pycharter
         self.edit_dialog: Any = None  # the open JsonEditDialog, if any
         self._fit_columns = True
         self._stats_task: TaskHandle | None = None
@@ -155,6 +156,7 @@ class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
         self.replay_button.clicked.connect(self._on_replay_clicked)
         self.replay_bar.replay_finished.connect(self._on_replay_finished)
         self.replay_bar.failed.connect(self._on_task_failed)
+        self.detail.discard_requested.connect(self.discard_edit)
         self.export_progress.export_finished.connect(self._on_export_finished)
         self.export_progress.failed.connect(self._on_task_failed)
         self.resolve_button.clicked.connect(self._on_resolve_clicked)
@@ -226,9 +228,9 @@ class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
         """Show ``queue`` (any backend, e.g. a dry run's memory queue); returns True."""
         self._cancel_resolving()
         self.queue, self.pipeline_dir = queue, pipeline_dir
-        self.edits.clear()
         self.replay_bar.dismiss()
         self.message_bar.hide()
+        self._open_drafts(queue, pipeline_dir)
         where = queue.location
         self.source_label.setText(f"<b>Dead letters</b> · {where}"
                                   + ("" if pipeline_dir else " · replay needs the pipeline folder"))
@@ -298,7 +300,7 @@ class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
     @Slot(QModelIndex, QModelIndex)
     def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         rec = self.model.data(current, RecordRole) if current.isValid() else None
-        self.detail.show_record(rec, self.edits.get(rec.id) if rec is not None else None)
+        self.detail.show_record(rec, draft_of(self.edits, rec) if rec is not None else None)
         self._set_actions_enabled()
 
     @Slot(int, Qt.SortOrder)

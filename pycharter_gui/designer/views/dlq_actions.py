@@ -18,6 +18,7 @@ from pycharter_gui.etl_generator import (
 )
 
 from .. import theme
+from ..dlq_drafts import draft_of
 from ..workers.dlq_jobs import export_dead_letters, records_for_rows
 from ..workers.task import TaskHandle
 
@@ -35,7 +36,8 @@ class ReplayBar(QWidget):
     """Shows what a dry replay would do and offers the real replay.
 
     Signals: ``replay_finished(result)`` after the dry and after the real replay (the real
-    result has ``marked`` counts), ``records_changed()`` after a real replay, ``failed(exc)``.
+    result has ``marked`` counts and each record's ``replay_of``), ``records_changed()``
+    after a real replay, ``failed(exc)``.
     """
 
     replay_finished = Signal(object)
@@ -62,10 +64,12 @@ class ReplayBar(QWidget):
 
     def start_dry(self, queue: DeadLetterQueue, folder: Path, snapshot: dict, rows: list[int],
                   edits: dict[str, dict]) -> None:
-        """Dry-replay the records at ``rows`` of a model snapshot (with the user's edits)."""
+        """Dry-replay the records at ``rows`` of a model snapshot (with the user's edits; a
+        draft a replacement already holds as its data is no edit)."""
         async def work(_reporter: Any) -> tuple:
             records = await asyncio.to_thread(records_for_rows, snapshot, rows)
-            edited = {r.id: edits[r.id] for r in records if r.id in edits}
+            edited = {r.id: d for r in records
+                      if (d := draft_of(edits, r)) is not None and d != r.record_data}
             result = await replay_dead_letters(folder, records, edited=edited, dry_run=True)
             return queue, folder, records, edited, result
 
@@ -100,7 +104,8 @@ class ReplayBar(QWidget):
         async def work(_reporter: Any) -> dict:
             result = await replay_dead_letters(folder, records, edited=edited, dry_run=False)
             counts = await asyncio.to_thread(mark_replay_outcomes, queue, records, result, edited)
-            return {**result, "marked": counts}
+            replay_of = {r.id: r.metadata.get("replay_of") for r in records}
+            return {**result, "marked": counts, "replay_of": replay_of}
 
         self.is_busy = True
         self.confirm_button.setEnabled(False)

@@ -6,10 +6,12 @@ import html
 import json
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
+    QPushButton,
     QSplitter,
     QTextBrowser,
     QVBoxLayout,
@@ -24,7 +26,10 @@ from .json_editor import json_html, monospace_font
 
 class DeadLetterDetailView(QWidget):
     """Shows one dead letter: error header and message, coloured record JSON with the failing
-    field highlighted (``metadata.field``), and the traceback of custom functions."""
+    field highlighted (``metadata.field``), and the traceback of custom functions. An edited
+    record shows its edit and a *Discard edit* button (``discard_requested(record id)``)."""
+
+    discard_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -32,6 +37,9 @@ class DeadLetterDetailView(QWidget):
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.header.setWordWrap(True)
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.discard_button = QPushButton("Discard edit", self)
+        self.discard_button.setToolTip("Forget the edit; the stored record is replayed as it is")
+        self.discard_button.clicked.connect(self._on_discard_clicked)
         self.message = QPlainTextEdit(self)
         self.message.setReadOnly(True)
         self.message.setMaximumHeight(90)
@@ -55,15 +63,19 @@ class DeadLetterDetailView(QWidget):
         split.addWidget(lower)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 0, 0, 0)
-        layout.addWidget(self.header)
+        top = QHBoxLayout()
+        top.addWidget(self.header, 1)
+        top.addWidget(self.discard_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(top)
         layout.addWidget(self.message)
         layout.addWidget(split, 1)
         self.current: DeadLetterRecord | None = None
         self.show_record(None)
 
     def show_record(self, rec: DeadLetterRecord | None, edited: dict[str, Any] | None = None) -> None:
-        """Display ``rec`` (``edited`` = unsaved edited data to show instead of the stored)."""
+        """Display ``rec`` (``edited`` = its draft, shown instead of the stored data)."""
         self.current = rec
+        self.discard_button.setVisible(rec is not None and edited is not None)
         if rec is None:
             self.header.setText("<i>No dead letter selected</i>")
             self.message.clear()
@@ -92,6 +104,11 @@ class DeadLetterDetailView(QWidget):
         tb = rec.metadata.get("traceback")
         self._lower.setVisible(bool(tb))
         self.traceback.setPlainText(str(tb or ""))
+
+    @Slot()
+    def _on_discard_clicked(self) -> None:
+        if self.current is not None:
+            self.discard_requested.emit(self.current.id)
 
     def record_text(self) -> str:
         """The shown record as JSON text (for copying)."""

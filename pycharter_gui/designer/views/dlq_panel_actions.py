@@ -1,7 +1,8 @@
 """Export, edit, replay and bulk actions of the Dead letters panel (a mixin of the panel).
 
 Split from ``dead_letter_panel`` to keep each module small; it uses the panel's ``queue``,
-``model``, ``view``, ``message_bar``, ``detail``, ``replay_bar`` and ``export_progress``.
+``model``, ``view``, ``message_bar``, ``detail``, ``replay_bar``, ``export_progress`` and
+``edits`` (the pipeline's dead-letter drafts, see ``dlq_drafts``).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from typing import Any
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from pycharter_gui.etl_generator import DLQStatus
+from pycharter_gui.etl_generator import DeadLetterQueue, DLQStatus
 
+from ..dlq_drafts import DeadLetterDrafts, draft_of, drafts_path
 from ..workers.dlq_jobs import records_for_rows
 from .json_editor import JsonEditDialog
 
@@ -48,23 +50,65 @@ class DeadLetterActionsMixin:
         self.export_finished.emit(path, count)
 
     # -- editing -----------------------------------------------------------------------
+    def _open_drafts(self, queue: DeadLetterQueue, pipeline_dir: Path | None) -> None:
+        """Take up the drafts kept for the pipeline (a dry run's dead letters keep theirs in
+        memory only) and say when there are some."""
+        keep = pipeline_dir is not None and queue.storage_backend != "memory"
+        self.edits = DeadLetterDrafts(drafts_path(pipeline_dir) if keep else None)
+        if self.edits:
+            self.message_bar.show_message(
+                f"{len(self.edits)} edited record(s) kept from before: replay them to load the "
+                "fix, or select one and Discard edit.", "info")
+
     @Slot()
     def edit_current(self) -> None:
-        """Open the JSON editor on the current record; the edit is used by the next replay."""
+        """Open the JSON editor on the current record; the edit is kept as a draft until the
+        record is replayed and loaded, or the edit discarded."""
         rec = self.detail.current
         if rec is None:
             return
-        self.edit_dialog = JsonEditDialog(rec.id, self.edits.get(rec.id, rec.record_data), self,
+        draft = draft_of(self.edits, rec)
+        self.edit_dialog = JsonEditDialog(rec.id, rec.record_data if draft is None else draft, self,
                                           field=rec.metadata.get("field"))
         self.edit_dialog.record_edited.connect(self._on_record_edited)
         self.edit_dialog.open()
 
+    def _change_drafts(self, change: Any) -> bool:
+        """Apply ``change()`` to the drafts; a failed write goes to the message bar."""
+        try:
+            change()
+        except OSError as exc:
+            self._show_error(f"Could not keep the edit in {self.edits.path}: {exc}")
+            return False
+        return True
+
+    def _show_current(self) -> None:
+        rec = self.detail.current
+        if rec is not None:
+            self.detail.show_record(rec, draft_of(self.edits, rec))
+
     @Slot(str, object)
     def _on_record_edited(self, record_id: str, data: object) -> None:
-        self.edits[record_id] = data  # type: ignore[assignment]
-        if self.detail.current is not None and self.detail.current.id == record_id:
-            self.detail.show_record(self.detail.current, self.edits[record_id])
-        self.message_bar.show_message("Edit kept: replay the record to load it (and store the fix).", "info")
+        rec = self.detail.current
+        old = rec.metadata.get("replay_of") if rec is not None and rec.id == record_id else None
+
+        def change() -> None:
+            self.edits.pop(old, None)
+            self.edits[record_id] = data
+
+        if self._change_drafts(change):
+            self._show_current()
+            self.message_bar.show_message(
+                "Edit kept (also after closing the app): replay the record to load it.", "info")
+
+    @Slot(str)
+    def discard_edit(self, record_id: str) -> None:
+        """Forget the draft of ``record_id`` (and the one it took over from a replay)."""
+        rec = self.detail.current
+        old = rec.metadata.get("replay_of") if rec is not None and rec.id == record_id else None
+        if self._change_drafts(lambda: self.edits.remove([record_id, old])):
+            self._show_current()
+            self.message_bar.show_message("Edit discarded: the record is as it was stored.", "info")
 
     # -- replay ------------------------------------------------------------------------
     @Slot()
@@ -85,8 +129,7 @@ class DeadLetterActionsMixin:
         self.replay_finished.emit(res)
         if res["dry_run"]:
             return
-        for rid in res["outcomes"]:
-            self.edits.pop(rid, None)
+        self._change_drafts(lambda: self.edits.after_replay(res["outcomes"], res["replay_of"]))
         self.message_bar.show_message(
             f"Replayed {res['total']} record(s): {res['succeeded']} loaded and marked resolved, "
             f"{res['filtered']} filtered out by the transform (nothing loaded; kept pending), "
@@ -116,15 +159,16 @@ class DeadLetterActionsMixin:
     def _bulk(self, rows: list[int], change: Any, verb: str) -> None:
         queue, snap = self.queue, self.model.snapshot()
 
-        def work() -> tuple[str, int]:
+        def work() -> tuple[str, int, list[str]]:
             ids = [r.id for r in records_for_rows(snap, rows)]
-            return verb, change(queue, ids)
+            return verb, change(queue, ids), ids
 
         self._start(work, self._on_bulk_done, "bulk")
 
     @Slot(object)
     def _on_bulk_done(self, result: object) -> None:
-        verb, n = result  # type: ignore[misc]
+        verb, n, ids = result  # type: ignore[misc]
+        self._change_drafts(lambda: self.edits.remove(ids))  # resolved or deleted: edits are moot
         self.message_bar.show_message(f"{n:,} dead letter(s) {verb}.", "info")
         self.records_changed.emit()
         self.refresh()
