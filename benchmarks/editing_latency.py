@@ -1,0 +1,282 @@
+"""Editing latency of the designer (issue 12): GUI-thread time per keystroke, the block after
+the typing pause, pipeline switches and event-loop lag while previewing 1,000,000 rows.
+
+Every number is measured on the GUI thread in one run, side by side with a bare
+``QPlainTextEdit`` given the same text and the same keystrokes. Keystrokes go in as key events
+(``sendEvent``) and each is timed until the events it posted are drained, so highlighting,
+layout and anything it queued count. A 5 ms QTimer measures event-loop lag (how late each tick
+fires). The workspace (300- and 3,000-line pipelines, a 1,000,000-row CSV) is generated in a
+temporary folder. Usage:
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/editing_latency.py [--rows 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from PySide6.QtCore import (
+    QCoreApplication,
+    QElapsedTimer,
+    QEvent,
+    QEventLoop,
+    QSettings,
+    Qt,
+    QTimer,
+)
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QPlainTextEdit, QWidget
+
+TYPED = "    extra_column: renamed_column"  # a new rename entry, invalid until the ':'
+KEY_GAP_MS = 40  # between keystrokes: faster than the 150 ms pause, like steady typing
+TICK_MS = 5
+SIZES = (300, 3000)
+
+
+def transform_text(lines: int) -> str:
+    """A transform.yaml of ``lines`` lines: a commented rename map (the typing goes at its end)."""
+    head = ["# Generated for the editing benchmark.", "transform:", "  convert:",
+            "    amount: float", "  rename:"]
+    body = [f"    column_{i}: renamed_{i}   # note {i}" for i in range(lines - len(head))]
+    return "\n".join(head + body) + "\n"
+
+
+def make_workspace(root: Path, rows: int) -> None:
+    for lines in SIZES:
+        folder = root / f"lines_{lines}"
+        folder.mkdir(parents=True)
+        (folder / "extract.yaml").write_text("type: file\npath: data.csv\nbatch_size: 1000\n")
+        (folder / "transform.yaml").write_text(transform_text(lines))
+        (folder / "load.yaml").write_text("type: file\npath: out.jsonl\nformat: jsonl\n")
+        (folder / "data.csv").write_text("amount,column_1\n1.5,x\n")
+    folder = root / "rows_1m"
+    folder.mkdir()
+    with (folder / "data.csv").open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "customer", "city", "qty", "price"])
+        for i in range(rows):
+            w.writerow([i, f"cust{i % 997}", ("Oslo", "Lima", "Pune")[i % 3], i % 50,
+                        f"{i % 1000}.25"])
+    (folder / "extract.yaml").write_text("type: file\npath: data.csv\nbatch_size: 10000\n")
+    (folder / "transform.yaml").write_text("transform:\n  convert: {qty: int}\n")
+    (folder / "load.yaml").write_text("type: file\npath: out.jsonl\nformat: jsonl\n")
+
+
+def drain() -> None:
+    QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents)
+    QCoreApplication.sendPostedEvents()
+
+
+def wait(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+class LagMonitor:
+    """A ``TICK_MS`` timer on the GUI thread; ``max_lag`` is the latest a tick fired (ms)."""
+
+    def __init__(self) -> None:
+        self.lags: list[float] = []
+        self._clock = QElapsedTimer()
+        self._last = 0
+        self._timer = QTimer(interval=TICK_MS, timerType=Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._tick)
+
+    def _tick(self) -> None:
+        now = self._clock.elapsed()
+        self.lags.append(max(0.0, now - self._last - TICK_MS))
+        self._last = now
+
+    def __enter__(self) -> LagMonitor:
+        self._clock.start()
+        self._last = 0
+        self._timer.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._timer.stop()
+
+    @property
+    def max_lag(self) -> float:
+        return max(self.lags, default=0.0)
+
+
+def type_keys(target: QWidget, text: str) -> list[float]:
+    """Send ``text`` as key presses; the GUI-thread ms of each (until its events are drained)."""
+    times = []
+    for ch in text:
+        key = Qt.Key.Key_Space if ch == " " else Qt.Key(ord(ch.upper()))
+        started = time.perf_counter()
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(target, QKeyEvent(kind, key, Qt.KeyboardModifier.NoModifier, ch))
+        drain()
+        times.append((time.perf_counter() - started) * 1000)
+        wait(KEY_GAP_MS)
+    return times
+
+
+def at_end(editor: QPlainTextEdit) -> None:
+    editor.setFocus()
+    cursor = editor.textCursor()
+    cursor.movePosition(cursor.MoveOperation.End)
+    editor.setTextCursor(cursor)
+
+
+def percentiles(times: list[float]) -> tuple[float, float]:
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+
+
+def bare_typing(lines: int) -> list[float]:
+    editor = QPlainTextEdit()
+    editor.setPlainText(transform_text(lines))
+    editor.resize(900, 600)
+    editor.show()
+    drain()
+    at_end(editor)
+    times = type_keys(editor, TYPED)
+    editor.close()
+    editor.deleteLater()
+    return times
+
+
+def designer_typing(win: object, lines: int) -> tuple[float, list[float], float]:
+    """Opens ``lines_<lines>`` (first time: ms), types into its transform.yaml (ms per key),
+    then the longest block of the GUI thread in the 2 s after the pause (the parse and what
+    follows it)."""
+    opened = select(win, f"lines_{lines}")
+    wait(1500)
+    win.editor.tabs.setCurrentIndex(win.editor.yaml_tab_index)
+    win.editor.yaml_tabs.setCurrentIndex(1)
+    editor = win.editor.yaml_editors["transform"]
+    drain()
+    at_end(editor)
+    with LagMonitor() as lag:
+        times = type_keys(editor, TYPED)
+        wait(2000)
+    assert win.current.text("transform").endswith(TYPED), "the typed text never reached the document"
+    win.current.revert()
+    drain()
+    return opened, times, lag.max_lag
+
+
+def select(win: object, name: str) -> float:
+    """Select ``name``; ms until the selection and the events it posted are done."""
+    started = time.perf_counter()
+    win.select_pipeline(name)
+    drain()
+    took = (time.perf_counter() - started) * 1000
+    assert win.current is not None and win.current.name == name
+    return took
+
+
+def switches(win: object) -> tuple[float, float]:
+    """Median and max of 10 switches between the 3,000- and the 300-line pipeline (each the
+    longer of the call and the worst lag in the 300 ms after it)."""
+    times = []
+    for i in range(10):
+        with LagMonitor() as lag:
+            took = select(win, "lines_300" if i % 2 == 0 else "lines_3000")
+            wait(300)
+        times.append(max(took, lag.max_lag))
+    return statistics.median(times), max(times)
+
+
+def bare_switch(lines: int) -> float:
+    """A bare editor given another 3,000-line text (``setPlainText``), for scale."""
+    editor = QPlainTextEdit()
+    editor.resize(900, 600)
+    editor.show()
+    texts = [transform_text(lines), transform_text(lines).replace("note", "nota")]
+    times = []
+    for i in range(10):
+        started = time.perf_counter()
+        editor.setPlainText(texts[i % 2])
+        drain()
+        times.append((time.perf_counter() - started) * 1000)
+    editor.close()
+    editor.deleteLater()
+    return statistics.median(times)
+
+
+def preview_lag(win: object, rows: int) -> tuple[float, float, int]:
+    select(win, "rows_1m")
+    panel = win.data_docks.preview
+    panel.n_spin.setValue(rows)
+    loop = QEventLoop()
+    got: list[int] = []
+    panel.preview_finished.connect(lambda n: (got.append(n), loop.quit()))
+    panel.preview_failed.connect(lambda msg: (print("preview failed:", msg), loop.quit()))
+    with LagMonitor() as lag:
+        started = time.perf_counter()
+        panel.start_preview()
+        loop.exec()
+        took = time.perf_counter() - started
+    return lag.max_lag, took, got[0] if got else 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication([])
+    from pycharter_gui.designer.main_window import MainWindow
+    from pycharter_gui.designer.settings import AppSettings
+    from pycharter_gui.designer.views import dialogs
+
+    dialogs.ask = lambda *_a, **_k: dialogs.Button.Discard  # no modal prompt may block the run
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "ws"
+        make_workspace(root, args.rows)
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tmp)
+        win = MainWindow(root, settings=AppSettings())
+        win.resize(1200, 800)
+        win.show()
+        drain()
+        wait(1500)  # start-up workers (tips, validation) settle
+        rows: list[tuple[str, str, str]] = []
+        for lines in SIZES:
+            bare = percentiles(bare_typing(lines))
+            opened, times, block = designer_typing(win, lines)
+            ours = percentiles(times)
+            rows.append((f"first open of the {lines:,}-line pipeline (ms)", f"{opened:.0f}", "-"))
+            rows.append((f"keystroke p50 / p99 at {lines:,} lines (ms)",
+                         f"{ours[0]:.1f} / {ours[1]:.1f}", f"{bare[0]:.1f} / {bare[1]:.1f}"))
+            rows.append((f"worst lag typing + 2 s after the pause, {lines:,} lines (ms)",
+                         f"{block:.0f}", "-"))
+        median, worst = switches(win)
+        rows.append(("pipeline switch 300 ↔ 3,000 lines, median / max (ms)",
+                     f"{median:.0f} / {worst:.0f}", f"{bare_switch(3000):.0f} (setPlainText)"))
+        lag, took, got = preview_lag(win, args.rows)
+        rows.append((f"max event-loop lag, preview of {args.rows:,} rows (ms)",
+                     f"{lag:.0f} ({got:,} rows in {took:.1f} s)", "-"))
+        _report(rows)
+        win.close()
+        from pycharter_gui.designer.workers.engine_loop import shutdown_engine_loop
+        from pycharter_gui.designer.workers.task import TaskHandle
+
+        TaskHandle.cancel_all()
+        shutdown_engine_loop()
+        del app
+
+
+def _report(rows: list[tuple[str, str, str]]) -> None:
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}} | designer | bare QPlainTextEdit")
+    for name, ours, bare in rows:
+        print(f"{name:<{width}} | {ours} | {bare}")
+
+
+if __name__ == "__main__":
+    main()
