@@ -16,14 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pycharter_gui.etl_generator import (
-    ConfigError,
-    ConfigProblem,
     ETLOrchestrator,
     get_extractor,
     normalize_transform,
+    parse_yaml_text,
     resolve_input_params,
     transform_batch,
 )
@@ -35,15 +32,10 @@ Record = dict[str, Any]
 
 
 # -- building the orchestrator -------------------------------------------------------------
-def parse_yaml_text(kind: str, text: str, folder: Path) -> Any:
-    """An unsaved YAML text as data; a syntax error is a located ``ConfigError``."""
-    try:
-        return yaml.safe_load(text) if text.strip() else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError([ConfigProblem(
-            file=str(folder / f"{kind}.yaml"), key="", line=(mark.line + 1) if mark else None,
-            message=f"invalid YAML: {getattr(exc, 'problem', None) or exc}")]) from exc
+def parse_unsaved(kind: str, text: str, folder: Path) -> Any:
+    """An unsaved YAML text as data, read as the run reads the saved file (the engine's
+    parser); a syntax error is a located ``ConfigError``. Empty text is None."""
+    return parse_yaml_text(text, file=str(folder / f"{kind}.yaml"))[0] if text.strip() else None
 
 
 def build_orchestrator(folder: Path, texts: dict[str, str] | None = None) -> ETLOrchestrator:
@@ -51,7 +43,7 @@ def build_orchestrator(folder: Path, texts: dict[str, str] | None = None) -> ETL
     kwargs: dict[str, Any] = {}
     for kind, text in (texts or {}).items():
         if kind in KINDS and text is not None:
-            data = parse_yaml_text(kind, text, folder)
+            data = parse_unsaved(kind, text, folder)
             if kind == "transform" and data is None:
                 data = {}
             kwargs[f"{kind}_config"] = data
@@ -72,7 +64,7 @@ def without_custom_function(transform_cfg: dict[str, Any]) -> tuple[dict[str, An
 
 def normalized_transform(cfg_or_text: Any, folder: Path | None) -> dict[str, Any]:
     """Canonical transform dict from YAML text, a raw dict or a canonical dict."""
-    raw = parse_yaml_text("transform", cfg_or_text, folder or Path(".")) if isinstance(
+    raw = parse_unsaved("transform", cfg_or_text, folder or Path(".")) if isinstance(
         cfg_or_text, str) else cfg_or_text
     return normalize_transform(raw if raw is not None else {}, str(folder) if folder else None)
 

@@ -18,9 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from pycharter_gui.etl_generator import atomic_write
+from pycharter_gui.etl_generator import ConfigError, atomic_write, parse_yaml_text
 
 FILES = ("extract.yaml", "transform.yaml", "load.yaml", "schema.yaml")
 MAX_REVISIONS = 200
@@ -58,8 +56,8 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
 
 def _parsed(text: str) -> dict[str, Any] | None:
     try:
-        data = yaml.safe_load(text) if text.strip() else {}
-    except yaml.YAMLError:
+        data = parse_yaml_text(text)[0]
+    except ConfigError:
         return None
     return data if isinstance(data, dict) else None
 

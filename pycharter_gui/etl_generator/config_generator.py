@@ -20,9 +20,9 @@ import re
 from pathlib import Path
 from typing import Any, Protocol
 
-import yaml
-
 from .atomic import atomic_write
+from .config.yaml_io import dump_yaml_text, read_config_file
+from .errors import ConfigError
 from .schema_inference import infer_schema
 
 __all__ = ["ContractStore", "DirectoryContractStore", "generate_etl_config",
@@ -125,7 +125,7 @@ def generate_etl_config(
     config = {"job_name": f"{snake_case(contract_name)}_etl", "execution_date": None,
               "enabled": True, "extraction": extraction, "loading": loading, "fields": fields}
     if output_path is not None:
-        _write_text(Path(output_path), yaml.safe_dump(config, sort_keys=False))
+        _write_text(Path(output_path), dump_yaml_text(config))
     return config
 
 
@@ -196,9 +196,9 @@ class DirectoryContractStore:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: not valid YAML/JSON ({exc})") from exc
+        data, _ = read_config_file(path)
+    except ConfigError as exc:
+        raise ValueError(f"{path}: not valid YAML/JSON ({exc.problems[0].message})") from exc
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping at the top level")
     return data

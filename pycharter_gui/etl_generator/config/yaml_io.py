@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import io
 import json
 import re
 from pathlib import Path
@@ -12,6 +13,9 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.representer import SafeRepresenter
+from ruamel.yaml.resolver import VersionedResolver
 
 from ..errors import ConfigError, ConfigProblem
 
@@ -107,7 +111,9 @@ def _flow_depth(text: str) -> int:
 
 
 def parse_yaml_text(text: str, file: str | None = None) -> tuple[Any, LineMap]:
-    """Parse YAML text; return (plain data, line map). Empty text gives ``{}``.
+    """Parse pipeline YAML text (YAML 1.2, as every reader of pipeline configs does: ``NO``
+    is the text 'NO'); return (plain data, line map of dotted key -> 1-based line). Empty
+    text gives ``{}``.
 
     Raises ``ConfigError`` naming the file and line of a syntax error.
     """
@@ -133,6 +139,33 @@ def parse_yaml_text(text: str, file: str | None = None) -> tuple[Any, LineMap]:
         return {}, {}
     lines: LineMap = {}
     return _plain(node, "", lines, _Budget(file)), lines
+
+
+_STR = "tag:yaml.org,2002:str"
+_RESOLVERS = (VersionedResolver(version=(1, 1)), VersionedResolver(version=(1, 2)))
+
+
+class _Representer(SafeRepresenter):
+    """Quotes a string that YAML 1.1 or 1.2 would read as something else (NO, on, 1e3)."""
+
+    def represent_str(self, data: str) -> Any:
+        typed = any(r.resolve(ScalarNode, data, (True, False)) != _STR for r in _RESOLVERS)
+        return self.represent_scalar(_STR, data, style="'" if typed else None)
+
+
+_Representer.add_representer(str, _Representer.represent_str)
+
+
+def dump_yaml_text(data: Any) -> str:
+    """``data`` as block YAML that ``parse_yaml_text`` and YAML 1.1 readers (pycharter's
+    PyYAML) read back alike; key order kept."""
+    yaml = YAML(typ="safe", pure=True)
+    yaml.Representer = _Representer
+    yaml.default_flow_style = False
+    yaml.sort_base_mapping_type_on_output = False
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()
 
 
 def read_config_file(path: str | Path) -> tuple[Any, LineMap]:
