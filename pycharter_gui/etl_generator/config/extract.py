@@ -23,8 +23,6 @@ from .resolve import (
     dump,
     merge_options,
     normalize_with,
-    resolve_path,
-    resolve_sqlite_url,
     sqlite_url_for,
     strip_metadata,
 )
@@ -151,7 +149,7 @@ def _file_options(m: FileExtractConfig | CloudStorageExtractConfig, path: str | 
 
 
 def _file(m: FileExtractConfig, ctx: Context) -> dict[str, Any]:
-    path = resolve_path(m.path, ctx.base_dir)
+    path = ctx.data_path("path", m.path)
     return {"path": path, **_file_options(m, path), "response_path": m.response_path,
             "columns": m.columns, "source_file_column": m.source_file_column,
             "sheet_name": m.sheet_name, "sort_files": m.sort_files,
@@ -176,18 +174,18 @@ def database_url(m: Any, ctx: Context, *, sqlite_path: str | None = None) -> str
     if isinstance(db, str):
         url = db
     elif db is not None:
-        url = db.url or (sqlite_url_for(db.path, ctx.base_dir) if db.path else None)
+        url = db.url or (sqlite_url_for(db.path) if db.path else None)
         url = url or url_from_fields(db)
     url = url or m.connection_string or m.url
     if not url and sqlite_path:
-        url = sqlite_url_for(sqlite_path, ctx.base_dir)
+        url = sqlite_url_for(sqlite_path)
     if url:
         from ..database.engine import url_problem
 
         problem = url_problem(url)
         if problem is not None:
             ctx.add("database.url", *problem)
-    return resolve_sqlite_url(url, ctx.base_dir)
+    return ctx.sqlite_url("database.url", url)
 
 
 def _database(m: DatabaseExtractConfig, ctx: Context) -> dict[str, Any]:

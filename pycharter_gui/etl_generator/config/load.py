@@ -23,7 +23,6 @@ from .resolve import (
     dump,
     merge_options,
     normalize_with,
-    resolve_path,
     strip_metadata,
 )
 from .substitution import substitute_tree
@@ -117,7 +116,7 @@ def _write_options(m: FileLoadConfig | CloudStorageLoadConfig) -> dict[str, Any]
 
 
 def _file(m: FileLoadConfig, ctx: Context) -> dict[str, Any]:
-    path = resolve_path(m.path, ctx.base_dir)
+    path = ctx.data_path("path", m.path)
     return {"path": path, "format": _format_for(m.format, path), "write_mode": m.write_mode,
             **_write_options(m)}
 
@@ -172,7 +171,7 @@ def _dlq(m: LoadBase, ctx: Context, settings_dlq: Any, cfg: dict[str, Any],
                 "schema_name": None}
     dlq = value if isinstance(value, DlqConfig) else DlqConfig()
     backend = dlq.backend
-    path = resolve_path(dlq.path, ctx.base_dir)
+    path = ctx.data_path(f"{key}.path", dlq.path)
     if backend is None:
         if path and path.lower().endswith((".db", ".sqlite", ".sqlite3")):
             backend = "sqlite"

@@ -39,6 +39,27 @@ class Context:
                                 line=line_for(self.lines, full), hint=hint, severity=severity)
         (self.warnings if severity == "warning" else self.problems).append(problem)
 
+    def data_path(self, key: str, value: str | None) -> str | None:
+        """``resolve_path`` for a data file or folder. A relative path that resolves outside
+        the pipeline folder (``../x``, a symlink) is a problem: an absolute path is the
+        explicit way to leave it."""
+        path = resolve_path(value, self.base_dir)
+        if (path and value and self.base_dir is not None
+                and not os.path.isabs(os.path.expanduser(value))
+                and not is_inside(path, self.base_dir)):
+            self.add(key, f"{value!r} is outside the pipeline folder {self.base_dir} (it "
+                     f"resolves to {os.path.realpath(path)})",
+                     "relative paths stay inside the pipeline folder; write an absolute path "
+                     "to read or write elsewhere")
+        return path
+
+    def sqlite_url(self, key: str, url: str | None) -> str | None:
+        """``resolve_sqlite_url`` with the database file confined like ``data_path``."""
+        parts = _sqlite_file(url)
+        if parts is not None:
+            self.data_path(key, parts[1])
+        return resolve_sqlite_url(url, self.base_dir)
+
     def validate(self, model: type[M], data: dict[str, Any]) -> M | None:
         """Validate ``data`` with ``model``; record every problem and return None on failure."""
         try:
@@ -86,23 +107,32 @@ def resolve_path(value: str | None, base_dir: Path | None) -> str | None:
     return os.path.normpath(os.path.join(base_dir, expanded))
 
 
-def resolve_sqlite_url(url: str | None, base_dir: Path | None) -> str | None:
-    """Make the file of a ``sqlite[+driver]:///relative.db`` URL absolute."""
+def _sqlite_file(url: str | None) -> tuple[str, str, str] | None:
+    """(scheme, file path, "?query") of a ``sqlite[+driver]:///file`` URL; None for other URLs,
+    in-memory databases and unusual forms."""
     if not url or not url.lower().startswith("sqlite"):
-        return url
+        return None
     scheme, sep, rest = url.partition(":///")
     if not sep:
-        return url  # sqlite:// (in memory) or unusual forms
+        return None  # sqlite:// (in memory)
     db_path, qmark, query = rest.partition("?")
     if db_path in ("", ":memory:") or db_path.startswith("file:"):
+        return None
+    return scheme, db_path, qmark + query
+
+
+def resolve_sqlite_url(url: str | None, base_dir: Path | None) -> str | None:
+    """Make the file of a ``sqlite[+driver]:///relative.db`` URL absolute."""
+    parts = _sqlite_file(url)
+    if parts is None:
         return url
-    absolute = resolve_path(db_path, base_dir)
-    return f"{scheme}:///{absolute}{qmark}{query}"
+    scheme, db_path, query = parts
+    return f"{scheme}:///{resolve_path(db_path, base_dir)}{query}"
 
 
-def sqlite_url_for(path: str, base_dir: Path | None) -> str:
-    """A SQLAlchemy URL for a SQLite file path."""
-    return f"sqlite:///{resolve_path(path, base_dir)}"
+def sqlite_url_for(path: str) -> str:
+    """A SQLAlchemy URL for a SQLite file path (a relative one stays relative)."""
+    return f"sqlite:///{os.path.expanduser(path)}"
 
 
 def dump(model: BaseModel | None) -> dict[str, Any] | None:
