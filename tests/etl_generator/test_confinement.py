@@ -81,3 +81,21 @@ def test_absolute_paths_and_paths_inside_are_allowed(tmp_path: Path) -> None:
     out = io.StringIO()
     assert main(["run", str(folder)], out=out) == 0, out.getvalue()
     assert (folder / "out" / "x.jsonl").is_file()
+
+
+@pytest.mark.parametrize(("file", "yaml"), [
+    ("extract.yaml", "type: database\nurl: postgresql://ana:se@cret@127.0.0.1:1/db\nquery: q\n"),
+    ("load.yaml", "type: database\ndatabase: {url: 'mysql+pymysql://ana:se@cret@h/db'}\n"
+                  "table: t\n"),
+])
+def test_validate_explains_how_to_encode_an_at_in_a_url_password(
+        tmp_path: Path, file: str, yaml: str) -> None:
+    """A neighbour of the paths: validate catches what is known without running (issue 14)."""
+    folder = _pipeline(tmp_path)
+    (folder / file).write_text(yaml)
+    out = io.StringIO()
+    assert main(["validate", str(folder)], out=out) == 2
+    text = out.getvalue()
+    assert f"{file}" in text and "database.url" in text and "%40" in text
+    assert "urllib.parse.quote(password, safe='')" in text and "separate fields" in text
+    assert "cret" not in text
