@@ -9,12 +9,13 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from itertools import chain, repeat
 from typing import Any
 
 Record = dict[str, Any]
 ROW_KEY = "__pycharter_preview_row__"  # hidden tag mapping transformed rows to their source row
+DAY_S = 86_400
 
 
 def columns_of(records: list[Record]) -> list[str]:
@@ -89,7 +90,12 @@ def profile_batch(records: list[Record]) -> BatchProfile:
 
 @dataclass
 class ColumnSummary:
-    """What the column-summary popup shows."""
+    """What the column-summary popup shows and draws.
+
+    ``kind`` says how ``histogram`` is drawn: ``number`` and ``date`` bins lie between
+    ``edges`` (``len(histogram) + 1`` numbers; dates as POSIX seconds, UTC), ``text`` bars are
+    the most frequent values (``others`` counts the present values outside them).
+    """
 
     name: str
     type: str
@@ -99,14 +105,50 @@ class ColumnSummary:
     minimum: Any = None
     maximum: Any = None
     histogram: list[tuple[str, int]] = field(default_factory=list)  # (label, count)
+    kind: str = "text"
+    edges: list[float] = field(default_factory=list)
+    others: int = 0
 
 
 def _hashable(value: Any) -> Any:
     return json.dumps(value, sort_keys=True, default=str) if isinstance(value, dict | list) else value
 
 
+def _as_datetime(value: Any) -> datetime | None:
+    """``value`` as a UTC datetime when it is a date, a datetime or an ISO date text."""
+    if isinstance(value, str):
+        if len(value) < 10 or value[4:5] != "-":
+            return None
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    if not isinstance(value, datetime):
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _bin(values: list[float], bins: int, each: bool) -> tuple[list[float], list[int]]:
+    """Edges and counts of a histogram of ``values`` in ``bins`` equal bins, or with ``each``
+    one bin per whole number (centred on it)."""
+    lo, hi = min(values), max(values)
+    if each:
+        edges = [lo - 0.5 + i for i in range(int(hi - lo) + 2)]
+    else:
+        width = (hi - lo) / bins if hi > lo else 1.0
+        edges = [lo + i * width for i in range(bins + 1 if hi > lo else 2)]
+    counts = [0] * (len(edges) - 1)
+    width = edges[1] - edges[0]
+    for v in values:
+        counts[min(int((v - edges[0]) / width), len(counts) - 1)] += 1
+    return edges, counts
+
+
 def summarize_column(records: list[Record], name: str, bins: int = 10) -> ColumnSummary:
-    """Nulls, distinct count, min/max and a small histogram of one column on the sample."""
+    """Nulls, distinct count, min/max and a histogram (numbers and dates) or the top values
+    (anything else) of one column on the sample. Run it off the GUI thread."""
     values = [rec.get(name) if isinstance(rec, dict) else None for rec in records]
     present = [v for v in values if v is not None]
     ctype = infer_column_type(values)
@@ -115,14 +157,30 @@ def summarize_column(records: list[Record], name: str, bins: int = 10) -> Column
     numbers = [float(v) for v in present if isinstance(v, int | float) and not isinstance(v, bool)
                and not (isinstance(v, float) and math.isnan(v))]
     if numbers and len(numbers) == len(present):
-        lo, hi = min(numbers), max(numbers)
         summary.minimum, summary.maximum = min(present), max(present)
-        width = (hi - lo) / bins if hi > lo else 1.0
-        counts = [0] * (bins if hi > lo else 1)
-        for v in numbers:
-            counts[min(int((v - lo) / width), len(counts) - 1)] += 1
-        summary.histogram = [(f"{lo + i * width:g} to {lo + (i + 1) * width:g}", c)
-                             for i, c in enumerate(counts)]
+        each = all(isinstance(v, int) for v in present) and max(numbers) - min(numbers) < bins
+        summary.kind = "number"
+        summary.edges, counts = _bin(numbers, bins, each)
+        summary.histogram = [(f"{int(lo + 0.5):,}" if each else f"{lo:g} to {hi:g}", c)
+                             for lo, hi, c in zip(summary.edges, summary.edges[1:], counts, strict=False)]
+        return summary
+    stamps = [d for d in map(_as_datetime, present) if d is not None]
+    if stamps and len(stamps) == len(present):
+        summary.minimum = present[stamps.index(min(stamps))]
+        summary.maximum = present[stamps.index(max(stamps))]
+        summary.kind = "date"
+        timed = any(d.time() != datetime.min.time() for d in stamps)
+        days = [d.timestamp() / DAY_S for d in stamps]
+        each = not timed and max(days) - min(days) < bins  # one bar a day
+        edges, counts = _bin(days, bins, each)
+        summary.edges = [e * DAY_S for e in edges]
+        fmt = "%Y-%m-%d %H:%M" if timed else "%Y-%m-%d"
+
+        def when(s: float) -> str:
+            return f"{datetime.fromtimestamp(s, UTC):{fmt}}"
+
+        summary.histogram = [(when(lo + DAY_S / 2) if each else f"{when(lo)} to {when(hi)}", c)
+                             for lo, hi, c in zip(summary.edges, summary.edges[1:], counts, strict=False)]
         return summary
     comparable = [v for v in present if isinstance(v, str | date)]
     if comparable and len(comparable) == len(present):
@@ -130,6 +188,7 @@ def summarize_column(records: list[Record], name: str, bins: int = 10) -> Column
             summary.minimum, summary.maximum = min(comparable), max(comparable)
     top = Counter(_hashable(v) for v in present).most_common(bins)
     summary.histogram = [(str(v)[:40], c) for v, c in top]
+    summary.others = len(present) - sum(c for _v, c in top)
     return summary
 
 

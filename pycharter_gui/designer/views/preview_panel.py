@@ -10,7 +10,6 @@ sends. Each pipeline's last sample is kept and shown again when it is selected a
 from __future__ import annotations
 
 import asyncio
-import html
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +20,6 @@ from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -34,12 +32,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import theme
-from ..column_profile import BatchProfile, ColumnSummary, profile_batch, schema_marks, summarize_column
+from ..column_profile import BatchProfile, profile_batch, schema_marks, summarize_column
 from ..models.records_table_model import ColumnNameRole, RecordRole, RecordsTableModel, pretty_json
 from ..preview_engine import SampleStream, build_orchestrator
 from ..workers.task import TaskHandle
 from .message_bar import MessageBar, describe_error
+from .profile_popup import ColumnSummaryPopup
 
 FEED_INTERVAL_S = 0.1  # at most ~10 table updates a second, however small the source's batches
 KEPT_ROWS = 200_000  # rows of other pipelines' samples kept for their return; the oldest go first
@@ -89,38 +87,6 @@ async def _contract_marks(stream: SampleStream, records: list[dict[str, Any]]) -
     if not schema:
         return {}, {}
     return await asyncio.to_thread(schema_marks, records, schema)
-
-
-class ColumnSummaryPopup(QFrame):
-    """A small popup: type, nulls, distinct, min/max and a histogram of one column."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, Qt.WindowType.Popup)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.label = QLabel(textFormat=Qt.TextFormat.RichText)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.label)
-
-    def show_summary(self, s: ColumnSummary, at: QPoint) -> None:
-        """Show ``s`` (made by ``summarize_column`` off the GUI thread) below ``at``."""
-        column = s.name
-        esc = html.escape
-        rows = [("Type", s.type), ("Values", f"{s.count:,}"), ("Nulls", f"{s.nulls:,}"),
-                ("Distinct", f"{s.distinct:,}")]
-        if s.minimum is not None:
-            rows += [("Min", str(s.minimum)), ("Max", str(s.maximum))]
-        top = max((c for _label, c in s.histogram), default=1) or 1
-        bars = "".join(
-            f"<tr><td style='padding-right:6px'>{esc(label)}</td>"
-            f"<td><span style='color:{theme.color('accent')}'>{'█' * max(1, round(20 * c / top))}</span> {c}</td></tr>"
-            for label, c in s.histogram)
-        self.label.setText(
-            f"<b>{esc(column)}</b> <span style='color:{theme.color('muted')}'>(on the {s.count:,}-row sample)</span>"
-            "<table>" + "".join(f"<tr><td>{k}</td><td><b>{esc(v)}</b></td></tr>" for k, v in rows)
-            + "</table><br>" + (f"<table>{bars}</table>" if bars else ""))
-        self.adjustSize()
-        self.move(at)
-        self.show()
 
 
 class PreviewPanel(QWidget):
