@@ -1,4 +1,5 @@
-"""Runs panel: the workspace's run history; selecting a run shows its summary and log."""
+"""Runs panel: the workspace's run history as a chart and a list; selecting a run (in either)
+shows its summary and log."""
 
 from __future__ import annotations
 
@@ -22,9 +23,11 @@ from PySide6.QtWidgets import (
 from .. import theme
 from ..run_history import RunEntry, RunHistory
 from ..workers.blocking import BlockingJob
+from .charts import RunPoint, RunsChart
 
 EntryRole = Qt.ItemDataRole.UserRole
 _HEADERS = ["When", "Pipeline", "Kind", "Outcome", "Extracted", "Loaded", "Dead letters", "Duration"]
+CHART_RUNS = 200  # the newest runs drawn on the chart (the list has them all)
 
 
 def _status(entry: RunEntry) -> str:
@@ -38,11 +41,17 @@ def _status(entry: RunEntry) -> str:
     return status
 
 
-def _when(iso: str) -> str:
+def _when(iso: str, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     try:
-        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        return datetime.fromisoformat(iso).astimezone().strftime(fmt)
     except ValueError:
         return iso
+
+
+def _point(entry: RunEntry) -> RunPoint:
+    counts = entry.counts or {}
+    return RunPoint(_when(entry.started_at, "%m-%d %H:%M"), int(counts.get("loaded") or 0),
+                    int(counts.get("dead_lettered") or 0), float(entry.duration_seconds))
 
 
 class RunsPanel(QWidget):
@@ -64,6 +73,9 @@ class RunsPanel(QWidget):
         self.tree = QTreeWidget(rootIsDecorated=False, alternatingRowColors=True)
         self.tree.setHeaderLabels(_HEADERS)
         self.tree.currentItemChanged.connect(self._on_tree_current_changed)
+        self.chart = RunsChart()
+        self.chart.setMinimumHeight(150)
+        self.chart.run_clicked.connect(self._on_chart_run_clicked)
         self.summary_label = QLabel("Select a run to see its summary and log.", wordWrap=True)
         self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.dead_letters_button = QPushButton("Show dead letters", visible=False)
@@ -80,6 +92,7 @@ class RunsPanel(QWidget):
         dl.addLayout(head)
         dl.addWidget(self.log_view, 1)
         splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.chart)
         splitter.addWidget(self.tree)
         splitter.addWidget(detail)
         bar = QHBoxLayout()
@@ -138,6 +151,7 @@ class RunsPanel(QWidget):
             self.tree.addTopLevelItem(item)
         for col in range(len(_HEADERS)):
             self.tree.resizeColumnToContents(col)
+        self.chart.set_runs([_point(e) for e in reversed(entries[:CHART_RUNS])])
         self.refreshed.emit(len(entries))
 
     def entries(self) -> list[RunEntry]:
@@ -146,10 +160,20 @@ class RunsPanel(QWidget):
     def select_run(self, row: int) -> None:
         self.tree.setCurrentItem(self.tree.topLevelItem(row))
 
+    def _chart_index(self, row: int) -> int:
+        """The chart's index of the run in list row ``row`` (and back: the map is its own inverse)."""
+        return min(self.tree.topLevelItemCount(), CHART_RUNS) - 1 - row
+
+    @Slot(int)
+    def _on_chart_run_clicked(self, index: int) -> None:
+        self.select_run(self._chart_index(index))
+
     @Slot(QTreeWidgetItem, QTreeWidgetItem)
     def _on_tree_current_changed(self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
         if current is None:
             return
+        row = self.tree.indexOfTopLevelItem(current)
+        self.chart.set_current(self._chart_index(row) if row < CHART_RUNS else None)
         entry: RunEntry = current.data(0, EntryRole)
         c = entry.counts or {}
         reasons = ", ".join(f"{k}: {v:,}" for k, v in sorted((c.get("dlq_by_reason") or {}).items()))
