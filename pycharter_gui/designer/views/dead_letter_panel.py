@@ -37,6 +37,7 @@ from ..models.dead_letter_table_model import DeadLetterTableModel, RecordRole
 from ..workers.dlq_jobs import records_for_rows
 from ..workers.task import TaskHandle
 from .dlq_actions import ExportProgress, ReplayBar, start_task
+from .dlq_chart import DeadLetterChart
 from .dlq_detail import DeadLetterDetailView
 from .dlq_filters import DeadLetterFilterBar, DeadLetterSummaryBar
 from .dlq_panel_actions import DeadLetterActionsMixin
@@ -114,6 +115,7 @@ class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
         self.message_bar = MessageBar(self)
         self.filter_bar = DeadLetterFilterBar(self)
         self.summary_bar = DeadLetterSummaryBar(self)
+        self.chart = DeadLetterChart(self)
         self.replay_bar = ReplayBar(self)
         self.export_progress = ExportProgress(self)
         self.view = QTableView(self)
@@ -145,7 +147,7 @@ class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
         split.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        for w in (self.message_bar, self.filter_bar, self.summary_bar, self.replay_bar,
+        for w in (self.message_bar, self.filter_bar, self.summary_bar, self.chart, self.replay_bar,
                   self.export_progress):
             layout.addWidget(w)
         layout.addWidget(split, 1)
@@ -169,6 +171,9 @@ class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
         self.filter_bar.filters_changed.connect(self._on_filters_changed)
         self.summary_bar.reason_clicked.connect(self.filter_bar.set_reason)
         self.summary_bar.stage_clicked.connect(self.filter_bar.set_stage)
+        self.chart.reason_clicked.connect(self.filter_bar.set_reason)
+        self.chart.stage_clicked.connect(self.filter_bar.set_stage)
+        self.statistics_loaded.connect(self.chart.set_statistics)
         self.model.reloaded.connect(self._on_model_reloaded)
         self.model.chunk_loaded.connect(self._on_model_chunk_loaded)
         self.model.load_failed.connect(self._on_task_failed)
@@ -249,6 +254,7 @@ class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
         """Query the backend again (the table, then the summary)."""
         if self.queue is not None:
             self.summary_bar.set_statistics(None)  # "Counting…" until the backend answers
+            self.chart.set_statistics(None)
             self.model.set_filters(self.filter_bar.filters())
 
     @Slot()
@@ -274,6 +280,7 @@ class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
         self.detail.show_record(None)
         self._set_actions_enabled()
         self.summary_bar.set_statistics(None)
+        self.chart.set_statistics(None)
         if self._stats_task is not None:
             self._stats_task.cancel()
             self._stats_task = None
