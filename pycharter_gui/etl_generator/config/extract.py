@@ -152,8 +152,7 @@ def _file(m: FileExtractConfig, ctx: Context) -> dict[str, Any]:
     path = ctx.data_path("path", m.path)
     return {"path": path, **_file_options(m, path), "response_path": m.response_path,
             "columns": m.columns, "source_file_column": m.source_file_column,
-            "sheet_name": m.sheet_name, "sort_files": m.sort_files,
-            "fail_on_empty": m.fail_on_empty}
+            "sort_files": m.sort_files, "fail_on_empty": m.fail_on_empty}
 
 
 def url_from_fields(db: Any) -> str | None:

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..formats import EXTENSIONS, WRITE_FORMATS
 from .extract import _locate, cloud_storage, database_url
 from .models_common import DlqConfig
 from .models_load import (
-    LOAD_FORMATS,
     LOAD_MODELS,
     CloudStorageLoadConfig,
     DatabaseLoadConfig,
@@ -95,9 +95,8 @@ def build_load(raw: Any, ctx: Context, config_context: Mapping[str, Any] | None,
 def _format_for(fmt: str | None, path: str | None) -> str:
     if fmt:
         return fmt
-    suffix = Path(path or "").suffix.lower().lstrip(".")
-    suffix = {"ndjson": "jsonl"}.get(suffix, suffix)
-    return suffix if suffix in LOAD_FORMATS else "json"
+    by_suffix = EXTENSIONS.get(Path(path or "").suffix.lower())
+    return by_suffix if by_suffix in WRITE_FORMATS else "json"
 
 
 def _write_options(m: FileLoadConfig | CloudStorageLoadConfig) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Discriminator, Tag, field_validator
 
+from ..formats import READ_FORMATS, format_name
 from .models_common import (
     ConfigModel,
     CsvOptions,
@@ -19,7 +20,7 @@ from .models_common import (
 )
 from .registry import SOURCES, SourceType, detect_source_type
 
-FILE_FORMATS = ("csv", "tsv", "json", "jsonl", "parquet", "excel", "xml")
+_READ_LIST = ", ".join(READ_FORMATS)
 
 
 def _lower(value: Any) -> Any:
@@ -27,12 +28,10 @@ def _lower(value: Any) -> Any:
 
 
 def normalize_format(value: Any) -> Any:
-    """Lower-case a file format name and map its synonyms; reject unknown names."""
-    value = _lower(value)
-    value = {"ndjson": "jsonl", "xlsx": "excel", "xls": "excel", "jsonlines": "jsonl"}.get(
-        value, value)
-    if value is not None and value not in FILE_FORMATS:
-        raise ValueError(f"unknown format '{value}'; use one of {', '.join(FILE_FORMATS)}")
+    """Lower-case a file format name and map its synonyms; reject formats no reader reads."""
+    value = format_name(value) if isinstance(value, str) else value
+    if value is not None and value not in READ_FORMATS:
+        raise ValueError(f"unknown format '{value}'; use one of {_READ_LIST}")
     return value
 
 
@@ -54,12 +53,11 @@ class ExtractBase(ConfigModel):
 
 
 class FileExtractConfig(ExtractBase):
-    """Read local files (CSV, TSV, JSON, JSON Lines, Parquet, Excel, XML), or a glob of them."""
+    """Read local files (CSV, TSV, JSON, JSON Lines, Parquet), or a glob of them."""
 
     path: str = fld(..., "File or glob (*, ?, **), relative to the pipeline folder.",
                     "file_path", name="path")
-    format: str | None = fld(None, "csv, tsv, json, jsonl, parquet, excel or xml "
-                             "(default: from the file extension).")
+    format: str | None = fld(None, f"{_READ_LIST} (default: from the file extension).")
     csv_options: CsvOptions | None = fld(None, "CSV reading options.")
     json_options: JsonOptions | None = fld(None, "JSON reading options.")
     delimiter: str | None = fld(None, "Same as csv_options.delimiter.")
@@ -68,7 +66,6 @@ class FileExtractConfig(ExtractBase):
     response_path: str | None = fld(None, "Dotted path to the record list inside a JSON file.")
     columns: list[str] | None = fld(None, "Read only these columns.")
     source_file_column: str | None = fld(None, "Add a column holding each record's file name.")
-    sheet_name: str | int | None = fld(None, "Excel sheet name or index.")
     sort_files: bool = fld(True, "Read glob matches in sorted order.")
     fail_on_empty: bool = fld(True, "A glob that matches no file is an error.")
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Tag, field_validator
 
+from ..formats import WRITE_FORMATS, format_name
 from .models_common import (
     ConfigModel,
     CsvOptions,
@@ -18,7 +19,6 @@ from .models_common import (
     fld,
 )
 
-LOAD_FORMATS = ("json", "jsonl", "csv", "parquet")
 WRITE_METHODS = ("insert", "upsert", "truncate_and_load", "replace", "update", "delete")
 DATABASE_TYPES = ("database", "sqlite", "postgres", "postgresql", "mysql", "mariadb", "mssql",
                   "sqlserver", "oracle")
@@ -29,10 +29,9 @@ def _lower(value: Any) -> Any:
 
 
 def _load_format(value: Any) -> Any:
-    value = _lower(value)
-    value = {"ndjson": "jsonl", "jsonlines": "jsonl"}.get(value, value)
-    if value is not None and value not in LOAD_FORMATS:
-        raise ValueError(f"unknown format '{value}'; use one of {', '.join(LOAD_FORMATS)}")
+    value = format_name(value) if isinstance(value, str) else value
+    if value is not None and value not in WRITE_FORMATS:
+        raise ValueError(f"unknown format '{value}'; use one of {', '.join(WRITE_FORMATS)}")
     return value
 
 

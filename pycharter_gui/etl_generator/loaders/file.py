@@ -29,6 +29,7 @@ from typing import IO, Any
 import pyarrow as pa
 
 from ..errors import ConfigError, ConfigProblem, LoadError
+from ..formats import WRITE_FORMATS
 from .assemble import (
     _assemble_json,
     _assemble_lines,
@@ -50,7 +51,6 @@ from .serialize import (
     union_keys,
 )
 
-WRITE_FORMATS = ("json", "jsonl", "csv", "parquet")
 _EXT = {"json": "json", "jsonl": "jsonl", "csv": "csv", "parquet": "arrow"}
 _PART = re.compile(r"^part-(\d{5,})-(\d+)\.(?:csv|json|jsonl|arrow)$")
 _MARKER = "COMMITTED"  # {"inode": ...} of the assembled file renamed onto the target

@@ -15,18 +15,10 @@ import os
 from collections.abc import Iterator
 from typing import IO, Any
 
-from ..errors import ConfigError, ConfigProblem, NotAvailableError
+from ..errors import ConfigError, ConfigProblem
+from ..formats import READ_FORMATS, format_name, format_of_path
 from ._streams import open_binary, source_name
 from .json_reader import BadLine
-
-READ_FORMATS = ("csv", "tsv", "json", "jsonl", "parquet")
-_EXTENSIONS = {
-    ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jsonl": "jsonl",
-    ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "excel",
-    ".xls": "excel", ".xml": "xml",
-}
-_ALIASES = {"ndjson": "jsonl", "json_lines": "jsonl", "jsonlines": "jsonl", "pq": "parquet",
-            "xlsx": "excel", "xls": "excel"}
 
 __all__ = ["READ_FORMATS", "BadLine", "detect_format", "iter_batches", "reader_options"]
 
@@ -45,23 +37,15 @@ def detect_format(path: str, fmt: str | None = None, *, lines: bool | None = Non
     into jsonl. Unknown formats raise ``ConfigError`` on the key ``format``.
     """
     if fmt:
-        name = _ALIASES.get(str(fmt).strip().lower(), str(fmt).strip().lower())
+        name = format_name(str(fmt))
     else:
-        base = os.path.basename(str(path)).lower()
-        for suffix in (".gz", ".zip"):
-            if base.endswith(suffix):
-                base = base[: -len(suffix)]
-        name = _EXTENSIONS.get(os.path.splitext(base)[1], "")
+        name = format_of_path(str(path)) or ""
         if not name:
             raise _format_problem(
                 f"cannot tell the format of '{os.path.basename(str(path))}' from its extension",
                 config_file)
     if name == "json" and lines:
         name = "jsonl"
-    if name in ("excel", "xml"):
-        raise NotAvailableError(
-            f"Reading {name} files is not available in this build ({path}); "
-            "convert the file to CSV or Parquet.")
     if name not in READ_FORMATS:
         raise _format_problem(f"unknown format '{fmt}'", config_file)
     return name

@@ -21,7 +21,7 @@ from pycharter_gui.designer.views.forms.base import FormBase
 from pycharter_gui.designer.views.forms.widgets import scalar_to_text
 from pycharter_gui.designer.workers.blocking import BlockingJob
 from pycharter_gui.designer.yaml_roundtrip import parse_scalar
-from pycharter_gui.etl_generator import test_connection
+from pycharter_gui.etl_generator import file_formats, format_of_path, test_connection
 
 SOURCE_TYPES = ["file", "http", "database", "cloud_storage"]
 STRATEGIES = ["page", "offset", "cursor", "next_url", "link_header"]
@@ -152,15 +152,13 @@ class ExtractForm(FormBase):
         path_row.addWidget(self.path_edit, 1)
         path_row.addWidget(browse)
         holder_layout.insertLayout(0, path_row)
-        self.add_combo(f, "Format", "format", items=["", "csv", "tsv", "json", "jsonl",
-                                                     "parquet", "excel", "xml"], editable=True)
+        self.add_combo(f, "Format", "format", items=["", *file_formats("read")], editable=True)
         csv_rows = self._add_csv_rows(f)
         self.add_line(f, "Encoding", "csv_options.encoding", "encoding", placeholder="utf-8")
         json_path = self.add_line(f, "JSON response path", "response_path", placeholder="data.items")
         lines = self.add_check(f, "JSON Lines", "json_options.lines")
         json_encoding = self.add_line(f, "JSON encoding", "json_options.encoding",
                                       placeholder="utf-8")
-        sheet = self.add_value(f, "Excel sheet", "sheet_name", placeholder="first sheet")
         self.add_list(f, "Read only columns", "columns", fields="source")
         self.add_line(f, "File name column", "source_file_column", placeholder="source_file")
         self.add_check(f, "Sorted glob order", "sort_files", default=True)
@@ -169,8 +167,7 @@ class ExtractForm(FormBase):
         self._file_form = f
         self._format_rows = {"csv": csv_rows,
                              "json": [json_path.parentWidget(), lines,
-                                      json_encoding.parentWidget()],
-                             "excel": [sheet.parentWidget()]}
+                                      json_encoding.parentWidget()]}
         self.http_box, f = self.group("HTTP")
         self.add_line(f, "Base URL", "base_url", placeholder="https://api.example.com")
         self.add_line(f, "Endpoint", "api_endpoint", "endpoint", "url", placeholder="/v1/items")
@@ -260,8 +257,7 @@ class ExtractForm(FormBase):
         self.add_line(f, "Endpoint URL", "storage.endpoint_url",
                       placeholder="http://127.0.0.1:8333")
         self.add_table(f, "Credentials", "storage.credentials", "credentials")
-        self.add_combo(f, "Format", "format", items=["", "csv", "json", "jsonl", "parquet"],
-                       editable=True)
+        self.add_combo(f, "Format", "format", items=["", *file_formats("read")], editable=True)
         self._add_csv_rows(f)
         self.add_line(f, "Encoding", "csv_options.encoding", "encoding", placeholder="utf-8")
         self.add_check(f, "JSON Lines", "json_options.lines")
@@ -373,9 +369,4 @@ def _file_format(data: dict[str, Any]) -> str | None:
     fmt = data.get("format")
     if isinstance(fmt, str) and fmt.strip():
         return fmt.strip().lower()
-    path = str(data.get("path") or data.get("file_path") or "").lower().removesuffix(".gz")
-    for ext, name in ((".csv", "csv"), (".tsv", "tsv"), (".jsonl", "jsonl"), (".ndjson", "jsonl"),
-                      (".json", "json"), (".parquet", "parquet")):
-        if path.endswith(ext):
-            return name
-    return None
+    return format_of_path(str(data.get("path") or data.get("file_path") or ""))

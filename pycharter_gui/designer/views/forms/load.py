@@ -6,6 +6,7 @@ from typing import Any
 
 from pycharter_gui.designer.views.forms.base import FormBase
 from pycharter_gui.designer.views.forms.fields import Catalog, catalog_by_step
+from pycharter_gui.etl_generator import file_formats
 
 DESTINATIONS = ["database", "file", "cloud_storage", "sqlite", "postgresql"]
 WRITE_METHODS = ["insert", "upsert", "truncate_and_load", "replace", "update", "delete"]
@@ -105,8 +106,7 @@ class LoadForm(FormBase):
 
     def _add_format_rows(self, f: Any) -> None:
         """Format, write mode and the CSV/JSON writing options (file and cloud targets)."""
-        self.add_combo(f, "Format", "format", items=["json", "jsonl", "csv", "parquet"],
-                       default="json")
+        self.add_combo(f, "Format", "format", items=list(file_formats("write")), default="json")
         self.add_combo(f, "Write mode", "write_mode", items=["overwrite", "append"],
                        default="overwrite")
         self.add_line(f, "CSV delimiter", "csv_options.delimiter", placeholder=",")
