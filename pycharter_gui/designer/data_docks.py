@@ -127,6 +127,7 @@ class DataDocks(QObject):
             self.runs.set_workspace(workspace)
         self.runs.set_pipeline(doc.path)
         self.jsonata.set_pipeline(doc.path, *self._jsonata_of(doc))
+        self.jsonata.set_transform(doc.text("transform"))
         self.history_tests.set_document(doc)
         self._show_declared_params(doc)
         if self._folder != doc.path:
@@ -142,6 +143,7 @@ class DataDocks(QObject):
         self.run_panel.set_pipeline(doc.path, texts, workspace)
         if kind == "transform":
             self.transform_preview.set_transform(doc.text("transform"))
+            self.jsonata.set_transform(doc.text("transform"))
             self._sync_jsonata(doc)
         else:
             self.transform_preview.set_pipeline(doc.path, texts, workspace)

@@ -10,9 +10,11 @@ import asyncio
 import contextlib
 import copy
 import logging
+import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +25,10 @@ from pycharter_gui.etl_generator import (
     parse_yaml_text,
     resolve_input_params,
     transform_batch,
+    transform_steps,
 )
 
-from .column_profile import ROW_KEY, columns_of
+from .column_profile import columns_of
 
 KINDS = ("extract", "transform", "load")
 Record = dict[str, Any]
@@ -135,103 +138,236 @@ class SampleStream:
 
 
 # -- transform preview -----------------------------------------------------------------------
-@dataclass
-class TransformPreview:
-    """Before/after of one transform over the cached sample, with what changed and why."""
+Fate = tuple[str, str]  # ("filtered" | "rejected", what happened, in words)
 
+
+@dataclass
+class StepDiff:
+    """One view of the before/after: a step's records in beside its records out, line by line.
+
+    Aligned views have one line per record in (``before_rows == after_rows``, sample rows): a
+    record the step filtered or rejected is an empty line with its ``fates`` entry. A view
+    whose step reshapes the batch (JSONata aggregates) lists its output as it comes.
+    """
+
+    title: str
     before: list[Record]
     after: list[Record]
-    source_rows: list[int | None]  # after row -> before row (None when unknown)
+    before_rows: list[int | None]
+    after_rows: list[int | None]
+    count_in: int = 0
+    count_out: int = 0
+    aligned: bool = True
+    fates: dict[int, Fate] = field(default_factory=dict)  # after line -> fate
+    rejections: dict[int, Any] = field(default_factory=dict)  # after line -> RejectedRecord
     renamed: dict[str, str] = field(default_factory=dict)
     added: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     converted: list[str] = field(default_factory=list)
-    changed_cells: set[tuple[int, str]] = field(default_factory=set)
-    warnings: list[Any] = field(default_factory=list)  # TransformWarning
+    changed_cells: dict[tuple[int, str], str] = field(default_factory=dict)  # value changed
+    retyped_cells: dict[tuple[int, str], str] = field(default_factory=dict)  # same value, new type
     warning_cells: dict[tuple[int, str], str] = field(default_factory=dict)
-    rejected: list[Any] = field(default_factory=list)  # RejectedRecord
-    filtered: int = 0
-    skipped_custom: str | None = None
-    seconds: float = 0.0
     after_columns: list[str] = field(default_factory=list)  # aligned with the source order
 
 
-def _ops(cfg: dict[str, Any], name: str) -> list[dict[str, Any]]:
-    return [op.get("spec") or {} for op in cfg.get("ops") or [] if op.get("op") == name]
+@dataclass
+class TransformPreview(StepDiff):
+    """The whole transform (and contract) over the cached sample, and each step of it."""
 
+    steps: list[StepDiff] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)  # what would be loaded
+    rejected: list[Any] = field(default_factory=list)  # RejectedRecord, contract breaks included
+    filtered: int = 0
+    warnings: list[Any] = field(default_factory=list)  # TransformWarning
+    skipped_custom: str | None = None
+    seconds: float = 0.0
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def value_change(old: Any, new: Any) -> str | None:
+    """``"changed"`` when the value differs, ``"retyped"`` when only its type does (``"5"`` →
+    ``5`` → ``5.0``, a date read from its text), None when nothing changed."""
+    if type(old) is type(new) and old == new:
+        return None
+    if type(old) is not type(new):
+        a, b = _number(old), _number(new)
+        if a is not None and b is not None:
+            return "retyped" if a == b else "changed"
+        if str(old).strip().lower() == str(new).lower():
+            return "retyped"
+    return "changed"
+
+
+def _type_name(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _renames(specs: list[dict[str, Any]]) -> dict[str, str]:
+    """Original name -> final name over successive rename specs."""
+    out: dict[str, str] = {}
+    for spec in specs:
+        for old, new in ((str(k), str(v)) for k, v in (spec or {}).items()):
+            source = next((k for k, v in out.items() if v == old), old)
+            out[source] = new
+    return out
+
+
+def _diff(title: str, rows_in: list[int | None], records_in: list[Record],
+          rows_out: list[int | None], records_out: list[Record], *, aligned: bool,
+          fates: dict[int, tuple[str, str, Any]], renamed: dict[str, str], converted: list[str],
+          warnings: list[Any]) -> StepDiff:
+    """Line up one step's output with its input by sample row and say what changed."""
+    aligned = aligned and None not in rows_in
+    before_cols, after_cols = columns_of(records_in), columns_of(records_out)
+    renamed = {k: v for k, v in renamed.items() if k in before_cols}
+    origin = {new: old for old, new in renamed.items()}
+    diff = StepDiff(title, records_in, records_out, list(rows_in), list(rows_out),
+                    count_in=len(records_in), count_out=len(records_out), aligned=aligned,
+                    renamed=renamed, converted=[c for c in converted if c in after_cols])
+    diff.added = [c for c in after_cols if origin.get(c, c) not in before_cols]
+    diff.dropped = [c for c in before_cols
+                    if c not in after_cols and renamed.get(c) not in after_cols]
+    kept = [renamed.get(c, c) for c in before_cols if renamed.get(c, c) in after_cols]
+    diff.after_columns = list(dict.fromkeys(kept + after_cols))
+    if aligned:
+        by_row = dict(zip(rows_out, records_out, strict=True))
+        diff.after = [by_row.get(row, {}) for row in rows_in]
+        diff.after_rows = list(rows_in)
+        for line, row in enumerate(rows_in):
+            if row not in by_row:
+                kind, text, rejection = fates.get(row, ("filtered", "left out", None))
+                diff.fates[line] = (kind, text)
+                if rejection is not None:
+                    diff.rejections[line] = rejection
+    added = set(diff.added)
+    for line, (row, after) in enumerate(zip(diff.after_rows, diff.after, strict=True)):
+        if row is None or line in diff.fates:
+            continue
+        before = diff.before[line] if aligned else records_in[rows_in.index(row)]
+        for col, value in after.items():
+            if col in added:
+                continue
+            old = before.get(origin.get(col, col))
+            change = value_change(old, value)
+            if change == "changed":
+                diff.changed_cells[(line, col)] = f"was {old!r}, now {value!r}"
+            elif change == "retyped":
+                diff.retyped_cells[(line, col)] = (
+                    f"type {_type_name(old)} → {_type_name(value)}; the value is unchanged")
+    line_of = {row: line for line, row in enumerate(diff.after_rows) if row is not None}
+    for warn in warnings:
+        line = line_of.get(warn.index) if warn.index is not None else None
+        if line is not None and warn.field and line not in diff.fates:
+            diff.warning_cells[(line, renamed.get(warn.field, warn.field))] = (
+                f"{warn.step}: {warn.message}")
+    return diff
 
 
 def compute_transform_preview(sample: list[Record], transform_cfg: dict[str, Any], *,
+                              contract: dict[str, Any] | None = None,
                               trusted: bool = True) -> TransformPreview:
-    """Apply the (canonical) transform to ``sample`` and diff it; pure CPU work."""
+    """Run the (canonical) transform and ``contract`` on ``sample`` step by step
+    (``transform_steps``) and diff every step and the whole; pure CPU work."""
     started = time.monotonic()
     skipped = None
     if not trusted:
         transform_cfg, skipped = without_custom_function(transform_cfg)
-    tagged = [{**rec, ROW_KEY: i} if isinstance(rec, dict) else rec for i, rec in enumerate(sample)]
-    result = transform_batch(tagged, transform_cfg)
-    after: list[Record] = []
-    rows: list[int | None] = []
-    for rec in result.records:
-        row = rec.pop(ROW_KEY, None) if isinstance(rec, dict) else None
-        after.append(rec)
-        rows.append(row if isinstance(row, int) else None)
-    if all(r is None for r in rows) and len(after) == len(sample) - len(result.rejected) and not result.filtered:
-        rejected_idx = {r.index for r in result.rejected}
-        rows = [i for i in range(len(sample)) if i not in rejected_idx]  # positions line up
-    for rej in result.rejected:
-        if isinstance(rej.record, dict):
-            rej.record.pop(ROW_KEY, None)
-    renamed: dict[str, str] = {}
-    for spec in _ops(transform_cfg, "rename"):
-        renamed.update({str(k): str(v) for k, v in spec.items()})
-    converted = [str(k) for spec in _ops(transform_cfg, "convert") for k in spec]
-    before_cols, after_cols = columns_of(sample), columns_of(after)
-    origin = {new: old for old, new in renamed.items()}
-    added = [c for c in after_cols if origin.get(c, c) not in before_cols]
-    dropped = [c for c in before_cols if c not in after_cols and renamed.get(c) not in after_cols]
-    preview = TransformPreview(
-        before=sample, after=after, source_rows=rows, renamed={k: v for k, v in renamed.items()
-                                                                if k in before_cols},
-        added=added, dropped=dropped, converted=[c for c in converted if c in after_cols],
-        warnings=list(result.warnings), rejected=list(result.rejected),
-        filtered=result.filtered, skipped_custom=skipped)
-    aligned = [renamed.get(c, c) for c in before_cols if renamed.get(c, c) in after_cols]
-    preview.after_columns = list(dict.fromkeys(aligned + after_cols))
-    added_set = set(added)
-    for row, src in enumerate(rows):
-        if src is None or src >= len(sample) or not isinstance(after[row], dict):
-            continue
-        before = sample[src]
-        for col, value in after[row].items():
-            if col in added_set:
-                continue
-            old = before.get(origin.get(col, col))
-            if old != value or type(old) is not type(value):
-                preview.changed_cells.add((row, col))
-    by_source = {src: row for row, src in enumerate(rows) if src is not None}
-    for warn in result.warnings:
-        row = by_source.get(warn.index) if warn.index is not None else None
-        if row is not None and warn.field:
-            col = renamed.get(warn.field, warn.field)
-            preview.warning_cells[(row, col)] = f"{warn.step}: {warn.message}"
-    preview.seconds = time.monotonic() - started
-    return preview
+    run = transform_steps(sample, transform_cfg, contract=contract or None)
+    fates: dict[int, tuple[str, str, Any]] = {}
+    for step in run.steps:
+        for row in step.filtered:
+            if row is not None:
+                fates[row] = ("filtered", f"filtered out by {step.title}", None)
+        for rej in step.rejected:
+            if rej.index is not None:
+                fates[rej.index] = ("rejected", f"rejected by {step.title}: {rej.reason}", rej)
+    steps = [_diff(s.title, s.rows_in, s.records_in, s.rows_out, s.records_out,
+                   aligned=s.aligned, fates=fates, warnings=s.warnings,
+                   renamed=_renames([s.spec]) if s.name == "rename" else {},
+                   converted=[str(k) for k in s.spec or {}] if s.name == "convert" else [])
+             for s in run.steps]
+    ops = [s for s in run.steps if s.name in ("rename", "convert")]
+    whole = _diff("All steps", list(range(len(sample))), sample, run.rows, run.records,
+                  aligned=all(s.aligned for s in run.steps), fates=fates, warnings=run.warnings,
+                  renamed=_renames([s.spec for s in ops if s.name == "rename"]),
+                  converted=[str(k) for s in ops if s.name == "convert" for k in s.spec or {}])
+    return TransformPreview(
+        **{f.name: getattr(whole, f.name) for f in fields(StepDiff)}, steps=steps,
+        records=run.records, rejected=run.rejected, filtered=run.filtered,
+        warnings=run.warnings, skipped_custom=skipped, seconds=time.monotonic() - started)
 
 
 # -- JSONata console -------------------------------------------------------------------------
 @dataclass
 class JsonataOutcome:
-    """Result of a live JSONata evaluation: output, or an error with its position."""
+    """Result of a live JSONata evaluation: output, or an error in words with its position."""
 
     output: Any = None
     error: str | None = None
-    position: int | None = None
+    position: int | None = None  # 0-based character the error points at
     seconds: float = 0.0
 
 
+def jsonata_input(sample: list[Record], transform_cfg: dict[str, Any]) -> list[Record]:
+    """The records the (canonical) transform's JSONata stage sees: ``sample`` after the simple
+    ops (rename, convert, filter, ...), its rejected and filtered records left out."""
+    return transform_batch(sample, {**transform_cfg, "jsonata": None,
+                                    "custom_function": None}).records
+
+
+_JSONATA_WORDS: tuple[tuple[str, str], ...] = (
+    (r"Argument (\d+) of Object (\w+) must be an array of n",
+     r"$\2 needs numbers, but argument \1 holds something else (text?): convert the field "
+     r"to a number first (a convert step, or $number())"),
+    (r"Argument (\d+) of Object (\w+) does not match Object signature",
+     r"argument \1 of $\2 is of a type $\2 does not accept (e.g. text where a number is "
+     "expected, or a list where one value is)"),
+    (r"The (left|right) side of the (\S+) operator must evaluate to a number",
+     r"the \1 side of \2 is not a number (a field holding text, or in batch mode a list of "
+     "every record's values?)"),
+    (r"Attempted to invoke a non-function", "this is not a function JSONata knows"),
+    (r"Expected (\S+) before end of expression",
+     r"'\1' is missing before the end: a bracket is not closed"),
+    (r"Unexpected end of expression", "the expression ends too early"),
+    (r"String literal must be terminated by a matching quote", "a quoted text is not closed"),
+    (r"could not convert string to float: (.*)", r"\1 is not a number"),
+    (r"float division by zero|division by zero", "division by zero"),
+)
+
+
+def jsonata_error_words(exc: BaseException, expression: str) -> tuple[str, int | None]:
+    """A JSONata (or Python) evaluation error as a sentence, and the 0-based character it
+    points at (an operator the library leaves unplaced is found in the text when unique)."""
+    text = str(exc)
+    for pattern, words in _JSONATA_WORDS:
+        if re.search(pattern, text):
+            text = re.sub(pattern, words, text)
+            break
+    location = getattr(exc, "location", None)
+    position = location - 1 if isinstance(location, int) and location > 0 else None
+    operator = re.search(r"side of (\S+) is not a number", text)
+    if position is None and operator and expression.count(operator.group(1)) == 1:
+        position = expression.index(operator.group(1))
+    if position is not None:
+        position = min(position, max(0, len(expression) - 1))
+        name = re.search(r"\$\w+\s*$", expression[:position + 1].rstrip("("))
+        if getattr(exc, "error", None) == "T1006" and name:
+            text = f"{name.group().strip()} is not a function JSONata knows"
+    code = getattr(exc, "error", None)
+    return (f"{text[:1].upper()}{text[1:]}" + (f" [{code}]" if code else ""), position)
+
+
 def evaluate_jsonata(expression: str, sample: list[Record], mode: str = "batch") -> JsonataOutcome:
-    """Evaluate ``expression`` against the sample (whole list, or the first record)."""
+    """Evaluate ``expression`` against the records (whole list, or the first record)."""
     import jsonata
 
     started = time.monotonic()
@@ -239,11 +375,8 @@ def evaluate_jsonata(expression: str, sample: list[Record], mode: str = "batch")
     try:
         output = jsonata.Jsonata(expression).evaluate(copy.deepcopy(data))
     except Exception as exc:  # any evaluation error is shown, never raised
-        location = getattr(exc, "location", None)
-        code = getattr(exc, "error", None)
-        text = f"{code}: {exc}" if code else str(exc)
-        return JsonataOutcome(error=text, position=location if isinstance(location, int) else None,
-                              seconds=time.monotonic() - started)
+        text, position = jsonata_error_words(exc, expression)
+        return JsonataOutcome(error=text, position=position, seconds=time.monotonic() - started)
     return JsonataOutcome(output=output, seconds=time.monotonic() - started)
 
 

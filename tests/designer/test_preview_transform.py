@@ -77,9 +77,12 @@ def test_rejected_record_appears_with_step_and_reason(qtbot, tpanel, tmp_path):
     assert rows[0]["row"] == 2 and rows[0]["step"] == "convert"
     assert rows[0]["reason"] == "transformation_error" and "n/a" in rows[0]["message"]
     assert rows[0]["record"]["name"] == "Bob"
-    # converted cells are highlighted as changed, the column as converted
+    # "41" -> 41 keeps its value: a type badge, not a changed cell; the column is converted
     col = tpanel.after_model.columns().index("age")
-    assert tpanel.after_model.data(tpanel.after_model.index(0, col), MarkRole)[0] == "changed"
+    cell = tpanel.after_model.index(0, col)
+    assert tpanel.after_model.data(cell, MarkRole) is None
+    assert tpanel.after_model.data(cell, Qt.ItemDataRole.DecorationRole) is not None
+    assert "str → int" in tpanel.after_model.data(cell, Qt.ItemDataRole.ToolTipRole)
     assert tpanel.after_model.headerData(col, Qt.Orientation.Horizontal, MarkRole)[0] == "converted"
 
 
@@ -166,6 +169,6 @@ def test_jsonata_console_live_output_and_error_position(qtbot, tmp_path):
         qtbot.keyClicks(console.editor, "$sum(age")
     outcome = done.args[0]
     assert outcome.error and outcome.position is not None
-    assert "position" in console.error_label.text()
+    assert "column" in console.error_label.text()
     out = Path(os.environ.get("PYCHARTER_SCREENSHOT_DIR") or tmp_path)  # docs/ only on request
     assert console.grab().save(str(out / "jsonata_console.png"))

@@ -5,8 +5,9 @@ through ``canFetchMore``/``fetchMore`` (no I/O: the records are already in memor
 show the type of each column over every row held, kept as a running ``BatchProfile`` that
 each appended batch merges into (so appending costs O(batch), never O(all rows)). Cells can
 be marked (changed, contract mismatch, conversion warning) through background and tooltip
-roles. Nested values show compactly; ``FullJsonRole`` holds their pretty JSON for the
-detail pane.
+roles, or carry a small badge (a type change); whole rows can be marked (filtered, rejected)
+and labelled in the row header (their sample row). Nested values show compactly;
+``FullJsonRole`` holds their pretty JSON for the detail pane.
 """
 
 from __future__ import annotations
@@ -69,7 +70,10 @@ class RecordsTableModel(QAbstractTableModel):
         self._profile = BatchProfile()
         self._loaded = 0
         self._cell_marks: dict[tuple[int, str], tuple[str, str]] = {}
+        self._cell_badges: dict[tuple[int, str], tuple[str, str]] = {}
         self._column_marks: dict[str, tuple[str, str]] = {}
+        self._row_marks: dict[int, tuple[str, str]] = {}
+        self._row_labels: list[str] | None = None
 
     # -- data in -----------------------------------------------------------------------------
     def set_records(self, records: list[dict[str, Any]], columns: list[str] | None = None,
@@ -83,7 +87,10 @@ class RecordsTableModel(QAbstractTableModel):
         self._columns = list(columns) if columns is not None else list(self._profile.columns)
         self._loaded = min(len(self._records), FETCH_CHUNK)
         self._cell_marks.clear()
+        self._cell_badges.clear()
         self._column_marks.clear()
+        self._row_marks.clear()
+        self._row_labels = None
         self.endResetModel()
 
     def append_records(self, records: list[dict[str, Any]], profile: BatchProfile | None = None) -> None:
@@ -112,9 +119,32 @@ class RecordsTableModel(QAbstractTableModel):
     def set_cell_marks(self, marks: dict[tuple[int, str], tuple[str, str]]) -> None:
         """``{(row, column): (kind, reason)}``; kind is one of ``MARKS``."""
         self._cell_marks = dict(marks)
+        self._emit_all([Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole, MarkRole])
+
+    def set_cell_badges(self, badges: dict[tuple[int, str], tuple[str, str]]) -> None:
+        """``{(row, column): (kind, note)}``: a small square of the kind's colour beside the
+        value and the note in its tooltip, leaving the cell unpainted (e.g. a type change)."""
+        self._cell_badges = dict(badges)
+        self._emit_all([Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ToolTipRole])
+
+    def set_row_marks(self, marks: dict[int, tuple[str, str]], labels: list[str] | None = None
+                      ) -> None:
+        """``{row: (kind, text)}`` paints whole rows, the text standing in an empty row's first
+        cell; ``labels`` replace the row numbers of the header (e.g. the sample rows)."""
+        self._row_marks = dict(marks)
+        self._row_labels = list(labels) if labels is not None else None
+        self._emit_all([Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.DisplayRole,
+                        Qt.ItemDataRole.ToolTipRole, MarkRole])
+        if self._loaded:
+            self.headerDataChanged.emit(Qt.Orientation.Vertical, 0, self._loaded - 1)
+
+    def row_mark(self, row: int) -> tuple[str, str] | None:
+        return self._row_marks.get(row)
+
+    def _emit_all(self, roles: list[int]) -> None:
         if self._loaded and self._columns:
-            self.dataChanged.emit(self.index(0, 0), self.index(self._loaded - 1, len(self._columns) - 1),
-                                  [Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole, MarkRole])
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(self._loaded - 1, len(self._columns) - 1), roles)
 
     def set_column_marks(self, marks: dict[str, tuple[str, str]]) -> None:
         """``{column: (kind, reason)}`` shown in the header (tooltip and a sign)."""
@@ -167,7 +197,10 @@ class RecordsTableModel(QAbstractTableModel):
         record = self._records[index.row()]
         column = self._columns[index.column()]
         value = record.get(column) if isinstance(record, dict) else None
+        row_mark = self._row_marks.get(index.row())
         if role == Qt.ItemDataRole.DisplayRole:
+            if row_mark is not None and not record and index.column() == 0:
+                return row_mark[1]
             return compact(value)
         if role == RecordRole:
             return record
@@ -175,9 +208,12 @@ class RecordsTableModel(QAbstractTableModel):
             return value
         if role == FullJsonRole:
             return pretty_json(value)
-        mark = self._cell_marks.get((index.row(), column))
+        mark = self._cell_marks.get((index.row(), column)) or row_mark
+        badge = self._cell_badges.get((index.row(), column))
         if role == MarkRole:
             return mark
+        if role == Qt.ItemDataRole.DecorationRole and badge is not None:
+            return theme.qcolor(f"mark_{badge[0]}")
         if role == Qt.ItemDataRole.BackgroundRole and mark is not None:
             return _mark_brush(mark[0])
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -187,6 +223,8 @@ class RecordsTableModel(QAbstractTableModel):
                 return QBrush(theme.qcolor("muted"))
         if role == Qt.ItemDataRole.ToolTipRole:
             tip = compact(value) if not isinstance(value, dict | list) else pretty_json(value)[:2000]
+            if badge is not None:
+                tip = f"{tip}\n\n{badge[1]}"
             return f"{mark[1]}\n\n{tip}" if mark is not None else tip
         if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int | float) and not isinstance(value, bool):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -194,7 +232,15 @@ class RecordsTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Vertical:
-            return str(section + 1) if role == Qt.ItemDataRole.DisplayRole else None
+            if role == Qt.ItemDataRole.DisplayRole:
+                labels = self._row_labels
+                return labels[section] if labels is not None and section < len(labels) else str(section + 1)
+            mark = self._row_marks.get(section)
+            if role == Qt.ItemDataRole.ToolTipRole and mark is not None:
+                return mark[1]
+            if role == Qt.ItemDataRole.BackgroundRole and mark is not None:
+                return _mark_brush(mark[0])
+            return None
         if section >= len(self._columns):
             return None
         column = self._columns[section]

@@ -1,9 +1,14 @@
-"""Transform preview: the cached sample before and after the transform, side by side.
+"""Transform preview: the cached sample before and after the transform, step by step.
 
-Re-runs automatically (debounced ~250 ms, on the engine loop, the previous computation
-cancelled) when the transform changes; never extracts again. Rejected records appear in a
-"Rejected" tab with the step and reason the dead-letter queue would get. Samples and results
-are kept per pipeline: switching pipelines shows the other pipeline's own (or says it has none).
+A step strip lists "All steps" and every stage (each op, JSONata, custom function, contract)
+with its records in → out; choosing one shows that stage's input beside its output, line by
+line: a record the stage filtered or rejected keeps its line, marked, and the detail pane
+says why (step, reason, field). A cell is marked changed only when its value changed; a type
+change alone ("5" → 5) gets a small badge. Counts are what a dry run of the sample reports
+(contract breaks are rejected). Re-runs automatically (debounced ~250 ms, on the engine loop,
+the previous computation cancelled) when the transform changes; never extracts again.
+Samples and results are kept per pipeline: switching pipelines shows the other pipeline's own
+(or says it has none).
 """
 
 from __future__ import annotations
@@ -12,13 +17,22 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import QLabel, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QLabel,
+    QPlainTextEdit,
+    QSplitter,
+    QTabBar,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .. import theme
-from ..column_profile import schema_marks
-from ..models.records_table_model import RecordsTableModel
+from ..models.records_table_model import RecordsTableModel, pretty_json
 from ..preview_engine import (
+    StepDiff,
     TransformPreview,
     build_orchestrator,
     compute_transform_preview,
@@ -29,16 +43,20 @@ from ..workers.task import TaskHandle
 from .message_bar import MessageBar, describe_error
 
 DEBOUNCE_MS = 250
-_MARK_PRIORITY = {"mismatch": 3, "warning": 2, "changed": 1}
+_FATE_MARKS = {"filtered": "dropped", "rejected": "mismatch"}
 
 
-def _titled(title: str, view: QWidget) -> QWidget:
+def _titled(title: QLabel, view: QWidget) -> QWidget:
     box = QWidget()
     layout = QVBoxLayout(box)
     layout.setContentsMargins(0, 0, 0, 0)
-    layout.addWidget(QLabel(f"<b>{title}</b>"))
+    layout.addWidget(title)
     layout.addWidget(view)
     return box
+
+
+def _row_label(row: int | None) -> str:
+    return "·" if row is None else str(row + 1)
 
 
 class TransformPreviewPanel(QWidget):
@@ -62,6 +80,7 @@ class TransformPreviewPanel(QWidget):
         self._samples: dict[Path | None, list[dict[str, Any]]] = {}  # per pipeline folder
         self._results: dict[Path | None, Any] = {}  # the last result shown for each folder
         self._handle: TaskHandle | None = None
+        self._views: list[StepDiff] = []  # the strip's views: all steps, then each step
         self.last_preview: TransformPreview | None = None
         self.before_model = RecordsTableModel(self)
         self.after_model = RecordsTableModel(self)
@@ -74,16 +93,30 @@ class TransformPreviewPanel(QWidget):
     def _build(self) -> None:
         self.message_bar = MessageBar(self)
         self.message_bar.action_triggered.connect(self._on_message_bar_action_triggered)
+        self.step_bar = QTabBar(expanding=False, usesScrollButtons=True, drawBase=False)
+        self.step_bar.setAccessibleName("Steps")
+        self.step_bar.currentChanged.connect(self._on_step_bar_current_changed)
         self.before_table, self.after_table = QTableView(), QTableView()
         for view in (self.before_table, self.after_table):
             view.setWordWrap(False)
             view.verticalHeader().setDefaultSectionSize(22)
+            view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.before_table.setModel(self.before_model)
         self.after_table.setModel(self.after_model)
+        for view in (self.before_table, self.after_table):
+            view.selectionModel().currentRowChanged.connect(self._on_table_current_row_changed)
+        self.before_title, self.after_title = QLabel("<b>Before (sample)</b>"), QLabel("<b>After</b>")
+        self.detail = QPlainTextEdit(readOnly=True, placeholderText="Select a row to see what "
+                                     "happened to it.")
+        self.detail.setAccessibleName("Row detail")
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(_titled("Before (sample)", self.before_table))
-        splitter.addWidget(_titled("After transform", self.after_table))
-        self.after_table.verticalScrollBar().valueChanged.connect(self.before_table.verticalScrollBar().setValue)
+        splitter.addWidget(_titled(self.before_title, self.before_table))
+        splitter.addWidget(_titled(self.after_title, self.after_table))
+        splitter.addWidget(_titled(QLabel("<b>Row detail</b>"), self.detail))
+        splitter.setSizes([400, 400, 220])
+        before_bar, after_bar = (v.verticalScrollBar() for v in (self.before_table, self.after_table))
+        after_bar.valueChanged.connect(before_bar.setValue)
+        before_bar.valueChanged.connect(after_bar.setValue)
         self.rejected_table = QTableView(wordWrap=False)
         self.rejected_table.setModel(self.rejected_model)
         self.tabs = QTabWidget()
@@ -92,13 +125,15 @@ class TransformPreviewPanel(QWidget):
         self.legend = QLabel()
         theme.set_rich_text(self.legend, " ".join(
             f"<span style='background:$mark_{kind}; color:$mark_text'>&nbsp;{label}&nbsp;</span>"
-            for kind, label in (("changed", "changed"), ("added", "added"), ("renamed", "renamed"),
-                                ("converted", "converted"), ("dropped", "dropped"),
-                                ("mismatch", "breaks the contract"),
+            for kind, label in (("changed", "value changed"), ("converted", "■ type changed"),
+                                ("added", "added"), ("renamed", "renamed"),
+                                ("dropped", "removed / filtered"),
+                                ("mismatch", "rejected (its field)"),
                                 ("warning", "conversion warning"))))
         self.status_label = QLabel("Preview the source to see the transform's effect.")
         layout = QVBoxLayout(self)
         layout.addWidget(self.message_bar)
+        layout.addWidget(self.step_bar)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.legend)
         layout.addWidget(self.status_label)
@@ -151,8 +186,8 @@ class TransformPreviewPanel(QWidget):
         self.message_bar.clear()
         for model in (self.before_model, self.after_model, self.rejected_model):
             model.set_records([])
-            model.set_column_marks({})
-            model.set_cell_marks({})
+        self._set_steps([])
+        self.detail.clear()
         self.tabs.setTabText(1, "Rejected (0)")
         self._set_status(self._no_sample_text())
 
@@ -176,8 +211,8 @@ class TransformPreviewPanel(QWidget):
         folder, texts, transform, sample = self.folder, self._texts, self._transform, self._sample
         trusted = workspace_trust().is_trusted(self.workspace)
 
-        async def work(_reporter: Any) -> tuple[TransformPreview, dict[str, str], dict]:
-            def compute() -> tuple[TransformPreview, dict[str, str], dict]:
+        async def work(_reporter: Any) -> TransformPreview:
+            def compute() -> TransformPreview:
                 contract = None
                 if transform is None:
                     orch = build_orchestrator(folder, texts)
@@ -188,9 +223,7 @@ class TransformPreviewPanel(QWidget):
                         contract = build_orchestrator(folder, texts).config.contract
                     except Exception:  # the contract is optional for a transform preview
                         contract = None
-                preview = compute_transform_preview(sample, cfg, trusted=trusted)
-                cols, cells = schema_marks(preview.after, (contract or {}).get("schema"))
-                return preview, cols, cells
+                return compute_transform_preview(sample, cfg, contract=contract, trusted=trusted)
             return await asyncio.to_thread(compute)
 
         handle = TaskHandle(work, self, name="transform-preview")
@@ -210,44 +243,141 @@ class TransformPreviewPanel(QWidget):
             return  # a superseded computation, or one of the pipeline shown before
         self._results[self.folder] = result
         self._show_result(result)
-        self.preview_updated.emit(result[0])
+        self.preview_updated.emit(result)
 
-    def _show_result(self, result: Any) -> None:
-        preview, schema_cols, schema_cells = result
+    def _show_result(self, preview: TransformPreview) -> None:
         self.last_preview = preview
-        self.before_model.set_records(preview.before)
-        self.before_model.set_column_marks(
-            {**{old: ("renamed", f"renamed to {new}") for old, new in preview.renamed.items()},
-             **{c: ("dropped", "removed by the transform") for c in preview.dropped}})
-        self.after_model.set_records(preview.after, columns=preview.after_columns)
-        col_marks = {c: ("added", "added by the transform") for c in preview.added}
-        col_marks.update({new: ("renamed", f"renamed from {old}") for old, new in preview.renamed.items()})
-        col_marks.update({c: ("converted", "converted by the transform") for c in preview.converted})
-        shown = set(self.after_model.columns())
-        col_marks.update({c: ("mismatch", r) for c, r in schema_cols.items() if c in shown})
-        self.after_model.set_column_marks(col_marks)
-        cells: dict[tuple[int, str], tuple[str, str]] = {}
-        for key in preview.changed_cells:
-            src = preview.source_rows[key[0]]
-            cells[key] = ("changed", f"changed by the transform (source row {src + 1 if src is not None else '?'})")
-        for key, reason in preview.warning_cells.items():
-            cells[key] = ("warning", reason)
-        for key, reason in schema_cells.items():
-            cells[key] = ("mismatch", reason)
-        self.after_model.set_cell_marks(cells)
         self.rejected_model.set_records([
             {"row": (r.index + 1) if r.index is not None else None, "step": r.step, "reason": r.reason,
              "message": r.message, "field": r.field, "record": r.record} for r in preview.rejected],
             columns=["row", "step", "reason", "message", "field", "record"])
         self.tabs.setTabText(1, f"Rejected ({len(preview.rejected)})")
+        self._set_steps([preview, *preview.steps])
         if preview.skipped_custom:
             self.message_bar.show_message(skipped_reason(preview.skipped_custom), "warning",
                                           action="Trust this workspace…")
         else:
             self.message_bar.clear()
-        self._set_status(
-            f"{len(preview.before):,} in → {len(preview.after):,} out · {len(preview.rejected):,} rejected · "
-            f"{preview.filtered:,} filtered · {len(preview.warnings):,} warnings · {preview.seconds * 1000:.0f} ms")
+
+    def _set_steps(self, views: list[StepDiff]) -> None:
+        """Fill the step strip (keeping the chosen step when it still exists) and show it."""
+        chosen = self.step_bar.currentIndex()
+        self.step_bar.blockSignals(True)
+        while self.step_bar.count():
+            self.step_bar.removeTab(0)
+        for pos, view in enumerate(views):
+            lost = sum(1 for kind, _ in view.fates.values() if kind == "rejected")
+            self.step_bar.addTab(f"{view.title}  {view.count_in:,} → {view.count_out:,}")
+            self.step_bar.setTabToolTip(pos, (
+                f"{view.title}: {view.count_in:,} records in, {view.count_out:,} out"
+                + (f", {lost:,} rejected" if lost else "")
+                + (f", {len(view.fates) - lost:,} filtered" if len(view.fates) > lost else "")))
+        self.step_bar.setCurrentIndex(chosen if 0 <= chosen < len(views) else 0)
+        self.step_bar.blockSignals(False)
+        self._views = views
+        self.show_step(self.step_bar.currentIndex())
+
+    def show_step(self, index: int) -> None:
+        """Show view ``index`` of the strip (0: all steps) in the before/after tables."""
+        if not 0 <= index < len(self._views):
+            self._set_status(self._no_sample_text())
+            return
+        if self.step_bar.currentIndex() != index:
+            self.step_bar.setCurrentIndex(index)  # comes back here through the signal
+            return
+        view = self._views[index]
+        self.before_title.setText("<b>Before (sample)</b>" if index == 0
+                                  else f"<b>Into {view.title}</b>")
+        self.after_title.setText("<b>After all steps</b>" if index == 0
+                                 else f"<b>Out of {view.title}</b>")
+        self.before_model.set_records(view.before)
+        self.before_model.set_column_marks(
+            {**{old: ("renamed", f"renamed to {new}") for old, new in view.renamed.items()},
+             **{c: ("dropped", "removed by the transform") for c in view.dropped}})
+        origin = {new: old for old, new in view.renamed.items()}
+        self.before_model.set_cell_marks({
+            (line, origin.get(rej.field, rej.field)): ("mismatch", f"{rej.step}: {rej.message}")
+            for line, rej in view.rejections.items() if rej.field and view.aligned})
+        self.before_model.set_row_marks({}, [_row_label(r) for r in view.before_rows])
+        self.after_model.set_records(view.after, columns=view.after_columns)
+        col_marks = {c: ("added", "added by the transform") for c in view.added}
+        col_marks.update({new: ("renamed", f"renamed from {old}") for old, new in view.renamed.items()})
+        col_marks.update({c: ("converted", "converted by the transform") for c in view.converted})
+        self.after_model.set_column_marks(col_marks)
+        cells = {key: ("changed", f"value changed: {why}") for key, why in view.changed_cells.items()}
+        cells.update({key: ("warning", why) for key, why in view.warning_cells.items()})
+        self.after_model.set_cell_marks(cells)
+        self.after_model.set_cell_badges(
+            {key: ("converted", why) for key, why in view.retyped_cells.items()})
+        self.after_model.set_row_marks(
+            {line: (_FATE_MARKS[kind], text) for line, (kind, text) in view.fates.items()},
+            [_row_label(r) for r in view.after_rows])
+        self.after_table.clearSpans()
+        width = len(view.after_columns)
+        for line in view.fates if width > 1 else ():
+            self.after_table.setSpan(line, 0, 1, width)  # the reason across the whole line
+        self.detail.clear()
+        self._set_status(self._summary(view, index == 0))
+
+    def _summary(self, view: StepDiff, whole: bool) -> str:
+        """The status line: counts as a dry run reports them, and what the view marks."""
+        rejected = sum(1 for kind, _ in view.fates.values() if kind == "rejected")
+        filtered = len(view.fates) - rejected
+        preview = self.last_preview
+        if whole and preview is not None:
+            rejected, filtered = len(preview.rejected), preview.filtered
+        text = (f"{view.title}: {view.count_in:,} in → {view.count_out:,} out · {rejected:,} "
+                f"rejected · {filtered:,} filtered · {len(view.changed_cells):,} values changed "
+                f"· {len(view.retyped_cells):,} type changes · {len(view.warning_cells):,} warnings")
+        if whole and preview is not None:
+            text += f" · {preview.seconds * 1000:.0f} ms"
+        if not view.aligned:
+            text += " · this step reshapes the records, so rows are not lined up"
+        return text
+
+    @Slot(int)
+    def _on_step_bar_current_changed(self, index: int) -> None:
+        self.show_step(index)
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_table_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        """Select the same line on the other side (aligned views) and describe it."""
+        if not current.isValid() or not self._views:
+            return
+        view = self._views[self.step_bar.currentIndex()]
+        line = current.row()
+        if view.aligned:
+            for table in (self.before_table, self.after_table):
+                if table.currentIndex().row() != line:
+                    table.selectRow(line)
+        self.detail.setPlainText(self._describe(view, line, current.model() is self.after_model))
+
+    @staticmethod
+    def _describe(view: StepDiff, line: int, after_side: bool) -> str:
+        """What happened to one line of ``view``, in words."""
+        rows = view.after_rows if after_side or view.aligned else view.before_rows
+        row = rows[line] if line < len(rows) else None
+        head = "A record made by this step" if row is None else f"Sample row {row + 1}"
+        if line in view.fates:
+            out = [f"{head}: {view.fates[line][1]}"]
+            rej = view.rejections.get(line)
+            record = view.before[line]
+            if rej is not None:
+                out += [f"step: {rej.step}", f"reason: {rej.reason}", f"field: {rej.field or '—'}",
+                        f"message: {rej.message}"]
+                record = rej.record
+            return "\n".join([*out, "", "record as the step got it:", pretty_json(record)])
+        if not view.aligned and not after_side:
+            return f"{head}: in"
+        changes = [f"  {col}: {why}" for (n, col), why in view.changed_cells.items() if n == line]
+        types = [f"  {col}: {why}" for (n, col), why in view.retyped_cells.items() if n == line]
+        warns = [f"  {col}: {why}" for (n, col), why in view.warning_cells.items() if n == line]
+        out = [f"{head}: kept"]
+        for title, items in (("values changed", changes), ("type changes", types),
+                             ("warnings", warns)):
+            if items:
+                out += [f"{title}:", *items]
+        return "\n".join(out)
 
     @Slot(object)
     def _on_task_failed(self, exc: Any) -> None:
