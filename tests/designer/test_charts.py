@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QApplication
 
 from pycharter_gui.designer import theme
@@ -30,11 +30,11 @@ from .preview_support import copy_example
 WAIT = 10000
 
 
-def _screenshot(qtbot, widget, name: str, tmp_path: Path) -> None:
+def _screenshot(qtbot, widget, name: str, tmp_path: Path, rect: QRect | None = None) -> None:
     qtbot.wait(100)  # laid out and painted
     out = Path(os.environ.get("PYCHARTER_SCREENSHOT_DIR") or tmp_path)  # docs/ only on request
     out.mkdir(parents=True, exist_ok=True)
-    assert widget.grab().save(str(out / f"{name}.png"))
+    assert widget.grab(rect or QRect(QPoint(0, 0), widget.size())).save(str(out / f"{name}.png"))
 
 
 def _click(qtbot, chart, pos: QPoint) -> None:
@@ -173,7 +173,9 @@ def test_dead_letter_chart_draws_the_statistics_and_a_click_filters_the_table(qt
     assert chart.by_stage.plotted() == [("transform", 45.0), ("validate", 15.0)]
     assert chart.by_reason.summary_label.text() == "By reason: transformation_error 45 · validation_error 15"
     assert chart.by_stage.accessibleDescription() == "transform: 45; validate: 15"
-    _screenshot(qtbot, panel, "dead-letters-chart", tmp_path)
+    top = panel.filter_bar.y()  # filters, summary, charts and the first rows of the table
+    bottom = panel.view.mapTo(panel, QPoint(0, 140)).y()
+    _screenshot(qtbot, panel, "dead-letters-chart", tmp_path, QRect(0, top, panel.width(), bottom - top))
 
     with qtbot.waitSignal(panel.model.reloaded, timeout=WAIT) as reloaded:
         _click(qtbot, chart.by_reason, chart.by_reason.bar_position(1))

@@ -203,6 +203,9 @@ class Histogram(_Chart):
         self.plot.setYRange(0, max(self._counts) * 1.05, padding=0)
 
 
+TIME_LABELS = 4
+
+
 @dataclass(frozen=True)
 class RunPoint:
     """One run on the runs chart."""
@@ -225,7 +228,11 @@ class RunsChart(_Chart):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Runs chart", pg.GraphicsLayoutWidget(), parent)
         self.legend = pg.LegendItem(colCount=len(self.SERIES))
+        self.legend.layout.setContentsMargins(0, 0, 0, 0)
+        self.legend.setMaximumHeight(22)
         self.view.addItem(self.legend, row=0, col=0)
+        self.view.ci.setContentsMargins(2, 2, 2, 2)
+        self.view.ci.layout.setSpacing(2)
         self.counts_plot = _quiet(self.view.addPlot(row=1, col=0))
         self.seconds_plot = _quiet(self.view.addPlot(row=2, col=0))
         self.seconds_plot.setXLink(self.counts_plot)
@@ -282,7 +289,7 @@ class RunsChart(_Chart):
         if self._current is not None:
             for plot in self.plots():
                 plot.addItem(pg.InfiniteLine(self._current, pen=pg.mkPen(theme.qcolor("highlight"), width=2)))
-        step = max(1, len(runs) // 5)
+        step = -(-len(runs) // TIME_LABELS)  # at most TIME_LABELS times under the runs, the newest first
         ticks = [(i, runs[i].when) for i in range(len(runs) - 1, -1, -step)]
         for plot in self.plots():
             plot.getAxis("bottom").setTicks([ticks])
