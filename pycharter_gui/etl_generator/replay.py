@@ -15,6 +15,7 @@ batch-wide JSONata or custom functions therefore see one record at a time during
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections import Counter
@@ -25,6 +26,7 @@ from .config import load_pipeline_config
 from .dead_letter import DeadLetterQueue, DeadLetterRecord, DLQStatus
 from .errors import PycharterError
 from .loaders.base import open_load_session
+from .loaders.run_lock import target_lock
 from .transformers import ContractValidator, compile_transform
 
 #: Stages whose records were never transformed successfully, so they are transformed again.
@@ -71,7 +73,8 @@ async def replay_dead_letters(
     "target", "notes"}``: ``succeeded`` counts records loaded (every record they produced
     loaded; ``ok``), ``filtered`` those the transform drops, ``failed`` those dead-lettered
     again. Raises ``ConfigError`` when the pipeline config is invalid and ``LoadError`` when
-    the target cannot be opened; record-level failures never raise.
+    the target cannot be opened or, for a real replay, another run holds its run lock;
+    record-level failures never raise.
     """
     edited = dict(edited or {})
     config = await asyncio.to_thread(
@@ -122,31 +125,34 @@ async def replay_dead_letters(
     loaded_rows = 0
     target = ""
     if to_load:
-        session = open_load_session(load_cfg, dry_run=dry_run, run_key=f"replay-{uuid.uuid4().hex[:12]}")
-        target = session.describe()
-        failures: dict[str, dict[str, Any]] = {}
-        try:
-            await session.open()
+        run_key = f"replay-{uuid.uuid4().hex[:12]}"
+        # A real replay writes under the target's run lock, like a run: never beside a live one.
+        with contextlib.nullcontext() if dry_run else target_lock(load_cfg, run_id=run_key):
+            session = open_load_session(load_cfg, dry_run=dry_run, run_key=run_key)
+            target = session.describe()
+            failures: dict[str, dict[str, Any]] = {}
             try:
-                res = await session.write_batch(to_load, 0)
-            except (PycharterError, OSError, ConnectionError) as exc:
-                message = getattr(exc, "user_message", None) or f"{type(exc).__name__}: {exc}"
-                reason = "connection_error" if isinstance(exc, ConnectionError) else "load_error"
-                for owner in owners:
-                    failures.setdefault(owner, _outcome(DEAD_LETTERED, reason, message,
-                                                        stage="load", error_type=type(exc).__name__))
+                await session.open()
+                try:
+                    res = await session.write_batch(to_load, 0)
+                except (PycharterError, OSError, ConnectionError) as exc:
+                    message = getattr(exc, "user_message", None) or f"{type(exc).__name__}: {exc}"
+                    reason = "connection_error" if isinstance(exc, ConnectionError) else "load_error"
+                    for owner in owners:
+                        failures.setdefault(owner, _outcome(DEAD_LETTERED, reason, message,
+                                                            stage="load", error_type=type(exc).__name__))
+                    await session.abort()
+                else:
+                    for row in res.rejected:
+                        owner = owners[row.index]
+                        failures.setdefault(owner, _outcome(DEAD_LETTERED, "load_error", row.message,
+                                                            stage="load", error_type=row.error_type,
+                                                            field=row.field))
+                    await session.commit()
+                    loaded_rows = res.loaded
+            except BaseException:
                 await session.abort()
-            else:
-                for row in res.rejected:
-                    owner = owners[row.index]
-                    failures.setdefault(owner, _outcome(DEAD_LETTERED, "load_error", row.message,
-                                                        stage="load", error_type=row.error_type,
-                                                        field=row.field))
-                await session.commit()
-                loaded_rows = res.loaded
-        except BaseException:
-            await session.abort()
-            raise
+                raise
         produced: dict[str, int] = {}
         for owner in owners:
             produced[owner] = produced.get(owner, 0) + 1

@@ -3,6 +3,7 @@ or duplicated, and the lock of a killed run is taken over."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -141,3 +142,54 @@ def test_two_truncate_and_load_runs_leave_no_duplicates(tmp_path: Path) -> None:
         with engine.begin() as conn:
             conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{table}"')
         engine.dispose()
+
+
+def _hold_a_run(pipe: Path, gate: Path) -> subprocess.Popen:
+    """Start a run of ``pipe`` and wait until it holds the target's lock inside its first batch."""
+    gate.mkdir()
+    run = subprocess.Popen(_cmd(pipe, None), env={**os.environ, "GATE": str(gate)},
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not (gate / "started").exists():
+        assert time.monotonic() < deadline and run.poll() is None
+        time.sleep(0.02)
+    return run
+
+
+def test_replay_is_refused_while_a_run_holds_the_lock(tmp_path: Path) -> None:
+    from pycharter_gui.etl_generator import DeadLetterRecord, LoadError, replay_dead_letters
+
+    pipe = _make(tmp_path / "pipe", "type: file\npath: out/items.jsonl\nformat: jsonl\n")
+    letter = DeadLetterRecord("pipe", {"id": "999", "name": "replayed"}, "load_error",
+                              "disk was full", "OSError", "load")
+    run = _hold_a_run(pipe, tmp_path / "gate")
+    try:
+        with pytest.raises(LoadError, match=f"Another run is loading into .*pid {run.pid}"):
+            asyncio.run(replay_dead_letters(pipe, [letter], dry_run=False))
+        dry = asyncio.run(replay_dead_letters(pipe, [letter], dry_run=True))  # writes nothing
+        assert dry["succeeded"] == 1
+    finally:
+        (tmp_path / "gate" / "release").write_text("go")
+        assert run.wait(timeout=60) == 0
+    done = asyncio.run(replay_dead_letters(pipe, [letter], dry_run=False))
+    assert done["succeeded"] == 1
+    ids = [json.loads(x)["id"] for x in (pipe / "out" / "items.jsonl").read_text().splitlines()]
+    assert len(ids) == N + 1 and ids[-1] == "999"
+
+
+def test_dask_run_is_refused_while_a_run_holds_the_lock(tmp_path: Path) -> None:
+    """The client takes the target's lock before it plans work on the cluster."""
+    pytest.importorskip("distributed")
+    from pycharter_gui.etl_generator import ETLOrchestrator
+
+    pipe = _make(tmp_path / "pipe", "type: file\npath: out/items.jsonl\nformat: jsonl\n")
+    run = _hold_a_run(pipe, tmp_path / "gate")
+    try:
+        result = asyncio.run(ETLOrchestrator(contract_dir=pipe, verbose=False).run(
+            executor="dask", scheduler_address="tcp://127.0.0.1:9"))  # never contacted
+    finally:
+        (tmp_path / "gate" / "release").write_text("go")
+        assert run.wait(timeout=60) == 0
+    assert not result["success"]
+    assert "Another run is loading into" in result["error"] and f"pid {run.pid}" in result["error"]
+    assert len((pipe / "out" / "items.jsonl").read_text().splitlines()) == N

@@ -30,6 +30,7 @@ from ..atomic import atomic_write
 from ..config import resolve_input_params
 from ..dead_letter import DeadLetterQueue, DeadLetterRecord
 from ..errors import ConfigError, ConfigProblem, PycharterError
+from ..loaders.run_lock import target_lock
 from .partitioning import PartitionPlan, plan_partitions
 from .progress import report_partition
 from .targets import make_target
@@ -232,37 +233,46 @@ async def run_distributed(
         raise
     except PycharterError as exc:
         return _result(base, [], [], error=orch.mask(exc.user_message), warnings=[])
-    manifest = Manifest(_state_folder(orch, run_key), plan, target.describe(),
-                        inputs_fingerprint(orch, plan))
-    if not dry_run:
-        if resume:
-            manifest.load()
-        else:
-            manifest.clear()
-            await asyncio.to_thread(target.discard)
-    done = {pid: s for pid, s in manifest.done.items() if pid < len(plan.partitions)}
-    pending = [p for p in plan.partitions if p.id not in done]
-    results: dict[int, dict[str, Any]] = {pid: {**s, "resumed": True} for pid, s in done.items()}
-    letters: list[dict[str, Any]] = [d for pid in done for d in manifest.letters(pid)]
-    error: str | None = None
-    try:
-        if pending and not dry_run:
-            await asyncio.to_thread(target.prepare, [p.id for p in pending])
-        if pending:
-            error = await _execute(orch, plan, pending, target, manifest, results, letters,
-                                   base, address, dry_run, batch_size, params)
-        if error is None and not dry_run:
-            await asyncio.to_thread(target.commit, sorted(results))
-            _flush_letters(orch, letters)
-            manifest.clear()
-    except asyncio.CancelledError:
-        raise
-    except PycharterError as exc:
-        error = orch.mask(exc.user_message)
-    finally:
-        close = getattr(target, "close", None)
-        if close is not None:
-            close()
+    # The target's run lock, as a local run takes it: the client holds it until the commit,
+    # for every partition (their loads say so with ``locked_by``). A held lock fails the run.
+    with contextlib.ExitStack() as held:
+        if not dry_run:
+            try:
+                held.enter_context(target_lock(load, run_id=run_id))
+            except PycharterError as exc:
+                return _result(base, [], [], error=orch.mask(exc.user_message),
+                               warnings=plan.warnings)
+        manifest = Manifest(_state_folder(orch, run_key), plan, target.describe(),
+                            inputs_fingerprint(orch, plan))
+        if not dry_run:
+            if resume:
+                manifest.load()
+            else:
+                manifest.clear()
+                await asyncio.to_thread(target.discard)
+        done = {pid: s for pid, s in manifest.done.items() if pid < len(plan.partitions)}
+        pending = [p for p in plan.partitions if p.id not in done]
+        results: dict[int, dict[str, Any]] = {pid: {**s, "resumed": True} for pid, s in done.items()}
+        letters: list[dict[str, Any]] = [d for pid in done for d in manifest.letters(pid)]
+        error: str | None = None
+        try:
+            if pending and not dry_run:
+                await asyncio.to_thread(target.prepare, [p.id for p in pending])
+            if pending:
+                error = await _execute(orch, plan, pending, target, manifest, results, letters,
+                                       base, address, dry_run, batch_size, params)
+            if error is None and not dry_run:
+                await asyncio.to_thread(target.commit, sorted(results))
+                _flush_letters(orch, letters)
+                manifest.clear()
+        except asyncio.CancelledError:
+            raise
+        except PycharterError as exc:
+            error = orch.mask(exc.user_message)
+        finally:
+            close = getattr(target, "close", None)
+            if close is not None:
+                close()
     ordered = [results[p.id] for p in plan.partitions if p.id in results]
     for part in plan.partitions:
         results.get(part.id, {}).setdefault("description", part.description)
@@ -282,7 +292,7 @@ async def _execute(orch: ETLOrchestrator, plan: PartitionPlan, pending: list[Any
         for part in pending:
             spec = {
                 "config": orch.config, "extract": part.extract,
-                "load": target.partition_load(part.id, dry_run),
+                "load": {**target.partition_load(part.id, dry_run), "locked_by": base["run_id"]},
                 "config_context": orch.config_context, "max_memory_mb": orch.max_memory_mb,
                 "dry_run": dry_run, "batch_size": batch_size, "params": params,
                 "checkpoint_id": f"{base['run_id']}-p{part.id}", "partition_id": part.id,

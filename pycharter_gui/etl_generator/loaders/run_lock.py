@@ -71,9 +71,11 @@ def _holder(path: Path) -> str:
 
 @contextlib.contextmanager
 def target_lock(load_config: dict[str, Any], *, run_id: str, describe: str = "") -> Iterator[None]:
-    """Hold the target's run lock for the block; a held lock raises ``LoadError`` naming it."""
+    """Hold the target's run lock for the block; a held lock raises ``LoadError`` naming it.
+
+    A load config with ``locked_by`` (a Dask partition's) runs under the lock its run holds."""
     path = lock_path(load_config)
-    if path is None:
+    if path is None or load_config.get("locked_by"):
         yield
         return
     target = describe or str(load_config.get("path") or load_config.get("table"))
