@@ -98,6 +98,8 @@ class PipelineListModel(QAbstractListModel):
         count = self._problems.get(info.name, 0)
         if role == Qt.ItemDataRole.DisplayRole:
             text = info.name + (" *" if dirty else "")
+            if info.format != "folder":  # a badge for pycharter's single-file formats
+                text += f"  [{info.format_label}]"
             return f"{text}  ({count})" if count else text
         if role == Qt.ItemDataRole.DecorationRole:
             key = (theme.scheme(), status)
@@ -110,6 +112,7 @@ class PipelineListModel(QAbstractListModel):
                 tip += ": " + ", ".join(info.missing)
             elif count:
                 tip = f"{count} problem{'s' if count != 1 else ''}"
+            tip += f"\nFormat: {info.format_label}" + (f" ({info.file.name})" if info.file else "")
             return f"{info.path}\n{tip}" if role == Qt.ItemDataRole.ToolTipRole else tip
         if role == PipelineRole:
             return info

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from pycharter_gui.designer import theme
 from pycharter_gui.designer.views.forms.base import FormBase
 from pycharter_gui.designer.views.forms.widgets import scalar_to_text
+from pycharter_gui.designer.views.watermark_bar import WatermarkBar
 from pycharter_gui.designer.workers.blocking import BlockingJob
 from pycharter_gui.designer.yaml_roundtrip import parse_scalar
 from pycharter_gui.etl_generator import file_formats, format_of_path, test_connection
@@ -134,6 +135,8 @@ class ExtractForm(FormBase):
     }
 
     def build(self) -> None:
+        self.watermark_bar = WatermarkBar()  # above the body: Reset works on any format
+        self.root_layout.insertWidget(1, self.watermark_bar)
         _box, f = self.group("Source")
         self.type_combo = self.add_combo(f, "Source type", "type", "source_type",
                                          items=SOURCE_TYPES, default="file")
@@ -340,6 +343,7 @@ class ExtractForm(FormBase):
         theme.set_style(self.test_result, "color: $error;")
 
     def update_visibility(self, data: dict[str, Any]) -> None:
+        self.watermark_bar.set_pipeline(self.doc.path if self.doc else None, "incremental" in data)
         source = detect_source_type(data)
         self.file_box.setVisible(source == "file")
         self.http_box.setVisible(source == "http")
