@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .atomic import atomic_write
+from .config.models_common import DEFAULT_BATCH_SIZE
 from .config.yaml_io import dump_yaml_text, read_config_file
 from .errors import ConfigError
 from .schema_inference import infer_schema
@@ -115,7 +116,8 @@ def generate_etl_config(
               for name, prop in props.items()]
     pk = _primary_key(required)
     extraction = {"provider_name": None, "api_endpoint": f"/api/v3/{contract_name}",
-                  "method": "GET", "params": {}, "rate_limit_delay": 0.2, "batch_size": 1000}
+                  "method": "GET", "params": {}, "rate_limit_delay": 0.2,
+                  "batch_size": DEFAULT_BATCH_SIZE}
     extraction.update(extraction_config or {})
     loading = {"target_table": snake_case(contract_name), "schema_name": None,
                "write_method": "upsert",
@@ -292,7 +294,7 @@ def _extract_text(source: dict[str, Any]) -> str:
         raise ValueError(f"unknown source type '{kind}' (use file, database, http or "
                          "cloud_storage)")
     lines += ["# Records per batch (the unit of transform and load).",
-              f"batch_size: {int(source.get('batch_size') or 1000)}",
+              f"batch_size: {int(source.get('batch_size') or DEFAULT_BATCH_SIZE)}",
               "# max_records: 100   # stop early while trying things out"]
     return "\n".join(lines) + "\n"
 

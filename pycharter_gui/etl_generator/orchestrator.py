@@ -108,7 +108,7 @@ class ETLOrchestrator:
             params,
             self.config.extract.get("headers"),
             self.contract_dir,
-            batch_size or self.config.extract.get("batch_size") or 1000,
+            batch_size or self.config.extract["batch_size"],
             max_records if max_records is not None else self.config.extract.get("max_records"),
             self.config_context,
         )
@@ -188,7 +188,7 @@ class ETLOrchestrator:
             dry_run=dry_run,
             checkpoint_id=checkpoint_id or self.run_key(params),
             resume=resume,
-            batch_size=batch_size or self.config.extract.get("batch_size") or 1000,
+            batch_size=batch_size or self.config.extract["batch_size"],
             max_records=max_records if max_records is not None else self.config.extract.get("max_records"),
             max_retries=max_retries,
             error_threshold=error_threshold,

@@ -90,7 +90,7 @@ class ColumnarRunner:
         run = self.run
         extractor, cfg, files, root = found
         run._extractor = extractor
-        size = int(run.batch_size or cfg.get("batch_size") or 1000)
+        size = int(run.batch_size or cfg["batch_size"])
         limit = run.max_records if run.max_records is not None else cfg.get("max_records")
         remaining = None if limit is None else max(0, int(limit))
         options = reader_options(cfg)

@@ -11,6 +11,8 @@ from typing import Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 METADATA_KEYS = ("title", "description", "version", "name")
+DEFAULT_BATCH_SIZE = 1000
+"""Records per batch when extract.yaml/load.yaml give none: set once, at normalisation."""
 
 
 def fld(default: Any, description: str, *aliases: str, name: str | None = None, **kw: Any) -> Any:

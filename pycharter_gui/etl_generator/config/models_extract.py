@@ -8,6 +8,7 @@ from pydantic import Discriminator, Tag, field_validator
 
 from ..formats import READ_FORMATS, format_name
 from .models_common import (
+    DEFAULT_BATCH_SIZE,
     ConfigModel,
     CsvOptions,
     DatabaseRef,
@@ -41,7 +42,7 @@ class ExtractBase(ConfigModel):
     type: str | None = fld(None, "Source type: file, database, http or cloud_storage "
                            "(guessed from the other keys when omitted).", "source_type",
                            name="type")
-    batch_size: int = fld(1000, "Records per batch (the unit of transform and load).", ge=1)
+    batch_size: int = fld(DEFAULT_BATCH_SIZE, "Records per batch (the unit of transform and load).", ge=1)
     max_records: int | None = fld(None, "Stop after this many records.", ge=0)
     params: dict[str, Any] = fld({}, "HTTP query parameters, or SQL bind values.")
     input_params: list[str] | dict[str, InputParam | None] | None = fld(

@@ -8,6 +8,7 @@ from pydantic import Discriminator, Tag, field_validator
 
 from ..formats import WRITE_FORMATS, format_name
 from .models_common import (
+    DEFAULT_BATCH_SIZE,
     ConfigModel,
     CsvOptions,
     DatabaseRef,
@@ -40,7 +41,7 @@ class LoadBase(ConfigModel):
 
     type: str | None = fld(None, "Destination: file, database (also sqlite, postgres, "
                            "postgresql) or cloud_storage.", "destination_type", name="type")
-    batch_size: int = fld(1000, "Records per write/transaction.", ge=1)
+    batch_size: int = fld(DEFAULT_BATCH_SIZE, "Records per write/transaction.", ge=1)
     dead_letter_queue: DlqConfig | bool | None = fld(None, "Dead-letter queue for failed records "
                                                      "(default: .pycharter/dead_letters.jsonl).")
     dlq: DlqConfig | bool | None = fld(None, "Same as dead_letter_queue.")

@@ -38,11 +38,11 @@ class BaseExtractor(ABC):
         params: dict[str, Any] | None,
         headers: dict[str, Any] | None,
         contract_dir: str | Path | None = None,
-        batch_size: int = 1000,
+        batch_size: int | None = None,
         max_records: int | None = None,
         config_context: dict[str, Any] | None = None,
     ) -> AsyncIterator[list[dict[str, Any]]]:
-        """Yield batches of records from the source."""
+        """Yield batches of records from the source (``batch_size`` None: the config's)."""
 
     def source_fingerprint(self, extract_config: dict[str, Any],
                            contract_dir: str | Path | None = None) -> Any:

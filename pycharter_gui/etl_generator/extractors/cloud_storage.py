@@ -142,13 +142,13 @@ class CloudStorageExtractor(BaseExtractor):
         params: dict[str, Any] | None = None,
         headers: dict[str, Any] | None = None,
         contract_dir: str | Path | None = None,
-        batch_size: int | None = 1000,
+        batch_size: int | None = None,
         max_records: int | None = None,
         config_context: dict[str, Any] | None = None,
     ) -> AsyncIterator[list[dict[str, Any]]]:
         """Yield batches of at most ``batch_size`` records, at most ``max_records`` in all."""
         cfg = _canonical(extract_config, contract_dir, config_context)
-        size = int(batch_size or cfg.get("batch_size") or 1000)
+        size = int(batch_size or cfg["batch_size"])
         limit = max_records if max_records is not None else cfg.get("max_records")
         remaining = None if limit is None else max(0, int(limit))
         loc = storage_location(cfg)

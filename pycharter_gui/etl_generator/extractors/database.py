@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, NoSuchTableError, StatementError
 
+from ..config.models_common import DEFAULT_BATCH_SIZE
 from ..database.dialects import effective_schema
 from ..database.engine import (
     backend_name,
@@ -114,14 +115,14 @@ class DatabaseExtractor(BaseExtractor):
         params: dict[str, Any] | None,
         headers: dict[str, Any] | None = None,
         contract_dir: str | Path | None = None,
-        batch_size: int = 1000,
+        batch_size: int | None = None,
         max_records: int | None = None,
         config_context: dict[str, Any] | None = None,
     ) -> AsyncIterator[list[dict[str, Any]]]:
         """Yield batches of row dicts keyed by column label."""
         cfg = extract_config
         self.validate_config(cfg)
-        batch_size = int(batch_size or cfg.get("batch_size") or 1000)
+        batch_size = int(batch_size or cfg.get("batch_size") or DEFAULT_BATCH_SIZE)
         if max_records is None:
             max_records = cfg.get("max_records")
         url = parse_url(cfg["url"], file="extract.yaml")

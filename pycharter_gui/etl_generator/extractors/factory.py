@@ -75,7 +75,7 @@ async def extract_with_pagination_streaming(
     params: dict[str, Any] | None = None,
     headers: dict[str, Any] | None = None,
     contract_dir: str | Path | None = None,
-    batch_size: int = 1000,
+    batch_size: int | None = None,
     max_records: int | None = None,
     config_context: dict[str, Any] | None = None,
 ) -> AsyncIterator[list[dict[str, Any]]]:

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import httpx
 
+from ..config.models_common import DEFAULT_BATCH_SIZE
 from ..database.watermark import advance_watermark, start_watermark, substitute_watermark
 from ..errors import (
     ConfigError,
@@ -259,7 +260,7 @@ class HTTPExtractor(BaseExtractor):
         params: dict[str, Any] | None = None,
         headers: dict[str, Any] | None = None,
         contract_dir: str | Path | None = None,
-        batch_size: int = 1000,
+        batch_size: int | None = None,
         max_records: int | None = None,
         config_context: dict[str, Any] | None = None,
     ) -> AsyncIterator[list[dict[str, Any]]]:
@@ -278,7 +279,7 @@ class HTTPExtractor(BaseExtractor):
         if limit is None:
             limit = paginator.stop.max_records
         paginator.stop.max_records = limit
-        batch_size = max(1, int(batch_size or 1000))
+        batch_size = max(1, int(batch_size or cfg.get("batch_size") or DEFAULT_BATCH_SIZE))
         self.pages_fetched = 0
         pages = self._pages(spec, paginator, auth, masker, limit, batch_size)
         with masking_library_logs(masker):
