@@ -94,7 +94,9 @@ class RunHistory:
 
             entry.revision = latest_revision_id(Path(entry.folder), self.workspace)
         line = json.dumps(entry.to_dict(), default=str, ensure_ascii=False)
-        with self.path.open("a", encoding="utf-8") as fh:
+        # a new file is private (0600): entries hold run parameters and log lines
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with open(fd, "a", encoding="utf-8") as fh:
             fh.write(line + "\n")
             fh.flush()
             os.fsync(fh.fileno())

@@ -120,3 +120,33 @@ def test_dead_letters_checkpoint_and_history_hold_no_secret_param(tmp_path: Path
         folder=folder, started_at=__import__("datetime").datetime.now(),
         params={"api_token": TOKEN}, log=[f"token {TOKEN}"]))
     _assert_clean(history.path.read_text(), TOKEN)
+
+
+def test_sqlite_dead_letters_and_run_history_are_created_private(tmp_path: Path) -> None:
+    """New SQLite dead-letter files and the designer's runs.jsonl are 0600 (they hold records
+    and run parameters); an existing file keeps the mode its owner gave it."""
+    import io
+
+    from pycharter_gui.cli import main
+    from pycharter_gui.designer.run_history import RunEntry, RunHistory
+
+    folder = tmp_path / "pipe"
+    folder.mkdir()
+    (folder / "in.csv").write_text("id,v\n1,1\n2,x\n")
+    (folder / "extract.yaml").write_text("path: in.csv\n")
+    (folder / "transform.yaml").write_text("transform:\n  convert:\n    v: int\nstrict: true\n")
+    (folder / "load.yaml").write_text("type: file\npath: out.jsonl\nformat: jsonl\n"
+                                      "dead_letter_queue: {path: .pycharter/dead_letters.db}\n")
+    assert main(["run", str(folder)], out=io.StringIO()) == 0
+    database = folder / ".pycharter" / "dead_letters.db"
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
+
+    history = RunHistory(tmp_path)
+    entry = RunEntry.from_result({"run_id": "r", "success": True}, folder=folder,
+                                 started_at=__import__("datetime").datetime.now(),
+                                 params={"region": "eu"}, log=[])
+    history.append(entry)
+    assert stat.S_IMODE(history.path.stat().st_mode) == 0o600
+    history.path.chmod(0o640)
+    history.append(entry)
+    assert stat.S_IMODE(history.path.stat().st_mode) == 0o640

@@ -85,6 +85,8 @@ class SqliteBackend(DLQBackend):
             return
         if create:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists():  # dead letters hold records and run parameters: 0600
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         conn = sqlite3.connect(self.path, timeout=30)
         try:
             conn.create_function("dlq_text", 3, _sql_text_match, deterministic=True)
