@@ -21,7 +21,7 @@ Secrets never appear in messages: callers mask them before raising.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -158,15 +158,6 @@ class NotAvailableError(PycharterError):
 
 class InternalError(PycharterError):
     """An unexpected error inside the engine; the message asks the user to report it."""
-
-
-@dataclass
-class ErrorInfo:
-    """A serialisable description of an error, for run results and the designer."""
-
-    type: str
-    message: str
-    details: dict[str, Any] = field(default_factory=dict)
 
 
 __all__ = [

@@ -60,17 +60,9 @@ class DeadLetterQueue:
         name = str(storage_backend or default).lower()
         factory = get_backend_factory(name)
         if factory is None:
-            if name == "database":
-                # The seed keeps records in memory when no database is available; say so loudly.
-                logger.warning(
-                    "No 'database' dead-letter backend is installed; dead letters of pipeline "
-                    "%s are kept in memory only. Use backend 'sqlite' or 'file' to keep them.",
-                    self.pipeline_name or "?",
-                )
-                return MemoryBackend()
             raise ConfigError(
                 f"Unknown dead-letter backend {storage_backend!r}; "
-                f"expected one of: {', '.join([*registered_backends(), 'database'])}"
+                f"expected one of: {', '.join(registered_backends())}"
             )
         table_name = self.table_name
         if name == "database" and not table_name and self.pipeline_name:

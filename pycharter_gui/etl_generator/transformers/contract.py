@@ -2,10 +2,9 @@
 
 ``ContractValidator(contract).validate(records) -> (valid, rejected)``. Coercion uses the
 ``convert`` converters (config-format §4.3); a coercion that fails leaves the value for the
-schema/rules to judge. JSON Schema checking uses the ``jsonschema`` package when installed and a
-small fallback (type, required, enum, minimum/maximum, lengths, pattern) otherwise.
+schema/rules to judge. JSON Schema checking uses the ``jsonschema`` package.
 
-With ``jsonschema``, a batch is screened column by column first (:class:`_SchemaScreen`: type,
+A batch is screened column by column first (:class:`_SchemaScreen`: type,
 required, enum, bounds, lengths, pattern over each property's values, the remaining keywords
 with the compiled validator per record), and only the records the screen flags get the full
 per-record error list, so messages are exactly those of ``iter_errors`` at a fraction of the
@@ -27,22 +26,6 @@ from .results import VALIDATION_ERROR, RejectedRecord
 
 if TYPE_CHECKING:
     import pyarrow as pa
-
-_UNLOADED = object()
-_jsonschema: Any = _UNLOADED  # the jsonschema module (None: not installed), loaded on first use
-
-
-def _schema_library() -> Any:
-    """jsonschema, imported only by pipelines with a schema (~40 ms); None when missing."""
-    global _jsonschema
-    if _jsonschema is _UNLOADED:
-        try:
-            import jsonschema
-        except ImportError:  # pragma: no cover - a declared dependency; the fallback remains
-            jsonschema = None
-        _jsonschema = jsonschema
-    return _jsonschema
-
 
 STEP = "validate"
 _RULE_ALIASES = {"minimum": "min", "maximum": "max", "allowed_values": "enum",
@@ -94,8 +77,9 @@ class ContractValidator:
                         continue
                 self.rules.append((field, name, value))
         self._schema_validator = None
-        jsonschema = _schema_library() if self.schema is not None else None
-        if self.schema is not None and jsonschema is not None:
+        if self.schema is not None:
+            import jsonschema  # only pipelines with a schema pay its import (~40 ms)
+
             cls = jsonschema.validators.validator_for(self.schema)
             try:
                 cls.check_schema(self.schema)
@@ -185,8 +169,6 @@ class ContractValidator:
         if self.schema is None:
             return []
         view = _jsonable(record)
-        if self._schema_validator is None:
-            return _fallback_schema_errors(self.schema, view)
         out = []
         for err in sorted(self._schema_validator.iter_errors(view), key=lambda e: list(e.path)):
             field = ".".join(str(p) for p in err.path) or None
@@ -244,45 +226,6 @@ def _check_rule(rule: str, limit: Any, value: Any, field: str, seen: dict) -> st
             return f"{value!r} is a duplicate in this batch"
         values.add(key)
     return None
-
-
-_TYPES = {"string": str, "integer": int, "number": int | float, "boolean": bool,
-          "object": dict, "array": list, "null": type(None)}
-
-
-def _fallback_schema_errors(schema: dict[str, Any], record: dict[str, Any]
-                            ) -> list[tuple[str | None, str]]:
-    """Minimal JSON Schema subset used when ``jsonschema`` is not installed."""
-    out: list[tuple[str | None, str]] = []
-    for name in schema.get("required", []):
-        if name not in record:
-            out.append((name, f"{name}: '{name}' is a required property (schema rule 'required')"))
-    for name, prop in (schema.get("properties") or {}).items():
-        if name not in record:
-            continue
-        value = record[name]
-        types = prop.get("type")
-        if types:
-            names = types if isinstance(types, list) else [types]
-            ok = any(isinstance(value, _TYPES.get(t, object))
-                     and not (t in ("integer", "number") and isinstance(value, bool))
-                     for t in names)
-            if not ok:
-                out.append(
-                    (name, f"{name}: {value!r} is not of type {types!r} (schema rule 'type')"))
-                continue
-        rules = [("enum", prop.get("enum")), ("min", prop.get("minimum")),
-                 ("max", prop.get("maximum")), ("min_length", prop.get("minLength")),
-                 ("max_length", prop.get("maxLength"))]
-        if prop.get("pattern") is not None:
-            rules.append(("pattern", re.compile(prop["pattern"])))
-        for rule, limit in rules:
-            if limit is None:
-                continue
-            problem = _check_rule(rule, limit, value, name, {})
-            if problem:
-                out.append((name, f"{name}: {problem} (schema rule '{rule}')"))
-    return out
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sqlite3
 import tempfile
 import threading
@@ -109,14 +108,6 @@ def restore_registry():
     saved = _REGISTRY.snapshot()
     yield
     _REGISTRY.restore(saved)
-
-
-def test_database_backend_without_implementation_falls_back_to_memory(caplog, restore_registry):
-    _REGISTRY.unregister("database")
-    with caplog.at_level(logging.WARNING):
-        queue = DeadLetterQueue(storage_backend="database", pipeline_name="orders")
-    assert queue.storage_backend == "memory"
-    assert "kept in memory only" in caplog.text
 
 
 def test_registered_backend_receives_the_options(tmp_path, restore_registry):

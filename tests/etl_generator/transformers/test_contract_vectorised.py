@@ -11,8 +11,6 @@ import pytest
 
 from pycharter_gui.etl_generator.transformers import ContractValidator
 
-pytest.importorskip("jsonschema")
-
 MISSING = object()
 VALUES: list[Any] = [
     0, 1, -1, 7, 2 ** 53 + 1, -(2 ** 63), 0.0, -0.5, 1.0, 2.5, 99.99, 1e300,

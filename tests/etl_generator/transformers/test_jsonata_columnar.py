@@ -12,8 +12,6 @@ import pytest
 from pycharter_gui.etl_generator.transformers.jsonata_stage import JsonataStage
 from pycharter_gui.etl_generator.transformers.results import TransformResult
 
-pytest.importorskip("jsonata")
-
 FIELDS = ["a", "b", "s", "t", "missing", "o.x", "`Order Date`"]
 VALUES: list[Any] = [
     0, 1, -3, 7, 2 ** 60 + 1, 0.5, 2.675, -1.25, 3.0, 1e300, float("nan"), True, False, None,

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from pycharter_gui.etl_generator.errors import ConfigError
-from pycharter_gui.etl_generator.transformers import ContractValidator, contract
+from pycharter_gui.etl_generator.transformers import ContractValidator
 
 SCHEMA = {
     "type": "object",
@@ -21,12 +21,8 @@ SCHEMA = {
 }
 
 
-@pytest.fixture(params=["jsonschema", "fallback"])
-def validator_factory(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
-    if request.param == "fallback":
-        monkeypatch.setattr(contract, "_jsonschema", None)
-    elif contract._jsonschema is None:
-        pytest.skip("jsonschema is not installed")
+@pytest.fixture
+def validator_factory():
     return ContractValidator
 
 

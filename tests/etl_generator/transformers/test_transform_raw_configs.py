@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from pycharter_gui.etl_generator.transformers import transform_batch
-
-try:
-    from pycharter_gui.etl_generator.config import normalize_transform  # noqa: F401
-except ImportError:  # built in parallel; these tests activate once it exists
-    pytestmark = pytest.mark.skip(reason="config.normalize_transform is not available yet")
 
 DATA = [{"a": "1", "b": None, "c": "x"}, {"a": "2", "b": "y", "c": "z"}]
 
