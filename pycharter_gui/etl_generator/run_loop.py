@@ -8,6 +8,7 @@ import gc
 import logging
 import time
 import traceback
+from collections.abc import Awaitable, Callable
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
@@ -371,7 +372,8 @@ class PipelineRun:
         records = await self._check_block("load", records, batch_index)
         stats.transformed += len(records)
 
-        load_result = await self._write_with_retries(session, records, batch_index)
+        load_result = await self.write_with_retries(
+            lambda: session.write_batch(records, batch_index), batch_index, lambda: records)
         await self.record_load(load_result, batch_index)
 
     async def _check_block(self, stage: str, records: list[dict[str, Any]], batch_index: int
@@ -429,11 +431,15 @@ class PipelineRun:
                              "position": stats.extracted - self._bad_records,
                              "fingerprints": self._fingerprints}}
 
-    async def _write_with_retries(self, session: LoadSession, records: list[dict[str, Any]], batch_index: int) -> Any:
+    async def write_with_retries(self, write: Callable[[], Awaitable[Any]], batch_index: int,
+                                 records: Callable[[], list[dict[str, Any]]]) -> Any:
+        """``await write()``, retried on transient errors up to ``max_retries`` times; when it
+        still fails, the batch is recorded as failed, ``records()`` are dead-lettered and None
+        is returned. Every run strategy writes its batches through this."""
         attempt = 0
         while True:
             try:
-                return await session.write_batch(records, batch_index)
+                return await write()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -448,7 +454,7 @@ class PipelineRun:
                     self.dead_letter(r, reason="connection_error" if retriable else "load_error",
                                      stage="load", message=message, error_type=type(exc).__name__,
                                      batch_index=batch_index, record_index=i)
-                    for i, r in enumerate(records)
+                    for i, r in enumerate(records())
                 ])
                 return None
 

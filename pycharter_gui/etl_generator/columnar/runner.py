@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from ..errors import is_transient
 from ..extractors.factory import get_extractor
 from ..extractors.file import FileExtractor, _drop, _read_ahead, _ThreadedIter
 from ..readers import reader_options
@@ -162,7 +161,8 @@ class ColumnarRunner:
                             record_index=r.index, field=r.field)
             for r in invalid
         ])
-        load_result = await self._write_with_retries(session, out, batch_index)
+        load_result = await run.write_with_retries(
+            lambda: self._write(session, out, batch_index), batch_index, lambda: to_records(out))
         await run.record_load(load_result, batch_index)
 
     def _transform(self, table: pa.Table, validator: Any
@@ -190,31 +190,3 @@ class ColumnarRunner:
             return await write_arrow(table, batch_index)
         records = await asyncio.to_thread(to_records, table)
         return await session.write_batch(records, batch_index)
-
-    async def _write_with_retries(self, session: LoadSession, table: pa.Table,
-                                  batch_index: int) -> Any:
-        """``PipelineRun._write_with_retries`` for a table (same retries, same dead letters)."""
-        run = self.run
-        attempt = 0
-        while True:
-            try:
-                return await self._write(session, table, batch_index)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                attempt += 1
-                retriable = is_transient(exc)
-                if retriable and attempt <= run.max_retries:
-                    await asyncio.sleep(min(2 ** (attempt - 1), 10))
-                    continue
-                message = run.orch.mask(getattr(exc, "user_message", None)
-                                        or f"{type(exc).__name__}: {exc}")
-                run.stats.failed_batches.append(
-                    {"batch_index": batch_index, "stage": "load", "error": message})
-                await run._store_dead_letters([
-                    run.dead_letter(r, reason="connection_error" if retriable else "load_error",
-                                    stage="load", message=message, error_type=type(exc).__name__,
-                                    batch_index=batch_index, record_index=i)
-                    for i, r in enumerate(to_records(table))
-                ])
-                return None
