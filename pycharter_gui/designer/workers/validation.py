@@ -1,17 +1,13 @@
 """Debounced live validation: engine config checks run on a worker thread, never the GUI's.
 
-Each request snapshots the pipeline's texts; unsaved texts are written to a temporary folder
-(beside links to the pipeline's other files, so relative paths still resolve) and validated
-there. Results for an outdated snapshot are dropped.
+Each request snapshots the pipeline's texts; the engine checks unsaved texts in place of their
+files, in the pipeline's own folder (so relative paths resolve, and are confined, as in a
+run). Results for an outdated snapshot are dropped.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -27,33 +23,17 @@ log = logging.getLogger(__name__)
 
 def validate_snapshot(path: Path, texts: dict[str, str] | None) -> list[Any]:
     """Validate ``path``, or ``texts`` laid over it; never raises (errors become problems)."""
-    tmp: str | None = None
     try:
-        target = path
-        if texts is not None:
-            tmp = tempfile.mkdtemp(prefix="pycharter-validate-")
-            target = Path(tmp) / path.name
-            target.mkdir()
-            for entry in path.iterdir():
-                if entry.name in {f"{k}.yaml" for k in KINDS}:
-                    continue
-                with contextlib.suppress(OSError):
-                    os.symlink(entry, target / entry.name)
-            for kind, text in texts.items():
-                (target / f"{kind}.yaml").write_text(text, encoding="utf-8")
-        problems = validate_pipeline(str(target))
-        return [_relocate(p) for p in problems]
+        texts = {k: t for k, t in (texts or {}).items() if k in KINDS} or None
+        return [_relocate(p) for p in validate_pipeline(str(path), texts=texts)]
     except Exception as exc:  # worker boundary: report, never crash the app
         log.exception("validation of %s failed", path)
         return [ConfigProblem(None, "", f"Validation could not run: {exc}",
                               hint="please report this", severity="error")]
-    finally:
-        if tmp:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _relocate(problem: Any) -> Any:
-    """Problems name the file by its base name (the temp folder is meaningless to the user)."""
+    """Problems name the file by its base name (the pipeline is the one selected)."""
     f = getattr(problem, "file", None)
     if not f:
         return problem

@@ -22,7 +22,7 @@ from .resolve import Context
 from .substitution import collect_secrets, mask_secrets, substitute_tree
 from .transform import build_transform
 from .validation import attach_contracts
-from .yaml_io import LineMap, line_for, read_config_file
+from .yaml_io import LineMap, line_for, parse_yaml_text, read_config_file
 
 PIPELINE_KEYS = ("extract", "transform", "jsonata", "custom_function", "load", "metadata_store",
                  "dlq", "contract", "lineage", *METADATA_KEYS)
@@ -69,15 +69,19 @@ class _Source:
 class _Collector:
     """Reads every file, keeping going after problems so all of them can be reported."""
 
-    def __init__(self, config_context: Mapping[str, Any] | None) -> None:
+    def __init__(self, config_context: Mapping[str, Any] | None,
+                 unsaved: Mapping[Path, str] | None = None) -> None:
         self.context = dict(config_context or {})
         self.problems: list[ConfigProblem] = []
         self.warnings: list[ConfigProblem] = []
         self.secrets: set[str] = set()
+        self.unsaved = dict(unsaved or {})  # path -> text not saved yet (read instead of the file)
 
     def read(self, path: Path) -> tuple[Any, LineMap | None, bool]:
         try:
-            data, lines = read_config_file(path)
+            text = self.unsaved.get(path)
+            data, lines = (read_config_file(path) if text is None
+                           else parse_yaml_text(text, file=str(path)))
             return data, lines, True
         except ConfigError as exc:
             self.problems += exc.problems
@@ -114,10 +118,17 @@ def collect(
     contract_file: str | os.PathLike[str] | None = None,
     contract_dict: Mapping[str, Any] | None = None,
     config_context: Mapping[str, Any] | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> tuple[PipelineConfig, list[ConfigProblem], list[ConfigProblem]]:
-    """Build the pipeline config; return it with every problem and warning found."""
-    col = _Collector(config_context)
+    """Build the pipeline config; return it with every problem and warning found.
+
+    ``texts`` (kind -> YAML) are unsaved versions of the folder's ``<kind>.yaml`` files, read
+    in their place with their own line numbers; relative paths still resolve in the folder.
+    """
     folder = Path(contract_dir).expanduser().resolve() if contract_dir else None
+    unsaved = {folder / f"{kind}.yaml": text for kind, text in (texts or {}).items()
+               if folder is not None and text is not None}
+    col = _Collector(config_context, unsaved)
     if folder is not None and folder.is_file():
         contract_file, folder = contract_file or folder, None
     pipeline_doc: _Source | None = None
@@ -173,6 +184,8 @@ def collect(
             sources[kind] = _pipeline_section(pipeline_doc, kind)
         else:
             path = _find(folder, f"{kind}.yaml", f"{kind}.yml", f"{kind}.json")
+            if folder is not None and folder / f"{kind}.yaml" in col.unsaved:
+                path = folder / f"{kind}.yaml"
             if path is None:
                 sources[kind] = _Source()
                 if kind != "transform" and folder is not None:
@@ -329,11 +342,14 @@ def _masked(problem: ConfigProblem, secrets: set[str]) -> ConfigProblem:
 
 
 def validate_pipeline(
-    path: str | os.PathLike[str], config_context: Mapping[str, Any] | None = None
+    path: str | os.PathLike[str], config_context: Mapping[str, Any] | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> list[ConfigProblem]:
     """Every problem (errors, then warnings) of the pipeline folder or pipeline.yaml at ``path``.
 
-    Never stops at the first problem; an empty list means the pipeline is valid.
+    ``texts`` (kind -> YAML) are unsaved versions of the folder's files, checked in their
+    place (the designer's live checks). Never stops at the first problem; an empty list means
+    the pipeline is valid.
     """
-    _config, problems, warnings = collect(path, config_context=config_context)
+    _config, problems, warnings = collect(path, config_context=config_context, texts=texts)
     return [_masked(p, _config.secrets) for p in [*problems, *warnings]]
