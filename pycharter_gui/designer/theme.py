@@ -9,12 +9,14 @@ Widgets take colours through ``color``/``qcolor`` when they paint, or through ``
 
 from __future__ import annotations
 
+import weakref
 from string import Template
 
 from PySide6.QtCore import QByteArray, QObject, Qt
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication, QWidget
+from shiboken6 import isValid
 
 from pycharter_gui.paths import resource_path
 
@@ -113,16 +115,24 @@ def _fill(template: str) -> str:
     return Template(template).substitute(COLORS[_scheme])
 
 
+# What a theme switch redraws. Weak sets of the objects that asked, rather than a walk over
+# QApplication.allWidgets(), which also wraps widgets half-built or being destroyed (a crash
+# seen when a window was built while another was torn down).
+_themed: weakref.WeakSet[QObject] = weakref.WeakSet()
+
+
 def set_style(widget: QWidget, template: str) -> None:
     """Style ``widget`` with ``template`` (``$role`` colours), now and after each switch."""
     widget.setProperty("theme_style", template)
     widget.setStyleSheet(_fill(template))
+    _themed.add(widget)
 
 
 def set_rich_text(label: QWidget, template: str) -> None:
     """Set a label's rich text from ``template`` (``$role`` colours), kept up on a switch."""
     label.setProperty("theme_text", template)
     label.setText(_fill(template))
+    _themed.add(label)
 
 
 def icon(name: str) -> QIcon:
@@ -144,18 +154,20 @@ def set_icon(action: QAction, name: str) -> None:
     """Give ``action`` the themed icon ``name``, redrawn after each switch."""
     action.setProperty("theme_icon", name)
     action.setIcon(icon(name))
+    _themed.add(action)
 
 
-def _restyle(app: QApplication) -> None:
-    for widget in app.allWidgets():
-        if style := widget.property("theme_style"):
-            widget.setStyleSheet(_fill(style))
-        if text := widget.property("theme_text"):
-            widget.setText(_fill(text))
-    for top in app.topLevelWidgets():
-        for obj in top.findChildren(QObject):
-            if isinstance(obj, QAction) and (name := obj.property("theme_icon")):
-                obj.setIcon(icon(name))
+def _restyle() -> None:
+    icons: dict[str, QIcon] = {}
+    for obj in list(_themed):
+        if not isValid(obj):  # the C++ object is gone, its wrapper not yet
+            continue
+        if style := obj.property("theme_style"):
+            obj.setStyleSheet(_fill(style))
+        if text := obj.property("theme_text"):
+            obj.setText(_fill(text))
+        if name := obj.property("theme_icon"):
+            obj.setIcon(icons.setdefault(name, icon(name)))
 
 
 def system_is_dark(app: QApplication) -> bool:
@@ -167,12 +179,13 @@ def apply_theme(app: QApplication, theme: str) -> str:
     global _scheme
     _scheme = theme if theme in {"light", "dark"} else (
         "dark" if system_is_dark(app) else "light")
-    app.setStyle("Fusion")
+    if app.style().name().lower() != "fusion":  # setStyle re-polishes every widget
+        app.setStyle("Fusion")
     pal = QPalette()
     for name, role in PALETTE_ROLES.items():
         pal.setColor(role, qcolor(name))
     for role in (_R.Text, _R.WindowText, _R.ButtonText):
         pal.setColor(QPalette.ColorGroup.Disabled, role, qcolor("disabled_text"))
     app.setPalette(pal)
-    _restyle(app)
+    _restyle()
     return _scheme
