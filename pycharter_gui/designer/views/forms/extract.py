@@ -243,12 +243,16 @@ class ExtractForm(FormBase):
         self.add_line(f, "Table", "table", placeholder="instead of a query")
         self.add_line(f, "Schema", "schema_name", "schema", placeholder="public")
         self.add_table(f, "Query params", "query_params")
-        self.add_line(f, "Incremental column", "incremental.column", placeholder="updated_at")
-        self.add_value(f, "First watermark", "incremental.initial", placeholder="none: all rows")
         self.add_line(f, "Partition column", "partition_by.column",
                       placeholder="Dask runs: id")
         self.add_value(f, "Partition ranges", "partition_by.ranges", placeholder="4")
         self.add_table(f, "SSH tunnel", "ssh_tunnel")
+        # Incremental loads apply to database and HTTP sources alike.
+        self.incremental_box, f = self.group("Incremental loads")
+        self.add_line(f, "Incremental column", "incremental.column",
+                      "incremental.watermark_field", placeholder="updated_at")
+        self.add_value(f, "First watermark", "incremental.initial", "incremental.initial_value",
+                       placeholder="none: all rows")
         self.cloud_box, f = self.group("Cloud storage")
         self.add_combo(f, "Provider", "storage.provider", "provider", items=["s3", "gcs",
                                                                              "azure"])
@@ -349,6 +353,7 @@ class ExtractForm(FormBase):
         self.http_box.setVisible(source == "http")
         self.db_box.setVisible(source == "database")
         self.cloud_box.setVisible(source == "cloud_storage")
+        self.incremental_box.setVisible(source in {"database", "http"})
         self.test_box.setVisible(source in {"http", "database", "cloud_storage"})
         self.auth_box.setVisible(source == "http")
         self._params_form.setRowVisible(self.bind_values, source != "http")
