@@ -11,6 +11,7 @@ are what the editor shows, and memory did not run away.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 import shutil
@@ -103,6 +104,9 @@ def _type_yaml(qtbot, win: MainWindow, rng: random.Random, budget: int) -> int:
     return typed
 
 
+_names = itertools.count()
+
+
 def _form_edits(qtbot, win: MainWindow, rng: random.Random, budget: int) -> int:
     """Edit the Transform form's Rename table (add, fill, remove rows) and a load field."""
     win.editor.tabs.setCurrentIndex(1)
@@ -112,7 +116,8 @@ def _form_edits(qtbot, win: MainWindow, rng: random.Random, budget: int) -> int:
     while done < budget:
         qtbot.mouseClick(table.add_button, Qt.MouseButton.LeftButton)
         row = table.table.rowCount() - 1
-        table.table.item(row, 0).setText(f"col_{rng.randint(0, 99)}")
+        n = next(_names)
+        table.table.item(row, 0).setText(f"col_{n}")
         table.table.item(row, 1).setText(f"renamed_{rng.randint(0, 99)}")
         table.table.setCurrentCell(row, 0)
         qtbot.mouseClick(table.remove_button, Qt.MouseButton.LeftButton)
