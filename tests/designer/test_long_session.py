@@ -32,7 +32,7 @@ FORM_EDITS = 500
 SWITCHES = 60
 PREVIEWS = 20
 DRY_RUNS = 5
-BIG_ROWS = 120_000
+BIG_ROWS = 400_000
 RSS_GROWTH_LIMIT_MB = 400  # generous: a leak of a sample per preview would be gigabytes
 
 
@@ -136,15 +136,22 @@ def _load_path_edits(qtbot, win: MainWindow, budget: int) -> int:
     return budget
 
 
-def _preview(qtbot, win: MainWindow, cancel: bool) -> None:
+def _preview(qtbot, win: MainWindow, cancel: bool) -> bool:
+    """Preview; with ``cancel``, ask for every row and cancel once rows flow. True when the
+    cancel landed mid-stream (a busy machine may finish the stream first)."""
     panel = win.data_docks.preview
     panel.n_spin.setValue(BIG_ROWS if cancel else 100)
-    if cancel:  # ask for every row, cancel once rows flow
+    if cancel:
         with qtbot.waitSignal(panel.batch_loaded, timeout=15_000):
             win.actions_by_name["preview"].trigger()
-        assert panel.is_running()
+        if not panel.is_running():
+            return False
         panel.cancel()
         assert not panel.is_running()
+        rows = panel.model.rowCount()
+        qtbot.wait(100)
+        assert panel.model.rowCount() == rows, "rows kept arriving after Cancel"
+        return True
     else:
         action = win.actions_by_name["preview"]
         try:
@@ -156,6 +163,7 @@ def _preview(qtbot, win: MainWindow, cancel: bool) -> None:
             action.trigger()
         assert blocker.signal_triggered, (win.current.name, panel.status_label.text(),
                                           win.current_problems())
+        return False
 
 
 def _dry_run(qtbot, win: MainWindow, cancel: bool) -> None:
@@ -184,7 +192,7 @@ def test_a_working_session_leaves_the_app_alive_and_the_files_right(
         names = [p.name for p in win.workspace.pipelines]
         assert names == ["big_events", "customers_json_to_jsonl", "orders_to_sqlite"]
         _select(qtbot, win, "big_events")
-        _preview(qtbot, win, cancel=True)  # warm up: the engine, Arrow and pandas are loaded
+        cancelled = _preview(qtbot, win, cancel=True)  # warm-up: engine, Arrow, pandas loaded
         rss_start = proc.memory_info().rss
 
         typed = forms = switches = previews = runs = 0
@@ -199,7 +207,7 @@ def test_a_working_session_leaves_the_app_alive_and_the_files_right(
             if name == "big_events" and forms < FORM_EDITS:
                 forms += _load_path_edits(qtbot, win, 5)
             if previews < PREVIEWS and switches % 3 == 0:
-                _preview(qtbot, win, cancel=name == "big_events")
+                cancelled += _preview(qtbot, win, cancel=name == "big_events")
                 previews += 1
             if runs < DRY_RUNS and switches % 2 == 1 and (
                     (name == "big_events") == (runs == 2)):  # cancel the third, a long one
@@ -212,7 +220,7 @@ def test_a_working_session_leaves_the_app_alive_and_the_files_right(
                     win.actions_by_name["redo"].trigger()
         while previews < PREVIEWS:
             _select(qtbot, win, names[previews % len(names)])
-            _preview(qtbot, win, cancel=previews % 2 == 0 and win.current.name == "big_events")
+            cancelled += _preview(qtbot, win, cancel=win.current.name == "big_events")
             previews += 1
         _select(qtbot, win, "customers_json_to_jsonl")
         while runs < DRY_RUNS:
@@ -220,6 +228,7 @@ def test_a_working_session_leaves_the_app_alive_and_the_files_right(
             runs += 1
 
         assert typed >= KEYSTROKES and forms >= FORM_EDITS and switches >= SWITCHES
+        assert cancelled >= 1, "no preview was cancelled while rows flowed"
         win.actions_by_name["save_all"].trigger()
         qtbot.waitUntil(lambda: not win.workspace.dirty_documents(), timeout=10_000)
         QApplication.processEvents()
