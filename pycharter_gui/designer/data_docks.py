@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QLineEdit, QStyle, QToolBar, QToolButton
+from PySide6.QtWidgets import QLineEdit, QToolBar, QToolButton
 
+from pycharter_gui.designer import theme
 from pycharter_gui.designer.documents import PipelineDocument
 from pycharter_gui.designer.history_tests_docks import HistoryAndTestsDocks
 from pycharter_gui.designer.views.dead_letter_panel import DeadLetterPanel
@@ -92,9 +93,8 @@ class DataDocks(QObject):
         pipe_menu.insertAction(acts["duplicate"], dry)
         pipe_menu.insertAction(acts["duplicate"], real)
         pipe_menu.insertSeparator(acts["duplicate"])
-        style = self.window.style()
-        preview.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView))
-        dry.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
+        theme.set_icon(preview, "preview")  # themed: Qt's stock icons are dark on dark
+        theme.set_icon(dry, "dry-run")
         self.params_edit = QLineEdit()
         self.params_edit.setAccessibleName("Run parameters")
         self.params_edit.setToolTip("Input parameters for previews and runs, e.g. day=2024-01-31, "
