@@ -12,7 +12,7 @@ from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 
-from .config import load_pipeline_config, mask_secrets, resolve_input_params
+from .config import PipelineConfig, load_pipeline_config, mask_secrets, resolve_input_params
 from .errors import ConfigError
 from .extractors.factory import get_extractor
 from .run_loop import PipelineRun
@@ -48,8 +48,8 @@ class ETLOrchestrator:
         transform_file: str | Path | None = None,
         load_file: str | Path | None = None,
     ) -> None:
-        self.config_context = dict(config_context or {})
-        self.config = load_pipeline_config(
+        config_context = dict(config_context or {})
+        config = load_pipeline_config(
             contract_dir=contract_dir,
             extract_config=extract_config,
             transform_config=transform_config,
@@ -59,8 +59,38 @@ class ETLOrchestrator:
             load_file=load_file,
             contract_file=contract_file,
             contract_dict=contract_dict,
-            config_context=self.config_context,
+            config_context=config_context,
         )
+        self._adopt(config, config_context=config_context, contract_metadata=contract_metadata,
+                    checkpoint_dir=checkpoint_dir, progress_callback=progress_callback,
+                    verbose=verbose, max_memory_mb=max_memory_mb)
+
+    @classmethod
+    def from_config(
+        cls,
+        config: PipelineConfig,
+        *,
+        config_context: dict[str, Any] | None = None,
+        contract_metadata: dict[str, Any] | None = None,
+        checkpoint_dir: str | Path | None = None,
+        progress_callback: Any = None,
+        verbose: bool = True,
+        max_memory_mb: float | None = None,
+    ) -> ETLOrchestrator:
+        """An orchestrator over an already loaded ``PipelineConfig`` (canonical dicts, e.g. a
+        Dask partition's); nothing is read or validated again."""
+        orch = cls.__new__(cls)
+        orch._adopt(config, config_context=dict(config_context or {}),
+                    contract_metadata=contract_metadata, checkpoint_dir=checkpoint_dir,
+                    progress_callback=progress_callback, verbose=verbose,
+                    max_memory_mb=max_memory_mb)
+        return orch
+
+    def _adopt(self, config: PipelineConfig, *, config_context: dict[str, Any],
+               contract_metadata: dict[str, Any] | None, checkpoint_dir: str | Path | None,
+               progress_callback: Any, verbose: bool, max_memory_mb: float | None) -> None:
+        self.config_context = config_context
+        self.config = config
         self.contract_metadata = contract_metadata or {}
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
         self.progress_callback = progress_callback

@@ -46,24 +46,15 @@ CONNECT_TIMEOUT = 15  # seconds to reach a scheduler
 # -- the task that runs on a worker ----------------------------------------------------------
 
 def _worker_orchestrator(spec: dict[str, Any]) -> ETLOrchestrator:
-    """An orchestrator over the partition's already-canonical config.
-
-    ``ETLOrchestrator.__init__`` re-validates raw YAML dicts and rejects canonical ones, so the
-    parent's ``PipelineConfig`` (name, folder, secrets for masking) is reused with the
-    partition's extract and load swapped in.
-    """
+    """An orchestrator over the partition's already-canonical config: the parent's
+    ``PipelineConfig`` (name, folder, secrets for masking) with the partition's extract and
+    load swapped in."""
     from ..orchestrator import ETLOrchestrator
 
-    orch = ETLOrchestrator.__new__(ETLOrchestrator)
-    orch.config_context = dict(spec["config_context"])
-    orch.config = dataclasses.replace(spec["config"], extract=spec["extract"],
-                                      load=spec["load"])
-    orch.contract_metadata = {}
-    orch.checkpoint_dir = None  # a partition is redone whole; the manifest tracks partitions
-    orch.progress_callback = None
-    orch.verbose = False
-    orch.max_memory_mb = spec.get("max_memory_mb")
-    return orch
+    config = dataclasses.replace(spec["config"], extract=spec["extract"], load=spec["load"])
+    # No checkpoint_dir: a partition is redone whole; the manifest tracks partitions.
+    return ETLOrchestrator.from_config(config, config_context=spec["config_context"],
+                                       verbose=False, max_memory_mb=spec.get("max_memory_mb"))
 
 
 def run_partition(spec: dict[str, Any]) -> dict[str, Any]:
