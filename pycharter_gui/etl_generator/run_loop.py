@@ -8,7 +8,7 @@ import gc
 import logging
 import time
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
@@ -79,7 +79,7 @@ class PipelineRun:
         self._bad_records = 0  # extracted records that did not come from the source stream
         self._resume_records = 0  # source records consumed by the run this one resumes
         self._fingerprints: dict[str, str] = {}
-        self._extractor: Any = None
+        self.extractor: Any = None  # set by the strategy that reads; its watermark is saved
         self.blocks: dict[str, ValidationBlock] = {}
 
     # -- dead letters ---------------------------------------------------------------------
@@ -117,7 +117,16 @@ class PipelineRun:
             metadata=metadata,
         )
 
-    async def _store_dead_letters(self, records: list[DeadLetterRecord]) -> None:
+    def rejected_letters(self, rows: Iterable[Any], *, stage: str, batch_index: int,
+                         reason: str | None = None) -> list[DeadLetterRecord]:
+        """Dead letters for rows a stage rejected (``record``, ``index``, ``message``,
+        ``error_type``, ``field``, and ``reason`` unless given)."""
+        return [self.dead_letter(r.record, reason=reason or r.reason, stage=stage,
+                                 message=r.message, error_type=r.error_type,
+                                 batch_index=batch_index, record_index=r.index, field=r.field)
+                for r in rows]
+
+    async def store_dead_letters(self, records: list[DeadLetterRecord]) -> None:
         """Count and store dead letters; a failed write raises ``DeadLetterWriteError`` (the
         records are in the fallback file it names), which fails the run."""
         if not records:
@@ -263,7 +272,7 @@ class PipelineRun:
             cfg = {**cfg, SESSION_KEY: self.session}
         return cfg
 
-    def _extract_config(self) -> dict[str, Any]:
+    def extract_config(self) -> dict[str, Any]:
         """The extract config, with the stored watermark for incremental database sources."""
         cfg = self.orch.config.extract
         inc = cfg.get("incremental")
@@ -276,12 +285,12 @@ class PipelineRun:
 
     def _save_watermark(self) -> None:
         inc = self.orch.config.extract.get("incremental")
-        if not inc or self.dry_run or self.orch.contract_dir is None or self._extractor is None:
+        if not inc or self.dry_run or self.orch.contract_dir is None or self.extractor is None:
             return
         from .database.watermark import save_watermark
 
         save_watermark(self.orch.contract_dir, self.checkpoint_id, inc["column"],
-                       getattr(self._extractor, "watermark", None))
+                       getattr(self.extractor, "watermark", None))
 
     async def _loop(self, session: LoadSession, compiled: Any, validator: Any, resume_batches: int) -> str | None:
         from .columnar import run_columnar  # Arrow fast path when exact (columnar/plan.py)
@@ -289,10 +298,10 @@ class PipelineRun:
         handled, outcome = (False, None) if self._resume_records or self.blocks else (
             await run_columnar(self, session, compiled, validator, resume_batches))
         if handled:
-            return self.threshold_error() if outcome and self._over_error_threshold() else outcome
+            return outcome
         orch = self.orch
-        extract_cfg = self._extract_config()
-        extractor = self._extractor = get_extractor(extract_cfg)
+        extract_cfg = self.extract_config()
+        extractor = self.extractor = get_extractor(extract_cfg)
         extractor.validate_config(extract_cfg)
         if hasattr(extractor, "on_bad_record"):
             extractor.on_bad_record = lambda rec, msg: self._pending_bad.append((rec, msg))
@@ -316,34 +325,50 @@ class PipelineRun:
                         continue
                     batch, skip = batch[skip:], 0
                 batch_index += 1
-                await self._process_batch(batch, batch_index, session, compiled, validator)
-                if self._over_error_threshold():
-                    return self.threshold_error()
-                self._check_memory(batch_index)
+                await self.process_batch(batch, batch_index, session, compiled, validator)
+                if (stop := self.after_batch(batch_index)) is not None:
+                    return stop
             # Bad lines after the last batch belong to no committed batch: number them after it.
-            await self._flush_bad_records(batch_index + 1)
+            await self.flush_bad_records(batch_index + 1)
         return None
 
-    async def _flush_bad_records(self, batch_index: int) -> None:
+    # -- the batch interface of every run strategy (the dict loop above, columnar/runner.py):
+    #    start_batch, then process_batch (dict path) or the strategy's own transform with
+    #    store_dead_letters / write_with_retries / record_load, then after_batch.
+    async def start_batch(self, batch_index: int, size: int) -> None:
+        """Before a batch of ``size`` extracted records: records the extractor could not parse
+        go to the DLQ first, then the batch is counted as extracted."""
+        await self.flush_bad_records(batch_index)
+        self.stats.extracted += size
+        self.stats.extract_batches += 1
+
+    def after_batch(self, batch_index: int) -> str | None:
+        """After a batch: why the run stops at the error threshold, else None; raises when
+        the run uses more memory than ``max_memory_mb``."""
+        if self._over_error_threshold():
+            return self.threshold_error()
+        self._check_memory(batch_index)
+        return None
+
+    async def flush_bad_records(self, batch_index: int) -> None:
         """Records the extractor could not parse (bad JSON lines, non-objects) go to the DLQ."""
         if not self._pending_bad:
             return
         bad, self._pending_bad = self._pending_bad, []
         self._bad_records += len(bad)
         self.stats.extracted += len(bad)
-        await self._store_dead_letters([
+        await self.store_dead_letters([
             self.dead_letter(rec, reason="extraction_error", stage="extract", message=msg,
                              error_type="ExtractionError", batch_index=max(batch_index, 0))
             for rec, msg in bad
         ])
 
-    async def _process_batch(
+    async def process_batch(
         self, batch: list[dict[str, Any]], batch_index: int, session: LoadSession, compiled: Any, validator: Any
     ) -> None:
+        """The dict path for one extracted batch: transform, validate, load and account it."""
         stats = self.stats
-        await self._flush_bad_records(batch_index)
-        stats.extracted += len(batch)
-        stats.extract_batches += 1
+        await self.start_batch(batch_index, len(batch))
         batch = await self._check_block("extract", batch, batch_index)
         if self.record_params:  # the 0.0.20 dialect writes run params into every record
             batch = [{**record, **self.record_params} for record in batch]
@@ -362,13 +387,8 @@ class PipelineRun:
         ]
         if validator is not None and records:
             records, invalid = validator.validate(records)
-            dead += [
-                self.dead_letter(r.record, reason=r.reason, stage="validate", message=r.message,
-                                 error_type=r.error_type, batch_index=batch_index,
-                                 record_index=r.index, field=r.field)
-                for r in invalid
-            ]
-        await self._store_dead_letters(dead)
+            dead += self.rejected_letters(invalid, stage="validate", batch_index=batch_index)
+        await self.store_dead_letters(dead)
         records = await self._check_block("load", records, batch_index)
         stats.transformed += len(records)
 
@@ -385,11 +405,9 @@ class PipelineRun:
         outcome = await asyncio.to_thread(block.check, records, batch_index)
         self.stats.filtered += outcome.skipped
         self.stats.warnings += outcome.skipped + outcome.warned
-        await self._store_dead_letters([
-            self.dead_letter(r.record, reason=QUARANTINE_REASON, stage="validate",
-                             message=r.message, error_type=r.error_type,
-                             batch_index=batch_index, record_index=r.index, field=r.field)
-            for r in outcome.quarantined])
+        await self.store_dead_letters(self.rejected_letters(
+            outcome.quarantined, stage="validate", batch_index=batch_index,
+            reason=QUARANTINE_REASON))
         return outcome.records
 
     async def record_load(self, load_result: Any, batch_index: int) -> None:
@@ -404,12 +422,8 @@ class PipelineRun:
         stats.inserted += load_result.inserted
         stats.updated += load_result.updated
         stats.loaded += load_result.inserted + load_result.updated
-        await self._store_dead_letters([
-            self.dead_letter(r.record, reason="load_error", stage="load", message=r.message,
-                             error_type=r.error_type, batch_index=batch_index,
-                             record_index=r.index, field=r.field)
-            for r in load_result.rejected
-        ])
+        await self.store_dead_letters(self.rejected_letters(
+            load_result.rejected, stage="load", batch_index=batch_index, reason="load_error"))
         self._save_checkpoint(batch_index + 1)
         self.tracker.report(
             "load", batch_index + 1, stats.extracted,
@@ -450,7 +464,7 @@ class PipelineRun:
                     continue
                 message = self.orch.mask(getattr(exc, "user_message", None) or f"{type(exc).__name__}: {exc}")
                 self.stats.failed_batches.append({"batch_index": batch_index, "stage": "load", "error": message})
-                await self._store_dead_letters([
+                await self.store_dead_letters([
                     self.dead_letter(r, reason="connection_error" if retriable else "load_error",
                                      stage="load", message=message, error_type=type(exc).__name__,
                                      batch_index=batch_index, record_index=i)

@@ -1,10 +1,11 @@
-"""The batch loop of ``run_loop.PipelineRun._loop`` for Arrow batches (the columnar fast path).
+"""The batch loop of ``run_loop.PipelineRun`` for Arrow batches (the columnar fast path).
 
 It mirrors the file extractor (files in the same order, batches never spanning two files,
 ``max_records``, ``source_file_column``, one batch read ahead in a worker thread) and the run
 loop (resume skip, counts, checkpoints, progress, error threshold, memory check). A batch whose
-table or ops cannot be reproduced exactly goes through ``PipelineRun._process_batch`` with the
-dict path's own records, so results never differ; only the cost does.
+table or ops cannot be reproduced exactly goes through ``PipelineRun.process_batch`` with the
+dict path's own records, so results never differ; only the cost does. It uses only
+``PipelineRun``'s public batch interface (``start_batch`` ... ``after_batch``).
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class ColumnarRunner:
 
     async def _files(self) -> tuple[FileExtractor, dict[str, Any], list[tuple[str, str]], str] | None:
         run = self.run
-        extract_cfg = run._extract_config()
+        extract_cfg = run.extract_config()
         extractor = get_extractor(extract_cfg)
         if not isinstance(extractor, FileExtractor) or type(extractor) is not FileExtractor:
             return None
@@ -88,7 +89,7 @@ class ColumnarRunner:
             return False, None
         run = self.run
         extractor, cfg, files, root = found
-        run._extractor = extractor
+        run.extractor = extractor
         size = int(run.batch_size or cfg["batch_size"])
         limit = run.max_records if run.max_records is not None else cfg.get("max_records")
         remaining = None if limit is None else max(0, int(limit))
@@ -115,25 +116,21 @@ class ColumnarRunner:
                         batch_index += 1
                         if batch_index >= resume_batches:
                             await self._process(batch, batch_index, session, compiled, validator)
-                            if run._over_error_threshold():
-                                return True, (
-                                    f"Aborted: {len(run.stats.failed_batches)} of "
-                                    f"{run.stats.extract_batches} batches failed "
-                                    f"(more than error_threshold={run.error_threshold:g})")
-                            run._check_memory(batch_index)
+                            if (stop := run.after_batch(batch_index)) is not None:
+                                return True, stop
                     if remaining == 0:
                         break
             finally:
                 await _drop(pending)
                 pump.close()
-        await run._flush_bad_records(batch_index)
+        await run.flush_bad_records(batch_index)
         logger.debug("columnar run: %d batches fast, %d through the dict path",
                      self.fast_batches, self.fallback_batches)
         return True, None
 
     async def _process(self, batch: ArrowBatch, batch_index: int, session: LoadSession,
                        compiled: Any, validator: Any) -> None:
-        """``PipelineRun._process_batch`` for an Arrow batch, or that method itself."""
+        """``PipelineRun.process_batch`` for an Arrow batch, or that method itself."""
         run, stats = self.run, self.run.stats
         done: tuple[pa.Table, list[Any], int] | None = None
         if batch.table is not None:
@@ -145,22 +142,16 @@ class ColumnarRunner:
         if done is None:
             self.fallback_batches += 1
             records = await asyncio.to_thread(batch.records)
-            await run._process_batch(records, batch_index, session, compiled, validator)
+            await run.process_batch(records, batch_index, session, compiled, validator)
             return
         out, invalid, transformed = done
         self.fast_batches += 1
-        await run._flush_bad_records(batch_index)
-        stats.extracted += batch.num_rows
-        stats.extract_batches += 1
+        await run.start_batch(batch_index, batch.num_rows)
         stats.transform_batches += 1
         stats.filtered += batch.num_rows - transformed  # only filter drops rows here
         stats.transformed += out.num_rows
-        await run._store_dead_letters([
-            run.dead_letter(r.record, reason=r.reason, stage="validate", message=r.message,
-                            error_type=r.error_type, batch_index=batch_index,
-                            record_index=r.index, field=r.field)
-            for r in invalid
-        ])
+        await run.store_dead_letters(run.rejected_letters(invalid, stage="validate",
+                                                          batch_index=batch_index))
         load_result = await run.write_with_retries(
             lambda: self._write(session, out, batch_index), batch_index, lambda: to_records(out))
         await run.record_load(load_result, batch_index)
