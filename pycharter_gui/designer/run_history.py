@@ -7,6 +7,7 @@ file readable with jq or pandas; a torn last line (crash mid-write) is skipped w
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -95,11 +96,20 @@ class RunHistory:
             entry.revision = latest_revision_id(Path(entry.folder), self.workspace)
         line = json.dumps(entry.to_dict(), default=str, ensure_ascii=False)
         # a new file is private (0600): entries hold run parameters and log lines
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        with open(fd, "a", encoding="utf-8") as fh:
-            fh.write(line + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        with open(fd, "r+b", buffering=0) as fh:
+            size = fh.seek(0, os.SEEK_END)
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                line = "\n" + line  # after a torn last line (a crash mid-write), a line of its own
+            try:
+                view = memoryview((line + "\n").encode("utf-8"))
+                while view:
+                    view = view[fh.write(view):]
+                os.fsync(fd)
+            except BaseException:
+                with contextlib.suppress(OSError):  # a full disk: leave no torn entry behind
+                    os.ftruncate(fd, size)
+                raise
 
     def entries(self, pipeline: str | None = None, folder: Path | None = None) -> list[RunEntry]:
         """All runs, newest first (optionally of one pipeline, by name or by folder)."""

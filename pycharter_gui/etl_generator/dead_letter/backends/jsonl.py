@@ -95,11 +95,20 @@ class JsonlBackend(DLQBackend):
             self._append_locked(payload)
 
     def _append_locked(self, payload: bytes) -> None:
-        with _open(self.path, "a+b") as f:
+        with _open(self.path, "a+b", buffering=0) as f:
             self._drop_torn_tail(f)
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
+            size = f.seek(0, os.SEEK_END)
+            try:
+                view = memoryview(payload)
+                while view:
+                    view = view[f.write(view):]
+                os.fsync(f.fileno())
+            except BaseException:
+                # A full disk may have taken part of the payload: cut it back, so the records
+                # the caller saves elsewhere (the fallback file) are not also here, some torn.
+                with contextlib.suppress(OSError):
+                    os.ftruncate(f.fileno(), size)
+                raise
 
     def _drop_torn_tail(self, f: IO[bytes]) -> None:
         """Cut an incomplete last line left by a writer that was killed mid-write."""
