@@ -17,7 +17,13 @@ from .config.params import record_params
 from .dead_letter import DeadLetterQueue, DeadLetterRecord, DLQReason
 from .errors import PycharterError, is_transient
 from .extractors.factory import get_extractor
-from .loaders.base import LoadSession, open_load_session
+from .loaders.base import (
+    BatchTransactionalSession,
+    ForgettingSession,
+    LoadSession,
+    SuspendableSession,
+    open_load_session,
+)
 from .loaders.run_lock import target_lock
 from .progress import ProgressTracker
 from .run_stats import RunStats
@@ -202,7 +208,7 @@ class PipelineRun:
                 self._save_checkpoint(0)  # a kill in the first batch resumes with this run id
             session = open_load_session(self._load_config(), dry_run=self.dry_run,
                                         run_key=self.checkpoint_id, resumable=self.checkpoints.enabled)
-            if self.checkpoints.enabled and hasattr(session, "progress_hook"):
+            if self.checkpoints.enabled and isinstance(session, BatchTransactionalSession):
                 session.progress_hook = self._state_after
             await session.open(resume_batches=resume_batches)
             error = await self._loop(session, compiled, validator, resume_batches)
@@ -221,7 +227,7 @@ class PipelineRun:
         finally:
             if session is not None:
                 await self._cleanup(session)
-                if not self.dry_run and not getattr(session, "keeps_committed_batches", False):
+                if not self.dry_run and not isinstance(session, BatchTransactionalSession):
                     self.stats.discard_loads()  # staged batches never reached the target
 
         success = error is None and not self.stats.failed_batches
@@ -229,9 +235,8 @@ class PipelineRun:
             error = self.stats.failed_batches[0]["error"]
         if completed:
             self.checkpoints.delete(self.checkpoint_id)
-            forget = getattr(committed, "forget", None)  # e.g. a file append's commit marker
-            if callable(forget):
-                await forget()
+            if isinstance(committed, ForgettingSession):  # e.g. a file append's commit marker
+                await committed.forget()
         if success:
             self._save_watermark()
         return self.stats.result(
@@ -248,13 +253,12 @@ class PipelineRun:
         """After a failure or cancel: keep committed parts when a rerun can resume, else undo."""
         if session is None:
             return
-        suspend = getattr(session, "suspend", None)
         can_resume = self.orch.checkpoint_dir is not None and not self.dry_run
-        if can_resume and callable(suspend):
-            await suspend()
+        if can_resume and isinstance(session, SuspendableSession):
+            await session.suspend()
         else:
             await session.abort()
-            if not getattr(session, "keeps_committed_batches", False):
+            if not isinstance(session, BatchTransactionalSession):
                 self.checkpoints.delete(self.checkpoint_id)  # nothing left to resume from
 
     def _load_config(self) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from ..extractors.factory import get_extractor
 from ..extractors.file import FileExtractor, _drop, _read_ahead, _ThreadedIter
+from ..loaders.base import ArrowBatchWriter
 from ..readers import reader_options
 from .arrow_ops import apply_ops, merge_fields, to_records
 from .plan import SOURCE_FORMATS, ColumnarPlan
@@ -176,8 +177,7 @@ class ColumnarRunner:
         return None if out is None else (out, invalid, transformed)
 
     async def _write(self, session: LoadSession, table: pa.Table, batch_index: int) -> Any:
-        write_arrow = getattr(session, "write_arrow_batch", None)
-        if callable(write_arrow):
-            return await write_arrow(table, batch_index)
+        if isinstance(session, ArrowBatchWriter):
+            return await session.write_arrow_batch(table, batch_index)
         records = await asyncio.to_thread(to_records, table)
         return await session.write_batch(records, batch_index)

@@ -1,9 +1,18 @@
-"""Load sessions: run-level writing so overwrite/truncate happen once and writes are atomic."""
+"""Load sessions: run-level writing so overwrite/truncate happen once and writes are atomic.
+
+``LoadSession`` is what every target offers. Optional capabilities are sub-protocols a session
+has by having their members (checked with ``isinstance``): ``ArrowBatchWriter`` takes Arrow
+tables (the columnar path), ``SuspendableSession`` keeps its committed batches for a resume
+instead of aborting, ``BatchTransactionalSession`` commits each batch in its own transaction
+(its checkpoint with it), ``ForgettingSession`` drops what it kept for a resume once the run's
+checkpoint is gone.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from ..errors import NotAvailableError
 from ..registry import Registry
@@ -50,6 +59,42 @@ class LoadSession(Protocol):
 
     def describe(self) -> str:
         """Human description of the target, without secrets."""
+
+
+@runtime_checkable
+class ArrowBatchWriter(LoadSession, Protocol):
+    """A session that writes a ``pyarrow.Table`` without building records first."""
+
+    async def write_arrow_batch(self, table: Any, batch_index: int) -> BatchLoadResult:
+        """``write_batch`` for the table's rows."""
+
+
+@runtime_checkable
+class SuspendableSession(LoadSession, Protocol):
+    """A session that can stop after a failure or cancel keeping its committed batches (part
+    files) for a rerun to resume from; a run with checkpoints suspends it instead of aborting."""
+
+    async def suspend(self) -> None:
+        """Stop, keeping committed batches; what is not committed is removed."""
+
+
+@runtime_checkable
+class BatchTransactionalSession(LoadSession, Protocol):
+    """A session whose batches each commit in their own transaction: they stay in the target
+    after ``abort`` (so a failed run still reports them as loaded), and ``progress_hook``'s
+    checkpoint state is committed in the batch's transaction."""
+
+    keeps_committed_batches: bool
+    progress_hook: Callable[[BatchLoadResult, int], dict[str, Any]] | None
+
+
+@runtime_checkable
+class ForgettingSession(LoadSession, Protocol):
+    """A session that keeps something for a resume after ``commit`` (e.g. a file append's
+    commit marker) until the run's checkpoint is deleted."""
+
+    async def forget(self) -> None:
+        """Drop what was kept for a resume; called after the checkpoint is deleted."""
 
 
 _SESSIONS: Registry[Any] = Registry("destination")
