@@ -24,9 +24,11 @@ from pycharter_gui.designer.discovery import KINDS
 from pycharter_gui.designer.workers.blocking import BlockingJob
 
 CONTRACT_FILES = ("contract.yaml", "schema.yaml", "schema.json", "contract.json")
-# The files a document edits: the three configs and the contract's schema.yaml (optional:
-# created by the first edit, written on save, undone like the others).
-FILE_KINDS = (*KINDS, "schema")
+# The contract's files beside the configs (optional: created by the first edit, written on
+# save, undone like the others).
+CONTRACT_KINDS = ("schema", "coercion_rules", "validation_rules")
+# The files a document edits: the three configs and the contract's.
+FILE_KINDS = (*KINDS, *CONTRACT_KINDS)
 
 
 _KEEP = object()  # a parse that failed: the last good data stays

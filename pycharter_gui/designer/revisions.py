@@ -20,7 +20,8 @@ from typing import Any
 
 from pycharter_gui.etl_generator import ConfigError, atomic_write, parse_yaml_text
 
-FILES = ("extract.yaml", "transform.yaml", "load.yaml", "schema.yaml")
+FILES = ("extract.yaml", "transform.yaml", "load.yaml", "schema.yaml", "coercion_rules.yaml",
+         "validation_rules.yaml")
 MAX_REVISIONS = 200
 Texts = dict[str, str]  # file name -> text
 

@@ -311,13 +311,14 @@ def test_infer_from_sample_is_reviewed_then_creates_schema_yaml(qtbot, folder):
     assert doc.text("schema") == ""  # nothing is written before the review
     review = dialog.fields.table
     rows = {review.item(r, 0).text(): r for r in range(review.rowCount())}
-    assert review.cellWidget(rows["Amount"], 1).currentText() == "number"
-    review.item(rows["Qty"], 3).setText("1")  # tighten: minimum 1
+    # Inferred from the records the contract sees: after rename, convert, add and select.
+    assert review.cellWidget(rows["quantity"], 1).currentText() == "integer"
+    review.item(rows["quantity"], 3).setText("1")  # tighten: minimum 1
     qtbot.mouseClick(dialog.write_button, Qt.MouseButton.LeftButton)
     schema = doc.data("schema")
     assert schema["type"] == "object"
-    assert schema["required"] == ["OrderID", "Customer", "Qty", "Amount"]
-    assert schema["properties"]["Qty"] == {"type": "string", "minimum": 1}
+    assert schema["required"] == ["order_id", "customer", "quantity"]
+    assert schema["properties"]["quantity"] == {"type": "integer", "minimum": 1}
     assert doc.dirty_kinds() == ["schema"]
     assert not (folder / "schema.yaml").exists()
     doc.save()

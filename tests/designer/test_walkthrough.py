@@ -129,11 +129,10 @@ def test_walkthrough_pipeline_from_forms_and_dialogs_dry_runs_with_the_expected_
     qtbot.mouseClick(contract.infer_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(contract.infer_dialog.write_button, Qt.MouseButton.LeftButton)
     table = contract.fields.table
-    row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "qty")
-    assert table.cellWidget(row, 1).currentText() == "string"  # 'x' is in the sample
-    table.item(row, 0).setText("quantity")  # the sample is the source's: name it as loaded
-    _pick(table.cellWidget(row, 1), "integer")  # tightened: an integer up to 100
-    table.item(row, 4).setText("100")
+    # Inferred from the sample after the transform: renamed, converted ('x' rejected by it)
+    row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "quantity")
+    assert table.cellWidget(row, 1).currentText() == "integer"
+    table.item(row, 4).setText("100")  # tightened: up to 100
 
     doc = win.current
     data = doc.data("transform")
