@@ -154,3 +154,38 @@ def test_infer_follows_the_unsaved_transform(qtbot, folder):
     form.set_sample(SAMPLE)
     dialog = form.infer_from_sample()
     assert set(_rows(dialog.fields.table)) == {"OrderID", "Customer", "amount"}
+
+
+# -- column pickers for single-name keys ----------------------------------------------------
+DB_EXTRACT = ("type: database\ndatabase:\n  url: sqlite:///shop.db\ntable: orders\n"
+              "incremental:\n  column: updated\n")
+
+
+@pytest.mark.parametrize("attr, key", [("incremental_column", "incremental.column"),
+                                       ("partition_column", "partition_by.column")])
+def test_single_name_columns_pick_from_the_sample_and_mark_unknown_names(qtbot, folder, attr,
+                                                                          key):
+    from pycharter_gui.designer.views.forms.extract import ExtractForm
+
+    (folder / "extract.yaml").write_text(DB_EXTRACT)
+    form = ExtractForm()
+    qtbot.addWidget(form)
+    form.set_document(PipelineDocument("orders", folder))
+    form.show()
+    picker = getattr(form, attr)
+    assert not picker.pick_button.isVisibleTo(form)  # no sample yet: nothing to offer
+    form.set_sample([{"id": 1, "updated_at": "2024-01-02", "name": "Ann"}])
+    assert picker.pick_button.isVisibleTo(form)
+    qtbot.mouseClick(picker.pick_button, Qt.MouseButton.LeftButton)
+    model = picker.completer.model()
+    offered = {model.index(r, 0).data(): model.index(r, 1).data()
+               for r in range(model.rowCount())}
+    assert offered == {"id": "integer", "updated_at": "date", "name": "string"}
+    picker.completer.activated[str].emit("updated_at")
+    assert form.doc.value("extract", key) == "updated_at"
+    assert picker.warning.isHidden()
+    picker.edit.selectAll()
+    qtbot.keyClicks(picker.edit, "updatd_at")
+    assert form.doc.value("extract", key) == "updatd_at"
+    assert "'updatd_at' is not a field of the sample; did you mean 'updated_at'?" in \
+        picker.warning.text()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -18,7 +19,12 @@ from PySide6.QtWidgets import (
 
 from pycharter_gui.designer import theme
 from pycharter_gui.designer.views.forms.base import FormBase
-from pycharter_gui.designer.views.forms.widgets import scalar_to_text
+from pycharter_gui.designer.views.forms.fields import Catalog, unknown_names_message
+from pycharter_gui.designer.views.forms.widgets import (
+    FieldCompleter,
+    scalar_to_text,
+    warning_label,
+)
 from pycharter_gui.designer.views.watermark_bar import WatermarkBar
 from pycharter_gui.designer.workers.blocking import BlockingJob
 from pycharter_gui.designer.yaml_roundtrip import parse_scalar
@@ -42,6 +48,56 @@ def detect_source_type(data: dict[str, Any]) -> str:
     if "query" in data or "database" in data:
         return "database"
     return "file"
+
+
+class LinePicker(QObject):
+    """Makes a one-name line of the form a field picker like the others: completion with each
+    field's type, "Fields ▾" listing them all, a name that is not a field marked with the
+    closest one. A pick is written as typing would."""
+
+    def __init__(self, edit: QLineEdit) -> None:
+        super().__init__(edit)
+        self.edit = edit
+        self.completer = FieldCompleter(edit)
+        self.completer.activated[str].connect(self._on_completer_activated)
+        self.pick_button = QPushButton("Fields ▾")
+        self.pick_button.setToolTip("Pick a field of the sample or schema.yaml")
+        self.pick_button.clicked.connect(self._on_pick_button_clicked)
+        self.pick_button.hide()
+        self.warning = warning_label(edit.placeholderText() or "Field")
+        self._fields: Catalog = {}
+        holder_layout = edit.parentWidget().layout()  # add_line's holder: edit, then labels
+        holder_layout.removeWidget(edit)
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        row.addWidget(edit, 1)
+        row.addWidget(self.pick_button)
+        holder_layout.insertLayout(0, row)
+        holder_layout.addWidget(self.warning)
+        edit.textChanged.connect(self._mark_unknown)
+
+    def set_fields(self, fields: Catalog) -> None:
+        """Offer ``fields`` (name -> type) and mark a typed name that is not one of them."""
+        if fields != self._fields:
+            self.completer.set_fields(fields)
+            self._fields = dict(fields)
+        self.pick_button.setVisible(bool(fields))
+        self._mark_unknown()
+
+    def _mark_unknown(self) -> None:
+        name = self.edit.text().strip()
+        message = unknown_names_message([name], self._fields) if self._fields else ""
+        self.warning.setText(message)
+        self.warning.setVisible(bool(message))
+
+    def _on_pick_button_clicked(self) -> None:
+        self.edit.setFocus()
+        self.completer.show_all()
+
+    def _on_completer_activated(self, name: str) -> None:
+        self.edit.setText(name)
+        self.edit.textEdited.emit(name)  # the form writes it as it writes typing
+        self.edit.editingFinished.emit()
 
 
 class InputParamsTable(QWidget):
@@ -243,14 +299,15 @@ class ExtractForm(FormBase):
         self.add_line(f, "Table", "table", placeholder="instead of a query")
         self.add_line(f, "Schema", "schema_name", "schema", placeholder="public")
         self.add_table(f, "Query params", "query_params")
-        self.add_line(f, "Partition column", "partition_by.column",
-                      placeholder="Dask runs: id")
+        self.partition_column = LinePicker(self.add_line(
+            f, "Partition column", "partition_by.column", placeholder="Dask runs: id"))
         self.add_value(f, "Partition ranges", "partition_by.ranges", placeholder="4")
         self.add_table(f, "SSH tunnel", "ssh_tunnel")
         # Incremental loads apply to database and HTTP sources alike.
         self.incremental_box, f = self.group("Incremental loads")
-        self.add_line(f, "Incremental column", "incremental.column",
-                      "incremental.watermark_field", placeholder="updated_at")
+        self.incremental_column = LinePicker(self.add_line(
+            f, "Incremental column", "incremental.column", "incremental.watermark_field",
+            placeholder="updated_at"))
         self.add_value(f, "First watermark", "incremental.initial", "incremental.initial_value",
                        placeholder="none: all rows")
         self.cloud_box, f = self.group("Cloud storage")
@@ -345,6 +402,12 @@ class ExtractForm(FormBase):
         self.test_button.setEnabled(True)
         self.test_result.setText("✘ " + message)
         theme.set_style(self.test_result, "color: $error;")
+
+    def update_fields(self) -> None:
+        """The pickers of the bindings, and the source columns for the single-name lines."""
+        super().update_fields()
+        for picker in (self.partition_column, self.incremental_column):
+            picker.set_fields(self.source_fields())
 
     def update_visibility(self, data: dict[str, Any]) -> None:
         self.watermark_bar.set_pipeline(self.doc.path if self.doc else None, "incremental" in data)
