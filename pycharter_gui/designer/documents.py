@@ -3,6 +3,10 @@
 Form edits and YAML edits both become text changes of one file, so a single ``QUndoStack`` per
 pipeline undoes either kind, and the saved file differs from the original only where the user
 changed something (comments, key order, quotes and blank lines are kept).
+
+A pipeline held by one file (pycharter's pipeline.yaml, a steps list, a v2 ``kind: Pipeline``)
+is edited as that file (kind ``pipeline``): the extract/transform/load kinds stay empty and
+read-only, so saving never writes them beside it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from pycharter_gui.designer import yaml_roundtrip as yrt
 from pycharter_gui.designer.discovery import KINDS
 from pycharter_gui.designer.workers.blocking import BlockingJob
+from pycharter_gui.etl_generator import detect
 
 CONTRACT_FILES = ("contract.yaml", "schema.yaml", "schema.json", "contract.json")
 # The contract's files beside the configs (optional: created by the first edit, written on
@@ -29,6 +34,12 @@ CONTRACT_FILES = ("contract.yaml", "schema.yaml", "schema.json", "contract.json"
 CONTRACT_KINDS = ("schema", "coercion_rules", "validation_rules")
 # The files a document edits: the three configs and the contract's.
 FILE_KINDS = (*KINDS, *CONTRACT_KINDS)
+PIPELINE = "pipeline"  # the one file of a single-file pipeline
+ALL_KINDS = (*FILE_KINDS, PIPELINE)
+#: How the forms name a single-file format (the engine's ``detect`` names).
+FORMAT_NAMES = {"sections": "a pycharter pipeline.yaml file",
+                "steps": "a pycharter steps pipeline (0.0.54-0.0.60)",
+                "manifest": "a pycharter v2 `kind: Pipeline` file"}
 
 
 _KEEP = object()  # a parse that failed: the last good data stays
@@ -95,8 +106,9 @@ class _TextEditCommand(QUndoCommand):
 
 
 class PipelineDocument(QObject):
-    """One pipeline folder's extract/transform/load YAML and schema.yaml, with dirty tracking
-    and undo; ``texts()`` gives the three configs only (what previews and runs lay over).
+    """One pipeline folder's extract/transform/load YAML (or its single pipeline file) and
+    schema.yaml, with dirty tracking and undo; ``texts()`` gives the configs only (what
+    previews, runs and validation lay over).
 
     Typed text (``set_text(..., background=True)``) is parsed on a worker: ``text_edited``
     says at once that the text changed, ``text_changed`` follows when its parse is applied
@@ -117,6 +129,8 @@ class PipelineDocument(QObject):
         super().__init__(parent)
         self.name = name
         self.path = Path(path)
+        self.format = "folder"  # the engine's name of the format (``detect``)
+        self.single: Path | None = None  # the file holding a single-file pipeline
         self.undo_stack = QUndoStack(self)
         self._text: dict[str, str] = {}
         self._saved: dict[str, str] = {}
@@ -135,13 +149,33 @@ class PipelineDocument(QObject):
 
     # -- reading ---------------------------------------------------------------------------
     def file_path(self, kind: str) -> Path:
+        if kind == PIPELINE:
+            return self.single or self.path / "pipeline.yaml"
         return self.path / f"{kind}.yaml"
+
+    def config_kinds(self) -> tuple[str, ...]:
+        """The kinds holding the pipeline's config: its single file, or the three files."""
+        return (PIPELINE,) if self.single is not None else KINDS
+
+    def is_read_only(self, kind: str) -> bool:
+        """True for a kind this pipeline has no file of (the trio of a single-file one)."""
+        return kind not in (*self.config_kinds(), *CONTRACT_KINDS)
+
+    def read_only_reason(self) -> str | None:
+        """Why the Extract/Transform/Load forms cannot edit this pipeline (None: they can)."""
+        if self.single is None:
+            return None
+        what = FORMAT_NAMES.get(self.format, f"a {self.format} pipeline file")
+        return (f"This is {what} ({self.single.name}): edit it in the YAML tab, or convert it "
+                "to the folder format (Pipeline ▸ Convert to folder format…).")
 
     def load(self) -> None:
         """(Re)read the files from disk; clears undo history."""
-        for kind in FILE_KINDS:
+        self.format, self.single = detect(self.path)
+        for kind in ALL_KINDS:
             f = self.file_path(kind)
-            raw = f.read_bytes().decode("utf-8-sig") if f.is_file() else ""
+            readable = not self.is_read_only(kind) and f.is_file()
+            raw = f.read_bytes().decode("utf-8-sig") if readable else ""
             self._newline[kind] = "\r\n" if "\r\n" in raw else "\n"
             text = raw.replace("\r\n", "\n")
             self._saved[kind] = text
@@ -159,7 +193,7 @@ class PipelineDocument(QObject):
         return self._text[kind]
 
     def texts(self) -> dict[str, str]:
-        return {k: self._text[k] for k in KINDS}
+        return {k: self._text[k] for k in self.config_kinds()}
 
     def saved_text(self, kind: str) -> str:
         return self._saved[kind]
@@ -179,7 +213,7 @@ class PipelineDocument(QObject):
         return self._error.get(kind)
 
     def has_parse_errors(self) -> bool:
-        return any(self._error.get(k) for k in FILE_KINDS)
+        return any(self._error.get(k) for k in ALL_KINDS)
 
     def line_of(self, kind: str, key: str) -> int | None:
         return yrt.line_of(self._data.get(kind), key) if key else None
@@ -199,7 +233,7 @@ class PipelineDocument(QObject):
         """Set ``key`` (dotted) in ``kind``; False while that file does not parse."""
         scalar = not isinstance(value, (dict, list, tuple))
         self.finish_parsing(kind, values_only=scalar)
-        if self._error.get(kind):
+        if self._error.get(kind) or self.is_read_only(kind):
             return False
         text, data = self._text[kind], self._data[kind]
         # The parse of the current text is changed in place; applying the new text replaces
@@ -218,7 +252,8 @@ class PipelineDocument(QObject):
     def delete_key(self, kind: str, key: str | Sequence[Any]) -> bool:
         """Remove ``key`` from ``kind``; False when absent or the file does not parse."""
         self.finish_parsing(kind)
-        if self._error.get(kind) or not isinstance(self._data[kind], dict):
+        if self._error.get(kind) or self.is_read_only(kind) \
+                or not isinstance(self._data[kind], dict):
             return False
         new = yrt.delete_key_text(self._text[kind], self._data[kind], key, self._style[kind])
         label = f"Remove {kind} {'.'.join(map(str, yrt.split_key(key)))}"
@@ -266,7 +301,7 @@ class PipelineDocument(QObject):
     def _push(self, kind: str, new: str, merge_key: Any, label: str,
               background: bool = False) -> bool:
         old = self._text[kind]
-        if new == old:
+        if new == old or self.is_read_only(kind):
             return False
         command = _TextEditCommand(self, kind, old, new, merge_key, label)
         self._background = background  # for the command's first redo (the edit itself)
@@ -326,7 +361,7 @@ class PipelineDocument(QObject):
 
     # -- dirty, save, revert ---------------------------------------------------------------
     def dirty_kinds(self) -> list[str]:
-        return [k for k in FILE_KINDS if self._text[k] != self._saved[k]]
+        return [k for k in ALL_KINDS if self._text[k] != self._saved[k]]
 
     def is_dirty(self) -> bool:
         return bool(self.dirty_kinds())
@@ -355,7 +390,7 @@ class PipelineDocument(QObject):
     def revert(self) -> None:
         """Drop unsaved changes and re-read the files."""
         self.load()
-        for kind in FILE_KINDS:
+        for kind in ALL_KINDS:
             self.text_edited.emit(kind)
             self.parse_state_changed.emit(kind)
             self.text_changed.emit(kind)

@@ -346,10 +346,10 @@ class MainWindow(WindowOpsMixin, QMainWindow):
         if doc is None:
             return []
         problems = []
-        for kind in ("extract", "transform", "load"):
+        for kind in doc.config_kinds():
             err = doc.parse_error(kind)
             if err is not None:
-                problems.append(ConfigProblem(f"{kind}.yaml", "", f"YAML syntax error: "
+                problems.append(ConfigProblem(doc.file_path(kind).name, "", "YAML syntax error: "
                                               f"{err.message}", err.line))
         parsed = {p.file for p in problems}
         problems += [p for p in self.problems_by_pipeline.get(doc.name, [])

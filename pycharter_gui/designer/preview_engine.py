@@ -21,6 +21,7 @@ from typing import Any
 from pycharter_gui.etl_generator import (
     ETLOrchestrator,
     get_extractor,
+    load_pipeline_config,
     normalize_transform,
     parse_yaml_text,
     resolve_input_params,
@@ -42,7 +43,11 @@ def parse_unsaved(kind: str, text: str, folder: Path) -> Any:
 
 
 def build_orchestrator(folder: Path, texts: dict[str, str] | None = None) -> ETLOrchestrator:
-    """The pipeline in ``folder``, with unsaved ``texts`` (kind -> YAML) laid over its files."""
+    """The pipeline in ``folder``, with unsaved ``texts`` (kind -> YAML) laid over its files;
+    ``texts["pipeline"]`` is the unsaved text of a single-file pipeline (pipeline.yaml, ...)."""
+    if texts and texts.get("pipeline") is not None:
+        config = load_pipeline_config(folder, texts={"pipeline": texts["pipeline"]})
+        return ETLOrchestrator.from_config(config, verbose=False)
     kwargs: dict[str, Any] = {}
     for kind, text in (texts or {}).items():
         if kind in KINDS and text is not None:

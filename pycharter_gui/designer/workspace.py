@@ -17,7 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from pycharter_gui.designer.discovery import KINDS, PipelineInfo, discover_pipelines
-from pycharter_gui.designer.documents import PipelineDocument, atomic_write
+from pycharter_gui.designer.documents import PIPELINE, PipelineDocument, atomic_write
 from pycharter_gui.paths import resource_path
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -103,8 +103,8 @@ class Workspace(QObject):
         if texts is None:
             shutil.rmtree(folder, ignore_errors=True)
             return
-        for kind in KINDS:
-            atomic_write(folder / f"{kind}.yaml", texts[kind].encode("utf-8"))
+        for kind, text in texts.items():  # the three files, or a single-file pipeline's one
+            atomic_write(folder / f"{kind}.yaml", text.encode("utf-8"))
         meta = {"pipeline": name, "path": str(path), "saved_at": time.time()}
         atomic_write(folder / "draft.json", json.dumps(meta).encode("utf-8"))
 
@@ -121,10 +121,11 @@ class Workspace(QObject):
             info = self.info(folder.name)
             if info is None or not (folder / "draft.json").is_file():
                 continue
-            for kind in KINDS:
-                draft, real = folder / f"{kind}.yaml", info.path / f"{kind}.yaml"
+            for kind in (*KINDS, PIPELINE):
+                draft = folder / f"{kind}.yaml"
+                real = info.file if kind == PIPELINE else info.path / f"{kind}.yaml"
                 real_text = real.read_text(encoding="utf-8").replace("\r\n", "\n") \
-                    if real.is_file() else ""
+                    if real is not None and real.is_file() else ""
                 if draft.is_file() and draft.read_text(encoding="utf-8") != real_text:
                     names.append(folder.name)
                     break
@@ -134,7 +135,7 @@ class Workspace(QObject):
         doc = self.document(name)
         folder = self.draft_dir(name)
         texts = {k: (folder / f"{k}.yaml").read_text(encoding="utf-8")
-                 for k in KINDS if (folder / f"{k}.yaml").is_file()}
+                 for k in (*KINDS, PIPELINE) if (folder / f"{k}.yaml").is_file()}
         doc.restore_texts(texts)
         return doc
 
@@ -172,12 +173,13 @@ class Workspace(QObject):
         info = self._existing(name)
         target = self._target(new_name)
         # the copy gets the unsaved edits too
-        texts = self._docs[name].texts() if name in self._docs else {}
+        doc = self._docs.get(name)
+        texts = {doc.file_path(k).name: t for k, t in doc.texts().items()} if doc else {}
 
         def work() -> Path:
             shutil.copytree(info.path, target, ignore=shutil.ignore_patterns(".pycharter"))
-            for kind, text in texts.items():
-                atomic_write(target / f"{kind}.yaml", text.encode("utf-8"))
+            for file_name, text in texts.items():
+                atomic_write(target / file_name, text.encode("utf-8"))
             return target
         return WorkspaceJob(work, self.refresh)
 

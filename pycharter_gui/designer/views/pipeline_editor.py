@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from pycharter_gui.designer import theme
 from pycharter_gui.designer.discovery import KINDS
-from pycharter_gui.designer.documents import PipelineDocument
+from pycharter_gui.designer.documents import PIPELINE, PipelineDocument
 from pycharter_gui.designer.views.find_bar import FindBar
 from pycharter_gui.designer.views.forms.base import FormBase
 from pycharter_gui.designer.views.forms.contract import ContractForm
@@ -41,7 +41,7 @@ class PipelineEditor(QWidget):
         self.yaml_editors: dict[str, YamlEditor] = {}
         self.yaml_status: dict[str, QLabel] = {}
         self.find_bars: dict[str, FindBar] = {}
-        for kind in KINDS:
+        for kind in (*KINDS, PIPELINE):  # a single-file pipeline shows only its own file
             page = QWidget()
             lay = QVBoxLayout(page)
             lay.setContentsMargins(0, 0, 0, 0)
@@ -92,9 +92,13 @@ class PipelineEditor(QWidget):
         if doc is not None:
             doc.text_changed.connect(self._on_doc_text_changed)
             doc.text_edited.connect(self._on_doc_text_edited)
-        for kind in KINDS:
+        shown = doc.config_kinds() if doc is not None else KINDS
+        for index, kind in enumerate(self.yaml_editors):
             self.yaml_editors[kind].set_text_document(self._text_document(kind))
             self._sync_yaml(kind)
+            self.yaml_tabs.setTabVisible(index, kind in shown)
+        if doc is not None and doc.single is not None:
+            self.yaml_tabs.setTabText(list(self.yaml_editors).index(PIPELINE), doc.single.name)
         self.contract.set_document(doc)
         self.tabs.setEnabled(doc is not None)
 
@@ -150,10 +154,12 @@ class PipelineEditor(QWidget):
 
     def go_to(self, kind: str, line: int | None) -> None:
         """Show ``kind``'s YAML with the cursor on ``line``."""
+        if self.doc is not None and self.doc.single is not None and kind in (*KINDS, PIPELINE):
+            kind = PIPELINE  # problems name pipeline.yaml, or extract.yaml holding steps
         if kind not in self.yaml_editors:
             return
         self.tabs.setCurrentIndex(self.yaml_tab_index)
-        self.yaml_tabs.setCurrentIndex(list(KINDS).index(kind))
+        self.yaml_tabs.setCurrentIndex(list(self.yaml_editors).index(kind))
         if line:
             self.yaml_editors[kind].go_to_line(line)
 

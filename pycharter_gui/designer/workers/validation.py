@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 from pycharter_gui.designer.discovery import KINDS
-from pycharter_gui.designer.documents import PipelineDocument
+from pycharter_gui.designer.documents import PIPELINE, PipelineDocument
 from pycharter_gui.etl_generator import ConfigProblem, validate_pipeline
 
 DEBOUNCE_MS = 350
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 def validate_snapshot(path: Path, texts: dict[str, str] | None) -> list[Any]:
     """Validate ``path``, or ``texts`` laid over it; never raises (errors become problems)."""
     try:
-        texts = {k: t for k, t in (texts or {}).items() if k in KINDS} or None
+        texts = {k: t for k, t in (texts or {}).items() if k in (*KINDS, PIPELINE)} or None
         return [_relocate(p) for p in validate_pipeline(str(path), texts=texts)]
     except Exception as exc:  # worker boundary: report, never crash the app
         log.exception("validation of %s failed", path)

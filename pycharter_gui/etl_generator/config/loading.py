@@ -98,6 +98,15 @@ def _find(folder: Path | None, *names: str) -> Path | None:
     return None
 
 
+def _unsaved_path(folder: Path, kind: str) -> Path:
+    """The file an unsaved text of ``kind`` stands for (``pipeline``: the single file)."""
+    if kind != "pipeline":
+        return folder / f"{kind}.yaml"
+    if folder.is_file():
+        return folder
+    return pipeline_file(folder) or folder / "pipeline.yaml"
+
+
 def _check_keys(data: Mapping[str, Any], allowed: tuple[str, ...], file: str,
                 lines: LineMap | None, problems: list[ConfigProblem]) -> None:
     for key in data:
@@ -124,9 +133,11 @@ def collect(
 
     ``texts`` (kind -> YAML) are unsaved versions of the folder's ``<kind>.yaml`` files, read
     in their place with their own line numbers; relative paths still resolve in the folder.
+    ``texts["pipeline"]`` is the unsaved text of the single pipeline file (pipeline.yaml, or a
+    steps / v2 pipeline in extract.yaml).
     """
     folder = Path(contract_dir).expanduser().resolve() if contract_dir else None
-    unsaved = {folder / f"{kind}.yaml": text for kind, text in (texts or {}).items()
+    unsaved = {_unsaved_path(folder, kind): text for kind, text in (texts or {}).items()
                if folder is not None and text is not None}
     col = _Collector(config_context, unsaved)
     if folder is not None and folder.is_file():
@@ -319,14 +330,16 @@ def load_pipeline_config(
     contract_file: str | os.PathLike[str] | None = None,
     contract_dict: Mapping[str, Any] | None = None,
     config_context: Mapping[str, Any] | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> PipelineConfig:
     """Load and normalise a pipeline; dicts beat file paths beat files in ``contract_dir``.
 
-    Raises ``ConfigError`` listing every problem of every file (file, dotted key, line, hint).
+    ``texts``: unsaved file texts read in place of the files, as in ``collect``. Raises
+    ``ConfigError`` listing every problem of every file (file, dotted key, line, hint).
     """
     config, problems, _warnings = collect(
         contract_dir, extract_config, transform_config, load_config, extract_file,
-        transform_file, load_file, contract_file, contract_dict, config_context)
+        transform_file, load_file, contract_file, contract_dict, config_context, texts)
     if problems:
         raise ConfigError([_masked(p, config.secrets) for p in problems], pipeline=config.name)
     return config
@@ -347,9 +360,9 @@ def validate_pipeline(
 ) -> list[ConfigProblem]:
     """Every problem (errors, then warnings) of the pipeline folder or pipeline.yaml at ``path``.
 
-    ``texts`` (kind -> YAML) are unsaved versions of the folder's files, checked in their
-    place (the designer's live checks). Never stops at the first problem; an empty list means
-    the pipeline is valid.
+    ``texts`` (kind -> YAML) are unsaved versions of the folder's files (``pipeline``: of its
+    single pipeline file), checked in their place (the designer's live checks). Never stops
+    at the first problem; an empty list means the pipeline is valid.
     """
     _config, problems, warnings = collect(path, config_context=config_context, texts=texts)
     return [_masked(p, _config.secrets) for p in [*problems, *warnings]]

@@ -127,6 +127,15 @@ class FormBase(QScrollArea):
             "border-radius:4px;")
         self.error_banner.hide()
         self.root_layout.addWidget(self.error_banner)
+        self.format_banner = QLabel()  # a single-file pipeline: edited in the YAML tab
+        self.format_banner.setWordWrap(True)
+        self.format_banner.setAccessibleName(f"{self.title} read-only")
+        theme.set_style(
+            self.format_banner,
+            "background:$info_bg; color:$info_fg; border:1px solid $info_border; padding:8px;"
+            "border-radius:4px;")
+        self.format_banner.hide()
+        self.root_layout.addWidget(self.format_banner)
         self.body = QWidget()
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.setContentsMargins(0, 0, 0, 0)
@@ -432,7 +441,12 @@ class FormBase(QScrollArea):
                 self.error_banner.setText(
                     f"{self.kind}.yaml does not parse at line {error.line}: {error.message}. "
                     "The form shows the last valid version; fix the YAML tab to continue.")
-            self.body.setEnabled(doc is not None and error is None and self.is_editable())
+            locked = doc.read_only_reason() if doc and doc.is_read_only(self.kind) else None
+            self.format_banner.setText(locked or "")
+            self.format_banner.setVisible(locked is not None)
+            self.body.setVisible(locked is None)
+            self.body.setEnabled(doc is not None and error is None and locked is None
+                                 and self.is_editable())
             for b in self.bindings:
                 value = doc.value(self.kind, self._full(self._present_key(b))) if doc else None
                 b.load(value)
