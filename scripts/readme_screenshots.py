@@ -1,4 +1,5 @@
-"""Regenerate the README's main-window screenshots from the real app, driven as a user would.
+"""Regenerate the README's main-window, Contract tab and History screenshots from the real app,
+driven as a user would.
 
 Usage: QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/readme_screenshots.py docs/screenshots
 """
@@ -12,7 +13,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDockWidget
 
 
 def main(out: Path) -> None:
@@ -54,6 +55,11 @@ def main(out: Path) -> None:
     docks.dead_letters.view.selectRow(0)
     spin(1)
     win.grab().save(str(out / "main-dead-letters.png"))
+    for dock in win.findChildren(QDockWidget):  # the Contract tab at full height
+        dock.hide()
+    win.editor.tabs.setCurrentWidget(win.editor.contract)
+    spin(0.5)
+    win.editor.grab().save(str(out / "contract-tab.png"))
     win.close()
     shutil.rmtree(ws.parent, ignore_errors=True)
 
