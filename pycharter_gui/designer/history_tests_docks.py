@@ -15,6 +15,7 @@ from .documents import PipelineDocument
 from .views.history_panel import HistoryPanel
 from .views.preview_panel import PreviewPanel
 from .views.tests_panel import PipelineTestsPanel, SaveAsTestAction
+from .views.transform_preview_panel import TransformPreviewPanel
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -30,7 +31,10 @@ class HistoryAndTestsDocks(QObject):
         self.tests.setAccessibleName("Tests panel")
         self.history = HistoryPanel()
         self.history.setAccessibleName("History panel")
-        self.save_as_test_action = SaveAsTestAction(preview, self.tests)
+        self.save_as_test_action = SaveAsTestAction.for_preview(preview, self.tests)
+        # The Before/after dock is in the window already: "Save as test…" on its tables too.
+        self.before_after_test_action = SaveAsTestAction.for_before_after(
+            window.findChild(TransformPreviewPanel), self.tests)
         self.docks = {"tests": window.add_bottom_dock("Tests", self.tests),
                       "history": window.add_bottom_dock("History", self.history)}
         for dock in self.docks.values():

@@ -3,12 +3,14 @@
 Cases live beside the pipeline (``tests/<name>/``, see the engine's ``pipeline_tests``). They
 run on the engine loop through ``TaskHandle`` (never on the GUI thread): on Run tests, after
 "Save as test…" and after every save of a pipeline. ``SaveAsTestAction`` puts "Save as test…"
-in the Preview table's context menu: the selected rows, or the whole sample.
+in the context menu of the Preview and Before/after tables: the selected rows, or the whole
+sample.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QTreeWidget,
@@ -44,6 +47,7 @@ from ..workers.task import TaskHandle
 from . import dialogs
 from .message_bar import MessageBar, describe_error
 from .preview_panel import PreviewPanel
+from .transform_preview_panel import TransformPreviewPanel
 
 ResultRole = Qt.ItemDataRole.UserRole
 STATUS_COLOR = {"passed": "ok", "failed": "error", "error": "error", "skipped": "muted"}  # theme roles
@@ -52,6 +56,7 @@ KIND_TEXT = {"changed": "changed", "missing": "missing row", "extra": "extra row
              "dead_letter_changed": "dead letter changed", "missing_dead_letter": "missing dead letter",
              "extra_dead_letter": "extra dead letter"}
 _DIFF_HEADERS = ["Row", "Field", "Change", "Expected", "Actual"]
+Records = list[dict[str, Any]]
 
 
 def _cell(value: Any) -> str:
@@ -262,30 +267,48 @@ class PipelineTestsPanel(QWidget):
 
 
 class SaveAsTestAction(QAction):
-    """"Save as test…" in the Preview table's context menu: selected rows or the whole sample."""
+    """"Save as test…" in the context menu of tables showing the sample (Preview, Before/after):
+    the selected rows when more than one is selected, else the whole sample."""
 
-    def __init__(self, preview: PreviewPanel, tests: PipelineTestsPanel) -> None:
-        super().__init__("Save as test…", preview)
-        self.preview, self.tests = preview, tests
+    def __init__(self, parent: QWidget, tables: list[QTableView], sample: Callable[[], Records],
+                 selected: Callable[[], Records], tests: PipelineTestsPanel) -> None:
+        super().__init__("Save as test…", parent)
+        self.parent_widget, self.sample, self.selected, self.tests = parent, sample, selected, tests
         self.setToolTip("Freeze these input rows and the pipeline's current output as a test")
         self.triggered.connect(self._on_triggered)
-        preview.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        preview.table.addAction(self)
+        for table in tables:
+            table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+            table.addAction(self)
 
-    def chosen_records(self) -> list[dict[str, Any]]:
-        """The selected rows when more than one is selected, else the whole sample."""
-        rows = sorted({i.row() for i in self.preview.table.selectionModel().selectedIndexes()})
-        if len(rows) > 1:
-            model = self.preview.table.model()
+    @classmethod
+    def for_preview(cls, preview: PreviewPanel, tests: PipelineTestsPanel) -> SaveAsTestAction:
+        """On the Preview table: its selected rows are sample records."""
+        def selected() -> Records:
+            model = preview.table.model()
+            rows = sorted({i.row() for i in preview.table.selectionModel().selectedIndexes()})
             return [model.index(r, 0).data(RecordRole) for r in rows]
-        return self.preview.sample()
+        return cls(preview, [preview.table], preview.sample, selected, tests)
+
+    @classmethod
+    def for_before_after(cls, panel: TransformPreviewPanel,
+                         tests: PipelineTestsPanel) -> SaveAsTestAction:
+        """On both Before/after tables: a selected line stands for its sample row."""
+        def selected() -> Records:
+            sample = panel.sample()
+            return [sample[row] for row in panel.selected_sample_rows()]
+        return cls(panel, [panel.before_table, panel.after_table], panel.sample, selected, tests)
+
+    def chosen_records(self) -> Records:
+        """The selected rows when more than one is selected, else the whole sample."""
+        chosen = self.selected()
+        return chosen if len(chosen) > 1 else self.sample()
 
     @Slot()
     def _on_triggered(self) -> None:
         records = self.chosen_records()
-        what = (f"{len(records)} selected rows" if len(records) < len(self.preview.sample())
+        what = (f"{len(records)} selected rows" if len(records) < len(self.sample())
                 else f"the whole sample, {len(records)} rows")
-        name = dialogs.ask_text(self.preview, "Save as test",
+        name = dialogs.ask_text(self.parent_widget, "Save as test",
                                 f"Name of the test ({what}; its expected output is what the saved "
                                 "pipeline makes of them now):", "sample")
         if name:

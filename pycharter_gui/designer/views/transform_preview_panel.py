@@ -169,6 +169,24 @@ class TransformPreviewPanel(QWidget):
         self._transform = cfg_or_text
         self._schedule()
 
+    def sample(self) -> list[dict[str, Any]]:
+        """The raw sample the shown pipeline's before/after runs on."""
+        return list(self._sample)
+
+    def selected_sample_rows(self) -> list[int]:
+        """The sample rows of the lines selected in either table (a record a batch-wide step
+        made has none)."""
+        index = self.step_bar.currentIndex()
+        if not 0 <= index < len(self._views):
+            return []
+        view = self._views[index]
+        rows: set[int] = set()
+        for table, lines in ((self.before_table, view.before_rows),
+                             (self.after_table, view.after_rows)):
+            rows |= {lines[i.row()] for i in table.selectionModel().selectedRows()
+                     if i.row() < len(lines) and lines[i.row()] is not None}
+        return sorted(rows)
+
     def is_running(self) -> bool:
         return self._timer.isActive() or (self._handle is not None and self._handle.is_running())
 
