@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .checkpoints import CheckpointManager, newer_state, resume_point, run_fingerprints
 from .config.params import record_params
-from .dead_letter import DeadLetterQueue, DeadLetterRecord, DLQReason
+from .dead_letter import DeadLetterQueue, DeadLetterRecord, DeadLetterWriteError, DLQReason
 from .errors import PycharterError, is_transient
 from .extractors.factory import get_extractor
 from .loaders.base import (
@@ -82,6 +82,7 @@ class PipelineRun:
         )
         self.tracker = ProgressTracker(callback=orchestrator.progress_callback, verbose=orchestrator.verbose)
         self._pending_bad: list[tuple[dict[str, Any], str]] = []
+        self._stored_rejects: dict[int, list[DeadLetterRecord]] = {}  # by batch, see _store_rejects
         self._bad_records = 0  # extracted records that did not come from the source stream
         self._resume_records = 0  # source records consumed by the run this one resumes
         self._fingerprints: dict[str, str] = {}
@@ -132,16 +133,17 @@ class PipelineRun:
                                  batch_index=batch_index, record_index=r.index, field=r.field)
                 for r in rows]
 
-    async def store_dead_letters(self, records: list[DeadLetterRecord]) -> None:
-        """Count and store dead letters; a failed write raises ``DeadLetterWriteError`` (the
-        records are in the fallback file it names), which fails the run."""
+    async def store_dead_letters(self, records: list[DeadLetterRecord], stored: bool = False) -> None:
+        """Count and store dead letters (``stored``: only count, they are in the DLQ already);
+        a failed write raises ``DeadLetterWriteError`` (the records are in the fallback file
+        it names), which fails the run."""
         if not records:
             return
         self.stats.dead_lettered += len(records)
         for rec in records:
             self.stats.dlq_by_reason[rec.reason.value] += 1
         self.run_dlq.add_records(records)
-        if self.dlq.storage_backend != "memory":
+        if self.dlq.storage_backend != "memory" and not stored:
             await asyncio.to_thread(self.dlq.add_records, records)
 
     def _save_checkpoint(self, batches_done: int) -> None:
@@ -210,6 +212,8 @@ class PipelineRun:
                                         run_key=self.checkpoint_id, resumable=self.checkpoints.enabled)
             if self.checkpoints.enabled and isinstance(session, BatchTransactionalSession):
                 session.progress_hook = self._state_after
+            if not self.dry_run and hasattr(session, "reject_hook"):
+                session.reject_hook = self._store_rejects  # before their batch commits
             await session.open(resume_batches=resume_batches)
             error = await self._loop(session, compiled, validator, resume_batches)
             await session.commit()
@@ -426,13 +430,25 @@ class PipelineRun:
         stats.inserted += load_result.inserted
         stats.updated += load_result.updated
         stats.loaded += load_result.inserted + load_result.updated
-        await self.store_dead_letters(self.rejected_letters(
-            load_result.rejected, stage="load", batch_index=batch_index, reason="load_error"))
+        stored = self._stored_rejects.pop(batch_index, None)
+        await self.store_dead_letters(stored if stored is not None else self.rejected_letters(
+            load_result.rejected, stage="load", batch_index=batch_index, reason="load_error"),
+            stored=stored is not None)
         self._save_checkpoint(batch_index + 1)
         self.tracker.report(
             "load", batch_index + 1, stats.extracted,
             memory_usage_mb=_memory_mb(), error_count=stats.dead_lettered,
         )
+
+    def _store_rejects(self, load_result: Any, batch_index: int, conn: Any) -> Callable[[], None]:
+        """A database batch's rejected rows, stored in its transaction before the commit (on
+        the session's thread); ``record_load`` then only counts them, so a kill after the
+        commit loses none. Returns how to take them back if the batch does not commit."""
+        letters = self.rejected_letters(load_result.rejected, stage="load",
+                                        batch_index=batch_index, reason="load_error")
+        undo = self.dlq.add_records_before_commit(letters, conn)
+        self._stored_rejects[batch_index] = letters
+        return undo
 
     def _state_after(self, load_result: Any, batch_index: int) -> dict[str, Any]:
         """The checkpoint ``record_load`` will save after this batch: a database target
@@ -458,7 +474,7 @@ class PipelineRun:
         while True:
             try:
                 return await write()
-            except asyncio.CancelledError:
+            except (asyncio.CancelledError, DeadLetterWriteError):  # the DLQ fails the run
                 raise
             except Exception as exc:
                 attempt += 1

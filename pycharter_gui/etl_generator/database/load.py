@@ -86,6 +86,11 @@ class DatabaseLoadSession:
         # in the target's progress table (database/progress.py).
         self.progress_hook: Callable[[BatchLoadResult, int], dict[str, Any]] | None = None
         self._progress: sa.Table | None = None
+        # Set by a run: stores a batch's rejected rows inside its transaction, before the
+        # commit (a kill after the commit must not lose dead letters the progress counts);
+        # returns how to take them back if the batch does not commit after all.
+        self.reject_hook: Callable[[BatchLoadResult, int, Connection],
+                                   Callable[[], None]] | None = None
         self._tunnel: SshTunnel | None = None  # ssh_tunnel: open from open() to close
         self._closed = False
 
@@ -194,6 +199,7 @@ class DatabaseLoadSession:
         assert self._engine is not None
         if not isinstance(batch, list):
             batch = ColumnBatch.from_table(batch)
+        undo: Callable[[], None] | None = None  # takes back the rejects stored before the commit
         try:
             if self.dry_run:
                 return self._dry_write(batch)
@@ -209,16 +215,23 @@ class DatabaseLoadSession:
                     begin_write(conn)
                     clear_table(conn, writer.table)
                 result = write_any(writer, conn, batch)
+                if self.reject_hook is not None and result.rejected:
+                    undo = self.reject_hook(result, batch_index, conn)
                 if self._progress is not None and self.progress_hook is not None:
                     save_progress(conn, self._progress, self.run_key,
                                   self.progress_hook(result, batch_index))
                 if self._cancel.is_set():
                     conn.rollback()
+                    _take_back(undo)
+                    undo = None
                 else:
                     conn.commit()
                     self._clear_pending = False
                 return result
-        except DBAPIError as exc:
+        except BaseException as exc:
+            _take_back(undo)  # the batch did not commit, so neither do its dead letters
+            if not isinstance(exc, DBAPIError):
+                raise
             problem = classify_db_error(exc)
             cls = TransientLoadError if problem.retriable or exc.connection_invalidated \
                 else LoadError
@@ -329,6 +342,13 @@ class DatabaseLoadSession:
         tunnel, self._tunnel = self._tunnel, None
         if tunnel is not None:
             await tunnel.close()
+
+
+def _take_back(undo: Callable[[], None] | None) -> None:
+    """Remove the dead letters of a batch that did not commit (a retry stores them again)."""
+    if undo is not None:
+        with contextlib.suppress(Exception):
+            undo()
 
 
 # ---- standalone function ---------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..errors import ConfigError
@@ -17,6 +17,10 @@ from .records import DeadLetterRecord, DLQReason, DLQStatus, coerce_status
 logger = logging.getLogger(__name__)
 
 Filters = DLQFilter | Mapping[str, Any] | None
+
+
+def _nothing() -> None:
+    """Nothing to take back: the dead letters share the batch's transaction."""
 
 
 class DeadLetterQueue:
@@ -104,6 +108,37 @@ class DeadLetterQueue:
         except Exception as exc:
             raise write_failed(records, self.location, exc, self.pipeline_name) from exc
         return len(records)
+
+    def add_records_before_commit(self, records: Sequence[DeadLetterRecord],
+                                  conn: Any) -> Callable[[], None]:
+        """Store a database batch's rejected rows before the batch's transaction (``conn``, a
+        SQLAlchemy Connection) commits, so a kill after that commit cannot lose them.
+
+        A database backend on the target's own database inserts them in that transaction:
+        they commit or roll back with the batch. Any other backend stores them now; the
+        returned callable deletes them again if the batch does not commit (a resume after a
+        kill in between discards them through ``discard_from_batch``). A failed write raises
+        :class:`DeadLetterWriteError` (the batch then rolls back).
+        """
+        records = list(records)
+        if not self.enabled or not records:
+            return _nothing
+        from .backends.database import DatabaseBackend
+
+        backend = self.backend
+        if isinstance(backend, DatabaseBackend) and backend.shares_database(conn):
+            try:
+                backend.append_in(conn, records)
+            except Exception as exc:
+                raise write_failed(records, self.location, exc, self.pipeline_name) from exc
+            return _nothing
+        self.add_records(records)
+        ids = [r.id for r in records]
+
+        def take_back() -> None:
+            self.backend.delete(ids)
+
+        return take_back
 
     def discard_from_batch(self, run_id: str, first_batch: int) -> int:
         """Delete the dead letters of ``run_id`` from batch ``first_batch`` on.

@@ -204,6 +204,37 @@ class DatabaseBackend(DLQBackend):
                             "metadata", "updated_at")})
                     conn.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in again])
 
+    def shares_database(self, conn: Connection) -> bool:
+        """True when ``conn`` is a connection to this backend's database (its engine, or the
+        same URL): then ``append_in`` can store dead letters in ``conn``'s transaction."""
+        if self._given_engine is not None and conn.engine is self._given_engine:
+            return True
+        if self.url is None:
+            return False
+        from ...database.engine import parse_url
+
+        mine = parse_url(self.url, key="dead_letter_queue.url", file="load.yaml")
+        return mine.render_as_string(hide_password=False) == \
+            conn.engine.url.render_as_string(hide_password=False)
+
+    def append_in(self, conn: Connection, records: Sequence[DeadLetterRecord]) -> None:
+        """Insert ``records`` inside ``conn``'s open transaction (committed or rolled back with
+        it). The table is created in that transaction too, except on MySQL, whose DDL would
+        commit it: there it is created on a connection of its own first."""
+        if not records:
+            return
+        if not self._table_exists(conn):
+            if self.backend_kind == "mysql":
+                with self._get_engine().connect() as own:
+                    self._create(own)
+            else:
+                if self.schema and self.backend_kind == "postgresql":
+                    conn.execute(sa.schema.CreateSchema(self.schema, if_not_exists=True))
+                self.table.create(conn, checkfirst=True)
+                self._exists = False  # known to exist only once this transaction commits
+        now = utc_now_iso()
+        conn.execute(self.table.insert(), [_row(r, now) for r in {r.id: r for r in records}.values()])
+
     def set_status(
         self, ids: Iterable[str], status: DLQStatus, *, increment_retry: bool = False
     ) -> int:
