@@ -22,15 +22,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..transformers.arithmetic import _tokenize, compile_arithmetic
+from ..transformers.arithmetic import compile_arithmetic, tokenize
 from ..transformers.converters import token_factory
 from ..transformers.expressions import (
-    _FLOAT_RE,
-    _INT_RE,
-    _VAR_RE,
+    FLOAT_RE,
     FUNCTIONS,
-    _balanced_call,
-    _split_args,
+    INT_RE,
+    VAR_RE,
+    balanced_call,
+    split_args,
 )
 from .values import TIMESTAMP, column_from_values, str_column
 
@@ -162,9 +162,9 @@ def _arg(text: str) -> Any:
     """``expressions._compile_arg``: a literal, else an expression."""
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         return _Const(text[1:-1])
-    if _INT_RE.match(text):
+    if INT_RE.match(text):
         return _constant(int(text))
-    if _FLOAT_RE.match(text):
+    if FLOAT_RE.match(text):
         return _Const(float(text))
     if text.lower() in ("true", "false"):
         return _Const(text.lower() == "true")
@@ -176,7 +176,7 @@ def _arg(text: str) -> Any:
 def _interpolation(text: str) -> ColumnExpr:
     parts: list[Any] = []  # literal str or (field, default | None)
     pos = 0
-    for m in _VAR_RE.finditer(text):
+    for m in VAR_RE.finditer(text):
         if m.start() > pos:
             parts.append(text[pos:m.start()])
         parts.append((m.group(1).strip(), m.group(2)))
@@ -204,7 +204,7 @@ def _interpolation(text: str) -> ColumnExpr:
 def _arithmetic(text: str, evaluate: Callable[[dict[str, Any]], Any]) -> ColumnExpr:
     """The dict path's evaluator over just the referenced columns (exact Decimal results); a row
     that raises (a warning in the dict path) sends the batch there."""
-    names = list(dict.fromkeys(value[0] for kind, value, _ in _tokenize(text) or []
+    names = list(dict.fromkeys(value[0] for kind, value, _ in tokenize(text) or []
                                if kind == "ref"))
 
     def compute(table: pa.Table) -> pa.Array | None:
@@ -223,9 +223,9 @@ def _text(text: str) -> ColumnExpr | None:
     token = token_factory(text)
     if token is not None:
         return lambda table: _Const(token())(table)
-    call = _balanced_call(text)
+    call = balanced_call(text)
     if call is not None and call[0].lower() in FUNCTIONS:
-        args = [_arg(a) for a in _split_args(call[1])]
+        args = [_arg(a) for a in split_args(call[1])]
         return None if any(a is None for a in args) else _call(call[0].lower(), args)
     arithmetic = compile_arithmetic(text)
     if arithmetic is not None:

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from ..extractors.factory import get_extractor
-from ..extractors.file import FileExtractor, _drop, _read_ahead, _ThreadedIter
+from ..extractors.file import FileExtractor
+from ..extractors.read_ahead import ThreadedIter, drop_read_ahead, read_ahead
 from ..loaders.base import ArrowBatchWriter
 from ..readers import reader_options
 from .arrow_ops import apply_ops, merge_fields, to_records
@@ -72,9 +73,9 @@ class ColumnarRunner:
             return None
         try:
             extractor.validate_config(extract_cfg)
-            cfg = extractor._canonical(extract_cfg, run.orch.contract_dir, run.orch.config_context)
+            cfg = extractor.canonical(extract_cfg, run.orch.contract_dir, run.orch.config_context)
             files, root = await asyncio.to_thread(extractor.resolve_files, cfg, run.orch.contract_dir)
-            formats = [extractor._format_for(cfg, f) for f in files]
+            formats = [extractor.format_for(cfg, f) for f in files]
         except Exception:  # the dict path raises the same problem with its own wording
             return None
         if any(fmt not in SOURCE_FORMATS for fmt in formats):
@@ -101,8 +102,8 @@ class ColumnarRunner:
             if remaining == 0:
                 break
             label = Path(os.path.relpath(path, root)).as_posix()
-            pump = _ThreadedIter(iter_arrow_batches(path, fmt, options, size))
-            pending: asyncio.Future[Any] | None = _read_ahead(pump)
+            pump = ThreadedIter(iter_arrow_batches(path, fmt, options, size))
+            pending: asyncio.Future[Any] | None = read_ahead(pump)
             try:
                 while pending is not None and (batch := await pending) is not None:
                     pending = None
@@ -112,7 +113,7 @@ class ColumnarRunner:
                     if source_col:
                         batch = _with_label(batch, source_col, label)
                     if remaining != 0:
-                        pending = _read_ahead(pump)
+                        pending = read_ahead(pump)
                     if batch.num_rows:
                         batch_index += 1
                         if batch_index >= resume_batches:
@@ -122,7 +123,7 @@ class ColumnarRunner:
                     if remaining == 0:
                         break
             finally:
-                await _drop(pending)
+                await drop_read_ahead(pending)
                 pump.close()
         await run.flush_bad_records(batch_index)
         logger.debug("columnar run: %d batches fast, %d through the dict path",

@@ -56,7 +56,7 @@ def build_extract(raw: Any, ctx: Context, config_context: Mapping[str, Any] | No
         return {}
     data, secrets, problems = substitute_tree(
         strip_metadata(dict(raw)), config_context, file=ctx.file, key=ctx.prefix)
-    ctx.problems += [_locate(p, ctx) for p in problems]
+    ctx.problems += [locate(p, ctx) for p in problems]
     ctx.secrets |= secrets
     for key in PYCHARTER_IGNORED:
         if key in data:
@@ -86,7 +86,8 @@ def build_extract(raw: Any, ctx: Context, config_context: Mapping[str, Any] | No
     return cfg
 
 
-def _locate(problem: Any, ctx: Context) -> Any:
+def locate(problem: Any, ctx: Context) -> Any:
+    """``problem`` with the line of its key in the file ``ctx`` reads."""
     from dataclasses import replace
 
     from .yaml_io import line_for

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..formats import EXTENSIONS, WRITE_FORMATS
-from .extract import _locate, cloud_storage, database_url
+from .extract import cloud_storage, database_url, locate
 from .models_common import DlqConfig
 from .models_load import (
     LOAD_MODELS,
@@ -56,7 +56,7 @@ def build_load(raw: Any, ctx: Context, config_context: Mapping[str, Any] | None,
         return {}
     data, secrets, problems = substitute_tree(
         strip_metadata(dict(raw)), config_context, file=ctx.file, key=ctx.prefix)
-    ctx.problems += [_locate(p, ctx) for p in problems]
+    ctx.problems += [locate(p, ctx) for p in problems]
     ctx.secrets |= secrets
     if not data:
         ctx.add("", "the load config is empty", "set type: file with a path, or a database")

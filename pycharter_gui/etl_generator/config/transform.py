@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from .extract import _locate
+from .extract import locate
 from .models_transform import OP_ORDER, TransformConfig, TransformOps
 from .resolve import Context, normalize_with, strip_metadata
 from .substitution import substitute_tree
@@ -56,7 +56,7 @@ def build_transform(raw: Any, ctx: Context, config_context: Mapping[str, Any] | 
         data["custom_function"] = {**custom, "callable": "python.callable"}
     data, _secrets, problems = substitute_tree(
         data, config_context, only_context=True, file=ctx.file, key=ctx.prefix)
-    ctx.problems += [_locate(p, ctx) for p in problems]
+    ctx.problems += [locate(p, ctx) for p in problems]
     _drop_nested_custom_function(data, ctx)
     parsed = ctx.validate(TransformConfig, data)
     if parsed is None:

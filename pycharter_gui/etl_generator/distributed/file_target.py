@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import LoadError
-from ..loaders.assemble import _assemble_lines, _copy_with_newline
+from ..loaders.assemble import assemble_lines, copy_with_newline
 from ..loaders.serialize import conform, csv_text, json_items, unify_schemas
 
 _ROW_GROUP = 131_072
@@ -97,7 +97,7 @@ class FileTarget:
                     elif self.format == "json":
                         _join_json(out, parts, existing)
                     else:
-                        _assemble_lines(out, parts, existing)
+                        assemble_lines(out, parts, existing)
             with open(tmp, "rb+") as f:
                 os.fsync(f.fileno())
             os.replace(tmp, self.path)
@@ -123,15 +123,15 @@ class FileTarget:
         enc = self.encoding
         if existing is not None and existing.stat().st_size:
             if not self.include_header:
-                _copy_with_newline(existing, out)
+                copy_with_newline(existing, out)
             else:
                 old, skip = self._header(existing)
                 header = list(dict.fromkeys(old + header))
                 if old == header:
-                    _copy_with_newline(existing, out)
+                    copy_with_newline(existing, out)
                 else:
                     out.write(csv_text([header], self.delimiter, self.quotechar).encode(enc))
-                    self._remap(existing, skip, old, header, out)
+                    self.remap_columns(existing, skip, old, header, out)
         elif self.include_header and header:
             out.write(csv_text([header], self.delimiter, self.quotechar).encode(enc))
         for part, (head, skip) in zip(parts, heads, strict=True):
@@ -142,9 +142,9 @@ class FileTarget:
                     f.seek(skip)
                     shutil.copyfileobj(f, out, 1 << 20)
             else:
-                self._remap(part, skip, head, header, out)
+                self.remap_columns(part, skip, head, header, out)
 
-    def _remap(self, src: Path, skip: int, old: list[str], new: list[str], out: IO[bytes]) -> None:
+    def remap_columns(self, src: Path, skip: int, old: list[str], new: list[str], out: IO[bytes]) -> None:
         pos = {k: i for i, k in enumerate(old)}
         idx = [pos.get(k) for k in new]
         with open(src, "rb") as f:

@@ -34,7 +34,8 @@ from ..cloud.ranged import open_ranged
 from ..errors import PycharterError
 from ..readers import BadLine, detect_format, iter_batches, reader_options
 from .base import BaseExtractor
-from .file import BadRecordCallback, _ThreadedIter
+from .file import BadRecordCallback
+from .read_ahead import ThreadedIter
 
 logger = logging.getLogger(__name__)
 
@@ -166,7 +167,7 @@ class CloudStorageExtractor(BaseExtractor):
                 if remaining == 0:
                     return
                 url = loc.url(obj.key)
-                pump = _ThreadedIter(self._object_batches(client, obj.key, fmt, options, size,
+                pump = ThreadedIter(self._object_batches(client, obj.key, fmt, options, size,
                                                           obj.size or None))
                 try:
                     while True:

@@ -12,53 +12,19 @@ import asyncio
 import glob
 import logging
 import os
-import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, ConfigProblem, FatalSourceError
 from ..readers import BadLine, detect_format, iter_batches, reader_options
 from .base import BaseExtractor
+from .read_ahead import ThreadedIter, drop_read_ahead, read_ahead
 
 logger = logging.getLogger(__name__)
 
 _WILDCARDS = ("*", "?", "[")
 BadRecordCallback = Callable[[dict[str, Any], str], Any]
-
-
-class _ThreadedIter:
-    """Steps a blocking generator from worker threads; closing waits for a step in flight."""
-
-    def __init__(self, gen: Iterator[list[Any]]) -> None:
-        self._gen = gen
-        self._lock = threading.Lock()
-        self._closed = False
-
-    def step(self) -> list[Any] | None:
-        with self._lock:
-            if self._closed:
-                return None
-            return next(self._gen, None)
-
-    def _close_now(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._gen.close()
-
-    def _close_later(self) -> None:
-        with self._lock:
-            self._close_now()
-
-    def close(self) -> None:
-        """Close the generator (and its file) now, or as soon as the running step ends."""
-        if self._lock.acquire(blocking=False):
-            try:
-                self._close_now()
-            finally:
-                self._lock.release()
-        else:
-            threading.Thread(target=self._close_later, daemon=True).start()
 
 
 def _has_wildcard(text: str) -> bool:
@@ -90,7 +56,8 @@ class FileExtractor(BaseExtractor):
 
     # -- config -------------------------------------------------------------------------
     @staticmethod
-    def _canonical(cfg: dict[str, Any], contract_dir: Any, config_context: Any) -> dict[str, Any]:
+    def canonical(cfg: dict[str, Any], contract_dir: Any, config_context: Any) -> dict[str, Any]:
+        """``cfg`` as the canonical extract dict (unchanged when it already is one)."""
         if cfg.get("__canonical__"):
             return cfg
         try:
@@ -108,7 +75,8 @@ class FileExtractor(BaseExtractor):
                                              hint="e.g. path: data/orders.csv")])
         return str(path)
 
-    def _format_for(self, cfg: dict[str, Any], path: str) -> str:
+    def format_for(self, cfg: dict[str, Any], path: str) -> str:
+        """The format ``path`` is read as: the config's ``format``, else by its extension."""
         lines = (cfg.get("json_options") or {}).get("lines")
         return detect_format(path, cfg.get("format"), lines=lines)
 
@@ -116,14 +84,14 @@ class FileExtractor(BaseExtractor):
         """Check that the path is set and the format is known (from the key or extension)."""
         path = self._path_text(extract_config)
         if extract_config.get("format") or not _has_wildcard(os.path.basename(path)):
-            self._format_for(extract_config, path)
+            self.format_for(extract_config, path)
 
     def describe(self, extract_config: dict[str, Any]) -> str:
         path = str(extract_config.get("path") or extract_config.get("file_path") or "?")
         fmt = extract_config.get("format")
         if not fmt:
             try:
-                fmt = self._format_for(extract_config, path)
+                fmt = self.format_for(extract_config, path)
             except Exception:  # describing must never fail
                 fmt = "auto"
         return f"{os.path.basename(path)} ({fmt})"
@@ -186,20 +154,20 @@ class FileExtractor(BaseExtractor):
         config_context: dict[str, Any] | None = None,
     ) -> AsyncIterator[list[dict[str, Any]]]:
         """Yield batches of at most ``batch_size`` records, at most ``max_records`` in all."""
-        cfg = self._canonical(extract_config, contract_dir, config_context)
+        cfg = self.canonical(extract_config, contract_dir, config_context)
         size = int(batch_size or cfg["batch_size"])
         limit = max_records if max_records is not None else cfg.get("max_records")
         remaining = None if limit is None else max(0, int(limit))
         files, root = await asyncio.to_thread(self.resolve_files, cfg, contract_dir)
-        formats = [self._format_for(cfg, f) for f in files]
+        formats = [self.format_for(cfg, f) for f in files]
         options = reader_options(cfg)
         source_col = cfg.get("source_file_column")
         for path, fmt in zip(files, formats, strict=True):
             if remaining == 0:
                 return
             label = Path(os.path.relpath(path, root)).as_posix()
-            pump = _ThreadedIter(iter_batches(path, fmt, options, size))
-            pending: asyncio.Future[list[Any] | None] | None = _read_ahead(pump)
+            pump = ThreadedIter(iter_batches(path, fmt, options, size))
+            pending: asyncio.Future[list[Any] | None] | None = read_ahead(pump)
             try:
                 while pending is not None and (batch := await pending) is not None:
                     pending = None
@@ -218,27 +186,11 @@ class FileExtractor(BaseExtractor):
                         for rec in records:
                             rec[source_col] = label
                     if remaining != 0:  # read the next batch while this one is processed
-                        pending = _read_ahead(pump)
+                        pending = read_ahead(pump)
                     if records:
                         yield records
                     if remaining == 0:
                         return
             finally:
-                await _drop(pending)
+                await drop_read_ahead(pending)
                 pump.close()
-
-
-def _read_ahead(pump: _ThreadedIter) -> asyncio.Future[list[Any] | None]:
-    """Start reading the next batch in a worker thread (parsing overlaps the caller's work)."""
-    return asyncio.ensure_future(asyncio.to_thread(pump.step))
-
-
-async def _drop(pending: asyncio.Future[Any] | None) -> None:
-    """Let a read-ahead nobody will use finish (at most one batch), so the file is closed when
-    the stream is; its result or error is discarded. A cancel while waiting propagates."""
-    if pending is None:
-        return
-    if not pending.done():
-        await asyncio.wait([pending])
-    if not pending.cancelled():
-        pending.exception()  # retrieved: no "exception was never retrieved" log

@@ -25,14 +25,17 @@ ROW_GROUP_ROWS = 1 << 18
 ROW_GROUP_BYTES = 128 << 20  # ...and at most about this much Arrow data (wide tables)
 
 
-def _remap(rows: Any, old: list[str], new: list[str], delim: str, quote: str) -> str:
+def remap_columns(rows: Any, old: list[str], new: list[str], delim: str, quote: str) -> str:
+    """CSV text of ``rows`` (in ``old`` column order) in ``new`` column order, blanks for
+    columns they lack."""
     pos = {k: i for i, k in enumerate(old)}
     idx = [pos.get(k) for k in new]
     return csv_text(([row[i] if i is not None and i < len(row) else "" for i in idx]
                      for row in rows), delim, quote)
 
 
-def _copy_with_newline(src: Path, out: IO[bytes]) -> None:
+def copy_with_newline(src: Path, out: IO[bytes]) -> None:
+    """Copy ``src`` into ``out``, ending it with a line break when it has none."""
     with open(src, "rb") as f:
         shutil.copyfileobj(f, out, 1 << 20)
         f.seek(-1, os.SEEK_END)
@@ -40,15 +43,17 @@ def _copy_with_newline(src: Path, out: IO[bytes]) -> None:
             out.write(b"\r\n")
 
 
-def _assemble_lines(out: IO[bytes], parts: list[Path], existing: Path | None) -> None:
+def assemble_lines(out: IO[bytes], parts: list[Path], existing: Path | None) -> None:
+    """``existing`` (append) then the parts, for line formats (CSV without header, JSONL)."""
     if existing is not None and existing.stat().st_size:
-        _copy_with_newline(existing, out)
+        copy_with_newline(existing, out)
     for part in parts:
         with open(part, "rb") as f:
             shutil.copyfileobj(f, out, 1 << 20)
 
 
-def _assemble_json(out: IO[bytes], parts: list[Path], existing: Path | None) -> None:
+def assemble_json(out: IO[bytes], parts: list[Path], existing: Path | None) -> None:
+    """One JSON array of ``existing``'s items (append) and the parts' items."""
     chunks: list[Path | bytes] = []
     if existing is not None and existing.stat().st_size:
         try:
@@ -78,7 +83,7 @@ def _assemble_json(out: IO[bytes], parts: list[Path], existing: Path | None) -> 
     out.write(b"\n]")
 
 
-def _assemble_parquet(tmp: Path, parts: list[Path], existing: Path | None,
+def assemble_parquet(tmp: Path, parts: list[Path], existing: Path | None,
                       streamed: Path | None = None) -> None:
     """``existing`` (append), then ``streamed`` (a ParquetStream's file), then the parts."""
     sources: list[tuple[str, Path]] = [("parquet", p) for p in (existing, streamed)

@@ -31,11 +31,11 @@ import pyarrow as pa
 from ..errors import ConfigError, ConfigProblem, LoadError
 from ..formats import WRITE_FORMATS
 from .assemble import (
-    _assemble_json,
-    _assemble_lines,
-    _assemble_parquet,
-    _copy_with_newline,
-    _remap,
+    assemble_json,
+    assemble_lines,
+    assemble_parquet,
+    copy_with_newline,
+    remap_columns,
 )
 from .base import BatchLoadResult, RejectedRow
 from .leftovers import SCRATCH, parts_root
@@ -283,15 +283,15 @@ class FileLoadSession:
             if whole:
                 pass  # nothing to assemble: rename the streamed file into place
             elif self.format == "parquet":
-                _assemble_parquet(self._tmp, parts, existing, stream.path if stream else None)
+                assemble_parquet(self._tmp, parts, existing, stream.path if stream else None)
             else:
                 with open(self._tmp, "wb") as out:
                     if self.format == "csv":
                         self._assemble_csv(out, parts, existing)
                     elif self.format == "json":
-                        _assemble_json(out, parts, existing)
+                        assemble_json(out, parts, existing)
                     else:
-                        _assemble_lines(out, parts, existing)
+                        assemble_lines(out, parts, existing)
             if self._marks:
                 (self.staging / _MARKER).write_text(
                     json.dumps({"inode": self._tmp.stat().st_ino}), encoding="utf-8")
@@ -360,7 +360,7 @@ class FileLoadSession:
         wrote_header = False
         if existing is not None and existing.stat().st_size:
             if old_header is None or old_header == header:
-                _copy_with_newline(existing, out)
+                copy_with_newline(existing, out)
                 wrote_header = True
             else:
                 out.write(csv_text([header], delim, quote).encode(enc))
@@ -368,7 +368,7 @@ class FileLoadSession:
                 with open(existing, encoding=enc, newline="") as f:
                     rows = csv.reader(f, delimiter=delim, quotechar=quote)
                     next(rows, None)
-                    out.write(_remap(rows, old_header, header, delim, quote).encode(enc))
+                    out.write(remap_columns(rows, old_header, header, delim, quote).encode(enc))
         if self.include_header and header and not wrote_header:
             out.write(csv_text([header], delim, quote).encode(enc))
         for part, part_header in zip(parts, headers, strict=True):
@@ -379,7 +379,7 @@ class FileLoadSession:
                 else:
                     rows = csv.reader(io.TextIOWrapper(f, encoding=enc, newline=""),
                                       delimiter=delim, quotechar=quote)
-                    out.write(_remap(rows, part_header, header, delim, quote).encode(enc))
+                    out.write(remap_columns(rows, part_header, header, delim, quote).encode(enc))
 
 
 def load_to_file(data: list[dict[str, Any]], load_config: dict[str, Any],

@@ -119,7 +119,7 @@ def _binary(op: str, left: _Node, right: _Node) -> _Node:
     return apply
 
 
-def _tokenize(text: str) -> list[tuple[str, Any, bool]] | None:
+def tokenize(text: str) -> list[tuple[str, Any, bool]] | None:
     """Tokens ``(kind, value, spaced)`` or None when the text is not formula-shaped."""
     tokens: list[tuple[str, Any, bool]] = []
     pos = 0
@@ -156,7 +156,7 @@ def _is_arithmetic(tokens: list[tuple[str, Any, bool]]) -> bool:
 
 def compile_arithmetic(text: str) -> Evaluator | None:
     """The evaluator of an arithmetic ``add`` value, or None when ``text`` is not one."""
-    tokens = _tokenize(text)
+    tokens = tokenize(text)
     if not tokens or not _is_arithmetic(tokens):
         return None
     parser = _Parser([(kind, value) for kind, value, _ in tokens])

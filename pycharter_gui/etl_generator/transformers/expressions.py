@@ -29,9 +29,9 @@ from .converters import (
 Evaluator = Callable[[dict[str, Any]], Any]
 
 _CALL_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\((.*)\)$", re.DOTALL)
-_VAR_RE = re.compile(r"\$\{([^}:]+)(?::-([^}]*))?\}")
-_INT_RE = re.compile(r"^[+-]?\d+$")
-_FLOAT_RE = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
+VAR_RE = re.compile(r"\$\{([^}:]+)(?::-([^}]*))?\}")
+INT_RE = re.compile(r"^[+-]?\d+$")
+FLOAT_RE = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
 
 
 def _s(x: Any) -> str:
@@ -105,7 +105,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 }
 
 
-def _split_args(text: str) -> list[str]:
+def split_args(text: str) -> list[str]:
     """Split on commas outside quotes, parentheses and ``${...}``."""
     args: list[str] = []
     depth = 0
@@ -134,7 +134,7 @@ def _split_args(text: str) -> list[str]:
     return args
 
 
-def _balanced_call(text: str) -> tuple[str, str] | None:
+def balanced_call(text: str) -> tuple[str, str] | None:
     """``(name, args)`` if the whole text is one call whose '(' closes at the last char."""
     match = _CALL_RE.match(text)
     if not match:
@@ -161,9 +161,9 @@ def _balanced_call(text: str) -> tuple[str, str] | None:
 def _compile_arg(arg: str) -> Evaluator:
     if len(arg) >= 2 and arg[0] == arg[-1] and arg[0] in "'\"":
         literal: Any = arg[1:-1]
-    elif _INT_RE.match(arg):
+    elif INT_RE.match(arg):
         literal = int(arg)
-    elif _FLOAT_RE.match(arg):
+    elif FLOAT_RE.match(arg):
         literal = float(arg)
     elif arg.lower() in ("true", "false"):
         literal = arg.lower() == "true"
@@ -177,7 +177,7 @@ def _compile_arg(arg: str) -> Evaluator:
 def _compile_interpolation(text: str) -> Evaluator:
     parts: list[Any] = []  # str literal or (field, default|None)
     pos = 0
-    for m in _VAR_RE.finditer(text):
+    for m in VAR_RE.finditer(text):
         if m.start() > pos:
             parts.append(text[pos:m.start()])
         parts.append((m.group(1).strip(), m.group(2)))
@@ -205,10 +205,10 @@ def _compile_text(text: str) -> Evaluator:
     token = token_factory(text)
     if token is not None:
         return lambda _r: token()
-    call = _balanced_call(text)
+    call = balanced_call(text)
     if call is not None and call[0].lower() in FUNCTIONS:
         func = FUNCTIONS[call[0].lower()]
-        arg_evals = [_compile_arg(a) for a in _split_args(call[1])]
+        arg_evals = [_compile_arg(a) for a in split_args(call[1])]
 
         def evaluate_call(record: dict[str, Any]) -> Any:
             try:
