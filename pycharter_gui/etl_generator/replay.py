@@ -65,6 +65,7 @@ async def replay_dead_letters(
     edited: Mapping[str, dict[str, Any]] | None = None,
     dry_run: bool = True,
     config_context: Mapping[str, Any] | None = None,
+    include_superseded: bool = False,
 ) -> dict[str, Any]:
     """Replay ``records`` (``edited`` maps an id to the record data to use instead).
 
@@ -74,8 +75,16 @@ async def replay_dead_letters(
     loaded; ``ok``), ``filtered`` those the transform drops, ``failed`` those dead-lettered
     again. Raises ``ConfigError`` when the pipeline config is invalid and ``LoadError`` when
     the target cannot be opened or, for a real replay, another run holds its run lock;
-    record-level failures never raise.
+    record-level failures never raise. ``superseded`` dead letters (of a failed run whose
+    target was rolled back) raise ``ValueError`` unless ``include_superseded`` is true.
     """
+    superseded = [r.id for r in records if r.status == DLQStatus.SUPERSEDED]
+    if superseded and not include_superseded:
+        raise ValueError(
+            f"{len(superseded)} of these dead letters are superseded: their run failed and its "
+            "target was rolled back, so rerunning the pipeline processes those records again "
+            "and replaying them too would load them twice. Leave them out, or pass "
+            "include_superseded=True to replay them anyway.")
     edited = dict(edited or {})
     config = await asyncio.to_thread(
         load_pipeline_config, contract_dir=contract_dir, config_context=dict(config_context or {})

@@ -264,6 +264,20 @@ class PipelineRun:
             await session.abort()
             if not isinstance(session, BatchTransactionalSession):
                 self.checkpoints.delete(self.checkpoint_id)  # nothing left to resume from
+                await self._supersede_dead_letters()
+
+    async def _supersede_dead_letters(self) -> None:
+        """The target was rolled back and nothing resumes: this run's pending dead letters
+        become ``superseded``, so a rerun's own do not double them and replay refuses them."""
+        if self.dry_run:
+            return
+        try:
+            self.run_dlq.supersede_run(self.run_id)
+            if self.dlq.storage_backend != "memory":
+                await asyncio.to_thread(self.dlq.supersede_run, self.run_id)
+        except Exception as exc:  # never hide the run's own error behind this one
+            logger.warning("Could not mark the dead letters of run %s superseded: %s",
+                           self.run_id, self.orch.mask(str(exc)))
 
     def _load_config(self) -> dict[str, Any]:
         """The load config; a database target that may create its table gets the contract's

@@ -140,6 +140,14 @@ class DeadLetterQueue:
 
         return take_back
 
+    def supersede_run(self, run_id: str) -> int:
+        """Mark the pending dead letters of ``run_id`` ``superseded``: the run failed and its
+        target was rolled back, so a rerun dead-letters (or loads) those records again.
+        Returns how many changed."""
+        flt = DLQFilter(run_id=run_id, status=DLQStatus.PENDING).normalized()
+        ids = [r.id for r in self.backend.iter_records(flt)]
+        return self.backend.set_status(ids, DLQStatus.SUPERSEDED) if ids else 0
+
     def discard_from_batch(self, run_id: str, first_batch: int) -> int:
         """Delete the dead letters of ``run_id`` from batch ``first_batch`` on.
 

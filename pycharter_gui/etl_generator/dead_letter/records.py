@@ -22,12 +22,16 @@ class DLQReason(StrEnum):
 
 
 class DLQStatus(StrEnum):
-    """Where a dead letter is in its life: new, being retried, fixed, or deliberately ignored."""
+    """Where a dead letter is in its life: new, being retried, fixed, deliberately ignored, or
+    superseded: its run failed and its target was rolled back, so a rerun processes the record
+    again (replaying it too would load it twice; ``replay_dead_letters`` refuses it unless
+    asked)."""
 
     PENDING = "pending"
     RETRYING = "retrying"
     RESOLVED = "resolved"
     IGNORED = "ignored"
+    SUPERSEDED = "superseded"
 
 
 def utc_now_iso() -> str:
