@@ -21,7 +21,8 @@ _CLIPBOARD = (("cut", "Cu&t", "cut", Std.Cut), ("copy", "&Copy", "copy", Std.Cop
               ("paste", "&Paste", "paste", Std.Paste),
               ("select_all", "Select &all", "selectAll", Std.SelectAll))
 #: Pipeline list context menu (None: a separator); run actions are added by the data docks.
-PIPELINE_MENU = ("open_folder", None, "duplicate", "rename", "delete", None, "dry_run", "run")
+PIPELINE_MENU = ("open_folder", None, "duplicate", "rename", "delete", "convert", None, "dry_run",
+                 "run")
 
 
 def _focused_text_widget() -> QWidget | None:
@@ -69,7 +70,10 @@ def pipeline_menu(win: MainWindow, index: QModelIndex) -> QMenu | None:
         return None
     win.pipeline_list.setCurrentIndex(index)
     menu = QMenu(win.pipeline_list)
+    single = index.data(PipelineRole).file is not None
     for key in PIPELINE_MENU:
+        if key == "convert" and not single:
+            continue  # only a single-file pipeline converts to the folder format
         if key is None:
             menu.addSeparator()
         elif key in win.actions_by_name:
@@ -130,6 +134,9 @@ def build_actions(win: MainWindow) -> dict[str, QAction]:
     make("rename", "Re&name…", win.rename_current, "F2", "Rename this pipeline's folder")
     make("delete", "De&lete…", win.delete_current, None,
          "Move this pipeline to the workspace trash")
+    make("convert", "&Convert to folder format…", win.convert_current, None,
+         "Write this pipeline.yaml / steps / v2 pipeline as extract, transform and load files "
+         "(reviewed first; the original goes to the trash)")
     make("open_folder", "&Open folder", lambda: open_pipeline_folder(win), None,
          "Show this pipeline's folder in the file manager", sp.SP_DirIcon)
     make("find", "&Find…", lambda: open_find(win, False), Std.Find,
@@ -177,7 +184,7 @@ def build_actions(win: MainWindow) -> dict[str, QAction]:
         theme_menu.addAction(acts[f"theme_{scheme}"])
     view_menu.addSeparator()
     pipe_menu = mb.addMenu("&Pipeline")
-    for k in ("validate", "preview", "duplicate", "rename", "delete", "open_folder"):
+    for k in ("validate", "preview", "duplicate", "rename", "delete", "convert", "open_folder"):
         pipe_menu.addAction(acts[k])
     help_menu = mb.addMenu("&Help")
     help_menu.addAction(acts["shortcuts"])

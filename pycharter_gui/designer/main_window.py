@@ -402,6 +402,7 @@ class MainWindow(WindowOpsMixin, QMainWindow):
         acts["save_all"].setEnabled(bool(self.workspace and self.workspace.dirty_documents()))
         for k in ("validate", "duplicate", "rename", "delete"):
             acts[k].setEnabled(has_doc)
+        acts["convert"].setEnabled(has_doc and self.current.single is not None)
         self._update_run_actions(acts)
 
     def _update_run_actions(self, acts: dict[str, Any]) -> None:

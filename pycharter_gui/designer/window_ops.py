@@ -1,4 +1,5 @@
-"""File and pipeline commands of the main window: save, revert, drafts, new, rename, delete."""
+"""File and pipeline commands of the main window: save, revert, drafts, new, rename, delete,
+convert to the folder format."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from pycharter_gui.designer.discovery import KINDS
 from pycharter_gui.designer.views import dialogs
+from pycharter_gui.designer.views.convert_dialog import review_conversion
 from pycharter_gui.designer.workers.blocking import BlockingJob
 from pycharter_gui.designer.workspace import WorkspaceError
+from pycharter_gui.etl_generator import ConfigError, folder_files
 
 if TYPE_CHECKING:
     from pycharter_gui.designer.documents import PipelineDocument
@@ -209,6 +212,26 @@ class WindowOpsMixin:
         name = doc.name
         self._run_ws(lambda ws: ws.delete_job(name), None, f"Moved {name} to the trash",
                      f"delete {name}", doc)
+
+    def convert_current(self) -> None:
+        """Write the selected single-file pipeline as extract/transform/load files, after a
+        review of each file; its file goes to the workspace trash."""
+        doc = self.current
+        if doc is None or self.workspace is None or doc.single is None:
+            return
+        if doc.is_dirty():
+            dialogs.inform(self, "Convert to folder format", f"Save or revert {doc.name} first.")
+            return
+        try:
+            files = folder_files(doc.path)
+        except ConfigError as exc:
+            dialogs.warn(self, f"Could not convert {doc.name}", str(exc))
+            return
+        original = doc.single
+        if review_conversion(self, doc.path, original, files):
+            self._run_ws(lambda ws: ws.convert_job(doc.name, files), doc.name,
+                         f"Converted {doc.name} to the folder format ({original.name} is in the "
+                         "trash)", f"convert {doc.name}", doc)
 
     def _run_ws(self, prepare: Callable[[Workspace], WorkspaceJob], select: str | None,
                 message: str, doing: str, leaving: PipelineDocument | None = None) -> None:

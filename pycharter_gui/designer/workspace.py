@@ -206,6 +206,32 @@ class Workspace(QObject):
             return trash
         return WorkspaceJob(work, lambda: self._forget(name))
 
+    def convert_job(self, name: str, files: dict[str, str]) -> WorkspaceJob:
+        """Write ``files`` (name -> text, from the engine's ``folder_files``) into a
+        single-file pipeline's folder; its file and every file replaced are copied to the
+        workspace trash first. extract.yaml is written last: until then the folder still
+        reads as its single file, after it as the folder format."""
+        info = self._existing(name)
+        doc = self._docs.get(name)
+        if doc is not None and doc.is_dirty():
+            raise WorkspaceError(f"Save or revert '{name}' before converting it")
+        original = info.file
+        if original is None:
+            raise WorkspaceError(f"'{name}' is already in the folder format")
+        trash = self.meta_dir / "trash" / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+        def work() -> Path:
+            trash.mkdir(parents=True, exist_ok=True)
+            for path in {original, *(info.path / f for f in files)}:
+                if path.is_file():
+                    shutil.copy2(path, trash / path.name)
+            for file_name in sorted(files, key=lambda f: f == "extract.yaml"):
+                atomic_write(info.path / file_name, files[file_name].encode("utf-8"))
+            if original.name not in files:
+                original.unlink()
+            return trash
+        return WorkspaceJob(work, lambda: self._forget(name))
+
     def _existing(self, name: str) -> PipelineInfo:
         info = self.info(name)
         if info is None:

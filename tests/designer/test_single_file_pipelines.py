@@ -1,17 +1,31 @@
 """Single-file pipelines in the designer (issue 18): the pipeline document holds the real file
 (pipeline.yaml, a steps list in extract.yaml, a v2 ``kind: Pipeline``); the YAML tab edits it,
 saving writes only it (never extract/transform/load.yaml beside it), the forms are read-only
-and say why, and validation, Preview and Dry run use its unsaved text."""
+and say why, and validation, Preview and Dry run use its unsaved text. "Convert to folder
+format" writes the trio after a review and moves the file to the trash; the result validates
+and dry-runs with the counts of before."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QDialog
 
+from pycharter_gui.designer import actions
 from pycharter_gui.designer.main_window import MainWindow
-from pycharter_gui.etl_generator import validate_pipeline
+from pycharter_gui.designer.views import convert_dialog
+from pycharter_gui.designer.workspace import Workspace
+from pycharter_gui.etl_generator import (
+    ConfigError,
+    ETLOrchestrator,
+    detect,
+    folder_files,
+    validate_pipeline,
+)
 
 from .test_pycharter_formats_designer import CORPUS, PEOPLE, WAIT
 
@@ -168,3 +182,97 @@ def test_engine_reads_unsaved_single_file_text(ws: Path, name: str, file: str) -
     errors = [p for p in problems if p.severity == "error"]
     assert [(Path(p.file).name, p.line) for p in errors] == [(file, line)]
     assert not [p for p in validate_pipeline(folder) if p.severity == "error"]
+
+
+# -- convert to folder format --------------------------------------------------------------
+def _dry_run(folder: Path) -> tuple[Any, ...]:
+    result = asyncio.run(ETLOrchestrator(contract_dir=folder, verbose=False).run(dry_run=True))
+    assert result["success"], result.get("error")
+    return (result["extraction"]["total_records"], result["loading"]["total_records"],
+            result["dead_lettered"])
+
+
+def _errors(folder: Path) -> list:
+    return [p for p in validate_pipeline(folder) if p.severity == "error"]
+
+
+@pytest.mark.parametrize(("name", "dialect"), [
+    ("sections_jsonata", "sections"), ("sections_sqlite_upsert", "sections"),
+    ("steps_file", "steps"), ("steps_in_extract", "steps"), ("v2_file", "manifest"),
+    ("v2_sqlite_upsert", "manifest")])
+def test_converted_corpus_validates_and_dry_runs_alike(tmp_path: Path, name: str,
+                                                       dialect: str) -> None:
+    folder = Path(shutil.copytree(CORPUS / name, tmp_path / "ws" / name))
+    fmt, original = detect(folder)
+    assert fmt == dialect and original is not None
+    before = _dry_run(folder)
+    original_text = original.read_text()
+    files = folder_files(folder)
+    assert {"extract.yaml", "transform.yaml", "load.yaml"} <= set(files)
+    assert all(text.startswith(f"# Converted to the folder format from {original.name}\n")
+               for text in files.values())
+    ws = Workspace(tmp_path / "ws")
+    trash = ws.convert_job(name, files).run()
+    assert detect(folder) == ("folder", None)
+    assert {n: (folder / n).read_text() for n in files} == files
+    assert not (folder / "pipeline.yaml").exists()
+    assert (trash / original.name).read_text() == original_text
+    assert trash.parent == tmp_path / "ws" / ".pycharter" / "trash"
+    assert _errors(folder) == []
+    assert _dry_run(folder) == before
+
+
+@pytest.mark.parametrize("name", ["incremental_http", "sections_http_cursor"])
+def test_converted_http_corpus_validates(tmp_path: Path, name: str) -> None:
+    folder = Path(shutil.copytree(CORPUS / name, tmp_path / "ws" / name))
+    before = _errors(folder)
+    Workspace(tmp_path / "ws").convert_job(name, folder_files(folder)).run()
+    assert detect(folder)[0] == "folder"
+    assert [(p.key, p.message) for p in _errors(folder)] == [(p.key, p.message) for p in before]
+
+
+def test_a_pipeline_the_engine_cannot_run_is_not_converted(tmp_path: Path) -> None:
+    folder = Path(shutil.copytree(CORPUS / "rejected_v2_join", tmp_path / "rejected_v2_join"))
+    with pytest.raises(ConfigError, match="join"):
+        folder_files(folder)
+    with pytest.raises(ConfigError, match="already in the folder format"):
+        folder_files(shutil.copytree(CORPUS / "incremental_db", tmp_path / "incremental_db"))
+
+
+def test_convert_action_reviews_then_writes_the_trio(qtbot, window: MainWindow, ws: Path,
+                                                     monkeypatch) -> None:
+    _select(qtbot, window, "people")
+    action = window.actions_by_name["convert"]
+    assert action.isEnabled()
+    model = window.pipeline_list.model()
+    assert action in actions.pipeline_menu(window, model.index(model.row_of("people"))).actions()
+    shown: list[convert_dialog.ConvertDialog] = []
+
+    def cancel(dialog: convert_dialog.ConvertDialog) -> int:
+        shown.append(dialog)
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(convert_dialog.ConvertDialog, "exec", cancel)
+    action.trigger()
+    dialog = shown[0]
+    rows = [dialog.file_list.item(i).text() for i in range(dialog.file_list.count())]
+    assert rows[:3] == ["extract.yaml (new)", "transform.yaml (new)", "load.yaml (new)"]
+    assert "+path: people.csv" in dialog.diff_view.toPlainText()
+    assert sorted(p.name for p in (ws / "people").iterdir()) == [
+        "more.csv", "people.csv", "pipeline.yaml"]  # cancelled: nothing written
+
+    monkeypatch.setattr(convert_dialog.ConvertDialog, "exec",
+                        lambda _d: QDialog.DialogCode.Accepted)
+    action.trigger()
+    qtbot.waitUntil(lambda: window.current is not None and window.current.single is None,
+                    timeout=WAIT)
+    folder = ws / "people"
+    assert all((folder / n).is_file() for n in TRIO) and not (folder / "pipeline.yaml").exists()
+    assert [p.read_text() for p in (ws / ".pycharter" / "trash").glob("people-*/pipeline.yaml")
+            ] == [PEOPLE]
+    assert not action.isEnabled()
+    form = window.editor.forms["load"]
+    window.editor.tabs.setCurrentWidget(form)
+    qtbot.waitUntil(form.body.isVisible)
+    assert form.body.isEnabled() and form.format_banner.isHidden()
+    assert "path: out/people.jsonl" in window.editor.yaml_editors["load"].toPlainText()

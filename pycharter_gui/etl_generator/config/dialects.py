@@ -15,6 +15,7 @@ of that shape point at the lines of the real file, so problems name ``pipeline.y
 What the engine cannot run is reported by name ("not supported: ...") instead of as unknown
 keys. ``variable_context`` layers run context → environment → ``variables.yaml`` → the
 pipeline's own ``variables`` block; ``${NAME:-default}`` then covers what none of them set.
+``folder_files`` writes that mapping out as the folder format's files (convert to folder).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any
 from ..database.watermark import PLACEHOLDER, WATERMARK_VAR
 from ..errors import ConfigError, ConfigProblem
 from .substitution import substitute_tree
-from .yaml_io import LineMap, line_for, read_config_file
+from .yaml_io import LineMap, dump_yaml_text, line_for, read_config_file
 
 FOLDER, SECTIONS, STEPS, MANIFEST = "folder", "sections", "steps", "manifest"
 LABELS = {
@@ -491,6 +492,48 @@ def adapt(data: Mapping[str, Any], lines: LineMap | None, file: str) -> Adapted:
     return _Adapter(data, lines, file).run()
 
 
+_SETTINGS_OUT = ("name", "version", "description", "dlq", "contract", "metadata_store", "lineage")
+
+
+def folder_files(folder: str | os.PathLike[str]) -> dict[str, str]:
+    """The single-file pipeline in ``folder`` as the folder format's files: file name ->
+    plain YAML (extract.yaml, transform.yaml, load.yaml, and settings.yaml / variables.yaml
+    when it has settings or variables), each headed by a comment naming the file it came
+    from; nothing is written. Raises ``ConfigError`` (with ``adapt``'s problems) when the
+    folder is already in the folder format or its file cannot be run."""
+    folder = Path(folder)
+    path = pipeline_file(folder)
+    if path is None:
+        raise ConfigError([ConfigProblem(file=str(folder), key="", message="already in the "
+                                         "folder format (extract.yaml, transform.yaml, "
+                                         "load.yaml)")])
+    data, lines = read_config_file(path)
+    adapted = adapt(data, lines, str(path))
+    if adapted.problems:
+        raise ConfigError(adapted.problems)
+    doc = adapted.doc
+    parts: dict[str, Any] = {
+        "extract.yaml": doc["extract"],
+        "transform.yaml": {k: doc[k] for k in ("transform", "jsonata", "custom_function")
+                           if doc.get(k) not in (None, [])},
+        "load.yaml": doc["load"],
+        "settings.yaml": {k: doc[k] for k in _SETTINGS_OUT if k in doc},
+    }
+    if adapted.variables:  # variables.yaml beside it wins over the pipeline's block
+        beside = _first(folder, "variables.yaml", "variables.yml")
+        kept = read_config_file(beside)[0] if beside is not None else None
+        parts["variables.yaml"] = {**adapted.variables, **(kept if isinstance(kept, Mapping)
+                                                            else {})}
+    header = (f"# Converted to the folder format from {path.name}\n"
+              f"# ({LABELS[adapted.dialect]}); its comments are not carried over.\n")
+    # an empty transform.yaml (or settings.yaml already there) is written too: the folder
+    # format would read a stale one
+    always = {"transform.yaml"} | ({"settings.yaml"} if (folder / "settings.yaml").is_file()
+                                   else set())
+    return {name: header + (dump_yaml_text(dict(value)) if value else "")
+            for name, value in parts.items() if value or name in always}
+
+
 def variable_context(folder: Path | None, adapted: Adapted | None, file: str | None,
                      config_context: Mapping[str, Any]
                      ) -> tuple[dict[str, Any], set[str], list[ConfigProblem]]:
@@ -534,5 +577,5 @@ def variable_context(folder: Path | None, adapted: Adapted | None, file: str | N
     return {WATERMARK_VAR: PLACEHOLDER, **values, **config_context}, secrets, problems
 
 
-__all__ = ["LABELS", "Adapted", "adapt", "detect", "dialect_of", "is_pipeline_document",
-           "pipeline_file", "variable_context"]
+__all__ = ["LABELS", "Adapted", "adapt", "detect", "dialect_of", "folder_files",
+           "is_pipeline_document", "pipeline_file", "variable_context"]
