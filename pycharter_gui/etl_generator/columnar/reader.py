@@ -1,8 +1,8 @@
 """Batches for the columnar runner: the same batches as ``readers.iter_batches``, as Arrow.
 
-CSV/TSV go through the very pandas parse of ``readers/csv_reader.py`` (same options, same
-chunking, so the same per-chunk type inference and the same batch boundaries); only the step
-that turned each chunk into Python dicts is replaced by ``frame_to_table``. Parquet batches
+CSV/TSV go through the very parse of ``readers/csv_reader.py`` (same options, same chunking, so
+the same per-chunk type inference and the same batch boundaries): its Arrow chunks are used as
+they are, a chunk pandas typed goes through ``frame_to_table``; no Python dicts are built. Parquet batches
 come from the same ``ParquetFile.iter_batches`` call. Each batch also knows how to produce the
 dict path's records exactly (``records()``, via the readers' own functions) for fallback.
 """
@@ -13,11 +13,10 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 
 from ..readers._streams import open_binary
-from ..readers.csv_reader import frame_to_records, iter_csv_frames
+from ..readers.csv_reader import frame_to_records, iter_csv_chunks, table_to_records
 from ..readers.parquet_reader import arrow_to_records, iter_parquet_batches
 from .arrow_ops import canonical_table, frame_to_table
 
@@ -44,7 +43,14 @@ class ArrowBatch:
         return ArrowBatch(table, lambda: make()[:n], n)
 
 
-def _chunk_batches(chunk: pd.DataFrame, batch_size: int) -> Iterator[ArrowBatch]:
+def _chunk_batches(chunk: Any, batch_size: int) -> Iterator[ArrowBatch]:
+    """Batches of one parsed chunk: an Arrow table (already canonical) or a DataFrame."""
+    if isinstance(chunk, pa.Table):
+        n = chunk.num_rows
+        for start in range(0, n, batch_size):
+            part = chunk.slice(start, min(n, start + batch_size) - start)
+            yield ArrowBatch(part, lambda p=part: table_to_records(p), part.num_rows)
+        return
     table = frame_to_table(chunk)
     cache: list[list[dict[str, Any]]] = []
 
@@ -64,7 +70,7 @@ def iter_csv_arrow(stream: Any, options: dict[str, Any], batch_size: int, *, nam
                    default_delimiter: str = ",") -> Iterator[ArrowBatch]:
     """``readers.csv_reader.iter_csv`` as :class:`ArrowBatch` objects (the same parsed chunks)."""
     batch_size = max(1, int(batch_size))
-    for chunk in iter_csv_frames(stream, options, batch_size, name=name,
+    for chunk in iter_csv_chunks(stream, options, batch_size, name=name,
                                  default_delimiter=default_delimiter):
         yield from _chunk_batches(chunk, batch_size)
         del chunk
