@@ -21,8 +21,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..dead_letter.backends._locks import exclusive_lock
 from ..dead_letter.records import utc_now_iso
+from ..file_lock import exclusive_lock
 
 STATE_FILE = Path(".pycharter") / "state.json"
 WATERMARK_VAR = "__watermark__"

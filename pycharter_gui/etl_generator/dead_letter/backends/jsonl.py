@@ -31,9 +31,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from ...atomic import fsync_dir
+from ...file_lock import exclusive_lock
 from ..query import NormalizedFilter, check_order_by, check_paging, empty_statistics
 from ..records import DeadLetterRecord, DLQStatus
-from ._locks import exclusive_lock, fsync_dir
 from .base import DLQBackend
 from .jsonl_index import LineIndex, iter_complete_lines, parse_line
 from .jsonl_search import file_has_status

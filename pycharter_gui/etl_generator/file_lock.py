@@ -1,4 +1,5 @@
-"""Exclusive writer lock for a file shared by threads and processes (pipeline + designer)."""
+"""Exclusive writer lock for a file shared by threads and processes (pipeline + designer):
+the JSON Lines dead-letter file and the watermark file."""
 
 from __future__ import annotations
 
@@ -41,16 +42,3 @@ def exclusive_lock(lock_path: Path) -> Iterator[None]:
                 fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename in ``path`` durable (no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - Windows
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
