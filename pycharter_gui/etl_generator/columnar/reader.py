@@ -15,7 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..readers._streams import open_binary
+from ..readers import open_binary
 from ..readers.csv_reader import frame_to_records, iter_csv_chunks, table_to_records
 from ..readers.parquet_reader import arrow_to_records, iter_parquet_batches
 from .arrow_ops import canonical_table, frame_to_table
