@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-import logging
 import re
 import time
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from pycharter_gui.etl_generator import (
 )
 
 from .column_profile import columns_of
+from .workers.run_log import forward_run_log
 
 KINDS = ("extract", "transform", "load")
 Record = dict[str, Any]
@@ -386,18 +386,6 @@ def evaluate_jsonata(expression: str, sample: list[Record], mode: str = "batch")
 
 
 # -- whole runs --------------------------------------------------------------------------------
-class _LogForwarder(logging.Handler):
-    """Forwards engine log lines of one run to the GUI (masked by the orchestrator)."""
-
-    def __init__(self, emit_line: Callable[[str], None], mask: Callable[[str], str]) -> None:
-        super().__init__(logging.INFO)
-        self._emit_line, self._mask = emit_line, mask
-
-    def emit(self, record: logging.LogRecord) -> None:
-        with contextlib.suppress(Exception):  # a log display must never break a run
-            self._emit_line(f"{record.levelname.lower()}: {self._mask(record.getMessage())}")
-
-
 async def run_pipeline(orch: ETLOrchestrator, *, dry_run: bool, trusted: bool,
                        on_progress: Callable[[Any], None], on_log: Callable[[str], None],
                        **run_kwargs: Any) -> dict[str, Any]:
@@ -408,17 +396,8 @@ async def run_pipeline(orch: ETLOrchestrator, *, dry_run: bool, trusted: bool,
         orch.config.transform = stripped
         on_log(f"warning: custom function {skipped} skipped: this workspace is not trusted")
     orch.progress_callback = on_progress
-    handler = _LogForwarder(on_log, orch.mask)
-    engine_logger = logging.getLogger("pycharter_gui.etl_generator")
-    engine_logger.addHandler(handler)
-    old_level = engine_logger.level
-    if engine_logger.getEffectiveLevel() > logging.INFO:
-        engine_logger.setLevel(logging.INFO)
-    try:
+    with forward_run_log(on_log, orch.mask):  # this run's lines only, not a preview's
         result = await orch.run(dry_run=dry_run, **run_kwargs)
-    finally:
-        engine_logger.removeHandler(handler)
-        engine_logger.setLevel(old_level)
     result["skipped_custom_function"] = skipped
     await asyncio.sleep(0)
     return result
