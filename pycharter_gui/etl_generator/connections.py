@@ -42,11 +42,40 @@ def test_connection(config: dict[str, Any],
     except ImportError as exc:
         raise NotAvailableError(f"Connection tests for '{kind}' are not available ({exc})") from exc
     try:
-        result = run_test(config)
+        result = _through_tunnel(run_test, config) if run_test.__module__.endswith(
+            ".database.engine") else run_test(config)
     except Exception as exc:  # the button shows the full error, never crashes
         result = {"ok": False, "message": f"{type(exc).__name__}: {exc}", "details": {}}
     result["message"] = mask_secrets(str(result.get("message", "")), secrets)
     result.setdefault("details", {})["seconds"] = round(time.monotonic() - started, 3)
+    return result
+
+
+def _through_tunnel(run_test: Any, config: dict[str, Any]) -> dict[str, Any]:
+    """A database test through the config's ``ssh_tunnel`` (top level or under ``database``,
+    as a run finds it), else directly."""
+    database = config.get("database") if isinstance(config.get("database"), dict) else {}
+    raw = config.get("ssh_tunnel") or database.get("ssh_tunnel")
+    if not isinstance(raw, dict):
+        return run_test(config)
+    from .config.models_common import SshTunnel
+    from .database.engine import _url_from_config, parse_url
+    from .database.ssh_tunnel import ssh_tunnel_sync
+    from .errors import PycharterError
+
+    tunnel = SshTunnel.model_validate(raw).model_dump()
+    if not tunnel.get("enabled"):
+        return run_test(config)
+    url = parse_url(_url_from_config(config) or "")
+    try:
+        with ssh_tunnel_sync({"ssh_tunnel": tunnel, "base_dir": config.get("base_dir")}, url,
+                             file="the connection", fatal=PycharterError,
+                             transient=PycharterError) as reach:
+            result = run_test({"url": reach.render_as_string(hide_password=False)})
+    except PycharterError as exc:
+        return {"ok": False, "message": exc.user_message,
+                "details": {"error_type": "unreachable", "ssh_tunnel": tunnel["host"]}}
+    result.setdefault("details", {})["ssh_tunnel"] = tunnel["host"]
     return result
 
 

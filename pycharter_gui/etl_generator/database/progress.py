@@ -14,8 +14,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
+from ..errors import LoadError, TransientLoadError
 from .dialects import effective_schema
 from .engine import backend_name, create_engine, parse_url, sqlite_path
+from .ssh_tunnel import ssh_tunnel_sync
 
 PROGRESS_TABLE = "_pycharter_progress"
 
@@ -49,15 +51,20 @@ def committed_progress(load_config: dict[str, Any], run_key: str) -> dict[str, A
     if path is not None and not path.exists():
         return None
     table = progress_table(effective_schema(backend_name(url), load_config.get("schema_name")))
-    engine = create_engine(url, key="url", file="load.yaml")
-    try:
-        with engine.connect() as conn:
-            if not sa.inspect(conn).has_table(PROGRESS_TABLE, schema=table.schema):
-                return None
-            text = conn.execute(sa.select(table.c.state).where(table.c.run_key == run_key)
-                                ).scalar_one_or_none()
-    except DBAPIError:
-        return None
-    finally:
-        engine.dispose()
+    # Through the target's ssh_tunnel, as the load reaches it; a tunnel that cannot be opened
+    # fails the run (guessing "no progress" could load a committed batch twice).
+    with ssh_tunnel_sync(load_config, url, file="load.yaml",
+                         fatal=lambda m: LoadError(m, target=str(load_config.get("table") or "")),
+                         transient=lambda m: TransientLoadError(m)) as reach:
+        engine = create_engine(reach, key="url", file="load.yaml")
+        try:
+            with engine.connect() as conn:
+                if not sa.inspect(conn).has_table(PROGRESS_TABLE, schema=table.schema):
+                    return None
+                text = conn.execute(sa.select(table.c.state).where(table.c.run_key == run_key)
+                                    ).scalar_one_or_none()
+        except DBAPIError:
+            return None
+        finally:
+            engine.dispose()
     return json.loads(text) if text else None

@@ -20,8 +20,9 @@ import asyncio
 import contextlib
 import logging
 import socket
+import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,32 @@ async def open_ssh_tunnel(config: dict[str, Any], url: sa.URL, *, file: str,
     log.info("Opened %s: 127.0.0.1:%s -> %s:%s", where, listener.get_port(), *remote)
     return SshTunnel(connection, listener,
                      url.set(host="127.0.0.1", port=listener.get_port()))
+
+
+@contextlib.contextmanager
+def ssh_tunnel_sync(config: dict[str, Any], url: sa.URL, *, file: str, fatal: ErrorFactory,
+                    transient: ErrorFactory) -> Iterator[sa.URL]:
+    """For synchronous callers (progress reads, connection tests, Dask workers): the URL to
+    connect to while the block runs, through the tunnel ``config`` asks for (``url`` itself
+    when none). The tunnel forwards on an event loop of its own thread; it closes at exit."""
+    if tunnel_settings(config) is None:
+        yield url
+        return
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="pycharter-ssh-tunnel", daemon=True)
+    thread.start()
+    try:
+        tunnel = asyncio.run_coroutine_threadsafe(open_ssh_tunnel(
+            config, url, file=file, fatal=fatal, transient=transient), loop).result()
+        assert tunnel is not None
+        try:
+            yield tunnel.url
+        finally:
+            asyncio.run_coroutine_threadsafe(tunnel.close(), loop).result(10)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
 
 
 def _remote(tunnel: dict[str, Any], url: sa.URL, file: str) -> tuple[str, int]:

@@ -204,3 +204,26 @@ async def test_refused_login_names_host_and_key_never_the_password(
     assert "refused the login" in message
     assert PASSWORD not in message
     assert sshd.stranger.read_text().splitlines()[1] not in message  # no key content
+
+
+def test_connection_and_committed_progress_go_through_the_tunnel(
+        sshd: Sshd, pg_db: Any) -> None:
+    """The designer's Test connection and a resume's read of the progress table reach the
+    database as the run does: through ``ssh_tunnel`` (issue 14), and close it after."""
+    from pycharter_gui.etl_generator import test_connection
+    from pycharter_gui.etl_generator.database.progress import committed_progress
+
+    url = _unreachable(pg_db.url, "127.0.0.1", 1)  # only the SSH server reaches port 5432
+    assert not test_connection({"type": "database", "database": {"url": url}})["ok"]
+    logins, _ = sshd.sessions()
+    tunnel = sshd.tunnel(remote_port=5432)
+    result = test_connection({"type": "database", "database": {"url": url, "ssh_tunnel": tunnel}})
+    assert result["ok"], result
+    assert PASSWORD not in str(result)
+    load = {"type": "database", "url": url, "table": "t", "ssh_tunnel": {
+        **tunnel, "enabled": True, "private_key_path": str(sshd.key)}}
+    assert committed_progress(load, "no-such-run") is None  # read, not "cannot connect"
+    load["ssh_tunnel"] = {**load["ssh_tunnel"], "port": _free_port()}  # no SSH server there
+    with pytest.raises(Exception, match="SSH tunnel"):
+        committed_progress(load, "no-such-run")
+    sshd.wait_all_closed(logins + 2)
