@@ -102,21 +102,20 @@ def build_transform(raw: Any, ctx: Context, config_context: Mapping[str, Any] | 
 def _check_compiles(cfg: dict[str, Any], ctx: Context) -> None:
     """Compile ``add`` expressions and JSONata now, so validation reports what a run would."""
     from ..errors import ConfigError
-    from ..transformers.jsonata_stage import JsonataStage
-    from ..transformers.simple_ops import compile_add
+    from .checks import compile_check
 
     for op in cfg["ops"]:
         if op["op"] != "add":
             continue
         try:
-            compile_add(op["spec"])
+            compile_check("add")(op["spec"])
         except ConfigError as exc:
             for problem in exc.problems:
                 ctx.add(f"transform.{problem.key.removeprefix('transform.')}", problem.message)
     jsonata = cfg["jsonata"]
     if jsonata:
         try:
-            JsonataStage(jsonata["expression"], jsonata["mode"])
+            compile_check("jsonata")(jsonata["expression"], jsonata["mode"])
         except ConfigError as exc:
             for problem in exc.problems:
                 ctx.add(problem.key, problem.message, problem.hint)

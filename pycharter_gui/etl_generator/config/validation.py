@@ -54,13 +54,13 @@ def _read_contract(path: Path, ctx: Context, key: str) -> dict[str, Any] | None:
 
 def checked_contract(contract: dict[str, Any], ctx: Context, key: str) -> dict[str, Any] | None:
     """``contract`` when the contract validator accepts it; else its problems under ``key``."""
-    from ..transformers.contract import ContractValidator
+    from .checks import compile_check
 
     if not isinstance(contract.get("schema") or {}, Mapping):
         ctx.add(key, "the schema must be a mapping (a JSON Schema object)")
         return None
     try:
-        ContractValidator(contract)
+        compile_check("contract")(contract)
     except ConfigError as exc:
         for problem in exc.problems:
             ctx.add(key, f"{problem.key}: {problem.message}" if problem.key else problem.message)

@@ -7,10 +7,18 @@ only the records. Compile once per run with ``compile_transform`` when applying 
 
 from __future__ import annotations
 
+from ..config.checks import register_check
 from .apply import CompiledTransform, apply_transforms, compile_transform, transform_batch
 from .contract import ContractValidator
 from .expressions import compile_expression, evaluate_expression
+from .jsonata_stage import JsonataStage
 from .results import RejectedRecord, TransformResult, TransformWarning
+from .simple_ops import compile_add
+
+# What config's validation compiles (config/checks.py): config never imports transformers.
+register_check("add", compile_add)
+register_check("jsonata", JsonataStage)
+register_check("contract", ContractValidator)
 
 __all__ = [
     "CompiledTransform",
