@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,7 +15,62 @@ from .writer import TableWriter
 _ARROW_KINDS: dict[str, frozenset[type]] = {
     "int64": frozenset({int}), "double": frozenset({float}), "bool": frozenset({bool}),
     "string": frozenset({str}), "large_string": frozenset({str}), "null": frozenset({type(None)}),
+    "date32[day]": frozenset({dt.date}), "timestamp[us]": frozenset({dt.datetime}),
 }
+_NUMPY_TEMPORAL = ("date32[day]", "timestamp[us]")  # numpy's tolist gives the same objects
+
+
+def _python_values(column: Any) -> tuple[list[Any], frozenset[type] | None]:
+    """An Arrow column's values as Python objects (what ``to_pylist`` gives) and their types.
+
+    pyarrow builds dates, datetimes and union values one scalar at a time (~1-2 us each); numpy
+    makes the same ``date``/``datetime`` objects (naive: no timezone in these types) and a
+    mixed int/float column is put together from its two children."""
+    import pyarrow as pa
+
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    name = str(column.type)
+    kind = _ARROW_KINDS.get(name)
+    if name in _NUMPY_TEMPORAL:
+        values = column.to_numpy(zero_copy_only=False).tolist()
+    elif _is_mixed_number(column.type):
+        return _union_values(column)
+    else:
+        values = column.to_pylist()
+    if kind is not None and column.null_count:
+        kind |= {type(None)}
+    return values, kind
+
+
+def _is_mixed_number(t: Any) -> bool:
+    import pyarrow as pa
+
+    return (pa.types.is_union(t) and t.mode == "dense" and t.num_fields == 2
+            and t.field(0).type == pa.int64() and t.field(1).type == pa.float64())
+
+
+def _union_values(column: Any) -> tuple[list[Any], frozenset[type]]:
+    """A dense union of int64 and double as Python ints and floats (None for a null child)."""
+    import numpy as np
+
+    codes = np.asarray(column.type_codes)
+    offsets = np.asarray(column.offsets)
+    out = np.empty(len(column), dtype=object)
+    kinds: set[type] = set()
+    for position, code in enumerate(column.type.type_codes):
+        child = column.field(position)
+        mask = codes == code
+        if not mask.any():
+            continue
+        values = np.empty(len(child), dtype=object)
+        values[:] = child.to_pylist()
+        out[mask] = values[offsets[mask]]
+        kinds.add(int if position == 0 else float)
+        if child.null_count and child.is_null().to_numpy(zero_copy_only=False)[
+                offsets[mask]].any():
+            kinds.add(type(None))
+    return out.tolist(), frozenset(kinds)
 
 
 class ColumnBatch(Sequence[dict[str, Any]]):
@@ -22,21 +78,23 @@ class ColumnBatch(Sequence[dict[str, Any]]):
     asked for (a rejected row's DLQ entry, or the general write path)."""
 
     def __init__(self, names: list[str], columns: list[list[Any]],
-                 kinds: list[frozenset[type] | None] | None = None) -> None:
+                 kinds: list[frozenset[type] | None] | None = None,
+                 arrays: list[Any] | None = None) -> None:
         self.names = names
         self.columns = columns
         self.kinds = kinds  # per column: the Python types of its values, when known
+        self.arrays = arrays  # per column: the Arrow array it came from, when it did
 
     @classmethod
     def from_table(cls, table: Any) -> ColumnBatch:
-        kinds = []
+        columns, kinds, arrays = [], [], []
         for column in table.columns:
-            kind = _ARROW_KINDS.get(str(column.type))
-            if kind is not None and column.null_count:
-                kind |= {type(None)}
+            array = column.combine_chunks() if hasattr(column, "combine_chunks") else column
+            values, kind = _python_values(array)
+            columns.append(values)
             kinds.append(kind)
-        return cls(list(table.column_names), [column.to_pylist() for column in table.columns],
-                   kinds)
+            arrays.append(array)
+        return cls(list(table.column_names), columns, kinds, arrays)
 
     def __len__(self) -> int:
         return len(self.columns[0]) if self.columns else 0
@@ -60,7 +118,8 @@ def write_any(writer: TableWriter, conn: Connection,
                 batch: list[dict[str, Any]] | ColumnBatch) -> BatchLoadResult:
     """Columns straight into the writer's fast path when it applies, else records."""
     if isinstance(batch, ColumnBatch):
-        result = writer.write_columns(conn, batch.names, list(batch.columns), batch, batch.kinds)
+        result = writer.write_columns(conn, batch.names, list(batch.columns), batch, batch.kinds,
+                                      batch.arrays)
         if result is not None:
             return result
     return writer.write(conn, records_of(batch))

@@ -113,12 +113,6 @@ def can_raw_insert(conn: Connection, table: sa.Table, columns: Sequence[str]) ->
             and not any(isinstance(table.c[c].type, sa.JSON) for c in columns))
 
 
-def adapts_temporal_values(conn: Connection) -> bool:
-    """True when the raw path's driver takes date/time objects as they are (psycopg); SQLite
-    needs SQLAlchemy's conversion to text."""
-    return dialect_name(conn.dialect) != "sqlite"
-
-
 def raw_insert_sql(conn: Connection, table: sa.Table, columns: Sequence[str]) -> str:
     """The statement ``raw_insert`` runs: ``INSERT ... VALUES (?, ...)`` or ``COPY ... FROM STDIN``."""
     prep = conn.dialect.identifier_preparer
@@ -340,7 +334,6 @@ def sql_type(kind: str, backend: str, *, is_key: bool = False) -> sa.types.TypeE
 
 __all__ = [
     "UPSERT_DIALECTS",
-    "adapts_temporal_values",
     "begin_write",
     "can_raw_insert",
     "can_stage_upsert",

@@ -19,7 +19,6 @@ from sqlalchemy.exc import DBAPIError, StatementError
 from ..errors import ConfigError, ConfigProblem, LoadError, TransientLoadError
 from ..loaders.base import BatchLoadResult, RejectedRow
 from .dialects import (
-    adapts_temporal_values,
     begin_write,
     can_raw_insert,
     can_stage_upsert,
@@ -42,6 +41,23 @@ Item = tuple[int, dict[str, Any]]  # (index in batch, encoded record)
 _PLAIN = frozenset({int, float, str, type(None), bool, bytes})
 _FLOATS = frozenset({float, type(None)})
 _TEMPORAL_TYPES = frozenset({dt.datetime, dt.date, dt.time})
+_PLAIN_OR_TEMPORAL = _PLAIN | _TEMPORAL_TYPES
+_DISTINCT_TYPES = ("date32[day]", "timestamp[us]")  # numpy gives back the same date/datetime
+
+
+def _by_distinct(array: Any, proc: Any) -> list[Any]:
+    """``list(map(proc, array.to_pylist()))`` for a date/timestamp Arrow column, calling
+    ``proc`` once per distinct value (a batch of dates has few)."""
+    import numpy as np
+
+    encoded = array.dictionary_encode()
+    distinct = encoded.dictionary.to_numpy(zero_copy_only=False).tolist()
+    results = np.empty(len(distinct) + 1, dtype=object)
+    for i, value in enumerate(distinct):
+        results[i] = proc(value)
+    results[len(distinct)] = proc(None)
+    indices = encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)
+    return results[indices].tolist()
 
 
 def _is_uniform(records: Sequence[dict[str, Any]]) -> bool:
@@ -142,17 +158,18 @@ class TableWriter:
 
     def write_columns(self, conn: Connection, cols: list[str], columns: list[list[Any]],
                       originals: Sequence[dict[str, Any]],
-                      kinds: Sequence[frozenset[type] | None] | None = None
-                      ) -> BatchLoadResult | None:
+                      kinds: Sequence[frozenset[type] | None] | None = None,
+                      arrays: Sequence[Any] | None = None) -> BatchLoadResult | None:
         """Insert a batch given column by column (the columnar path: no dicts are built) in
-        ``conn``'s open transaction; ``originals`` gives a rejected row's record. None when the
-        raw path (``dialects.can_raw_insert``) does not apply; the caller then uses
-        :meth:`write` with records."""
+        ``conn``'s open transaction; ``originals`` gives a rejected row's record; ``arrays``
+        the Arrow column each list came from, when known. None when the raw path
+        (``dialects.can_raw_insert``) does not apply; the caller then uses :meth:`write` with
+        records."""
         if (self.method != "insert" or not columns or not columns[0]
                 or not set(cols) <= set(self.table.c.keys())
                 or not can_raw_insert(conn, self.table, cols)):
             return None
-        rows = self._plain_columns(conn, cols, columns, kinds)
+        rows = self._plain_columns(conn, cols, columns, kinds, arrays)
         if rows is None:
             return None
         begin_write(conn)
@@ -172,26 +189,32 @@ class TableWriter:
         return self._insert_sql(conn, cols), rows
 
     def _plain_columns(self, conn: Connection, cols: list[str], columns: list[list[Any]],
-                       known_kinds: Sequence[frozenset[type] | None] | None = None
-                       ) -> list[tuple[Any, ...]] | None:
+                       known_kinds: Sequence[frozenset[type] | None] | None = None,
+                       arrays: Sequence[Any] | None = None) -> list[tuple[Any, ...]] | None:
         """Rows as tuples from plain column values, bind-processed where a column needs it;
         None when some value is not plain (the encoders must see it). ``known_kinds`` gives a
         column's value types when its source already knows them (an Arrow column's type).
-        Where the driver takes date/time objects itself, they are plain in temporal columns."""
-        native_temporal = adapts_temporal_values(conn)
+
+        date/datetime/time values are plain too: the encoders pass them through unchanged
+        (they only parse ``str`` in temporal columns), so the column's bind processor (SQLite:
+        ISO text) or the driver (psycopg) sees exactly what the per-row path gives it. A
+        temporal Arrow column is processed once per distinct value."""
         try:
             for pos, name in enumerate(cols):
                 values = columns[pos]
                 known = known_kinds[pos] if known_kinds is not None else None
                 kinds = known if known is not None else set(map(type, values))
-                plain = _PLAIN | _TEMPORAL_TYPES if native_temporal and name in self._temporal else _PLAIN
-                if not kinds <= plain or (name in self._temporal and str in kinds):
+                if not kinds <= _PLAIN_OR_TEMPORAL or (name in self._temporal and str in kinds):
                     return None
                 proc = self._processor(conn, name)
                 if proc is None or (kinds <= _FLOATS
                                     and isinstance(self.table.c[name].type, (sa.Float, sa.Numeric))):
                     continue  # to_float(float) changes nothing
-                columns[pos] = list(map(proc, values))
+                array = arrays[pos] if arrays is not None else None
+                if str(getattr(array, "type", "")) in _DISTINCT_TYPES and len(values) > 64:
+                    columns[pos] = _by_distinct(array, proc)
+                else:
+                    columns[pos] = list(map(proc, values))
         except Exception:  # any surprise: the general path reports it per row
             return None
         return list(zip(*columns, strict=True))
