@@ -7,7 +7,7 @@ import ast
 import json
 from pathlib import Path
 
-from pycharter_gui.designer import preview_engine
+from pycharter_gui.designer import pipeline_tasks
 from pycharter_gui.etl_generator import ETLOrchestrator, parse_yaml_text
 
 PACKAGE = Path(__file__).resolve().parents[1] / "pycharter_gui"
@@ -29,10 +29,10 @@ async def test_preview_of_unsaved_text_and_run_of_saved_file_agree(tmp_path: Pat
     folder = _pipeline(tmp_path / "pipe")
     expected = {"id": 1, "country": "NO", "active": "yes"}
 
-    cfg = preview_engine.normalized_transform(TRANSFORM, folder)  # the unsaved editor text
-    preview = preview_engine.compute_transform_preview([{"id": 1}], cfg)
+    cfg = pipeline_tasks.normalized_transform(TRANSFORM, folder)  # the unsaved editor text
+    preview = pipeline_tasks.compute_transform_preview([{"id": 1}], cfg)
     assert preview.after == [expected]
-    unsaved = preview_engine.build_orchestrator(folder, {"transform": TRANSFORM})
+    unsaved = pipeline_tasks.build_orchestrator(folder, {"transform": TRANSFORM})
     assert _run_output(await unsaved.run(), folder) == [expected]
 
     (folder / "transform.yaml").write_text(TRANSFORM)  # saved: the run reads the file

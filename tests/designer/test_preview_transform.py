@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from pycharter_gui.designer.models.records_table_model import MarkRole
-from pycharter_gui.designer.preview_engine import compute_transform_preview, normalized_transform
+from pycharter_gui.designer.pipeline_tasks import compute_transform_preview, normalized_transform
 from pycharter_gui.designer.trust import workspace_trust
 from pycharter_gui.designer.views.jsonata_console import JsonataConsole
 from pycharter_gui.designer.views.preview_panel import PreviewPanel

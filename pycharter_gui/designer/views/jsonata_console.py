@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from .. import theme
 from ..column_profile import columns_of
-from ..preview_engine import JsonataOutcome, evaluate_jsonata, jsonata_input, normalized_transform
+from ..pipeline_tasks import JsonataOutcome, evaluate_jsonata, jsonata_input, normalized_transform
 from ..workers.task import TaskHandle
 
 DEBOUNCE_MS = 200

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from ..column_profile import BatchProfile, profile_batch, schema_marks, summarize_column
 from ..models.records_table_model import ColumnNameRole, RecordRole, RecordsTableModel, pretty_json
-from ..preview_engine import SampleStream, build_orchestrator
+from ..pipeline_tasks import SampleStream, build_orchestrator
 from ..workers.task import TaskHandle
 from .message_bar import MessageBar, describe_error
 from .profile_popup import ColumnSummaryPopup

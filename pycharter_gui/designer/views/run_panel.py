@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from pycharter_gui.etl_generator import ETLOrchestrator
 
-from ..preview_engine import build_orchestrator, run_pipeline, without_custom_function
+from ..pipeline_tasks import build_orchestrator, run_pipeline, without_custom_function
 from ..run_history import RunEntry, RunHistory, summary_counts
 from ..trust import skipped_reason, workspace_trust
 from ..workers.blocking import BlockingJob

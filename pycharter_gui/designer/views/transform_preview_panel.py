@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from .. import theme
 from ..models.records_table_model import RecordsTableModel, pretty_json
-from ..preview_engine import (
+from ..pipeline_tasks import (
     StepDiff,
     TransformPreview,
     build_orchestrator,

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from pycharter_gui.designer.documents import CONTRACT_FILES, PipelineDocument
-from pycharter_gui.designer.preview_engine import normalized_transform, without_custom_function
+from pycharter_gui.designer.pipeline_tasks import normalized_transform, without_custom_function
 from pycharter_gui.designer.trust import workspace_trust
 from pycharter_gui.designer.views.forms.fields import Catalog, sample_catalog, schema_catalog
 from pycharter_gui.designer.views.forms.widgets import FieldDelegate, KeyValueTable, scalar_to_text

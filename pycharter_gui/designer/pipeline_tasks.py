@@ -1,7 +1,8 @@
-"""Qt-free preview work: sample a source, diff a transform, summarise columns, run JSONata.
+"""Qt-free tasks the panels run on a pipeline: build its orchestrator (unsaved texts too),
+sample its source, diff its transform step by step, evaluate JSONata, run it.
 
 Everything here is a plain function or coroutine that knows nothing of widgets, so the panels
-run it on the engine loop through ``TaskHandle`` and tests can call it directly.
+run it on the async loop through ``TaskHandle`` and tests can call it directly.
 """
 
 from __future__ import annotations
