@@ -72,10 +72,10 @@ def scenario_panel(path: Path) -> dict:
 
     from pycharter_gui.designer.models.dead_letter_table_model import PLACEHOLDER
     from pycharter_gui.designer.views.dead_letter_panel import DeadLetterPanel
-    from pycharter_gui.designer.workers.engine_loop import engine_loop
+    from pycharter_gui.designer.workers.async_loop import async_loop
 
     app = QApplication([])
-    engine_loop()  # the app starts its engine loop once at launch (STYLE.md §3)
+    async_loop()  # the app starts its async loop once at launch (STYLE.md §3)
     panel = DeadLetterPanel()
     panel.resize(1400, 800)
     panel.show()

@@ -263,11 +263,11 @@ def main() -> None:
                      f"{lag:.0f} ({got:,} rows in {took:.1f} s)", "-"))
         _report(rows)
         win.close()
-        from pycharter_gui.designer.workers.engine_loop import shutdown_engine_loop
+        from pycharter_gui.designer.workers.async_loop import shutdown_async_loop
         from pycharter_gui.designer.workers.task import TaskHandle
 
         TaskHandle.cancel_all()
-        shutdown_engine_loop()
+        shutdown_async_loop()
         del app
 
 

@@ -86,11 +86,11 @@ def from_gui(folder: Path) -> tuple[float, list[float]]:
     panel.close()
     panel.deleteLater()  # delete on the GUI thread now, not at interpreter teardown
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    from pycharter_gui.designer.workers.engine_loop import shutdown_engine_loop
+    from pycharter_gui.designer.workers.async_loop import shutdown_async_loop
     from pycharter_gui.designer.workers.task import TaskHandle
 
     TaskHandle.cancel_all()
-    shutdown_engine_loop()
+    shutdown_async_loop()
     return took, lags
 
 

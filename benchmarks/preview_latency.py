@@ -111,11 +111,11 @@ def main() -> None:
     t, status = time_to_first_row(folder)
     server.shutdown()
     print(f"HTTP paginated: first row after {t * 1000:.0f} ms  ({status})")
-    from pycharter_gui.designer.workers.engine_loop import shutdown_engine_loop
+    from pycharter_gui.designer.workers.async_loop import shutdown_async_loop
     from pycharter_gui.designer.workers.task import TaskHandle
 
     TaskHandle.cancel_all()
-    shutdown_engine_loop()
+    shutdown_async_loop()
 
 
 if __name__ == "__main__":

@@ -82,7 +82,7 @@ def normalized_transform(cfg_or_text: Any, folder: Path | None) -> dict[str, Any
 class SampleStream:
     """The first N records of a source, kept open so "Load more" continues the same stream.
 
-    Lives on the engine loop: ``take`` is awaited by successive tasks; a cancelled ``take``
+    Lives on the async loop: ``take`` is awaited by successive tasks; a cancelled ``take``
     closes the source at once (no further pages, reads or queries) and marks the stream done.
     """
 

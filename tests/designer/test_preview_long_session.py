@@ -105,7 +105,7 @@ def test_cancel_after_rows_flow_stops_at_once(qtbot, panel, tmp_path):
     cancelled: list[int] = []
     panel.preview_cancelled.connect(cancelled.append)
     qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
-    # Settled by the click itself, not when the engine loop gets round to it.
+    # Settled by the click itself, not when the async loop gets round to it.
     rows = panel.model.total_rows()
     assert cancelled == [rows]
     assert not panel.is_running() and not panel.spinner.isVisible() and not panel.cancel_button.isVisible()

@@ -27,7 +27,7 @@ def test_success_delivers_batches_then_result_on_gui_thread(qtbot) -> None:
     handle.succeeded.connect(results.append)
     with qtbot.waitSignals([handle.succeeded, handle.finished], order="strict", timeout=5000):
         handle.start()
-    assert results == ["engine-loop"]
+    assert results == ["async-loop"]
     assert batches == [0, 1, 2]
     assert all(t is gui_thread for t in seen_threads)
 

@@ -24,7 +24,7 @@ from ..workers.task import TaskHandle
 
 
 def start_task(owner: QWidget, work: Any, on_success: Any, on_failure: Any, name: str) -> TaskHandle:
-    """Run ``await work(reporter)`` on the engine loop; results come back to GUI-thread slots."""
+    """Run ``await work(reporter)`` on the async loop; results come back to GUI-thread slots."""
     handle = TaskHandle(work, parent=owner, name=name)
     handle.succeeded.connect(on_success)
     handle.failed.connect(on_failure)

@@ -1,7 +1,7 @@
 """JSONata console: type an expression, see its output on the records the JSONata stage sees.
 
 Those are the sample after the pipeline's simple ops (rename, convert, filter, ...), given by
-``set_transform``. Evaluation is debounced and runs on the engine loop; a newer keystroke
+``set_transform``. Evaluation is debounced and runs on the async loop; a newer keystroke
 cancels the older run. Field names and JSONata functions complete as you type (Ctrl+Space
 asks). Errors are told in words with the character they point at marked. Expression, mode,
 transform and sample are kept per pipeline: switching pipelines shows the other one's.

@@ -1,6 +1,6 @@
 """Source preview: the first N records in a lazy table, "Load more", Cancel, column summaries.
 
-Extraction runs on the engine loop (``TaskHandle``); batches reach the table as they arrive,
+Extraction runs on the async loop (``TaskHandle``); batches reach the table as they arrive,
 gathered and profiled on the loop (``_Feed``) so the GUI thread only appends them. Cancel and
 a switch to another pipeline settle the panel at once and ignore whatever the task still
 sends. Each pipeline's last sample is kept and shown again when it is selected again
@@ -44,7 +44,7 @@ KEPT_ROWS = 200_000  # rows of other pipelines' samples kept for their return; t
 
 
 class _Feed:
-    """Preview rows on their way to the table, gathered on the engine loop.
+    """Preview rows on their way to the table, gathered on the async loop.
 
     Batches are joined and sent at most every ``FEED_INTERVAL_S`` (the first at once), each
     with its ``profile_batch`` made here, off the GUI thread: a fast source of small batches
@@ -245,10 +245,10 @@ class PreviewPanel(QWidget):
     def cancel(self) -> None:
         """Stop reading now: the rows shown stay, no further row is added, and the source is
         closed (no further pages, reads or queries). Settles the panel at once, without
-        waiting for the task to unwind on the engine loop."""
+        waiting for the task to unwind on the async loop."""
         if not self._live:
             return
-        self._drop_live()  # first: the task closes its source as it unwinds on the engine loop
+        self._drop_live()  # first: the task closes its source as it unwinds on the async loop
         # Forget the stream and close it too (idempotent; it may never have been read), so
         # "Load more" stays off and no further page, read or query happens.
         self._stream = self._stream or self._pending_stream.get("stream")
@@ -333,7 +333,7 @@ class PreviewPanel(QWidget):
     def _on_task_batch_ready(self, batch: Any) -> None:
         if not self._is_current():
             return  # cancelled, or another pipeline or preview since
-        records, profile = batch  # joined and profiled by _Feed on the engine loop
+        records, profile = batch  # joined and profiled by _Feed on the async loop
         self.model.append_records(records, profile)
         self._set_status(f"{self.model.total_rows():,} rows so far…")
         self.batch_loaded.emit(self.model.total_rows())

@@ -1,4 +1,4 @@
-"""Run panel: Dry run / Run on the engine loop with progress, live log, Cancel and a summary.
+"""Run panel: Dry run / Run on the async loop with progress, live log, Cancel and a summary.
 
 A real run asks for confirmation naming the target. Every run (dry or real, finished, failed
 or cancelled) is appended to the workspace's run history (on a worker). The panel keeps one

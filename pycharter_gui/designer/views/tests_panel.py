@@ -1,7 +1,7 @@
 """Tests panel: a pipeline's saved test cases with pass/fail, the changed cells, Accept.
 
 Cases live beside the pipeline (``tests/<name>/``, see the engine's ``pipeline_tests``). They
-run on the engine loop through ``TaskHandle`` (never on the GUI thread): on Run tests, after
+run on the async loop through ``TaskHandle`` (never on the GUI thread): on Run tests, after
 "Save as test…" and after every save of a pipeline. ``SaveAsTestAction`` puts "Save as test…"
 in the context menu of the Preview and Before/after tables: the selected rows, or the whole
 sample.
@@ -132,7 +132,7 @@ class PipelineTestsPanel(QWidget):
 
     @Slot()
     def run_tests(self, folder: Path | None = None) -> None:
-        """Run every test of ``folder`` (default: the pipeline shown) on the engine loop."""
+        """Run every test of ``folder`` (default: the pipeline shown) on the async loop."""
         folder = folder or self.folder
         if folder is None:
             return

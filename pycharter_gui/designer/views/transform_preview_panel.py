@@ -5,7 +5,7 @@ with its records in → out; choosing one shows that stage's input beside its ou
 line: a record the stage filtered or rejected keeps its line, marked, and the detail pane
 says why (step, reason, field). A cell is marked changed only when its value changed; a type
 change alone ("5" → 5) gets a small badge. Counts are what a dry run of the sample reports
-(contract breaks are rejected). Re-runs automatically (debounced ~250 ms, on the engine loop,
+(contract breaks are rejected). Re-runs automatically (debounced ~250 ms, on the async loop,
 the previous computation cancelled) when the transform changes; never extracts again.
 Samples and results are kept per pipeline: switching pipelines shows the other pipeline's own
 (or says it has none).
@@ -219,7 +219,7 @@ class TransformPreviewPanel(QWidget):
 
     @Slot()
     def refresh(self) -> None:
-        """Re-run now on the engine loop, cancelling a previous computation."""
+        """Re-run now on the async loop, cancelling a previous computation."""
         self._timer.stop()
         if self._handle is not None and self._handle.is_running():
             self._handle.cancel()

@@ -1,4 +1,4 @@
-"""TaskHandle: a GUI-thread QObject watching one engine coroutine on the engine loop.
+"""TaskHandle: a GUI-thread QObject watching one engine coroutine on the async loop.
 
 The coroutine factory receives a ``TaskReporter``; its ``progress``/``batch`` calls come from
 the loop thread and only *emit* (queued to the GUI thread). Widgets change only in slots.
@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from .engine_loop import engine_loop
+from .async_loop import async_loop
 
 PROGRESS_INTERVAL_S = 0.1
 
@@ -62,7 +62,7 @@ class TaskReporter:
 
 
 class TaskHandle(QObject):
-    """Runs ``factory(reporter)`` on the engine loop and reports back on the GUI thread.
+    """Runs ``factory(reporter)`` on the async loop and reports back on the GUI thread.
 
     Signals: ``progressed(value)``, ``batch_ready(value)``, ``succeeded(result)``,
     ``failed(exception)``, ``cancelled()``, then always ``finished()``.
@@ -95,9 +95,9 @@ class TaskHandle(QObject):
         TaskHandle._running.add(self)
         self.finished.connect(self._on_finished)  # queued: the last reference drops on the GUI thread
         # Neither the coroutine nor the future may hold the handle strongly: a QObject must
-        # never be released (or garbage-collected in a cycle) on the engine-loop thread.
+        # never be released (or garbage-collected in a cycle) on the async-loop thread.
         ref = weakref.ref(self)
-        self._future = engine_loop().submit(TaskHandle._run(ref, self._factory, self.reporter))
+        self._future = async_loop().submit(TaskHandle._run(ref, self._factory, self.reporter))
         self._future.add_done_callback(functools.partial(TaskHandle._on_future_done, ref))
         return self
 

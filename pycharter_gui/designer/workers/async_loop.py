@@ -14,13 +14,13 @@ from collections.abc import Coroutine
 from typing import Any
 
 
-class EngineLoop:
+class AsyncLoop:
     """An event loop running forever on its own daemon thread."""
 
     def __init__(self) -> None:
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="engine-loop", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="async-loop", daemon=True)
         self._thread.start()
         self._ready.wait()
 
@@ -37,7 +37,7 @@ class EngineLoop:
         return self._thread.is_alive() and self._loop.is_running()
 
     def submit(self, coro: Coroutine[Any, Any, Any]) -> concurrent.futures.Future:
-        """Schedule ``coro`` on the engine loop; thread-safe."""
+        """Schedule ``coro`` on the async loop; thread-safe."""
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
     def stop(self, timeout: float = 2.0) -> None:
@@ -58,20 +58,20 @@ class EngineLoop:
         self._thread.join(timeout)
 
 
-_shared: EngineLoop | None = None
+_shared: AsyncLoop | None = None
 _lock = threading.Lock()
 
 
-def engine_loop() -> EngineLoop:
-    """The application's engine loop, started on first use."""
+def async_loop() -> AsyncLoop:
+    """The application's async loop, started on first use."""
     global _shared
     with _lock:
         if _shared is None or not _shared.is_running():
-            _shared = EngineLoop()
+            _shared = AsyncLoop()
         return _shared
 
 
-def shutdown_engine_loop(timeout: float = 2.0) -> None:
+def shutdown_async_loop(timeout: float = 2.0) -> None:
     """Stop the shared loop (on application exit)."""
     global _shared
     with _lock:
