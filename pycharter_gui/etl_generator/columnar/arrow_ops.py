@@ -12,9 +12,8 @@ caller then runs that batch through the dict path.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -22,6 +21,9 @@ from ..transformers.converters import to_bool, to_date, to_datetime, to_float, t
 from .filter_ops import fill_defaults, filter_mask
 from .plan import Op
 from .values import TIMESTAMP, column_from_values
+
+if TYPE_CHECKING:  # pandas loads only for a chunk pandas parsed (start-up)
+    import pandas as pd
 
 _TWO_53 = 2 ** 53
 _TYPES = {"date": date, "datetime": datetime}
@@ -99,6 +101,8 @@ def _object_column(series: pd.Series) -> pa.Array | None:
 
 def frame_to_table(df: pd.DataFrame) -> pa.Table | None:
     """The canonical table whose ``to_pylist()`` equals ``csv_reader.frame_to_records(df)``."""
+    import pandas as pd
+
     names = [str(c) for c in df.columns]
     if not names or len(set(names)) != len(names):
         return None

@@ -48,18 +48,14 @@ def _parquet_fields(path: str) -> list[str]:
 
 
 def _csv_fields(path: str, extract: dict[str, Any]) -> list[str] | None:
-    import pandas as pd
-
-    from ..readers.csv_reader import read_csv_kwargs
+    from ..readers.csv_reader import csv_header
 
     options = {**(extract.get("csv_options") or {}), "columns": extract.get("columns")}
     if options["columns"]:
         return [str(c) for c in options["columns"]]
     if options.get("has_header") is False:
         return None
-    kwargs = read_csv_kwargs(options, 1)
-    del kwargs["chunksize"]
-    return [str(c) for c in pd.read_csv(path, nrows=0, **kwargs).columns]
+    return csv_header(path, options)
 
 
 def warn_unknown_fields(extract: dict[str, Any], transform: dict[str, Any], ctx: Context) -> None:

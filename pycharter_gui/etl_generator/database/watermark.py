@@ -21,7 +21,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..dead_letter.records import utc_now_iso
 from ..file_lock import exclusive_lock
 
 STATE_FILE = Path(".pycharter") / "state.json"
@@ -95,6 +94,8 @@ def save_watermark(pipeline_dir: str | os.PathLike[str], key: str, column: str,
     with exclusive_lock(path.with_name(path.name + ".lock")):
         state = _read(path)
         marks = state.setdefault("watermarks", {})
+        from ..dead_letter.records import utc_now_iso  # the dead_letter package loads late
+
         marks[key] = {"column": column, **encoded, "updated_at": utc_now_iso()}
         state["version"] = 1
         _write(path, state)

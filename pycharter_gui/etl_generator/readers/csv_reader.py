@@ -316,6 +316,28 @@ def _seekable(stream: IO[bytes]) -> bool:
         return False
 
 
+def csv_header(path: str, options: dict[str, Any], default_delimiter: str = ",") -> list[str]:
+    """The column names ``pd.read_csv(path, nrows=0, **read_csv_kwargs(options, 1))`` gives,
+    read by Arrow (one block) when the options allow it, so that a check of field names does not
+    import pandas; pandas reads them otherwise (and raises its own errors)."""
+    opts = _arrow_options(options, default_delimiter)
+    if opts is not None and opts["header"]:
+        from ._streams import open_binary
+
+        try:
+            with open_binary(path) as stream:
+                names = list(_open_arrow(_Tail(stream), opts, None).schema.names)
+            if names and len(set(names)) == len(names) and "" not in names:
+                return names
+        except Exception:  # pandas decides, and words any problem
+            pass
+    import pandas as pd
+
+    kwargs = read_csv_kwargs(options, 1, default_delimiter)
+    del kwargs["chunksize"]
+    return [str(c) for c in pd.read_csv(path, nrows=0, **kwargs).columns]
+
+
 # ---- the shared entry points --------------------------------------------------------------
 def iter_csv_chunks(
     stream: IO[bytes], options: dict[str, Any], batch_size: int, *, name: str,
@@ -392,5 +414,5 @@ def iter_csv(
             yield records[start:start + batch_size]
 
 
-__all__ = ["arrow_typed", "frame_to_records", "iter_csv", "iter_csv_chunks", "iter_csv_frames",
+__all__ = ["arrow_typed", "csv_header", "frame_to_records", "iter_csv", "iter_csv_chunks", "iter_csv_frames",
            "read_csv_kwargs", "table_to_records"]

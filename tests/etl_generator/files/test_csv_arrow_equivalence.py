@@ -340,3 +340,15 @@ def test_random_decimals_are_the_same_floats() -> None:
                       + digits[point:])
     column = pd.Series(values, dtype=str)
     assert _typed(column).tolist() == reference_typed(column).tolist()
+
+
+@pytest.mark.parametrize("data", [CASES["plain"], CASES["bom"], CASES["numeric header"],
+                                  b"a,a\n1,2\n", b",b\n1,2\n", b'"x,y",z\n1,2\n', b"a;b\n1;2\n"])
+@pytest.mark.parametrize("options", [{}, {"delimiter": ";"}, {"escape_char": "\\"}])
+def test_header_names_equal_pandas(data: bytes, options: dict[str, Any], tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(data)
+    kwargs = read_csv_kwargs(options, 1)
+    del kwargs["chunksize"]
+    expected = [str(c) for c in pd.read_csv(path, nrows=0, **kwargs).columns]
+    assert csv_reader.csv_header(str(path), options) == expected
