@@ -32,7 +32,7 @@ def test_connection(config: dict[str, Any],
     kind = detect_source_type(config) or config.get("destination_type")
     try:
         if kind == "database" or "database" in config:
-            from .database.engine import test_connection as run_test
+            from .database.connect import test_connection as run_test
         elif kind == "http":
             from .extractors.http import test_connection as run_test
         elif kind == "cloud_storage":
@@ -43,7 +43,7 @@ def test_connection(config: dict[str, Any],
         raise NotAvailableError(f"Connection tests for '{kind}' are not available ({exc})") from exc
     try:
         result = _through_tunnel(run_test, config) if run_test.__module__.endswith(
-            ".database.engine") else run_test(config)
+            ".database.connect") else run_test(config)
     except Exception as exc:  # the button shows the full error, never crashes
         result = {"ok": False, "message": f"{type(exc).__name__}: {exc}", "details": {}}
     result["message"] = mask_secrets(str(result.get("message", "")), secrets)
@@ -59,14 +59,14 @@ def _through_tunnel(run_test: Any, config: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(raw, dict):
         return run_test(config)
     from .config.models_common import SshTunnel
-    from .database.engine import _url_from_config, parse_url
+    from .database.connect import parse_url, url_from_config
     from .database.ssh_tunnel import ssh_tunnel_sync
     from .errors import PycharterError
 
     tunnel = SshTunnel.model_validate(raw).model_dump()
     if not tunnel.get("enabled"):
         return run_test(config)
-    url = parse_url(_url_from_config(config) or "")
+    url = parse_url(url_from_config(config) or "")
     try:
         with ssh_tunnel_sync({"ssh_tunnel": tunnel, "base_dir": config.get("base_dir")}, url,
                              file="the connection", fatal=PycharterError,

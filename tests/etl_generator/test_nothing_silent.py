@@ -144,11 +144,11 @@ def test_async_sqlite_url_loads_with_the_sync_driver(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     import sqlite3
 
-    from pycharter_gui.etl_generator.database import engine
+    from pycharter_gui.etl_generator.database import connect
 
-    engine._async_mapped.clear()
+    connect._async_mapped.clear()
     folder = _db_pipeline(tmp_path, "sqlite+aiosqlite:///t.db")
-    with caplog.at_level("INFO", logger=engine.__name__):
+    with caplog.at_level("INFO", logger=connect.__name__):
         for _ in range(2):
             result = asyncio.run(ETLOrchestrator(contract_dir=folder, verbose=False).run())
             assert result["success"], result["error"]
@@ -163,7 +163,7 @@ def test_async_sqlite_url_loads_with_the_sync_driver(
     ("mysql+aiomysql://root@127.0.0.1:3306/test", "mariadb"),
 ])
 def test_async_server_urls_connect_with_the_sync_driver(url: str, server: str) -> None:
-    from pycharter_gui.etl_generator.database.engine import create_engine
+    from pycharter_gui.etl_generator.database.connect import create_engine
 
     engine = create_engine(url)
     try:

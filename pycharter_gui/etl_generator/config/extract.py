@@ -161,7 +161,7 @@ def url_from_fields(db: Any) -> str | None:
     without a driver."""
     if not db.driver:
         return None
-    from ..database.engine import url_from_parts
+    from ..database.connect import url_from_parts
 
     return url_from_parts(db.driver, host=db.host, port=db.port, user=db.username,
                           password=db.password, database=db.name)
@@ -180,7 +180,7 @@ def database_url(m: Any, ctx: Context, *, sqlite_path: str | None = None) -> str
     if not url and sqlite_path:
         url = sqlite_url_for(sqlite_path)
     if url:
-        from ..database.engine import url_problem
+        from ..database.connect import url_problem
 
         problem = url_problem(url)
         if problem is not None:

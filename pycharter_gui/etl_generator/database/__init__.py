@@ -12,7 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .engine import (
+    from .connect import (
         classify_db_error,
         create_engine,
         mask_url,
@@ -24,13 +24,13 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "DatabaseLoadSession": ".load",
-    "classify_db_error": ".engine",
-    "create_engine": ".engine",
+    "classify_db_error": ".connect",
+    "create_engine": ".connect",
     "load_data": ".load",
-    "mask_url": ".engine",
-    "parse_url": ".engine",
-    "test_connection": ".engine",
-    "url_from_parts": ".engine",
+    "mask_url": ".connect",
+    "parse_url": ".connect",
+    "test_connection": ".connect",
+    "url_from_parts": ".connect",
 }
 
 

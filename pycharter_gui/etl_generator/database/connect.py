@@ -1,5 +1,5 @@
-"""Engines and URLs: one place that turns a config URL into a SQLAlchemy engine, masks secrets
-and explains connection failures in words an analyst can act on."""
+"""Connecting to a database: one place that turns a config URL into a SQLAlchemy engine,
+masks secrets and explains connection failures in words an analyst can act on."""
 
 from __future__ import annotations
 
@@ -213,7 +213,9 @@ def classify_db_error(exc: BaseException) -> ConnectionProblem:
     return ConnectionProblem("error", False, first)
 
 
-def _url_from_config(config: dict[str, Any]) -> str | None:
+def url_from_config(config: dict[str, Any]) -> str | None:
+    """The URL a source or target config gives (``url`` or ``connection_string``, also under
+    ``database:``); None when it gives none."""
     for cfg in (config, config.get("database") if isinstance(config.get("database"), dict)
                 else {}):
         for key in ("url", "connection_string"):
@@ -228,7 +230,7 @@ def test_connection(config: dict[str, Any], *, timeout: int = 5) -> dict[str, An
     Never raises for connection problems: ``details["error_type"]`` says what went wrong
     (unreachable, auth_failed, database_missing, timeout, config, error).
     """
-    raw = _url_from_config(config)
+    raw = url_from_config(config)
     try:
         url = parse_url(raw or "")
     except ConfigError as exc:

@@ -23,8 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from ..errors import LoadError, TransientLoadError
 from ..loaders.base import BatchLoadResult
 from .column_batch import ColumnBatch, records_of, write_any
-from .dialects import begin_write, clear_table, dialect_name, effective_schema
-from .engine import (
+from .connect import (
     classify_db_error,
     create_engine,
     engine_of,
@@ -32,6 +31,7 @@ from .engine import (
     parse_url,
     sqlite_path,
 )
+from .dialects import begin_write, clear_table, dialect_name, effective_schema
 from .progress import clear_progress, progress_table, save_progress
 from .ssh_tunnel import SshTunnel, open_ssh_tunnel
 from .tables import build_table, describe_target, missing_table_error, reflect_table, type_samples

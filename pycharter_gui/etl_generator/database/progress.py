@@ -15,8 +15,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from ..errors import LoadError, TransientLoadError
+from .connect import backend_name, create_engine, parse_url, sqlite_path
 from .dialects import effective_schema
-from .engine import backend_name, create_engine, parse_url, sqlite_path
 from .ssh_tunnel import ssh_tunnel_sync
 
 PROGRESS_TABLE = "_pycharter_progress"

@@ -12,8 +12,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, NoSuchTableError
 
 from ..errors import LoadError
+from .connect import classify_db_error, mask_url
 from .dialects import infer_column_types, sql_type
-from .engine import classify_db_error, mask_url
 
 
 def describe_target(table: str, schema: str | None, url: str) -> str:

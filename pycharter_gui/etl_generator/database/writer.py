@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, StatementError
 
 from ..errors import ConfigError, ConfigProblem, LoadError, TransientLoadError
 from ..loaders.base import BatchLoadResult, RejectedRow
+from .connect import classify_db_error
 from .dialects import (
     begin_write,
     can_raw_insert,
@@ -29,7 +30,6 @@ from .dialects import (
     stage_upsert,
     upsert_statement,
 )
-from .engine import classify_db_error
 
 WRITE_METHODS = ("insert", "upsert", "truncate_and_load", "replace", "update", "delete")
 KEYED_METHODS = ("upsert", "replace", "update", "delete")

@@ -148,7 +148,7 @@ def _plan_database(extract: dict[str, Any], partitions: int | None,
         return _single(extract, "incremental extraction reads rows in watermark order.")
     column = str(spec["column"])
     ranges = spec.get("ranges")
-    from ..database.engine import create_engine
+    from ..database.connect import create_engine
 
     engine = create_engine(extract["url"], key="url", file="extract.yaml")
     try:

@@ -29,7 +29,7 @@ from sqlalchemy.exc import DBAPIError, NoSuchTableError, StatementError
 
 from ..config.models_common import DEFAULT_BATCH_SIZE
 from ..database.dialects import effective_schema
-from ..database.engine import (
+from ..database.connect import (
     backend_name,
     classify_db_error,
     create_engine,

@@ -38,7 +38,7 @@ def lock_path(load_config: dict[str, Any]) -> Path | None:
         target = Path(str(load_config["path"]))
         return target.parent / f".{target.name}.lock"
     if kind == "database" and load_config.get("url"):
-        from ..database.engine import mask_url
+        from ..database.connect import mask_url
 
         key = json.dumps([mask_url(str(load_config["url"])), load_config.get("schema_name"),
                           load_config.get("table")])

@@ -16,7 +16,7 @@ import pytest
 
 from pycharter_gui.etl_generator import ETLOrchestrator
 from pycharter_gui.etl_generator.cloud.base import CloudStorageError, as_load_error
-from pycharter_gui.etl_generator.database import engine as engine_module
+from pycharter_gui.etl_generator.database import connect
 from pycharter_gui.etl_generator.errors import (
     LoadError,
     RetriableSourceError,
@@ -41,7 +41,7 @@ def _pipeline(folder: Path, rows: int) -> Path:
 def test_a_briefly_locked_database_is_retried_and_loads_everything(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, columnar: str) -> None:
     monkeypatch.setenv("PYCHARTER_COLUMNAR", columnar)
-    monkeypatch.setattr(engine_module, "CONNECT_TIMEOUT_SECONDS", 0.2)  # SQLite busy wait
+    monkeypatch.setattr(connect, "CONNECT_TIMEOUT_SECONDS", 0.2)  # SQLite busy wait
     folder = _pipeline(tmp_path, 16)
     holder = sqlite3.connect(folder / "t.db", check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")  # the write lock, as another program's transaction

@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from ...database.engine import engine_of
+from ...database.connect import engine_of
 from ..query import (
     RECORD_COLUMNS,
     NormalizedFilter,
@@ -121,7 +121,7 @@ class DatabaseBackend(DLQBackend):
             raise ValueError("the database backend needs a url (dead_letter_queue.url in "
                              "load.yaml) or a db_session")
         if self._given_engine is None:
-            from ...database.engine import parse_url
+            from ...database.connect import parse_url
 
             parsed = parse_url(self.url or "", key="dead_letter_queue.url", file="load.yaml")
             self.backend_kind = "mysql" if parsed.get_backend_name() == "mariadb" \
@@ -137,7 +137,7 @@ class DatabaseBackend(DLQBackend):
         self._exists = False
 
     def describe(self) -> str:
-        from ...database.engine import mask_url
+        from ...database.connect import mask_url
 
         where = mask_url(self.url) if self.url else str(self._engine.url if self._engine else "")
         name = f"{self.schema}.{self.table_name}" if self.schema else self.table_name
@@ -147,7 +147,7 @@ class DatabaseBackend(DLQBackend):
     def _get_engine(self) -> Engine:
         with self._lock:
             if self._engine is None:
-                from ...database.engine import create_engine
+                from ...database.connect import create_engine
 
                 self._engine = create_engine(self.url or "", key="dead_letter_queue.url",
                                              file="load.yaml", pool_pre_ping=True)
@@ -211,7 +211,7 @@ class DatabaseBackend(DLQBackend):
             return True
         if self.url is None:
             return False
-        from ...database.engine import parse_url
+        from ...database.connect import parse_url
 
         mine = parse_url(self.url, key="dead_letter_queue.url", file="load.yaml")
         return mine.render_as_string(hide_password=False) == \
