@@ -119,6 +119,12 @@ def build_actions(win: MainWindow) -> dict[str, QAction]:
          sp.SP_DialogSaveButton)
     make("save_all", "Save A&ll", win.save_all, "Ctrl+Shift+S", "Save every changed pipeline")
     make("revert", "&Revert", win.revert_current, None, "Drop unsaved changes of this pipeline")
+    make("review", "Re&view changes…", win.review_current, None,
+         "Show what saving this pipeline writes, file by file")
+    make("review_before_save", "Review changes &before saving", win.set_review_before_save, None,
+         "Show what each save writes and save only on Save").setCheckable(True)
+    acts["review_before_save"].setChecked(win.settings.review_before_save)
+    acts["save"].enabledChanged.connect(acts["review"].setEnabled)  # on when there is a change
     make("quit", "&Quit", win.close, Std.Quit)
     undo = win.undo_group.createUndoAction(win, "&Undo")
     undo.setShortcuts([QKeySequence(Std.Undo)])
@@ -162,7 +168,7 @@ def build_actions(win: MainWindow) -> dict[str, QAction]:
     win.recent_menu = QMenu("Open &recent", win)
     file_menu.addMenu(win.recent_menu)
     file_menu.addSeparator()
-    for k in ("save", "save_all", "revert"):
+    for k in ("save", "save_all", "revert", "review", "review_before_save"):
         file_menu.addAction(acts[k])
     file_menu.addSeparator()
     file_menu.addAction(acts["quit"])

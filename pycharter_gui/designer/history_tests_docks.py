@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Slot
 
 from .documents import PipelineDocument
+from .run_history import RunEntry
 from .views.history_panel import HistoryPanel
 from .views.preview_panel import PreviewPanel
 from .views.tests_panel import PipelineTestsPanel, SaveAsTestAction
@@ -42,6 +43,7 @@ class HistoryAndTestsDocks(QObject):
             window.view_menu.addAction(dock.toggleViewAction())
         self.tests.tests_finished.connect(self._on_tests_finished)
         self.tests.test_saved.connect(self._on_tests_test_saved)
+        self.history.show_run_requested.connect(self._on_history_show_run_requested)
 
     def _workspace(self) -> Path | None:
         return self.window.workspace.root if self.window.workspace else None
@@ -73,3 +75,11 @@ class HistoryAndTestsDocks(QObject):
     def _on_tests_test_saved(self, _name: str) -> None:
         self.docks["tests"].show()
         self.docks["tests"].raise_()
+
+    @Slot(object)
+    def _on_history_show_run_requested(self, entry: RunEntry) -> None:
+        """History ▸ Show the run: select it in the Runs panel and bring that dock up."""
+        data = self.window.data_docks
+        data.runs.show_entry(entry)
+        data.docks["runs"].show()
+        data.docks["runs"].raise_()

@@ -80,6 +80,16 @@ class AppSettings:
     def theme(self, value: str) -> None:
         self._s.setValue("appearance/theme", value if value in THEMES else "system")
 
+    # saving
+    @property
+    def review_before_save(self) -> bool:
+        """Show what a save writes (a diff per file) and save only on Save (off by default)."""
+        return bool(self._s.value("editing/review_before_save", False, type=bool))
+
+    @review_before_save.setter
+    def review_before_save(self, value: bool) -> None:
+        self._s.setValue("editing/review_before_save", bool(value))
+
     # the pipeline selected last, per workspace
     @staticmethod
     def _last_pipeline_key(workspace: str) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pycharter_gui.designer.discovery import KINDS
-from pycharter_gui.designer.views import dialogs
+from pycharter_gui.designer.views import dialogs, diff_view
 from pycharter_gui.designer.views.convert_dialog import review_conversion
 from pycharter_gui.designer.workers.blocking import BlockingJob
 from pycharter_gui.designer.workspace import WorkspaceError
@@ -17,6 +17,7 @@ from pycharter_gui.etl_generator import ConfigError, folder_files
 
 if TYPE_CHECKING:
     from pycharter_gui.designer.documents import PipelineDocument
+    from pycharter_gui.designer.settings import AppSettings
     from pycharter_gui.designer.workspace import Workspace, WorkspaceJob
 
 log = logging.getLogger("pycharter_gui.designer")
@@ -29,6 +30,7 @@ class WindowOpsMixin:
 
     workspace: Workspace | None
     current: PipelineDocument | None
+    settings: AppSettings
     _ws_job: BlockingJob | None = None  # the pipeline change running on a worker
     _ws_pending: tuple[Any, ...] = ()  # (job, select, message, doing, leaving) of it
 
@@ -38,8 +40,13 @@ class WindowOpsMixin:
             return False
         return self._save(self.current)
 
-    def _save(self, doc: PipelineDocument) -> bool:
+    def _save(self, doc: PipelineDocument, reviewed: bool = False) -> bool:
+        """Save ``doc`` (first shown for review when that is on and it was not just now)."""
         if not self._confirm_save_with_errors(doc):
+            return False
+        if (self.settings.review_before_save and not reviewed and doc.dirty_kinds()
+                and not diff_view.review_changes(self, doc, saving=True)):
+            self.statusBar().showMessage(f"Not saved: {doc.name}", 5000)
             return False
         try:
             written = doc.save()
@@ -73,6 +80,18 @@ class WindowOpsMixin:
             self.statusBar().showMessage(f"Not saved: {doc.name} has a YAML error", 5000)
             return False
         return True
+
+    def review_current(self) -> None:
+        """File ▸ Review changes…: what saving the selected pipeline writes; Save saves it."""
+        doc = self.current
+        if doc is None or not doc.is_dirty():
+            return
+        if diff_view.review_changes(self, doc, saving=False):
+            self._save(doc, reviewed=True)
+
+    def set_review_before_save(self, on: bool) -> None:
+        """File ▸ Review changes before saving (remembered)."""
+        self.settings.review_before_save = on
 
     def save_all(self) -> bool:
         if self.workspace is None:

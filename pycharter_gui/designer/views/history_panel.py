@@ -1,4 +1,5 @@
-"""History panel: a pipeline's revisions (one per save), the YAML diff of any two, Restore.
+"""History panel: a pipeline's revisions (one per save), the YAML diff of any two (side by
+side or unified), Restore, and the run that used a revision (Show the run).
 
 Saving records a revision on a worker (git commit of the pipeline's files, or a snapshot; see
 ``revisions.py``). Restore puts a revision's texts into the open document through its undo
@@ -10,13 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTreeWidget,
@@ -25,51 +24,38 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import theme
 from ..documents import FILE_KINDS, PipelineDocument
-from ..revisions import Revision, RevisionStore, revision_store, summarize_change, unified_diff
+from ..revisions import Revision, RevisionStore, file_diffs, revision_store, summarize_change
+from ..run_history import RunEntry, RunHistory
 from ..workers.blocking import BlockingJob
+from .diff_view import DiffView
 from .message_bar import MessageBar
 
 RevisionRole = Qt.ItemDataRole.UserRole
 _HEADERS = ["When", "Message", "What changed", "Revision"]
 
 
-class _DiffHighlighter(QSyntaxHighlighter):
-    """Added lines green, removed lines red, file headers bold."""
-
-    def __init__(self, document: QTextDocument) -> None:
-        super().__init__(document)
-        self._formats = {}
-        for prefix, role in (("+", "ok"), ("-", "error"), ("@", "accent")):
-            fmt = QTextCharFormat()
-            fmt.setForeground(theme.qcolor(role))
-            self._formats[prefix] = fmt
-        self._header = QTextCharFormat()
-        self._header.setFontWeight(QFont.Weight.Bold)
-
-    def highlightBlock(self, text: str) -> None:
-        if text.startswith(("+++", "---")):
-            self.setFormat(0, len(text), self._header)
-        elif text[:1] in self._formats:
-            self.setFormat(0, len(text), self._formats[text[:1]])
-
-
 class HistoryPanel(QWidget):
     """Revisions of the selected pipeline, newest first.
 
     Signals: ``refreshed(count)`` when the list is shown, ``revision_recorded(Revision)`` after
-    a save became a revision, ``restored(revision_id)`` after Restore changed the document.
+    a save became a revision, ``restored(revision_id)`` after Restore changed the document,
+    ``diff_shown()`` when a selection's diff is on screen, ``show_run_requested(RunEntry)``:
+    Show the run, the newest run that used the selected revision.
     """
 
     refreshed = Signal(int)
     revision_recorded = Signal(object)
     restored = Signal(str)
+    diff_shown = Signal()
+    show_run_requested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.doc: PipelineDocument | None = None
         self.store: RevisionStore | None = None
+        self.workspace: Path | None = None
+        self.run: RunEntry | None = None  # the newest run of the selected revision
         self._jobs: set[BlockingJob] = set()
         self._texts: dict[str, dict[str, str]] = {}  # revision id -> texts, read on a worker
         self._diff_request = 0  # the latest diff asked for; older answers are dropped
@@ -81,6 +67,9 @@ class HistoryPanel(QWidget):
         self.restore_button = QPushButton("Restore", enabled=False, clicked=self.restore_selected,
                                           toolTip="Put this revision's YAML into the editor "
                                                   "(undoable; saved when you save)")
+        self.show_run_button = QPushButton(
+            "Show the run", enabled=False, clicked=self._on_show_run_button_clicked,
+            toolTip="Select the run that used this revision in the Runs panel")
         self.tree = QTreeWidget(rootIsDecorated=False, alternatingRowColors=True)
         self.tree.setHeaderLabels(_HEADERS)
         self.tree.setAccessibleName("Revisions")
@@ -88,27 +77,23 @@ class HistoryPanel(QWidget):
         self.tree.itemSelectionChanged.connect(self._on_tree_item_selection_changed)
         self.diff_label = QLabel("Select a revision to see what it changed, or two to compare them.",
                                  wordWrap=True)
-        self.diff_view = QPlainTextEdit(readOnly=True)
-        self.diff_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.diff_view.setAccessibleName("Revision diff")
-        self.diff_view.setFont(QFont("monospace"))
-        self._highlighter = _DiffHighlighter(self.diff_view.document())
+        self.diff = DiffView()
+        self.diff.setAccessibleName("Revision diff")
+        self.diff_view = self.diff.unified  # the unified text, also while side by side shows
         self.message_bar = MessageBar(self)
         bar = QHBoxLayout()
         bar.addWidget(self.where_label, 1)
         bar.addWidget(self.message_edit, 2)
         bar.addWidget(self.restore_button)
+        bar.addWidget(self.show_run_button)
         bar.addWidget(self.refresh_button)
-        right = QWidget()
-        rl = QVBoxLayout(right)
-        rl.setContentsMargins(0, 0, 0, 0)
-        rl.addWidget(self.diff_label)
-        rl.addWidget(self.diff_view, 1)
+        self.diff.bar.insertWidget(0, self.diff_label, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.tree)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 1)  # the list and the diff share the width
-        splitter.setStretchFactor(1, 1)
+        splitter.addWidget(self.diff)
+        splitter.setStretchFactor(0, 2)  # the list 2/5 of the width, the two diff panes 3/5
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([200, 300])
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.message_bar)
@@ -119,9 +104,9 @@ class HistoryPanel(QWidget):
         """Show ``doc``'s history (the store is git or snapshots, found on a worker)."""
         if doc is self.doc:
             return
-        self.doc, self.store, self._texts = doc, None, {}
+        self.doc, self.store, self.workspace, self._texts = doc, None, workspace, {}
         self.tree.clear()
-        self.diff_view.clear()
+        self.diff.clear()
         if doc is None or workspace is None:
             self.where_label.setText("No pipeline selected.")
             return
@@ -243,6 +228,8 @@ class HistoryPanel(QWidget):
         order = {rev.id: i for i, rev in enumerate(shown)}
         selected = sorted(self._selected(), key=lambda r: -order[r.id])  # oldest first
         self.restore_button.setEnabled(len(selected) == 1)
+        self.run = None
+        self.show_run_button.setEnabled(False)
         if len(selected) == 1:  # what this revision changed: against the one before it
             pos = order[selected[0].id]
             older = shown[pos + 1] if pos + 1 < len(shown) else None
@@ -251,12 +238,20 @@ class HistoryPanel(QWidget):
             pair = (selected[0], selected[-1])
         else:
             return
-        store = self.store
+        store, folder = self.store, self.doc.path if self.doc is not None else None
+        runs = RunHistory(self.workspace) if self.workspace is not None else None
+        newest = selected[0].id if len(selected) == 1 else None
         self._diff_request += 1
         request = self._diff_request
+
+        def diff() -> tuple[object, ...]:
+            texts = [self._texts_of(store, r) for r in pair]
+            used = [e for e in runs.entries(folder=folder) if e.revision == newest] \
+                if runs is not None and newest else []
+            return request, pair, texts, file_diffs(*texts), used
+
         if store is not None:
-            self._start(lambda: (request, pair, [self._texts_of(store, r) for r in pair]),
-                        self._on_diff_job_succeeded)
+            self._start(diff, self._on_diff_job_succeeded)
 
     def _texts_of(self, store: RevisionStore, rev: Revision | None) -> dict[str, str]:
         """A revision's texts (worker thread; cached per revision)."""
@@ -268,11 +263,21 @@ class HistoryPanel(QWidget):
 
     @Slot(object)
     def _on_diff_job_succeeded(self, result: object) -> None:
-        request, (old, new), (old_texts, new_texts) = result  # type: ignore[misc]
+        request, (old, new), (old_texts, new_texts), diffs, used = result  # type: ignore[misc]
         if request != self._diff_request:
             return
         old_label = old.short_id if old is not None else "(nothing)"
-        self.diff_label.setText(f"{old_label} → {new.short_id}: "
-                                f"{summarize_change(old_texts, new_texts)}")
-        self.diff_view.setPlainText(unified_diff(old_texts, new_texts, old_label, new.short_id)
-                                    or "No difference in the YAML files.")
+        # the revisions' ids head each file in the diff
+        self.diff_label.setText(f"What changed: {summarize_change(old_texts, new_texts)}")
+        self.diff.set_diffs(diffs, old_label, new.short_id)
+        self.run = used[0] if used else None  # entries are newest first
+        self.show_run_button.setEnabled(self.run is not None)
+        self.show_run_button.setToolTip(
+            f"{len(used)} run(s) used revision {new.short_id}; Show the run selects the newest "
+            "in the Runs panel" if used else f"No recorded run used revision {new.short_id}")
+        self.diff_shown.emit()
+
+    @Slot()
+    def _on_show_run_button_clicked(self) -> None:
+        if self.run is not None:
+            self.show_run_requested.emit(self.run)

@@ -70,6 +70,7 @@ class RunsPanel(QWidget):
         self.history: RunHistory | None = None
         self.folder: Path | None = None  # show only the runs of this pipeline folder (None: all)
         self._read_job: BlockingJob | None = None
+        self._wanted: RunEntry | None = None  # the run ``show_entry`` selects once it is listed
         self.tree = QTreeWidget(rootIsDecorated=False, alternatingRowColors=True)
         self.tree.setHeaderLabels(_HEADERS)
         self.tree.currentItemChanged.connect(self._on_tree_current_changed)
@@ -152,6 +153,8 @@ class RunsPanel(QWidget):
         for col in range(len(_HEADERS)):
             self.tree.resizeColumnToContents(col)
         self.chart.set_runs([_point(e) for e in reversed(entries[:CHART_RUNS])])
+        if self._wanted is not None:
+            self._select_wanted()
         self.refreshed.emit(len(entries))
 
     def entries(self) -> list[RunEntry]:
@@ -159,6 +162,19 @@ class RunsPanel(QWidget):
 
     def select_run(self, row: int) -> None:
         self.tree.setCurrentItem(self.tree.topLevelItem(row))
+
+    def show_entry(self, entry: RunEntry) -> None:
+        """Select ``entry``'s run; when the list does not have it yet, once it is read again."""
+        self._wanted = entry
+        if not self._select_wanted():
+            self.refresh()
+
+    def _select_wanted(self) -> bool:
+        rows = [i for i, e in enumerate(self.entries()) if e == self._wanted]
+        if rows:
+            self._wanted = None
+            self.select_run(rows[0])
+        return bool(rows)
 
     def _chart_index(self, row: int) -> int:
         """The chart's index of the run in list row ``row`` (and back: the map is its own inverse)."""
