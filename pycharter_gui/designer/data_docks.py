@@ -21,6 +21,7 @@ from pycharter_gui.designer.views.preview_panel import PreviewPanel
 from pycharter_gui.designer.views.run_panel import RunPanel
 from pycharter_gui.designer.views.runs_panel import RunsPanel
 from pycharter_gui.designer.views.transform_preview_panel import TransformPreviewPanel
+from pycharter_gui.designer.workers.after_paint import AfterPaint
 
 if TYPE_CHECKING:
     from pycharter_gui.designer.main_window import MainWindow
@@ -69,6 +70,7 @@ class DataDocks(QObject):
         self.runs.dead_letters_requested.connect(self._on_dead_letters_requested)
         self._folder = None
         self._dlq_stale = True
+        self.after_paint = AfterPaint(self)
         self.docks["dead_letters"].visibilityChanged.connect(self._on_dead_letters_visibility_changed)
         self._add_actions()
 
@@ -132,8 +134,12 @@ class DataDocks(QObject):
         self._show_declared_params(doc)
         if self._folder != doc.path:
             self._folder, self._dlq_stale = doc.path, True
-            if self.docks["dead_letters"].isVisible():
-                self._open_dead_letters()
+            if self.docks["dead_letters"].isVisible():  # its queue opens once the switch painted
+                self.after_paint.call(self._open_dead_letters_if_stale)
+
+    def _open_dead_letters_if_stale(self) -> None:
+        if self._dlq_stale and self.docks["dead_letters"].isVisible():
+            self._open_dead_letters()
 
     def document_changed(self, doc: PipelineDocument, kind: str) -> None:
         """The selected pipeline's text changed: previews follow without a new extraction."""

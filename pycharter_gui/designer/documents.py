@@ -43,6 +43,9 @@ FORMAT_NAMES = {"sections": "a pycharter pipeline.yaml file",
 
 
 _KEEP = object()  # a parse that failed: the last good data stays
+# A text this short parses (and has its indentation detected) in a few ms: on opening a file
+# and on undo/redo it is parsed at once; a longer one on a worker, as typing always is.
+INLINE_PARSE_CHARS = 1_500
 
 
 def _parse_kind(kind: str, text: str) -> tuple[Any, yrt.ParseError | None]:
@@ -62,6 +65,16 @@ def _parse_job(kind: str, text: str) -> tuple[str, str, Any, yrt.ParseError | No
         return (kind, text, *_parse_kind(kind, text))
     except Exception as exc:  # worker boundary: an unexpected parser failure is a parse error
         return kind, text, _KEEP, yrt.ParseError(f"{type(exc).__name__}: {exc}", None)
+
+
+def _load_job(kind: str, text: str) -> tuple[str, str, Any, Any, yrt.YamlStyle | None]:
+    """``_parse_job`` of a file just read, plus its indentation (first open, on a worker)."""
+    kind, text, data, error = _parse_job(kind, text)
+    try:
+        style = yrt.detect_style(text, None if data is _KEEP else data)
+    except Exception:  # worker boundary: the style is detected again when first needed
+        style = None
+    return kind, text, data, error, style
 
 
 def _one_line_changed(old: str, new: str) -> bool:
@@ -94,13 +107,13 @@ class _TextEditCommand(QUndoCommand):
         return True
 
     def redo(self) -> None:
-        self.doc._apply_text(self.kind, self.new)
+        self.doc._apply_text(self.kind, self.new, history=self._pushed)
         if self._pushed and self.kind in KINDS:
             self.doc.history_applied.emit(self.kind, False)
         self._pushed = True
 
     def undo(self) -> None:
-        self.doc._apply_text(self.kind, self.old)
+        self.doc._apply_text(self.kind, self.old, history=True)
         if self.kind in KINDS:  # schema.yaml steps show in the Contract tab itself
             self.doc.history_applied.emit(self.kind, True)
 
@@ -142,6 +155,8 @@ class PipelineDocument(QObject):
         # the text's values (a form edit in place) and only its line/column marks are renewed
         self._parsing: dict[str, tuple[str, bool]] = {}
         self._in_place: tuple[str, str] | None = None  # (kind, text) a form edit parsed in place
+        self._loading: set[str] = set()  # kinds whose first parse runs on a worker
+        self._unstyled: set[str] = set()  # kinds whose indentation is still being detected
         self._background = False  # the edit being pushed is parsed on a worker
         self._seal = 0
         self._was_dirty = False
@@ -180,11 +195,38 @@ class PipelineDocument(QObject):
             text = raw.replace("\r\n", "\n")
             self._saved[kind] = text
             self._data[kind] = None
-            self._apply_text(kind, text, emit=False)
-            self._style[kind] = yrt.detect_style(text, self._data[kind])
+            self._load_text(kind, text)
         self.undo_stack.clear()
         self.undo_stack.setClean()
         self._update_dirty()
+
+    def _load_text(self, kind: str, text: str) -> None:
+        """``text`` just read: parsed and its indentation detected at once when short, else on
+        a worker (``is_loading`` until then; ``text_changed`` follows when it is applied)."""
+        self._error[kind] = None
+        self._unstyled.discard(kind)
+        if len(text) <= INLINE_PARSE_CHARS:
+            self._loading.discard(kind)
+            self._apply_text(kind, text, emit=False)
+            self._style[kind] = yrt.detect_style(text, self._data[kind])
+            return
+        self._text[kind] = text
+        self._style[kind] = yrt.YamlStyle()  # until detected (``_style_now``)
+        self._loading.add(kind)
+        self._unstyled.add(kind)
+        self._parse_later(kind, text, quiet=False, load=True)
+
+    def is_loading(self, kind: str | None = None) -> bool:
+        """The first parse of ``kind`` (else of any file) since it was read still runs on a
+        worker: until it is applied the readers give nothing for it."""
+        return kind in self._loading if kind else bool(self._loading)
+
+    def _style_now(self, kind: str) -> None:
+        """Detect ``kind``'s indentation now when the worker's answer has not come yet."""
+        if kind in self._unstyled:
+            self._unstyled.discard(kind)
+            data = None if self._error.get(kind) else self._data.get(kind)
+            self._style[kind] = yrt.detect_style(self._text[kind], data)
 
     def exists(self, kind: str) -> bool:
         return self.file_path(kind).is_file()
@@ -219,6 +261,7 @@ class PipelineDocument(QObject):
         return yrt.line_of(self._data.get(kind), key) if key else None
 
     def style(self, kind: str) -> yrt.YamlStyle:
+        self._style_now(kind)
         return self._style[kind]
 
     def contract_file(self) -> Path | None:
@@ -273,9 +316,11 @@ class PipelineDocument(QObject):
         for k in [kind] if kind else list(self._parsing):
             pending = self._parsing.get(k)
             if pending is None or (values_only and pending[1]):
+                self._style_now(k)
                 continue
             del self._parsing[k]
             had_error = self._store_parse(k, *_parse_kind(k, self._text[k]))
+            self._style_now(k)
             if not pending[1]:
                 self._announce(k, had_error)
 
@@ -311,14 +356,16 @@ class PipelineDocument(QObject):
             self._background = False
         return True
 
-    def _apply_text(self, kind: str, text: str, *, emit: bool = True) -> None:
+    def _apply_text(self, kind: str, text: str, *, emit: bool = True,
+                    history: bool = False) -> None:
+        """``history``: an undo/redo step (a long text is parsed on a worker, as typed text)."""
         self._text[kind] = text
         self._parsing.pop(kind, None)  # a parse of an older text is of no use now
         had_error = self._error.get(kind)
         if self._in_place == (kind, text):
             self._in_place = None
             self._parse_later(kind, text, quiet=True)
-        elif self._background:
+        elif self._background or (history and len(text) > INLINE_PARSE_CHARS):
             self._parse_later(kind, text, quiet=False)
         else:
             self._store_parse(kind, *_parse_kind(kind, text))
@@ -335,6 +382,7 @@ class PipelineDocument(QObject):
         if data is not _KEEP:
             self._data[kind] = data
         self._error[kind] = error
+        self._loading.discard(kind)
         return had_error
 
     def _announce(self, kind: str, had_error: yrt.ParseError | None) -> None:
@@ -342,15 +390,18 @@ class PipelineDocument(QObject):
             self.parse_state_changed.emit(kind)
         self.text_changed.emit(kind)
 
-    def _parse_later(self, kind: str, text: str, *, quiet: bool) -> None:
+    def _parse_later(self, kind: str, text: str, *, quiet: bool, load: bool = False) -> None:
         self._parsing[kind] = (text, quiet)
-        job = BlockingJob(functools.partial(_parse_job, kind, text))
+        job = BlockingJob(functools.partial(_load_job if load else _parse_job, kind, text))
         job.signals.succeeded.connect(self._on_parse_job_succeeded)
         job.start()
 
     @Slot(object)
-    def _on_parse_job_succeeded(self, result: tuple[str, str, Any, Any]) -> None:
-        kind, text, data, error = result
+    def _on_parse_job_succeeded(self, result: tuple[Any, ...]) -> None:
+        kind, text, data, error = result[:4]
+        if len(result) > 4 and kind in self._unstyled and result[4] is not None:
+            self._unstyled.discard(kind)  # the file's indentation, even if the text moved on
+            self._style[kind] = result[4]
         pending = self._parsing.get(kind)
         if pending is None or pending[0] != text:
             return  # stale: the text moved on (or was parsed meanwhile)

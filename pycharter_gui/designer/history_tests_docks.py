@@ -17,6 +17,7 @@ from .views.history_panel import HistoryPanel
 from .views.preview_panel import PreviewPanel
 from .views.tests_panel import PipelineTestsPanel, SaveAsTestAction
 from .views.transform_preview_panel import TransformPreviewPanel
+from .workers.after_paint import AfterPaint
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -41,6 +42,7 @@ class HistoryAndTestsDocks(QObject):
         for dock in self.docks.values():
             dock.widget().setMinimumSize(240, 80)
             window.view_menu.addAction(dock.toggleViewAction())
+        self.after_paint = AfterPaint(self)
         self.tests.tests_finished.connect(self._on_tests_finished)
         self.tests.test_saved.connect(self._on_tests_test_saved)
         self.history.show_run_requested.connect(self._on_history_show_run_requested)
@@ -53,8 +55,13 @@ class HistoryAndTestsDocks(QObject):
         if not doc.property("history_tests_hooked"):
             doc.setProperty("history_tests_hooked", True)
             doc.saved.connect(self._on_document_saved)
-        self.tests.set_pipeline(doc.path, self._workspace())
-        self.history.set_pipeline(doc, self._workspace())
+        # The panels' jobs start once the switch has painted (only the latest switch's).
+        self.after_paint.call(lambda: self._show_pipeline(doc))
+
+    def _show_pipeline(self, doc: PipelineDocument) -> None:
+        if self.window.current is doc:
+            self.tests.set_pipeline(doc.path, self._workspace())
+            self.history.set_pipeline(doc, self._workspace())
 
     @Slot()
     def _on_document_saved(self) -> None:

@@ -135,6 +135,8 @@ class MainWindow(WindowOpsMixin, QMainWindow):
         header = self.problems_view.horizontalHeader()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        # sized by the rows in view: thousands of problems must not be measured on each change
+        header.setResizeContentsPrecision(0)
         self.problems_view.doubleClicked.connect(self._on_problems_view_double_clicked)
         self.problems_dock = self.add_bottom_dock("Problems", self.problems_view)
         self.log_view = QPlainTextEdit()

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from pycharter_gui.designer import theme
 from pycharter_gui.designer.discovery import KINDS
-from pycharter_gui.designer.documents import PIPELINE, PipelineDocument
+from pycharter_gui.designer.documents import CONTRACT_KINDS, PIPELINE, PipelineDocument
 from pycharter_gui.designer.views.find_bar import FindBar
 from pycharter_gui.designer.views.forms.base import FormBase
 from pycharter_gui.designer.views.forms.contract import ContractForm
@@ -61,8 +61,13 @@ class PipelineEditor(QWidget):
             self.yaml_status[kind] = status
             self.yaml_tabs.addTab(page, f"{kind}.yaml")
         self.tabs.addTab(self.yaml_tabs, "YAML")
+        self.loading_label = QLabel()
+        self.loading_label.setAccessibleName("Loading pipeline")
+        theme.set_style(self.loading_label, "color:$muted; padding:4px 8px;")
+        self.loading_label.hide()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.loading_label)
         lay.addWidget(self.tabs)
         self.set_document(None)
 
@@ -101,6 +106,21 @@ class PipelineEditor(QWidget):
             self.yaml_tabs.setTabText(list(self.yaml_editors).index(PIPELINE), doc.single.name)
         self.contract.set_document(doc)
         self.tabs.setEnabled(doc is not None)
+        self._show_loading()
+
+    def _show_loading(self) -> None:
+        """While a big file's first parse runs on a worker its text is in the YAML tab, and its
+        form says "Loading…" and waits (it fills when the parse is applied)."""
+        doc = self.doc
+        loading = [k for k in (*self.forms, *CONTRACT_KINDS) if doc and doc.is_loading(k)]
+        for kind, form in self.forms.items():
+            form.setEnabled(kind not in loading)
+        self.contract.setEnabled(not any(k in loading for k in CONTRACT_KINDS))
+        self.loading_label.setVisible(bool(loading))
+        if loading:
+            self.loading_label.setText(
+                f"Loading {', '.join(f'{k}.yaml' for k in loading)}… its text is in the YAML "
+                "tab; the forms fill when it is read.")
 
     def _text_document(self, kind: str) -> QTextDocument:
         """The text of ``kind`` kept with the shown pipeline (one per pipeline and file), so
@@ -136,6 +156,8 @@ class PipelineEditor(QWidget):
             self.yaml_editors[kind].set_text_preserving_cursor(self.doc.text(kind))
 
     def _on_doc_text_changed(self, kind: str) -> None:
+        if self.loading_label.isVisibleTo(self):
+            self._show_loading()
         if kind in self.yaml_editors:
             self._sync_yaml_status(kind)
 

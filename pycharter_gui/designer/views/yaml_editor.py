@@ -32,8 +32,15 @@ def _fmt(color: str, bold: bool = False, italic: bool = False) -> QTextCharForma
     return f
 
 
+HIGHLIGHT_CHUNK = 150  # blocks highlighted per event-loop pass while a new text is coloured
+
+
 class YamlHighlighter(QSyntaxHighlighter):
-    """Keys, strings, numbers/booleans, ``${VAR}`` references and comments."""
+    """Keys, strings, numbers/booleans, ``${VAR}`` references and comments.
+
+    ``highlight_in_chunks()`` colours a document a chunk of blocks per event-loop pass (from
+    the top, where a new text is shown), so a long file never blocks the window at once.
+    """
 
     RULES = (
         (re.compile(r"^\s*(?:-\s+)?([^#:\s][^#:]*?)\s*:(?=\s|$)"), "syntax_key", True, False, 1),
@@ -47,7 +54,50 @@ class YamlHighlighter(QSyntaxHighlighter):
     def __init__(self, document: object, dark: bool = False) -> None:
         super().__init__(document)
         self.dark: bool | None = None
+        self._next: int | None = None  # the first block not coloured yet (None: all are)
+        self.formatting = False  # colouring a chunk (the text does not change)
+        self._chunk_timer = QTimer(self, singleShot=True, interval=0)
+        self._chunk_timer.timeout.connect(self._highlight_chunk)
         self.set_dark(dark)
+
+    def highlight_in_chunks(self) -> None:
+        """Colour the document's blocks in chunks, one per event-loop pass."""
+        document = self.document()
+        self._next = 0
+        document.contentsChange.connect(self._on_contents_change)
+        self._chunk_timer.start()
+
+    def is_highlighting(self) -> bool:
+        """Blocks still wait for their colours (``highlight_in_chunks``)."""
+        return self._next is not None
+
+    def _on_contents_change(self, position: int, _removed: int, _added: int) -> None:
+        if self._next is not None:  # an edit above the chunks moves blocks: go over them again
+            self._next = min(self._next, self.document().findBlock(position).blockNumber())
+
+    def _highlight_chunk(self) -> None:
+        if self._next is None:
+            return
+        document = self.document()
+        block = document.findBlockByNumber(self._next)
+        cursor = QTextCursor(document)
+        cursor.beginEditBlock()  # one repaint and one contentsChanged for the chunk
+        self.formatting = True  # the text is the same: no edit to hand on
+        try:
+            for _ in range(HIGHLIGHT_CHUNK):
+                if not block.isValid():
+                    break
+                self.rehighlightBlock(block)
+                block = block.next()
+        finally:
+            cursor.endEditBlock()
+            self.formatting = False
+        if block.isValid():
+            self._next = block.blockNumber()
+            self._chunk_timer.start()
+        else:
+            self._next = None
+            self.document().contentsChange.disconnect(self._on_contents_change)
 
     def set_dark(self, dark: bool) -> None:
         """Switch to colours readable on a dark background (re-highlights only on a change)."""
@@ -57,7 +107,10 @@ class YamlHighlighter(QSyntaxHighlighter):
 
         colors = theme.COLORS["dark" if dark else "light"]
         self._formats = [(rx, _fmt(colors[c], b, i), g) for rx, c, b, i, g in self.RULES]
-        self.rehighlight()
+        if self._next is None:
+            self.rehighlight()
+        else:  # colouring in chunks: go over the whole text again with the new colours
+            self._next = 0
 
     def highlightBlock(self, text: str) -> None:
         for rx, fmt, group in self._formats:
@@ -220,8 +273,15 @@ class YamlEditor(QPlainTextEdit):
         document.setDocumentLayout(QPlainTextDocumentLayout(document))
         document.setDefaultFont(self.font())
         document.setUndoRedoEnabled(False)
-        document.setPlainText(text)
-        YamlHighlighter(document, self._is_dark())
+        highlighter = YamlHighlighter(document, self._is_dark())  # empty: nothing coloured yet
+        # The text goes in unseen by the highlighter (its contentsChange is held back: the
+        # layout is told directly), then is coloured a chunk per event-loop pass.
+        document.blockSignals(True)
+        try:
+            document.setPlainText(text)
+        finally:
+            document.blockSignals(False)
+        highlighter.highlight_in_chunks()
         return document
 
     def set_text_document(self, document: QTextDocument) -> None:
@@ -247,7 +307,7 @@ class YamlEditor(QPlainTextEdit):
         self.verticalScrollBar().setValue(bar)
 
     def _on_text_changed(self) -> None:
-        if self._setting:
+        if self._setting or self.highlighter.formatting:
             return
         self._pending = True
         self._pause_timer.start()
