@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMenu,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -30,17 +31,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pycharter_gui.etl_generator import DeadLetterQueue, PycharterError, open_dead_letter_file
+from pycharter_gui.etl_generator import (
+    DeadLetterQueue,
+    DLQStatus,
+    PycharterError,
+    open_dead_letter_file,
+)
 
-from ..dlq_drafts import DeadLetterDrafts, draft_of
 from ..models.dead_letter_table_model import DeadLetterTableModel, RecordRole
 from ..workers.dlq_jobs import records_for_rows
 from ..workers.task import TaskHandle
-from .dlq_actions import ExportProgress, ReplayBar, start_task
+from .dlq_bars import ExportProgress, ReplayBar, start_task
 from .dlq_chart import DeadLetterChart
 from .dlq_detail import DeadLetterDetailView
+from .dlq_edits import RecordEdits
 from .dlq_filters import DeadLetterFilterBar, DeadLetterSummaryBar
-from .dlq_panel_actions import DeadLetterActionsMixin
 from .dlq_sources import queue_for_pipeline
 from .message_bar import MessageBar
 
@@ -54,9 +59,10 @@ def _error_text(exc: object) -> str:
 
 
 STATS_DELAY_MS = 150  # after the first page's paint
+EXPORT_FILTER = "CSV (*.csv);;JSON Lines (*.jsonl);;Parquet (*.parquet)"
 
 
-class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
+class DeadLetterPanel(QWidget):
     """Table of dead letters with summary, filters, detail, export, edit, replay and bulk actions.
 
     Signals: ``opened(location)``, ``statistics_loaded(dict)``, ``export_finished(path, count)``,
@@ -76,8 +82,6 @@ class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
         super().__init__(parent)
         self.queue: DeadLetterQueue | None = None
         self.pipeline_dir: Path | None = None
-        self.edits = DeadLetterDrafts()  # edited records by id, kept in the pipeline's .pycharter
-        self.edit_dialog: Any = None  # the open JsonEditDialog, if any
         self._fit_columns = True
         self._stats_task: TaskHandle | None = None
         self._resolving: TaskHandle | None = None  # reading a pipeline's DLQ config
@@ -140,6 +144,7 @@ class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
             a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.view.addAction(a)
         self.detail = DeadLetterDetailView(self)
+        self.record_edits = RecordEdits(self, self.detail, self.message_bar)
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(self.view)
         split.addWidget(self.detail)
@@ -154,11 +159,11 @@ class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
         # wiring
         self.open_button.clicked.connect(self._on_open_clicked)
         self.refresh_button.clicked.connect(self.refresh)
-        self.edit_button.clicked.connect(self.edit_current)
+        self.edit_button.clicked.connect(self.record_edits.edit_current)
+        self.record_edits.failed.connect(self._show_error)
         self.replay_button.clicked.connect(self._on_replay_clicked)
         self.replay_bar.replay_finished.connect(self._on_replay_finished)
         self.replay_bar.failed.connect(self._on_task_failed)
-        self.detail.discard_requested.connect(self.discard_edit)
         self.export_progress.export_finished.connect(self._on_export_finished)
         self.export_progress.failed.connect(self._on_task_failed)
         self.resolve_button.clicked.connect(self._on_resolve_clicked)
@@ -235,7 +240,7 @@ class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
         self.queue, self.pipeline_dir = queue, pipeline_dir
         self.replay_bar.dismiss()
         self.message_bar.hide()
-        self._open_drafts(queue, pipeline_dir)
+        self.record_edits.open_for(queue, pipeline_dir)
         where = queue.location
         self.source_label.setText(f"<b>Dead letters</b> · {where}"
                                   + ("" if pipeline_dir else " · replay needs the pipeline folder"))
@@ -307,7 +312,7 @@ class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
     @Slot(QModelIndex, QModelIndex)
     def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         rec = self.model.data(current, RecordRole) if current.isValid() else None
-        self.detail.show_record(rec, draft_of(self.edits, rec) if rec is not None else None)
+        self.detail.show_record(rec, self.record_edits.draft_for(rec))
         self._set_actions_enabled()
 
     @Slot(int, Qt.SortOrder)
@@ -382,6 +387,110 @@ class DeadLetterPanel(DeadLetterActionsMixin, QWidget):
         QGuiApplication.clipboard().setText("\n".join(
             json.dumps(r.to_dict(), ensure_ascii=False, default=str) for r in recs if r is not None))
         self.records_copied.emit(sum(1 for r in recs if r is not None))
+
+    # -- edits (dlq_edits.RecordEdits) -------------------------------------------------
+    @property
+    def edits(self) -> Any:
+        """Edited records by id (``DeadLetterDrafts``), kept in the pipeline's .pycharter."""
+        return self.record_edits.drafts
+
+    @property
+    def edit_dialog(self) -> Any:
+        """The open JSON editor, if any."""
+        return self.record_edits.dialog
+
+    def edit_current(self) -> None:
+        """Open the JSON editor on the current record (its edit is kept as a draft)."""
+        self.record_edits.edit_current()
+
+    def discard_edit(self, record_id: str) -> None:
+        """Forget the edit of ``record_id``."""
+        self.record_edits.discard(record_id)
+
+    # -- export ------------------------------------------------------------------------
+    @Slot()
+    def _on_export_selection(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Export selected dead letters", "", EXPORT_FILTER)
+        if name:
+            self.export(Path(name), selection=True)
+
+    @Slot()
+    def _on_export_filter(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Export matching dead letters", "", EXPORT_FILTER)
+        if name:
+            self.export(Path(name), selection=False)
+
+    def export(self, path: Path, selection: bool = False) -> None:
+        """Export the selected rows or every record matching the filter, in a worker."""
+        if self.queue is not None:
+            rows = self.selected_rows() if selection else None
+            self.export_progress.start(self.queue, Path(path), self.model.snapshot(), rows)
+
+    @Slot(str, int)
+    def _on_export_finished(self, path: str, count: int) -> None:
+        self.message_bar.show_message(f"Exported {count:,} dead letters to {path}", "info")
+        self.export_finished.emit(path, count)
+
+    # -- replay and bulk changes ---------------------------------------------------------
+    @Slot()
+    def _on_replay_clicked(self) -> None:
+        self.replay_selected()
+
+    def replay_selected(self) -> None:
+        """Dry-replay the selected records; the replay bar then offers the real replay."""
+        if self.queue is None or self.pipeline_dir is None:
+            self._show_error("Replay needs the pipeline: open the dead letters from its folder.")
+            return
+        self.replay_bar.start_dry(self.queue, self.pipeline_dir, self.model.snapshot(),
+                                  self.selected_rows(), dict(self.edits))
+
+    @Slot(object)
+    def _on_replay_finished(self, result: object) -> None:
+        res: dict = result  # type: ignore[assignment]
+        self.replay_finished.emit(res)
+        if res["dry_run"]:
+            return
+        self.record_edits.after_replay(res["outcomes"], res["replay_of"])
+        self.message_bar.show_message(
+            f"Replayed {res['total']} record(s): {res['succeeded']} loaded and marked resolved, "
+            f"{res['filtered']} filtered out by the transform (nothing loaded; kept pending), "
+            f"{res['failed']} failed again (kept with the new reason).",
+            "warning" if res["failed"] or res["filtered"] else "info")
+        self.records_changed.emit()
+        self.refresh()
+
+    @Slot()
+    def _on_resolve_clicked(self) -> None:
+        rows = self.selected_rows()
+        if rows and self._confirm("Mark resolved", f"Mark {len(rows):,} dead letter(s) as resolved?"):
+            self._bulk(rows, lambda q, ids: q.set_status(ids, DLQStatus.RESOLVED), "marked resolved")
+
+    @Slot()
+    def _on_delete_clicked(self) -> None:
+        rows = self.selected_rows()
+        if rows and self._confirm("Delete dead letters",
+                                  f"Delete {len(rows):,} dead letter(s) for good? This cannot be undone."):
+            self._bulk(rows, lambda q, ids: q.delete(ids), "deleted")
+
+    def _confirm(self, title: str, text: str) -> bool:
+        return QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes
+
+    def _bulk(self, rows: list[int], change: Any, verb: str) -> None:
+        queue, snap = self.queue, self.model.snapshot()
+
+        def work() -> tuple[str, int, list[str]]:
+            ids = [r.id for r in records_for_rows(snap, rows)]
+            return verb, change(queue, ids), ids
+
+        self._start(work, self._on_bulk_done, "bulk")
+
+    @Slot(object)
+    def _on_bulk_done(self, result: object) -> None:
+        verb, n, ids = result  # type: ignore[misc]
+        self.record_edits.forget(ids)
+        self.message_bar.show_message(f"{n:,} dead letter(s) {verb}.", "info")
+        self.records_changed.emit()
+        self.refresh()
 
     # -- workers -----------------------------------------------------------------------
     def _start(self, work: Any, on_success: Any, name: str) -> TaskHandle:
