@@ -28,8 +28,8 @@ from ..transformers.expressions import (
     FLOAT_RE,
     FUNCTIONS,
     INT_RE,
-    VAR_RE,
     balanced_call,
+    interpolation_parts,
     split_args,
 )
 from .values import TIMESTAMP, column_from_values, str_column
@@ -174,15 +174,7 @@ def _arg(text: str) -> Any:
 
 
 def _interpolation(text: str) -> ColumnExpr:
-    parts: list[Any] = []  # literal str or (field, default | None)
-    pos = 0
-    for m in VAR_RE.finditer(text):
-        if m.start() > pos:
-            parts.append(text[pos:m.start()])
-        parts.append((m.group(1).strip(), m.group(2)))
-        pos = m.end()
-    if pos < len(text):
-        parts.append(text[pos:])
+    parts = interpolation_parts(text)
 
     def interpolate(table: pa.Table) -> pa.Array | None:
         columns: list[Any] = []

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import json
 import os
 import re
 import shutil
@@ -24,8 +23,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import LoadError
-from ..loaders.assemble import assemble_lines, copy_with_newline
-from ..loaders.serialize import conform, csv_text, json_items, unify_schemas
+from ..loaders.assemble import (
+    assemble_lines,
+    copy_with_newline,
+    existing_json_body,
+    remap_columns,
+)
+from ..loaders.serialize import conform, csv_text, unify_schemas
 
 _ROW_GROUP = 131_072
 
@@ -131,7 +135,7 @@ class FileTarget:
                     copy_with_newline(existing, out)
                 else:
                     out.write(csv_text([header], self.delimiter, self.quotechar).encode(enc))
-                    self.remap_columns(existing, skip, old, header, out)
+                    self._remap(existing, skip, old, header, out)
         elif self.include_header and header:
             out.write(csv_text([header], self.delimiter, self.quotechar).encode(enc))
         for part, (head, skip) in zip(parts, heads, strict=True):
@@ -142,17 +146,15 @@ class FileTarget:
                     f.seek(skip)
                     shutil.copyfileobj(f, out, 1 << 20)
             else:
-                self.remap_columns(part, skip, head, header, out)
+                self._remap(part, skip, head, header, out)
 
-    def remap_columns(self, src: Path, skip: int, old: list[str], new: list[str], out: IO[bytes]) -> None:
-        pos = {k: i for i, k in enumerate(old)}
-        idx = [pos.get(k) for k in new]
+    def _remap(self, src: Path, skip: int, old: list[str], new: list[str], out: IO[bytes]) -> None:
+        """Copy the CSV rows of ``src`` after ``skip`` bytes from ``old`` to ``new`` columns."""
         with open(src, "rb") as f:
             f.seek(skip)
             rows = csv.reader(io.TextIOWrapper(f, encoding=self.encoding, newline=""),
                               delimiter=self.delimiter, quotechar=self.quotechar)
-            text = csv_text(([r[i] if i is not None and i < len(r) else "" for i in idx]
-                             for r in rows), self.delimiter, self.quotechar)
+            text = remap_columns(rows, old, new, self.delimiter, self.quotechar)
         out.write(text.encode(self.encoding))
 
 
@@ -167,16 +169,8 @@ def _json_body(part: Path) -> tuple[int, int]:
 
 
 def _join_json(out: IO[bytes], parts: list[Path], existing: Path | None) -> None:
-    chunks: list[bytes | tuple[Path, int, int]] = []
-    if existing is not None and existing.stat().st_size:
-        try:
-            with open(existing, encoding="utf-8") as f:
-                old = json.load(f)
-        except ValueError as exc:
-            raise ValueError(f"the existing file is not valid JSON, cannot append ({exc})") from exc
-        body, _ = json_items(old if isinstance(old, list) else [old])
-        if body:
-            chunks.append(body)
+    body = existing_json_body(existing)
+    chunks: list[bytes | tuple[Path, int, int]] = [body] if body else []
     for part in parts:
         offset, length = _json_body(part)
         if length > 0:

@@ -52,17 +52,23 @@ def assemble_lines(out: IO[bytes], parts: list[Path], existing: Path | None) -> 
             shutil.copyfileobj(f, out, 1 << 20)
 
 
+def existing_json_body(existing: Path | None) -> bytes:
+    """The items of an existing JSON file (an array, or one value) as the body of an array;
+    b"" without one. A file that is not JSON cannot be appended to (ValueError)."""
+    if existing is None or not existing.stat().st_size:
+        return b""
+    try:
+        with open(existing, encoding="utf-8") as f:
+            old = json.load(f)
+    except ValueError as exc:
+        raise ValueError(f"the existing file is not valid JSON, cannot append ({exc})") from exc
+    body, _ = json_items(old if isinstance(old, list) else [old])
+    return body
+
+
 def assemble_json(out: IO[bytes], parts: list[Path], existing: Path | None) -> None:
     """One JSON array of ``existing``'s items (append) and the parts' items."""
-    chunks: list[Path | bytes] = []
-    if existing is not None and existing.stat().st_size:
-        try:
-            with open(existing, encoding="utf-8") as f:
-                old = json.load(f)
-        except ValueError as exc:
-            raise ValueError(f"the existing file is not valid JSON, cannot append ({exc})") from exc
-        body, _ = json_items(old if isinstance(old, list) else [old])
-        chunks.append(body)
+    chunks: list[Path | bytes] = [existing_json_body(existing)]
     chunks += [p for p in parts if p.stat().st_size]
     if not [c for c in chunks if c]:
         out.write(b"[]")

@@ -174,8 +174,9 @@ def _compile_arg(arg: str) -> Evaluator:
     return lambda _r: literal
 
 
-def _compile_interpolation(text: str) -> Evaluator:
-    parts: list[Any] = []  # str literal or (field, default|None)
+def interpolation_parts(text: str) -> list[Any]:
+    """``text`` split into literal strings and ``(field, default | None)`` for each ``${...}``."""
+    parts: list[Any] = []
     pos = 0
     for m in VAR_RE.finditer(text):
         if m.start() > pos:
@@ -184,6 +185,11 @@ def _compile_interpolation(text: str) -> Evaluator:
         pos = m.end()
     if pos < len(text):
         parts.append(text[pos:])
+    return parts
+
+
+def _compile_interpolation(text: str) -> Evaluator:
+    parts = interpolation_parts(text)
 
     def evaluate(record: dict[str, Any]) -> str:
         out = []
