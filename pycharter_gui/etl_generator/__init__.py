@@ -7,8 +7,7 @@ cheap for the designer's start-up.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from .registry import lazy_attributes
 
 _LAZY: dict[str, str] = {
     "accept_test_output": ".pipeline_tests",
@@ -86,13 +85,7 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY, globals())
 
 
 def __dir__() -> list[str]:

@@ -10,7 +10,7 @@ layer can name a class of a higher one without importing it. Importing this modu
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
 from .errors import NotAvailableError
@@ -29,6 +29,22 @@ def import_target(target: Any, name: str, what: str) -> Any:
         raise NotAvailableError(
             f"The '{name}' {what} is not available in this installation ({exc})."
         ) from exc
+
+
+def lazy_attributes(package: str, modules: Mapping[str, str],
+                    namespace: dict[str, Any]) -> Callable[[str], Any]:
+    """A PEP 562 ``__getattr__`` for ``package``: ``modules`` maps each name to the (relative)
+    module defining it, imported on first use and cached in ``namespace`` (its globals())."""
+
+    def __getattr__(name: str) -> Any:
+        module = modules.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module, package), name)
+        namespace[name] = value
+        return value
+
+    return __getattr__
 
 
 class Registry(Generic[T]):
