@@ -47,17 +47,9 @@ PYCHARTER_IGNORED = ("processing_mode", "max_memory_mb", "checkpoint")
 def build_extract(raw: Any, ctx: Context, config_context: Mapping[str, Any] | None,
                   lines: LineMap | None = None) -> dict[str, Any]:
     """Normalise into ``ctx`` (problems, secrets); the result is only valid without problems."""
-    if lines is not None:
-        ctx.lines = lines
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, Mapping):
-        ctx.add("", f"must be a mapping of keys, not {type(raw).__name__}")
+    data = substituted(raw, ctx, config_context, lines)
+    if data is None:
         return {}
-    data, secrets, problems = substitute_tree(
-        strip_metadata(dict(raw)), config_context, file=ctx.file, key=ctx.prefix)
-    ctx.problems += [locate(p, ctx) for p in problems]
-    ctx.secrets |= secrets
     for key in PYCHARTER_IGNORED:
         if key in data:
             del data[key]
@@ -84,6 +76,24 @@ def build_extract(raw: Any, ctx: Context, config_context: Mapping[str, Any] | No
                "cloud_storage": _cloud}[source_type]
     cfg.update(builder(parsed, ctx))  # type: ignore[operator]
     return cfg
+
+
+def substituted(raw: Any, ctx: Context, config_context: Mapping[str, Any] | None,
+                lines: LineMap | None = None) -> dict[str, Any] | None:
+    """A raw extract or load mapping with ``${VAR}`` substituted (its problems and secrets
+    go to ``ctx``); None, with a problem, when it is not a mapping."""
+    if lines is not None:
+        ctx.lines = lines
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        ctx.add("", f"must be a mapping of keys, not {type(raw).__name__}")
+        return None
+    data, secrets, problems = substitute_tree(
+        strip_metadata(dict(raw)), config_context, file=ctx.file, key=ctx.prefix)
+    ctx.problems += [locate(p, ctx) for p in problems]
+    ctx.secrets |= secrets
+    return data
 
 
 def locate(problem: Any, ctx: Context) -> Any:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..formats import EXTENSIONS, WRITE_FORMATS
-from .extract import cloud_storage, database_url, locate
+from .extract import cloud_storage, database_url, substituted
 from .models_common import DlqConfig
 from .models_load import (
     LOAD_MODELS,
@@ -23,9 +23,7 @@ from .resolve import (
     dump,
     merge_options,
     normalize_with,
-    strip_metadata,
 )
-from .substitution import substitute_tree
 from .validation import validation_block
 from .yaml_io import LineMap
 
@@ -47,17 +45,9 @@ def build_load(raw: Any, ctx: Context, config_context: Mapping[str, Any] | None,
                extract_dlq: Any = None) -> dict[str, Any]:
     """Normalise into ``ctx``; ``settings_dlq`` is the ``dlq`` of settings.yaml/pipeline.yaml,
     ``extract_dlq`` extract.yaml's ``validation.dlq`` (used when load.yaml names none)."""
-    if lines is not None:
-        ctx.lines = lines
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, Mapping):
-        ctx.add("", f"must be a mapping of keys, not {type(raw).__name__}")
+    data = substituted(raw, ctx, config_context, lines)
+    if data is None:
         return {}
-    data, secrets, problems = substitute_tree(
-        strip_metadata(dict(raw)), config_context, file=ctx.file, key=ctx.prefix)
-    ctx.problems += [locate(p, ctx) for p in problems]
-    ctx.secrets |= secrets
     if not data:
         ctx.add("", "the load config is empty", "set type: file with a path, or a database")
         return {}
