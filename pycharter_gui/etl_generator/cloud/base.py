@@ -29,12 +29,12 @@ from ..errors import (
 )
 from ..registry import Registry
 
-_CLIENTS: Registry[Any] = Registry("cloud provider")
-_CLIENTS.register("s3", "pycharter_gui.etl_generator.cloud.s3:S3Client", aliases=("aws",))
-_CLIENTS.register("gcs", "pycharter_gui.etl_generator.cloud.gcs:GCSClient",
-                  aliases=("google", "gs"))
-_CLIENTS.register("azure", "pycharter_gui.etl_generator.cloud.azure:AzureBlobClient",
-                  aliases=("azure_blob", "blob"))
+CLOUD_PROVIDERS: Registry[Any] = Registry("cloud provider")
+CLOUD_PROVIDERS.register("s3", "pycharter_gui.etl_generator.cloud.s3:S3Client", aliases=("aws",))
+CLOUD_PROVIDERS.register("gcs", "pycharter_gui.etl_generator.cloud.gcs:GCSClient",
+                         aliases=("google", "gs"))
+CLOUD_PROVIDERS.register("azure", "pycharter_gui.etl_generator.cloud.azure:AzureBlobClient",
+                         aliases=("azure_blob", "blob"))
 _WILDCARDS = ("*", "?", "[")
 
 
@@ -160,9 +160,9 @@ def storage_location(cfg: dict[str, Any], *, config_file: str = "extract.yaml"
         if storage.get(key) in (None, "") and cfg.get(key) not in (None, ""):
             storage[key] = cfg[key]
     creds = dict(storage.get("credentials") or {})
-    provider = _CLIENTS.canonical(str(storage.get("provider") or ""))
+    provider = CLOUD_PROVIDERS.canonical(str(storage.get("provider") or ""))
     problems = []
-    if provider not in _CLIENTS:
+    if provider not in CLOUD_PROVIDERS:
         problems.append(ConfigProblem(
             file=config_file, key="storage.provider",
             message=f"missing or unknown cloud provider '{storage.get('provider') or ''}'",
@@ -187,7 +187,7 @@ def storage_location(cfg: dict[str, Any], *, config_file: str = "extract.yaml"
 
 def get_client(location: StorageLocation) -> CloudClient:
     """Create the provider's client; a missing SDK raises ``NotAvailableError``."""
-    return _CLIENTS.load(location.provider)(location)
+    return CLOUD_PROVIDERS.load(location.provider)(location)
 
 
 def require_sdk(module: str, extra: str, provider: str) -> Any:

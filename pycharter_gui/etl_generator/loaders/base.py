@@ -97,10 +97,10 @@ class ForgettingSession(LoadSession, Protocol):
         """Drop what was kept for a resume; called after the checkpoint is deleted."""
 
 
-_SESSIONS: Registry[Any] = Registry("destination")
-_SESSIONS.register("file", "pycharter_gui.etl_generator.loaders.file:FileLoadSession")
-_SESSIONS.register("database", "pycharter_gui.etl_generator.database.load:DatabaseLoadSession")
-_SESSIONS.register("cloud_storage", "pycharter_gui.etl_generator.loaders.cloud:CloudLoadSession")
+LOAD_SESSIONS: Registry[Any] = Registry("destination")
+LOAD_SESSIONS.register("file", "pycharter_gui.etl_generator.loaders.file:FileLoadSession")
+LOAD_SESSIONS.register("database", "pycharter_gui.etl_generator.database.load:DatabaseLoadSession")
+LOAD_SESSIONS.register("cloud_storage", "pycharter_gui.etl_generator.loaders.cloud:CloudLoadSession")
 
 
 def open_load_session(load_config: dict[str, Any], *, dry_run: bool, run_key: str,
@@ -110,9 +110,9 @@ def open_load_session(load_config: dict[str, Any], *, dry_run: bool, run_key: st
     ``resumable=False`` (no checkpoints) lets a session skip what only resuming needs, such as
     a file target's per-batch part files."""
     kind = load_config.get("type", "database")
-    if kind not in _SESSIONS:
+    if kind not in LOAD_SESSIONS:
         raise NotAvailableError(f"Unknown destination type '{kind}'.")
-    cls = _SESSIONS.load(kind)
+    cls = LOAD_SESSIONS.load(kind)
     if kind == "file":
         return cls(load_config, dry_run=dry_run, run_key=run_key, resumable=resumable)
     return cls(load_config, dry_run=dry_run, run_key=run_key)

@@ -113,17 +113,17 @@ def sort_key(rec: DeadLetterRecord, column: str) -> tuple[int, Any]:
 
 
 BackendFactory = Callable[..., DLQBackend]
-_REGISTRY: Registry[BackendFactory] = Registry("dead-letter store")
+DLQ_STORES: Registry[BackendFactory] = Registry("dead-letter store")
 
 
 def register_backend(name: str, factory: BackendFactory) -> None:
     """Make ``storage_backend=name`` create backends with ``factory(**options)``."""
-    _REGISTRY.register(name, factory)
+    DLQ_STORES.register(name, factory)
 
 
 def get_backend_factory(name: str) -> BackendFactory | None:
-    return _REGISTRY.get(name)
+    return DLQ_STORES.get(name)
 
 
 def registered_backends() -> list[str]:
-    return _REGISTRY.names()
+    return DLQ_STORES.names()
