@@ -212,7 +212,7 @@ class PipelineRun:
                                         run_key=self.checkpoint_id, resumable=self.checkpoints.enabled)
             if self.checkpoints.enabled and isinstance(session, BatchTransactionalSession):
                 session.progress_hook = self._state_after
-            if not self.dry_run and hasattr(session, "reject_hook"):
+            if not self.dry_run and isinstance(session, BatchTransactionalSession):
                 session.reject_hook = self._store_rejects  # before their batch commits
             await session.open(resume_batches=resume_batches)
             error = await self._loop(session, compiled, validator, resume_batches)

@@ -81,11 +81,14 @@ class SuspendableSession(LoadSession, Protocol):
 @runtime_checkable
 class BatchTransactionalSession(LoadSession, Protocol):
     """A session whose batches each commit in their own transaction: they stay in the target
-    after ``abort`` (so a failed run still reports them as loaded), and ``progress_hook``'s
-    checkpoint state is committed in the batch's transaction."""
+    after ``abort`` (so a failed run still reports them as loaded); ``progress_hook``'s
+    checkpoint state and the dead letters ``reject_hook`` stores for the batch's rejected rows
+    (given the connection; it returns how to take them back) commit in the batch's
+    transaction."""
 
     keeps_committed_batches: bool
     progress_hook: Callable[[BatchLoadResult, int], dict[str, Any]] | None
+    reject_hook: Callable[[BatchLoadResult, int, Any], Callable[[], None]] | None
 
 
 @runtime_checkable
