@@ -19,7 +19,7 @@ from pycharter_gui.etl_generator.dead_letter import (
     register_backend,
 )
 from pycharter_gui.etl_generator.dead_letter.backends import MemoryBackend
-from pycharter_gui.etl_generator.dead_letter.backends.base import _REGISTRY
+from pycharter_gui.etl_generator.dead_letter.backends.base import DLQ_STORES
 from pycharter_gui.etl_generator.errors import ConfigError
 
 
@@ -105,9 +105,9 @@ def test_unknown_backend_is_a_config_error():
 @pytest.fixture
 def restore_registry():
     """Tests here replace the 'database' backend; put the real one back afterwards."""
-    saved = _REGISTRY.snapshot()
+    saved = DLQ_STORES.snapshot()
     yield
-    _REGISTRY.restore(saved)
+    DLQ_STORES.restore(saved)
 
 
 def test_registered_backend_receives_the_options(tmp_path, restore_registry):
@@ -130,7 +130,7 @@ def test_registered_backend_receives_the_options(tmp_path, restore_registry):
         assert received == {"storage_path": None, "db_session": "SESSION",
                             "schema_name": "etl", "table_name": "dlq"}
     finally:
-        _REGISTRY.unregister("database")  # restore_registry puts the real backend back
+        DLQ_STORES.unregister("database")  # restore_registry puts the real backend back
 
 
 def test_backend_instance_can_be_passed():
