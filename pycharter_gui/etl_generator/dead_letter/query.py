@@ -211,6 +211,15 @@ class StatisticsBuilder:
         self.by_stage[str(d.get("stage"))] += 1
         self.by_status[str(d.get("status"))] += 1
 
+    def add_counts(self, rows: Iterable[tuple[Any, Any, Any, int]]) -> StatisticsBuilder:
+        """Add ``(reason, stage, status, count)`` rows, as a SQL ``GROUP BY`` returns them."""
+        for reason, stage, status, n in rows:
+            self.total += n
+            self.by_reason[str(reason)] += n
+            self.by_stage[str(stage)] += n
+            self.by_status[str(status)] += n
+        return self
+
     def result(self) -> dict[str, Any]:
         return {
             "total": self.total,

@@ -281,13 +281,7 @@ class DatabaseBackend(DLQBackend):
                 return empty_statistics()
             stmt = self._select(flt, t.c.reason, t.c.stage, t.c.status, sa.func.count()
                                 ).group_by(t.c.reason, t.c.stage, t.c.status)
-            builder = StatisticsBuilder()
-            for reason, stage, status, n in conn.execute(stmt):
-                builder.total += n
-                builder.by_reason[str(reason)] += n
-                builder.by_stage[str(stage)] += n
-                builder.by_status[str(status)] += n
-            return builder.result()
+            return StatisticsBuilder().add_counts(conn.execute(stmt)).result()
 
     def page(
         self,

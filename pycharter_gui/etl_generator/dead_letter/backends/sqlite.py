@@ -188,14 +188,8 @@ class SqliteBackend(DLQBackend):
         with self._connect(create=False) as conn:
             if conn is None:
                 return empty_statistics()
-            builder = StatisticsBuilder()
             sql = f"SELECT reason, stage, status, COUNT(*) FROM {self.table}{where} GROUP BY 1, 2, 3"
-            for reason, stage, status, n in conn.execute(sql, params):
-                builder.total += n
-                builder.by_reason[str(reason)] += n
-                builder.by_stage[str(stage)] += n
-                builder.by_status[str(status)] += n
-            return builder.result()
+            return StatisticsBuilder().add_counts(conn.execute(sql, params)).result()
 
     def page(
         self,
