@@ -134,14 +134,6 @@ class AzureBlobClient(CloudClient):
         return CloudStorageError(mask_text(message, loc), kind=kind, retriable=retriable,
                                  bucket=loc.bucket, key=key)
 
-    def _call(self, action: str, key: str | None, fn: Any, *args: Any, **kw: Any) -> Any:
-        try:
-            return fn(*args, **kw)
-        except CloudStorageError:
-            raise
-        except Exception as exc:
-            raise self._translate(exc, key, action) from None
-
     def ensure_bucket(self) -> None:
         """Fail early, with the usual message, when the container is missing or not ours."""
         self._call("access", None, self.container.get_container_properties)

@@ -104,6 +104,19 @@ class CloudClient(ABC):
         self.location = location
 
     @abstractmethod
+    def _translate(self, exc: Exception, key: str | None, action: str) -> CloudStorageError:
+        """The provider's error ``exc`` of ``action`` on ``key``, in words an analyst can act on."""
+
+    def _call(self, action: str, key: str | None, fn: Any, *args: Any, **kw: Any) -> Any:
+        """``fn(*args, **kw)``, a provider error raised as ``_translate`` words it."""
+        try:
+            return fn(*args, **kw)
+        except CloudStorageError:
+            raise
+        except Exception as exc:
+            raise self._translate(exc, key, action) from None
+
+    @abstractmethod
     def list_objects(self, prefix: str) -> list[ObjectInfo]:
         """Objects whose key starts with ``prefix``, sorted by key (folder markers skipped)."""
 

@@ -152,14 +152,6 @@ class GCSClient(CloudClient):
         return CloudStorageError(mask_text(message, loc), kind=kind, retriable=retriable,
                                  bucket=loc.bucket, key=key)
 
-    def _call(self, action: str, key: str | None, fn: Any, *args: Any, **kw: Any) -> Any:
-        try:
-            return fn(*args, **kw)
-        except CloudStorageError:
-            raise
-        except Exception as exc:
-            raise self._translate(exc, key, action) from None
-
     # -- CloudClient ---------------------------------------------------------------------------
     def ensure_bucket(self) -> None:
         """Fail early, with the usual message, when the bucket is missing or not ours."""
