@@ -28,8 +28,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
-from ..database.dialects import begin_write, clear_table, effective_schema
 from ..database.connect import classify_db_error, create_engine, mask_url, sqlite_path
+from ..database.dialects import begin_write, clear_table, effective_schema
 from ..database.tables import build_table, describe_target, reflect_table
 from ..errors import LoadError
 

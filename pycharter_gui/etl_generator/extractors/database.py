@@ -28,7 +28,6 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, NoSuchTableError, StatementError
 
 from ..config.models_common import DEFAULT_BATCH_SIZE
-from ..database.dialects import effective_schema
 from ..database.connect import (
     backend_name,
     classify_db_error,
@@ -37,6 +36,7 @@ from ..database.connect import (
     parse_url,
     sqlite_path,
 )
+from ..database.dialects import effective_schema
 from ..database.ssh_tunnel import open_ssh_tunnel
 from ..database.watermark import decode_watermark, start_watermark, substitute_watermark
 from ..errors import ConfigError, ConfigProblem, FatalSourceError, RetriableSourceError
