@@ -37,6 +37,7 @@ class DLQBackend(ABC):
     name: str = "abstract"
     #: Values ``page(order_by=...)`` accepts.
     sortable_columns: tuple[str, ...] = RECORD_COLUMNS
+    label: str | None = None  # the store's name in messages, when not ``name``
 
     # -- required ------------------------------------------------------------------------
     @abstractmethod
@@ -69,8 +70,14 @@ class DLQBackend(ABC):
         order_by: str = "timestamp",
         descending: bool = False,
     ) -> list[DeadLetterRecord]:
-        check_order_by(order_by, self.sortable_columns, self.name)
+        """One page of the records matching ``flt`` ordered by ``order_by`` (both checked)."""
+        check_order_by(order_by, self.sortable_columns, self.label or self.name)
         check_paging(offset, limit)
+        return self._page(flt, offset, limit, order_by, descending)
+
+    def _page(self, flt: NormalizedFilter, offset: int, limit: int, order_by: str,
+              descending: bool) -> list[DeadLetterRecord]:
+        """``page`` with checked arguments; by default filtered, sorted and cut in memory."""
         rows = list(self.iter_records(flt))
         if order_by != "timestamp":
             rows.sort(key=lambda r: sort_key(r, order_by))

@@ -28,8 +28,6 @@ from ..query import (
     RECORD_COLUMNS,
     NormalizedFilter,
     StatisticsBuilder,
-    check_order_by,
-    check_paging,
     empty_statistics,
     text_matches,
 )
@@ -283,16 +281,8 @@ class DatabaseBackend(DLQBackend):
                                 ).group_by(t.c.reason, t.c.stage, t.c.status)
             return StatisticsBuilder().add_counts(conn.execute(stmt)).result()
 
-    def page(
-        self,
-        flt: NormalizedFilter,
-        offset: int = 0,
-        limit: int = 100,
-        order_by: str = "timestamp",
-        descending: bool = False,
-    ) -> list[DeadLetterRecord]:
-        check_order_by(order_by, self.sortable_columns, self.name)
-        check_paging(offset, limit)
+    def _page(self, flt: NormalizedFilter, offset: int, limit: int, order_by: str,
+              descending: bool) -> list[DeadLetterRecord]:
         t = self.table
         first: Any = t.c[order_by]
         if self.backend_kind == "postgresql" and order_by not in ("retry_count", "timestamp"):

@@ -33,7 +33,7 @@ from typing import IO, Any
 
 from ...atomic import fsync_dir
 from ...file_lock import exclusive_lock
-from ..query import NormalizedFilter, check_order_by, check_paging, empty_statistics
+from ..query import NormalizedFilter, empty_statistics
 from ..records import DeadLetterRecord, DLQStatus
 from .base import DLQBackend
 from .jsonl_index import LineIndex, iter_complete_lines, parse_line
@@ -71,6 +71,7 @@ class JsonlBackend(DLQBackend):
     """Dead letters in one append-only JSON Lines file (see the module docstring)."""
 
     name = "file"
+    label = "file (JSON Lines)"  # in messages
     sortable_columns = ("timestamp",)
 
     def __init__(self, storage_path: str | os.PathLike[str] | None = None, **_options: Any) -> None:
@@ -233,16 +234,8 @@ class JsonlBackend(DLQBackend):
         with self._snapshot(flt, parsed=True) as (index, _f):
             return empty_statistics() if index is None else index.stats.result()
 
-    def page(
-        self,
-        flt: NormalizedFilter,
-        offset: int = 0,
-        limit: int = 100,
-        order_by: str = "timestamp",
-        descending: bool = False,
-    ) -> list[DeadLetterRecord]:
-        check_order_by(order_by, self.sortable_columns, "file (JSON Lines)")
-        check_paging(offset, limit)
+    def _page(self, flt: NormalizedFilter, offset: int, limit: int, order_by: str,
+              descending: bool) -> list[DeadLetterRecord]:
         with self._snapshot(flt) as (index, f):
             if index is None or f is None or offset >= len(index) or limit == 0:
                 return []

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from ..query import NormalizedFilter, check_order_by, check_paging
+from ..query import NormalizedFilter
 from ..records import DeadLetterRecord, DLQStatus
 from .base import DLQBackend, sort_key
 
@@ -50,16 +50,8 @@ class MemoryBackend(DLQBackend):
                 return len(self._records)
         return len(self._snapshot(flt))
 
-    def page(
-        self,
-        flt: NormalizedFilter,
-        offset: int = 0,
-        limit: int = 100,
-        order_by: str = "timestamp",
-        descending: bool = False,
-    ) -> list[DeadLetterRecord]:
-        check_order_by(order_by, self.sortable_columns, self.name)
-        check_paging(offset, limit)
+    def _page(self, flt: NormalizedFilter, offset: int, limit: int, order_by: str,
+              descending: bool) -> list[DeadLetterRecord]:
         rows = self._snapshot(flt)
         rows.sort(key=lambda r: sort_key(r, order_by))  # stable: ties keep insertion order
         if descending:

@@ -20,8 +20,6 @@ from ..query import (
     RECORD_COLUMNS,
     NormalizedFilter,
     StatisticsBuilder,
-    check_order_by,
-    check_paging,
     empty_statistics,
     text_matches,
 )
@@ -191,16 +189,8 @@ class SqliteBackend(DLQBackend):
             sql = f"SELECT reason, stage, status, COUNT(*) FROM {self.table}{where} GROUP BY 1, 2, 3"
             return StatisticsBuilder().add_counts(conn.execute(sql, params)).result()
 
-    def page(
-        self,
-        flt: NormalizedFilter,
-        offset: int = 0,
-        limit: int = 100,
-        order_by: str = "timestamp",
-        descending: bool = False,
-    ) -> list[DeadLetterRecord]:
-        check_order_by(order_by, self.sortable_columns, self.name)
-        check_paging(offset, limit)
+    def _page(self, flt: NormalizedFilter, offset: int, limit: int, order_by: str,
+              descending: bool) -> list[DeadLetterRecord]:
         where, params = _where(flt)
         direction = "DESC" if descending else "ASC"
         sql = (
