@@ -310,6 +310,14 @@ def _arrow_chunks(stream: IO[bytes], opts: dict[str, Any], chunksize: int, done:
 
 
 def _seekable(stream: IO[bytes]) -> bool:
+    """True when the Arrow attempt may rewind ``stream`` for pandas. A decompressing stream
+    says it can seek, but rewinding re-reads its source, which may not seek (an S3 body)."""
+    import bz2
+    import gzip
+    import lzma
+
+    if isinstance(stream, gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile):
+        return False
     try:
         return bool(stream.seekable()) and stream.tell() >= 0
     except (AttributeError, OSError, ValueError):
