@@ -175,7 +175,7 @@ class ETLOrchestrator:
         partitions: int | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
-        """Run the whole pipeline and return the summary dict of DECISIONS.md.
+        """Run the whole pipeline and return the summary dict of docs/decisions.md.
 
         ``session`` (a SQLAlchemy Session, Connection or Engine, sync or async) is where a
         database target is loaded: its engine replaces load.yaml's URL, and a ``database``

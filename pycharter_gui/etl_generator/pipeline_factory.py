@@ -1,4 +1,4 @@
-"""Discover pipeline folders under a root directory (config-format.md §10)."""
+"""Discover pipeline folders under a root directory."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ already transformed and are loaded as they are. Each record's ``outcome`` is ``l
 ``filtered`` (the transform drops it on purpose: nothing reaches the target) or
 ``dead_lettered`` (it fails again). The function never writes the dead-letter queue: the
 caller decides what to do with each outcome (``mark_replay_outcomes`` does what the designer
-does: only ``loaded`` becomes resolved, DECISIONS.md "Nothing silent").
+does: only ``loaded`` becomes resolved, docs/decisions.md "Nothing silent").
 
 Each record is transformed on its own so every outcome belongs to exactly one dead letter;
 batch-wide JSONata or custom functions therefore see one record at a time during a replay.

@@ -1,4 +1,4 @@
-"""Counters of one run and the result dict DECISIONS.md specifies."""
+"""Counters of one run and the result dict docs/decisions.md specifies."""
 
 from __future__ import annotations
 

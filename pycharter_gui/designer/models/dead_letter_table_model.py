@@ -1,7 +1,7 @@
 """DeadLetterTableModel: a lazy table over a DeadLetterQueue that pages in a worker.
 
 ``rowCount`` is the number of rows made available so far: ``fetchMore`` asks a worker for the
-next page and the rows are inserted when it arrives (STYLE.md §2); ``jump_to_end`` makes every
+next page and the rows are inserted when it arrives; ``jump_to_end`` makes every
 row available at once so the last row can be shown without paging through the rest. Only a
 bounded LRU cache of pages is kept; a row whose page was evicted shows a placeholder and its
 page is loaded again in the background. Filtering and sorting run in the DLQ backend.

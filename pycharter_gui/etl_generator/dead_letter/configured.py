@@ -19,7 +19,7 @@ def configured_queue(load: dict[str, Any], pipeline_dir: str | Path | None,
     """``dead_letter_queue`` of a canonical load config: a file or SQLite file in
     ``<pipeline>/.pycharter/`` unless ``path`` says otherwise; a database table beside a
     database target (on ``db_session``, the run's session, when given) unless ``url`` says
-    otherwise (DECISIONS.md)."""
+    otherwise (docs/decisions.md)."""
     cfg = load.get("dead_letter_queue") or {}
     backend = cfg.get("backend") or "file"
     if backend == "database" and db_session is not None and cfg.get("url") in (

@@ -1,5 +1,5 @@
 """When a dead-letter queue cannot store records: save them to a private fallback file and
-raise an error naming it, so a failed DLQ write never loses records silently (DECISIONS.md,
+raise an error naming it, so a failed DLQ write never loses records silently (docs/decisions.md,
 "Nothing silent")."""
 
 from __future__ import annotations

@@ -81,7 +81,7 @@ def dumps_data(value: Any) -> str:
 class DeadLetterRecord:
     """One record that could not go through the pipeline, with its error and context.
 
-    ``id`` is a fresh uuid4 hex unless ``record_id`` is given (DECISIONS.md: every dead letter
+    ``id`` is a fresh uuid4 hex unless ``record_id`` is given (docs/decisions.md: every dead letter
     has its own id, so the same bad record in two runs gives two entries). ``metadata`` carries
     ``run_id``, ``batch_index``, ``record_index`` and, where known, ``field`` and ``traceback``.
     """

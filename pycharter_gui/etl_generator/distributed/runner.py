@@ -341,7 +341,7 @@ def _flush_letters(orch: ETLOrchestrator, letters: list[dict[str, Any]]) -> None
 
 def _result(base: dict[str, Any], parts: list[dict[str, Any]], letters: list[dict[str, Any]],
             *, error: str | None, warnings: list[str]) -> dict[str, Any]:
-    """Aggregate partition results into the run() result shape of DECISIONS.md."""
+    """Aggregate partition results into the run() result shape of docs/decisions.md."""
     def total(section: str, key: str) -> int:
         return sum(int((p.get(section) or {}).get(key) or 0) for p in parts)
 
