@@ -14,6 +14,7 @@ from pycharter_gui.designer.documents import PipelineDocument
 from pycharter_gui.designer.views.forms.load import LoadForm
 from pycharter_gui.designer.views.forms.transform import TransformForm
 from pycharter_gui.designer.views.forms.widgets import KeyValueTable, ListEditor
+from pycharter_gui.designer.yaml_roundtrip import scalars
 
 TRANSFORM = """\
 # Clean the shop's column names and types before loading.
@@ -201,9 +202,9 @@ def test_scalar_primary_key_shows_and_keeps_its_spelling(qtbot, folder: Path):
 def test_form_edit_parses_once_and_refresh_reads_cells_without_a_yaml_load(
         qtbot, tform: TransformForm, monkeypatch):
     parses, loads = [], []
-    real_parse, real_load = yrt.parse, yrt._SAFE.load
+    real_parse, real_load = yrt.parse, scalars.SAFE_YAML.load
     monkeypatch.setattr(yrt, "parse", lambda text: parses.append(1) or real_parse(text))
-    monkeypatch.setattr(yrt._SAFE, "load", lambda s: loads.append(s) or real_load(s))
+    monkeypatch.setattr(scalars.SAFE_YAML, "load", lambda s: loads.append(s) or real_load(s))
     tform.rename.table.item(0, 1).setText("id")
     assert len(parses) == 1
     tform.refresh()
