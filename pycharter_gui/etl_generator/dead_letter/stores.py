@@ -11,13 +11,13 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from .backends.sqlite import DEFAULT_TABLE
 from .queue import DeadLetterQueue
 
 #: Suffix -> backend of the files ``open_dead_letter_file`` accepts.
 FILE_SUFFIXES = {".jsonl": "file", ".ndjson": "file", ".json": "file", ".db": "sqlite",
                  ".sqlite": "sqlite", ".sqlite3": "sqlite"}
 _MARK_COLUMNS = {"record_data", "reason"}
+_DEFAULT_TABLE = "dead_letter_queue"  # backends.sqlite.DEFAULT_TABLE, without SQLAlchemy
 
 
 def open_dead_letter_file(path: str | os.PathLike[str]) -> DeadLetterQueue:
@@ -45,7 +45,7 @@ def sqlite_dead_letter_table(path: Path) -> str | None:
                      if {c[1] for c in conn.execute(f'PRAGMA table_info("{t}")')} >= _MARK_COLUMNS]
     except sqlite3.Error as exc:
         raise ValueError(f"{path.name} is not a readable SQLite file ({exc})") from exc
-    return None if not found or DEFAULT_TABLE in found else found[0]
+    return None if not found or _DEFAULT_TABLE in found else found[0]
 
 
 __all__ = ["FILE_SUFFIXES", "open_dead_letter_file", "sqlite_dead_letter_table"]

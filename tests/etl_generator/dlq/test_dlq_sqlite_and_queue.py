@@ -174,3 +174,48 @@ def test_record_round_trip_and_validation():
     with pytest.raises(ValueError, match="extraction_error"):
         DeadLetterRecord("p", {}, "typo_error", "m", "E", "load")
     assert DLQReason.LOAD_ERROR == "load_error"
+
+
+# The file layout the stdlib sqlite store wrote before the stores were merged (its exact DDL).
+_LEGACY_DDL = (
+    "CREATE TABLE dead_letter_queue (id TEXT PRIMARY KEY, pipeline_name TEXT NOT NULL, "
+    "run_id TEXT, reason TEXT NOT NULL, stage TEXT, status TEXT NOT NULL DEFAULT 'pending', "
+    "timestamp TEXT NOT NULL, retry_count INTEGER NOT NULL DEFAULT 0, error_type TEXT, "
+    "error_message TEXT, record_data TEXT, metadata TEXT, created_at TEXT, updated_at TEXT)"
+)
+_LEGACY_COLUMNS = ("id", "pipeline_name", "run_id", "reason", "stage", "status", "timestamp",
+                   "retry_count", "error_type", "error_message", "record_data", "metadata",
+                   "created_at", "updated_at")
+
+
+def test_a_sqlite_file_from_before_the_merge_still_opens(tmp_path):
+    from pycharter_gui.etl_generator.dead_letter import open_dead_letter_file
+
+    path = tmp_path / "old.sqlite"
+    records = make_records(6)
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(_LEGACY_DDL)
+        for col in ("pipeline_name", "run_id", "reason", "stage", "status", "timestamp"):
+            conn.execute(f"CREATE INDEX ix_dead_letter_queue_{col} ON dead_letter_queue ({col})")
+        conn.executemany(
+            f"INSERT INTO dead_letter_queue VALUES ({', '.join('?' * len(_LEGACY_COLUMNS))})",
+            [(r.id, r.pipeline_name, r.run_id, r.reason.value, r.stage, r.status.value,
+              "2024-01-01T00:00:00", r.retry_count, r.error_type, r.error_message,
+              json.dumps(r.record_data), json.dumps(r.metadata), "t", "t") for r in records])
+    conn.close()
+    queue = open_dead_letter_file(path)
+    assert queue.count() == 6
+    # equal timestamps: insertion order (rowid) breaks the tie, both ways
+    assert [r.id for r in queue.page(limit=10)] == [r.id for r in records]
+    assert [r.id for r in queue.page(limit=10, descending=True)] == [r.id for r in records][::-1]
+    assert queue.get(records[2].id)[0].record_data == records[2].record_data
+    queue.add_records([records[0], *make_records(8)[6:]])  # one again (a retry), two new
+    assert queue.count() == 8 and queue.get(records[0].id)[0].retry_count == 1
+    assert queue.set_status(records[1].id, "resolved") == 1 and queue.delete(records[3].id) == 1
+    assert queue.has_status("resolved") and queue.count() == 7
+    queue.close()
+    with sqlite3.connect(path) as conn:
+        assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")] \
+            == ["dead_letter_queue"]
+    conn.close()

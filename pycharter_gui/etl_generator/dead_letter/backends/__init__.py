@@ -13,12 +13,18 @@ from .base import (
 )
 from .jsonl import JsonlBackend
 from .memory import MemoryBackend
-from .sqlite import SqliteBackend
 
 register_backend("memory", MemoryBackend)
 register_backend("file", JsonlBackend)
 register_backend("jsonl", JsonlBackend)
-register_backend("sqlite", SqliteBackend)
+
+
+def _sqlite_backend(**options: Any) -> DLQBackend:
+    """The ``sqlite`` backend (the database backend on a SQLite file), imported on first use:
+    both need SQLAlchemy, which the memory and file stores do not."""
+    from .sqlite import SqliteBackend
+
+    return SqliteBackend(**options)
 
 
 def _database_backend(**options: Any) -> DLQBackend:
@@ -28,7 +34,16 @@ def _database_backend(**options: Any) -> DLQBackend:
     return DatabaseBackend(**options)
 
 
+register_backend("sqlite", _sqlite_backend)
 register_backend("database", _database_backend)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SqliteBackend":
+        from .sqlite import SqliteBackend
+
+        return SqliteBackend
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "BackendFactory",

@@ -14,6 +14,7 @@ there), or ``db_session`` an ``Engine``/``Connection``/``Session`` whose engine 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -61,20 +62,32 @@ def _text(length: int | None = None) -> sa.types.TypeEngine:
         mysql.VARCHAR(length, collation="utf8mb4_bin"), "mysql", "mariadb")
 
 
-def _define_table(name: str, schema: str | None) -> sa.Table:
+def define_table(name: str, schema: str | None, *, keyed_by_id: bool = False) -> sa.Table:
+    """The dead-letter table. Default layout: an insertion sequence ``seq`` as the primary key
+    and a unique index on ``id``. ``keyed_by_id``: the sqlite store's file layout (``id`` is
+    the primary key, SQLite's ``rowid`` keeps insertion order; status and retry_count have
+    defaults), so files written before the stores were merged still open."""
     text = _text()
     short = _text(255)
+    if keyed_by_id:
+        key = [sa.Column("id", sa.Text(), primary_key=True)]
+    else:
+        key = [sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+                         primary_key=True, autoincrement=True),
+               sa.Column("id", _text(64), nullable=False)]
+    defaults: dict[str, dict[str, Any]] = {
+        "status": {"server_default": "pending"} if keyed_by_id else {},
+        "retry_count": {"server_default": sa.text("0")} if keyed_by_id else {},
+    }
     cols = [
-        sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-                  primary_key=True, autoincrement=True),
-        sa.Column("id", _text(64), nullable=False),
+        *key,
         sa.Column("pipeline_name", short, nullable=False),
         sa.Column("run_id", short),
         sa.Column("reason", _text(64), nullable=False),
         sa.Column("stage", _text(64)),
-        sa.Column("status", _text(16), nullable=False),
+        sa.Column("status", _text(16), nullable=False, **defaults["status"]),
         sa.Column("timestamp", _text(40), nullable=False),
-        sa.Column("retry_count", sa.Integer(), nullable=False),
+        sa.Column("retry_count", sa.Integer(), nullable=False, **defaults["retry_count"]),
         sa.Column("error_type", short),
         sa.Column("error_message", text),
         sa.Column("record_data", text),
@@ -84,7 +97,8 @@ def _define_table(name: str, schema: str | None) -> sa.Table:
     ]
     table = sa.Table(name, sa.MetaData(), *cols, schema=schema,
                      mysql_charset="utf8mb4", mariadb_charset="utf8mb4")
-    sa.Index(f"ux_{name}_id", table.c.id, unique=True)
+    if not keyed_by_id:
+        sa.Index(f"ux_{name}_id", table.c.id, unique=True)
     for col in _INDEXED:
         sa.Index(f"ix_{name}_{col}", table.c[col])
     return table
@@ -95,10 +109,17 @@ def _sqlite_text_match(needle: str, message: str | None, data: str | None) -> in
 
 
 class DatabaseBackend(DLQBackend):
-    """Dead letters in a SQL table, one connection from the pool per call."""
+    """Dead letters in a SQL table, one connection from the pool per call.
+
+    Subclasses serving one kind of store (``SqliteBackend``: a SQLite file) override the hooks
+    ``_store_exists`` (reads before any write answer "empty"), ``_prepare_store`` (before the
+    first write), ``_make_engine`` and ``_on_connect``.
+    """
 
     name = "database"
     sortable_columns = RECORD_COLUMNS
+    #: ``define_table(keyed_by_id=...)`` of this backend's table.
+    keyed_by_id = False
 
     def __init__(
         self,
@@ -128,8 +149,13 @@ class DatabaseBackend(DLQBackend):
             self.backend_kind = self._given_engine.dialect.name.replace("mariadb", "mysql")
         from ...database.dialects import effective_schema
 
-        self.schema = effective_schema(self.backend_kind, schema_name)
-        self.table = _define_table(self.table_name, self.schema)
+        self._init_table(effective_schema(self.backend_kind, schema_name))
+
+    def _init_table(self, schema: str | None) -> None:
+        self.schema = schema
+        self.table = define_table(self.table_name, schema, keyed_by_id=self.keyed_by_id)
+        #: the second sort key, in insertion order, so pages are stable when values tie
+        self._insertion: Any = sa.literal_column("rowid") if self.keyed_by_id else self.table.c.seq
         self._engine: Engine | None = self._given_engine
         self._lock = threading.Lock()
         self._exists = False
@@ -145,13 +171,37 @@ class DatabaseBackend(DLQBackend):
     def _get_engine(self) -> Engine:
         with self._lock:
             if self._engine is None:
-                from ...database.connect import create_engine
-
-                self._engine = create_engine(self.url or "", key="dead_letter_queue.url",
-                                             file="load.yaml", pool_pre_ping=True)
+                self._engine = self._make_engine()
                 if self.backend_kind == "sqlite":
-                    sa.event.listen(self._engine, "connect", _on_sqlite_connect)
+                    sa.event.listen(self._engine, "connect", self._on_connect)
             return self._engine
+
+    def _make_engine(self) -> Engine:
+        from ...database.connect import create_engine
+
+        return create_engine(self.url or "", key="dead_letter_queue.url", file="load.yaml",
+                             pool_pre_ping=True)
+
+    def _on_connect(self, dbapi_conn: Any, _record: Any) -> None:
+        """A new SQLite connection: register the text matcher the filters use."""
+        dbapi_conn.create_function("dlq_text", 3, _sqlite_text_match, deterministic=True)
+
+    def _store_exists(self) -> bool:
+        """False when the store certainly holds nothing yet (checked without connecting)."""
+        return True
+
+    def _prepare_store(self) -> None:
+        """Called before a write connects (e.g. to create a file with the right mode)."""
+        return None
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[Connection | None]:
+        """A connection for reading, or None when the table does not exist yet."""
+        if not self._store_exists():
+            yield None
+            return
+        with self._get_engine().connect() as conn:
+            yield conn if self._table_exists(conn) else None
 
     def _table_exists(self, conn: Connection) -> bool:
         if not self._exists:
@@ -180,6 +230,7 @@ class DatabaseBackend(DLQBackend):
         latest = {r.id: r for r in records}  # one row per id; the last copy wins
         now = utc_now_iso()
         t = self.table
+        self._prepare_store()
         with self._get_engine().connect() as conn:
             self._create(conn)
             if conn.in_transaction():
@@ -221,6 +272,7 @@ class DatabaseBackend(DLQBackend):
         commit it: there it is created on a connection of its own first."""
         if not records:
             return
+        self._prepare_store()
         if not self._table_exists(conn):
             if self.backend_kind == "mysql":
                 with self._get_engine().connect() as own:
@@ -252,8 +304,8 @@ class DatabaseBackend(DLQBackend):
         if not ids:
             return 0
         changed = 0
-        with self._get_engine().connect() as conn:
-            if not self._table_exists(conn):
+        with self._reading() as conn:
+            if conn is None:
                 return 0
             if conn.in_transaction():
                 conn.commit()
@@ -267,15 +319,15 @@ class DatabaseBackend(DLQBackend):
         return sa.select(*cols).select_from(self.table).where(*self._where(flt))
 
     def count(self, flt: NormalizedFilter) -> int:
-        with self._get_engine().connect() as conn:
-            if not self._table_exists(conn):
+        with self._reading() as conn:
+            if conn is None:
                 return 0
             return int(conn.scalar(self._select(flt, sa.func.count())) or 0)
 
     def statistics(self, flt: NormalizedFilter) -> dict[str, Any]:
         t = self.table
-        with self._get_engine().connect() as conn:
-            if not self._table_exists(conn):
+        with self._reading() as conn:
+            if conn is None:
                 return empty_statistics()
             stmt = self._select(flt, t.c.reason, t.c.stage, t.c.status, sa.func.count()
                                 ).group_by(t.c.reason, t.c.stage, t.c.status)
@@ -287,19 +339,19 @@ class DatabaseBackend(DLQBackend):
         first: Any = t.c[order_by]
         if self.backend_kind == "postgresql" and order_by not in ("retry_count", "timestamp"):
             first = sa.collate(first, "C")  # code point order, as the other backends sort
-        keys = [first, t.c.seq]
+        keys = [first, self._insertion]
         stmt = self._select(flt, *[t.c[c] for c in _COLUMNS]).order_by(
             *[k.desc() if descending else k.asc() for k in keys]).offset(offset).limit(limit)
-        with self._get_engine().connect() as conn:
-            if not self._table_exists(conn) or limit == 0:
+        with self._reading() as conn:
+            if conn is None or limit == 0:
                 return []
             return [_to_record(row) for row in conn.execute(stmt)]
 
     def iter_records(self, flt: NormalizedFilter) -> Iterator[DeadLetterRecord]:
         t = self.table
-        stmt = self._select(flt, *[t.c[c] for c in _COLUMNS]).order_by(t.c.timestamp, t.c.seq)
-        with self._get_engine().connect() as conn:
-            if not self._table_exists(conn):
+        stmt = self._select(flt, *[t.c[c] for c in _COLUMNS]).order_by(t.c.timestamp, self._insertion)
+        with self._reading() as conn:
+            if conn is None:
                 return
             result = conn.execution_options(stream_results=True, yield_per=_CHUNK).execute(stmt)
             for row in result:
@@ -309,8 +361,10 @@ class DatabaseBackend(DLQBackend):
         wanted = list(dict.fromkeys(ids))
         found: dict[str, DeadLetterRecord] = {}
         t = self.table
-        with self._get_engine().connect() as conn:
-            if not wanted or not self._table_exists(conn):
+        if not wanted:
+            return []
+        with self._reading() as conn:
+            if conn is None:
                 return []
             for start in range(0, len(wanted), _CHUNK):
                 stmt = sa.select(*[t.c[c] for c in _COLUMNS]).where(
@@ -360,10 +414,6 @@ class DatabaseBackend(DLQBackend):
         return sa.or_(has(t.c.error_message), has(t.c.record_data))
 
 
-def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
-    dbapi_conn.create_function("dlq_text", 3, _sqlite_text_match, deterministic=True)
-
-
 def _row(r: DeadLetterRecord, now: str) -> dict[str, Any]:
     return {
         "id": r.id, "pipeline_name": r.pipeline_name, "run_id": r.run_id,
@@ -384,4 +434,4 @@ def _to_record(row: Sequence[Any]) -> DeadLetterRecord:
     })
 
 
-__all__ = ["DEFAULT_TABLE", "DatabaseBackend", "default_table_for"]
+__all__ = ["DEFAULT_TABLE", "DatabaseBackend", "default_table_for", "define_table"]
