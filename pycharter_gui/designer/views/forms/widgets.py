@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -143,6 +144,25 @@ class FieldDelegate(QStyledItemDelegate):
             super().setModelData(editor, model, index)
 
 
+def add_row_and_edit(table: QTableWidget, append: Callable[[], int]) -> None:
+    """Append a row (``append`` returns its index) without emitting edits, and start editing
+    its first cell."""
+    table.blockSignals(True)
+    row = append()
+    table.blockSignals(False)
+    table.setCurrentCell(row, 0)
+    table.editItem(table.item(row, 0))
+
+
+def remove_current_row(table: QTableWidget) -> bool:
+    """Remove the table's current row; False when no row is current."""
+    row = table.currentRow()
+    if row < 0:
+        return False
+    table.removeRow(row)
+    return True
+
+
 def scalar_to_text(value: Any) -> str:
     """How a YAML value shows in a cell: ``true``, ``null``, ``50``, ``'1'`` for text that
     would read as a number, JSON for a nested value; ``parse_scalar`` reads it back."""
@@ -253,16 +273,10 @@ class KeyValueTable(QWidget):
         return out
 
     def _on_add_clicked(self) -> None:
-        self.table.blockSignals(True)
-        row = self._append("", "")
-        self.table.blockSignals(False)
-        self.table.setCurrentCell(row, 0)
-        self.table.editItem(self.table.item(row, 0))
+        add_row_and_edit(self.table, lambda: self._append("", ""))
 
     def _on_remove_clicked(self) -> None:
-        row = self.table.currentRow()
-        if row >= 0:
-            self.table.removeRow(row)
+        if remove_current_row(self.table):
             self._fit_height()
             self.edited.emit(self.mapping())
 

@@ -17,7 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from pycharter_gui.designer.views.forms.contract.cells import check_item, enum_text, parse_enum
-from pycharter_gui.designer.views.forms.widgets import scalar_to_text
+from pycharter_gui.designer.views.forms.widgets import (
+    add_row_and_edit,
+    remove_current_row,
+    scalar_to_text,
+)
 from pycharter_gui.designer.yaml_roundtrip import parse_scalar
 
 TYPES = ["string", "integer", "number", "boolean", "object", "array", "null"]
@@ -136,16 +140,10 @@ class SchemaFieldsTable(QWidget):
         return row
 
     def _on_add_clicked(self) -> None:
-        self.table.blockSignals(True)
-        row = self._append("", {"type": "string"}, False)
-        self.table.blockSignals(False)
-        self.table.setCurrentCell(row, 0)
-        self.table.editItem(self.table.item(row, 0))
+        add_row_and_edit(self.table, lambda: self._append("", {"type": "string"}, False))
 
     def _on_remove_clicked(self) -> None:
-        row = self.table.currentRow()
-        if row >= 0:
-            self.table.removeRow(row)
+        if remove_current_row(self.table):
             self.edited.emit()
 
     def _on_type_changed(self, *_args: Any) -> None:

@@ -16,7 +16,12 @@ from PySide6.QtWidgets import (
 
 from pycharter_gui.designer.views.forms.contract.cells import check_item, enum_text, parse_enum
 from pycharter_gui.designer.views.forms.fields import Catalog
-from pycharter_gui.designer.views.forms.widgets import FieldDelegate, scalar_to_text
+from pycharter_gui.designer.views.forms.widgets import (
+    FieldDelegate,
+    add_row_and_edit,
+    remove_current_row,
+    scalar_to_text,
+)
 from pycharter_gui.designer.yaml_roundtrip import parse_scalar
 
 # validation_rules.yaml columns: header, rule and the other spellings the engine accepts.
@@ -117,16 +122,10 @@ class ValidationRulesTable(QWidget):
         return row
 
     def _on_add_clicked(self) -> None:
-        self.table.blockSignals(True)
-        row = self._append("", {})
-        self.table.blockSignals(False)
-        self.table.setCurrentCell(row, 0)
-        self.table.editItem(self.table.item(row, 0))
+        add_row_and_edit(self.table, lambda: self._append("", {}))
 
     def _on_remove_clicked(self) -> None:
-        row = self.table.currentRow()
-        if row >= 0:
-            self.table.removeRow(row)
+        if remove_current_row(self.table):
             self.edited.emit()
 
     def _on_table_item_changed(self, _item: QTableWidgetItem) -> None:
