@@ -309,6 +309,25 @@ def _arrow_chunks(stream: IO[bytes], opts: dict[str, Any], chunksize: int, done:
         done[0] += 1
 
 
+_TRIM: list[Any] = []
+
+
+def release_freed_memory() -> None:
+    """Give memory glibc holds after frees back to the system (``malloc_trim``; a no-op
+    elsewhere). Parsing a chunk frees the stream's 4 MB read blocks, RE2's regex caches and
+    pandas/Python temporaries outside Arrow's pool; glibc keeps them in its arenas, so without
+    this the peak RSS of a long file grew with its length (benchmarks/README.md, issue 16)."""
+    if not _TRIM:
+        try:
+            import ctypes
+
+            _TRIM.append(ctypes.CDLL("libc.so.6").malloc_trim)
+        except (OSError, AttributeError):
+            _TRIM.append(None)
+    if _TRIM[0] is not None:
+        _TRIM[0](0)
+
+
 def _seekable(stream: IO[bytes]) -> bool:
     """True when the Arrow attempt may rewind ``stream`` for pandas. A decompressing stream
     says it can seek, but rewinding re-reads its source, which may not seek (an S3 body)."""
@@ -372,6 +391,8 @@ def iter_csv_chunks(
             if chunk is None:
                 return
             yield chunk
+            del chunk
+            release_freed_memory()
     yield from iter_csv_frames(stream, options, batch_size, name=name,
                                default_delimiter=default_delimiter, skip_chunks=done[0])
 
