@@ -11,7 +11,9 @@ temporary folder. Usage:
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/editing_latency.py [--rows 1000000]
 
-``--rows 0`` skips the preview (editing only).
+``--rows 0`` skips the preview (editing only). ``--thread-validation`` runs the live validation
+on a thread of the designer's process (the fallback; before issue 12 it always did) instead of
+its child process.
 """
 
 from __future__ import annotations
@@ -271,6 +273,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000,
                         help="rows of the preview measured (0: skip the preview)")
+    parser.add_argument("--thread-validation", action="store_true",
+                        help="run the live validation on a thread of this process (as before "
+                             "issue 12's subprocess), for comparison")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
     from pycharter_gui.designer.main_window import MainWindow
@@ -278,6 +283,10 @@ def main() -> None:
     from pycharter_gui.designer.views import dialogs
 
     dialogs.ask = lambda *_a, **_k: dialogs.Button.Discard  # no modal prompt may block the run
+    if args.thread_validation:
+        from pycharter_gui.designer.workers import validation
+
+        validation._USE_THREAD = True  # the fallback path: the check on a worker thread
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "ws"
         make_workspace(root, args.rows)
@@ -318,9 +327,11 @@ def main() -> None:
         win.close()
         from pycharter_gui.designer.workers.async_loop import shutdown_async_loop
         from pycharter_gui.designer.workers.task import TaskHandle
+        from pycharter_gui.designer.workers.validation import shutdown_validation_process
 
         TaskHandle.cancel_all()
         shutdown_async_loop()
+        shutdown_validation_process()
         del app
 
 
