@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import weakref
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 log = logging.getLogger(__name__)
 _RUNNING: set[BlockingJob] = set()
@@ -15,6 +17,21 @@ _RUNNING: set[BlockingJob] = set()
 class _Signals(QObject):
     succeeded = Signal(object)
     failed = Signal(str)
+    done = Signal()  # queued to the GUI thread, after the outcome: releases the job there
+
+    def __init__(self, job: BlockingJob) -> None:
+        super().__init__()
+        self._job = weakref.ref(job)  # no cycle: the garbage collector may run on any thread
+        self.done.connect(self._release)
+
+    @Slot()
+    def _release(self) -> None:
+        # The last reference to the job (and to this QObject) drops on the GUI thread that
+        # owns it, one event-loop pass later (outside this slot), never on the pool thread
+        # while the outcome's queued event is still pending.
+        job = self._job()
+        if job is not None:
+            QTimer.singleShot(0, functools.partial(_RUNNING.discard, job))
 
 
 class BlockingJob(QRunnable):
@@ -24,7 +41,7 @@ class BlockingJob(QRunnable):
         super().__init__()
         self.setAutoDelete(False)
         self.fn = fn
-        self.signals = _Signals()
+        self.signals = _Signals(self)
 
     def run(self) -> None:
         try:
@@ -35,7 +52,7 @@ class BlockingJob(QRunnable):
         else:
             self.signals.succeeded.emit(result)
         finally:
-            _RUNNING.discard(self)
+            self.signals.done.emit()
 
     def start(self) -> BlockingJob:
         _RUNNING.add(self)  # keep a reference until it ends (no GC mid-run)

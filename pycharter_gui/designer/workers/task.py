@@ -79,7 +79,12 @@ class TaskHandle(QObject):
 
     def __init__(self, factory: Callable[[TaskReporter], Awaitable[Any]], parent: QObject | None = None,
                  name: str = "task") -> None:
-        super().__init__(parent)
+        # No Qt parent, whatever the caller passes: a parent's destruction would delete this
+        # object on the GUI thread while the loop thread may be emitting on it (a crash seen
+        # when a panel closed mid-task). Python references keep it alive (``_running`` while it
+        # runs, the owner after), and the last one always drops on the GUI thread.
+        del parent
+        super().__init__(None)
         self.name = name
         self.reporter = TaskReporter(self)
         self._factory = factory

@@ -1,0 +1,60 @@
+"""Worker results never touch a QObject that another thread is destroying.
+
+Found by use (clean-clone CI runs on a loaded machine): a test worker segfaulted while Qt
+processed events after a panel closed mid-task. A TaskHandle parented to the panel could be
+deleted by the panel's destruction while the async loop emitted on it, and a BlockingJob's
+signal object could be released on the pool thread with its outcome still queued. Handles now
+have no Qt parent, and both are released on the GUI thread."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import threading
+import weakref
+
+from PySide6.QtWidgets import QWidget
+
+from pycharter_gui.designer.workers import blocking
+from pycharter_gui.designer.workers.blocking import BlockingJob
+from pycharter_gui.designer.workers.task import TaskHandle
+
+
+def test_a_panel_closed_mid_task_neither_crashes_nor_loses_the_handle(qtbot) -> None:
+    for _ in range(20):
+        panel = QWidget()
+
+        async def work(reporter) -> int:
+            for i in range(50):
+                reporter.batch(i)
+                await asyncio.sleep(0)
+            return 1
+
+        handle = TaskHandle(work, panel, name="stress").start()
+        assert handle.parent() is None  # the panel's destruction cannot delete it
+        panel.deleteLater()
+        del panel
+        qtbot.wait(5)
+        qtbot.waitUntil(lambda h=handle: not h.is_running(), timeout=5_000)
+    qtbot.waitUntil(lambda: not TaskHandle._running, timeout=5_000)
+
+
+def test_a_blocking_job_nobody_keeps_is_released_on_the_gui_thread(qtbot, monkeypatch) -> None:
+    released_on: list[str] = []
+    class Recording(set):
+        def discard(self, item) -> None:
+            released_on.append(threading.current_thread().name)
+            super().discard(item)
+
+    monkeypatch.setattr(blocking, "_RUNNING", Recording())
+    results: list[int] = []
+    job = BlockingJob(lambda: 42)
+    job.signals.succeeded.connect(results.append)
+    ref = weakref.ref(job)
+    job.start()
+    del job
+    qtbot.waitUntil(lambda: results == [42], timeout=5_000)
+    qtbot.waitUntil(lambda: bool(released_on), timeout=5_000)
+    gc.collect()
+    assert released_on == [threading.main_thread().name]
+    assert ref() not in blocking._RUNNING
