@@ -21,6 +21,7 @@ from typing import Any
 
 from pycharter_gui import cli, paths
 from pycharter_gui.designer.discovery import discover_pipelines
+from pycharter_gui.etl_generator import set_workspace_trusted
 
 DEFAULT_WORKSPACE = "pycharter-workspace"
 WORKSPACE_ENV = "PYCHARTER_WORKSPACE"
@@ -117,11 +118,15 @@ def default_workspace_location() -> Path:
 
 
 def ensure_workspace(target: Path) -> Path:
-    """``target``, copied once from the bundled examples (never the package itself)."""
+    """``target``, copied once from the bundled examples (never the package itself).
+
+    The copy is trusted when it is made: its custom functions ship with the app itself, so the
+    first start runs every example; anything the user adds later is theirs to trust."""
     if not target.exists():
         examples = paths.resource_path("examples")
         if examples.is_dir():
             shutil.copytree(examples, target)
+            set_workspace_trusted(target)
         else:
             target.mkdir(parents=True)
     return target

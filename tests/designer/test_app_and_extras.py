@@ -177,3 +177,18 @@ def test_delete_moves_to_trash_and_rename(qtbot, workspace: Path):
     assert ws.info("persons_copy") is not None
     ws.restore_from_trash(trashed, "api_items")
     assert ws.info("api_items") is not None
+
+
+def test_the_example_copy_is_trusted_so_the_first_start_runs_every_example(tmp_path: Path, capsys):
+    """Found by use: `bash scripts/run-example.sh` without a display stopped at the example with
+    a custom function ('workspace is not trusted'); the app's own examples are trusted when the
+    app copies them, and a folder the user brings stays untrusted."""
+    from pycharter_gui.etl_generator import is_workspace_trusted
+
+    target = app.ensure_workspace(tmp_path / "pycharter-workspace")
+    assert is_workspace_trusted(target)
+    assert app.headless_dry_run(target) == 0
+    assert "not trusted" not in capsys.readouterr().out
+    other = tmp_path / "mine"
+    other.mkdir()
+    assert not is_workspace_trusted(other)
