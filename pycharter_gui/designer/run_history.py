@@ -61,6 +61,13 @@ class RunEntry:
         return asdict(self)
 
 
+def status_words(status: str, dead_lettered: int) -> str:
+    """A run's ``status`` as the panels say it ("completed with 3 dead letters")."""
+    if status == "completed_with_dead_letters":
+        return f"completed with {dead_lettered:,} dead letter{'s' if dead_lettered != 1 else ''}"
+    return status
+
+
 def summary_counts(result: dict[str, Any]) -> dict[str, Any]:
     """extracted / transformed / loaded (or would load) / dead-lettered counts of a run result."""
     ext = result.get("extraction") or {}

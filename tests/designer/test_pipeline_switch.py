@@ -123,5 +123,5 @@ def test_a_run_finishing_while_another_pipeline_is_shown_stays_with_its_pipeline
     assert run.log_view.toPlainText() == "" and "Finished" not in run.progress_label.text()
     assert run.summary_label.text() == "" and run.dry_run_button.isEnabled()
     select(qtbot, window, "alpha")
-    assert "Finished: success" in run.log_view.toPlainText()
+    assert "Finished: completed" in run.log_view.toPlainText()
     assert "extracted 2" in run.summary_label.text()

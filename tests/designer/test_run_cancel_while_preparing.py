@@ -35,3 +35,15 @@ def test_cancel_during_preparation_stops_the_run_before_it_starts(qtbot, tmp_pat
     assert finished == []
     assert snapshot(folder) == before  # nothing ran: no target, no DLQ
     assert RunHistory(folder.parent).entries() == []
+
+
+def test_the_log_says_the_runs_status_not_success(qtbot, tmp_path: Path):
+    """Found on a screenshot: a dry run with 3 dead letters ended its log with "Finished:
+    success"; the log now says what the Runs panel and the CLI say."""
+    panel = RunPanel()
+    qtbot.addWidget(panel)
+    panel.set_pipeline(copy_example(tmp_path, "orders_to_sqlite"))
+    with qtbot.waitSignal(panel.run_finished, timeout=30_000):
+        assert panel.start_run(dry_run=True)
+    log = panel.log_view.toPlainText()
+    assert "Finished: completed with 3 dead letters" in log and "success" not in log

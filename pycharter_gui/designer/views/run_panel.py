@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from pycharter_gui.etl_generator import ETLOrchestrator
 
 from ..pipeline_tasks import build_orchestrator, run_pipeline, without_custom_function
-from ..run_history import RunEntry, RunHistory, summary_counts
+from ..run_history import RunEntry, RunHistory, status_words, summary_counts
 from ..trust import skipped_reason, workspace_trust
 from ..workers.blocking import BlockingJob
 from ..workers.task import TaskHandle
@@ -435,7 +435,8 @@ class RunPanel(QWidget):
         self._set_status(state, f"{counts['extracted']:,} records in {_duration(result.get('duration_seconds') or 0)}")
         if not result.get("success"):
             self._show_message(state, (f"The run failed: {result.get('error')}", "error", None))
-        self._append_log(state, f"Finished: {'success' if result.get('success') else 'failed'}")
+        status = result.get("status") or ("completed" if result.get("success") else "failed")
+        self._append_log(state, f"Finished: {status_words(status, counts['dead_lettered'])}")
         self._record(state, RunEntry.from_result(result, folder=state.folder, started_at=state.started_wall,
                                                  params=state.run_params, log=state.log_lines),
                      functools.partial(self.run_finished.emit, result))

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import theme
-from ..run_history import RunEntry, RunHistory
+from ..run_history import RunEntry, RunHistory, status_words
 from ..workers.blocking import BlockingJob
 from .charts import RunPoint, RunsChart
 
@@ -36,9 +36,7 @@ def _status(entry: RunEntry) -> str:
     dead = int((entry.counts or {}).get("dead_lettered") or 0)
     status = entry.status or ({"success": "completed_with_dead_letters" if dead else "completed"}
                               .get(entry.outcome, entry.outcome))
-    if status == "completed_with_dead_letters":
-        return f"completed with {dead:,} dead letter{'s' if dead != 1 else ''}"
-    return status
+    return status_words(status, dead)
 
 
 def _when(iso: str, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
