@@ -216,7 +216,9 @@ class PipelineRun:
                 session.reject_hook = self._store_rejects  # before their batch commits
             await session.open(resume_batches=resume_batches)
             error = await self._loop(session, compiled, validator, resume_batches)
-            await session.commit()
+            summary = await session.commit()
+            if isinstance(summary, dict):  # e.g. a create_table that found no columns
+                self.stats.notes += [str(w) for w in summary.get("warnings") or []]
             committed, session = session, None
             completed = True
         except asyncio.CancelledError:

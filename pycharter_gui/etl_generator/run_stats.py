@@ -36,11 +36,13 @@ class RunStats:
     dead_lettered: int = 0
     dlq_by_reason: Counter = field(default_factory=Counter)
     failed_batches: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # the result's "warnings" (never silent)
 
     def to_checkpoint(self) -> dict[str, Any]:
         data = {k: v for k, v in self.__dict__.items() if k not in {"dlq_by_reason", "failed_batches"}}
         data["dlq_by_reason"] = dict(self.dlq_by_reason)
         data["failed_batches"] = list(self.failed_batches)
+        data["notes"] = list(self.notes)
         return data
 
     def discard_loads(self) -> None:
@@ -97,4 +99,5 @@ class RunStats:
             "dlq_by_reason": dict(self.dlq_by_reason),
             "failed_batches": list(self.failed_batches),
             "dead_letters": dead_letters,
+            "warnings": list(self.notes),
         }

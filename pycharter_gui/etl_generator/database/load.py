@@ -34,7 +34,15 @@ from .connect import (
 from .dialects import begin_write, clear_table, dialect_name, effective_schema
 from .progress import clear_progress, progress_table, save_progress
 from .ssh_tunnel import SshTunnel, open_ssh_tunnel
-from .tables import build_table, describe_target, missing_table_error, reflect_table, type_samples
+from .tables import (
+    arrow_column_kinds,
+    build_table,
+    contract_columns,
+    describe_target,
+    missing_table_error,
+    reflect_table,
+    type_samples,
+)
 from .writer import TableWriter, check_write_method
 
 T = TypeVar("T")
@@ -92,6 +100,10 @@ class DatabaseLoadSession:
         self.reject_hook: Callable[[BatchLoadResult, int, Connection],
                                    Callable[[], None]] | None = None
         self._tunnel: SshTunnel | None = None  # ssh_tunnel: open from open() to close
+        # create_table: the columns of the last Arrow batch (even an empty one), for a run
+        # whose every record is filtered or dead-lettered
+        self._last_batch_kinds: dict[str, str] = {}
+        self._warnings: list[str] = []
         self._closed = False
 
     def describe(self) -> str:
@@ -186,6 +198,8 @@ class DatabaseLoadSession:
     async def _write(self, batch: Any, batch_index: int) -> BatchLoadResult:
         if self._engine is None:
             raise LoadError("write_batch called before open()", target=self.target)
+        if self.create_table and not isinstance(batch, list) and batch.num_columns:
+            self._last_batch_kinds = arrow_column_kinds(batch.schema)
         if not len(batch):
             return BatchLoadResult()
         result = await self._run(self._write_sync, batch, batch_index)
@@ -312,15 +326,39 @@ class DatabaseLoadSession:
         self._writer = self._make_writer(table)
         return self._writer
 
+    def _create_empty_sync(self) -> None:
+        """create_table and no batch created the table (every record filtered or
+        dead-lettered): create it empty from the contract's columns, else from the last
+        batch's; with neither, say so in the run's warnings rather than nothing."""
+        assert self._engine is not None
+        kinds = contract_columns(self.config.get(CONTRACT_SCHEMA_KEY)) or self._last_batch_kinds
+        if not kinds:
+            self._warnings.append(
+                f"The table '{self.table_name}' was not created (create_table: true): no "
+                "record reached the load, and no columns are known (no data contract schema, no batch "
+                "schema). Add a contract schema, or create the table first.")
+            return
+        table = build_table(self.table_name, self.schema, [], self.primary_key, self.backend,
+                            known=kinds)
+        with self._engine.connect() as conn:
+            begin_write(conn)
+            table.create(conn, checkfirst=True)
+            conn.commit()
+        self._table = table
+        self._writer = self._make_writer(table)
+
     async def commit(self) -> dict[str, Any]:
         """Dispose the engine and report what the run did to the table."""
+        if self.create_table and self._writer is None and not self.dry_run:
+            await self._run(self._create_empty_sync)
         if self._clear_pending:  # truncate_and_load of an empty source: the table ends empty
             await self._run(self._clear_sync)
         if self._progress is not None:  # the run is complete: nothing to resume
             await self._run(self._forget_progress_sync)
         await self._close()
         return {"table": self.table_name, "schema": self.schema, "url": mask_url(self.url),
-                "target": self.target, "dry_run": self.dry_run, **self._totals}
+                "target": self.target, "dry_run": self.dry_run, **self._totals,
+                "warnings": list(self._warnings)}
 
     async def abort(self) -> None:
         """Dispose the engine; batches already committed stay (resume relies on them)."""

@@ -85,13 +85,39 @@ def contract_column_kinds(json_schema: dict[str, Any] | None) -> dict[str, str]:
     return kinds
 
 
+def contract_columns(json_schema: dict[str, Any] | None) -> dict[str, str]:
+    """Every column a contract's JSON Schema ``properties`` names, in declared order: its
+    declared kind, or ``str`` where it declares no single type (no records to decide)."""
+    props = (json_schema or {}).get("properties") if isinstance(json_schema, dict) else None
+    declared = contract_column_kinds(json_schema)
+    return {str(name): declared.get(str(name), "str") for name in (props or {})}
+
+
+def arrow_column_kinds(arrow_schema: Any) -> dict[str, str]:
+    """Column kinds of a ``pyarrow.Schema`` (a batch's columns, e.g. one filtered empty)."""
+    import pyarrow.types as pt
+
+    def kind(t: Any) -> str:
+        if pt.is_dictionary(t):
+            t = t.value_type
+        checks = ((pt.is_boolean, "bool"), (pt.is_integer, "int"), (pt.is_floating, "float"),
+                  (pt.is_decimal, "float"), (pt.is_timestamp, "datetime"), (pt.is_date, "date"),
+                  (pt.is_binary, "bytes"), (pt.is_large_binary, "bytes"),
+                  (pt.is_fixed_size_binary, "bytes"), (pt.is_nested, "json"))
+        return next((k for check, k in checks if check(t)), "str")
+
+    return {f.name: kind(f.type) for f in arrow_schema}
+
+
 def build_table(name: str, schema: str | None, records: Sequence[dict[str, Any]],
                 primary_key: Sequence[str], backend: str,
-                contract_schema: dict[str, Any] | None = None) -> sa.Table:
+                contract_schema: dict[str, Any] | None = None,
+                known: dict[str, str] | None = None) -> sa.Table:
     """A Table definition inferred from records (union of keys, first-seen order); columns a
     contract schema declares take its types, and its columns missing from the records (an
-    optional field absent from the first batch) are added after them."""
-    kinds = infer_column_types(records)
+    optional field absent from the first batch) are added after them. ``known`` (column →
+    kind) stands in for the records when there are none."""
+    kinds = infer_column_types(records) or dict(known or {})
     declared = contract_column_kinds(contract_schema)
     kinds = {**{c: declared.get(c, k) for c, k in kinds.items()},
              **{c: k for c, k in declared.items() if c not in kinds}}
@@ -104,5 +130,5 @@ def build_table(name: str, schema: str | None, records: Sequence[dict[str, Any]]
     return table
 
 
-__all__ = ["build_table", "contract_column_kinds", "describe_target", "missing_table_error",
-           "reflect_table", "type_samples"]
+__all__ = ["arrow_column_kinds", "build_table", "contract_column_kinds", "contract_columns",
+           "describe_target", "missing_table_error", "reflect_table", "type_samples"]

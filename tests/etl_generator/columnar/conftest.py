@@ -45,7 +45,7 @@ def read_output(folder: Path, load: str) -> Any:
     if "database" in load:
         with sqlite3.connect(out / "t.db") as db:
             schema = db.execute("SELECT sql FROM sqlite_master WHERE name='items'").fetchone()
-            rows = db.execute("SELECT * FROM items ORDER BY rowid").fetchall()
+            rows = schema and db.execute("SELECT * FROM items ORDER BY rowid").fetchall()
         return schema, rows
     files = [p for p in out.iterdir() if p.is_file()]
     assert len(files) == 1, files
