@@ -155,6 +155,28 @@ def _by_uniques(arr: pa.Array, target: str) -> pa.Array | None:
     return mapped.take(enc.indices)
 
 
+_DAYS_BEFORE_1970 = -719_162  # 0001-01-01 as date32: Python's dates start there
+
+
+def _iso_dates(arr: pa.Array) -> pa.Array | None:
+    """``convert`` to date of text that is all ISO ``YYYY-MM-DD``, without Python values (and
+    without ``pa.array`` of Python dates, which imports pandas); None when not every value is.
+
+    Exact: a value is taken only when it equals the canonical rendering of the date Arrow read
+    (zero-padded, four-digit year from 0001), so ``to_date``'s first format, ``%Y-%m-%d``, reads
+    that very date; anything else (other formats, invalid days) goes per distinct value."""
+    try:
+        days = arr.cast(pa.date32())
+    except (pa.ArrowException, ValueError):
+        return None
+    if not pc.all(pc.equal(days.cast(pa.string()), arr)).as_py():
+        return None
+    low = pc.min(days.cast(pa.int32())).as_py()
+    if low is not None and low < _DAYS_BEFORE_1970:
+        return None
+    return days
+
+
 def _temporal(arr: pa.Array, target: str) -> pa.Array | None:
     """``convert`` to date/datetime of a non-string column: only a datetime becomes a date;
     every other value passes through unchanged (§4.3)."""
@@ -174,6 +196,10 @@ def convert_column(arr: pa.Array, target: str) -> pa.Array | None:
     if pa.types.is_null(t) or t == _RESULT[target]:
         return arr  # nothing to convert (the dict path skips these columns too)
     if t == pa.string():
+        if target == "date":
+            dates = _iso_dates(arr)
+            if dates is not None:
+                return dates
         return _by_uniques(arr, target)
     if target in _TEMPORAL:
         return _temporal(arr, target)

@@ -50,9 +50,26 @@ class _Const:
         n = table.num_rows
         if self.value is None:
             return pa.nulls(n)
-        scalar = (pa.scalar(self.value, TIMESTAMP) if isinstance(self.value, datetime)
-                  else pa.scalar(self.value))
-        return pa.repeat(scalar, n)
+        return pa.repeat(_scalar(self.value), n)
+
+
+def _scalar(value: Any) -> pa.Scalar:
+    """``pa.scalar(value)`` (a datetime as TIMESTAMP), built from buffers for str/bool/int/float:
+    pyarrow imports pandas (~0.16 s CPU) on its first conversion of a Python value, which a run
+    that never needs pandas otherwise pays for one constant (benchmarks/README.md, simple job)."""
+    kind = type(value)
+    if kind is str:
+        data = value.encode("utf-8")
+        offsets = np.array([0, len(data)], np.int32)
+        return pa.Array.from_buffers(pa.string(), 1, [None, pa.py_buffer(offsets),
+                                                      pa.py_buffer(data)])[0]
+    if kind is bool:
+        return pa.Array.from_buffers(pa.bool_(), 1, [None, pa.py_buffer(bytes([value]))])[0]
+    if kind is int and _INT64[0] <= value < _INT64[1]:
+        return pa.Array.from_buffers(pa.int64(), 1, [None, pa.py_buffer(np.array([value], np.int64))])[0]
+    if kind is float:
+        return pa.Array.from_buffers(pa.float64(), 1, [None, pa.py_buffer(np.array([value], np.float64))])[0]
+    return pa.scalar(value, TIMESTAMP) if isinstance(value, datetime) else pa.scalar(value)
 
 
 def constant_ok(value: Any) -> bool:

@@ -90,6 +90,8 @@ _KEEP_TEXT = r"[+-]?0\d|[+-]?\d{16}"  # a leading zero, or an integer of 16+ dig
 # forms that pandas' to_numeric and Arrow's cast read alike (exact: <= 15 digits, see below)
 _DECIMAL = r"^-?[0-9]+(\.[0-9]*)?$"
 _KEEP_DECIMAL = r"^-?(0[0-9]|[0-9]{16})"  # _KEEP_TEXT for values matching _DECIMAL
+# exactly the values matching _DECIMAL but not _KEEP_DECIMAL: one scan for a plain column
+_PLAIN_DECIMAL = r"^-?(0|[1-9][0-9]{0,14})(\.[0-9]*)?$"
 # a superset of what to_numeric accepts (pandas' xstrtod: blanks, sign, digits, point, digits,
 # exponent, blanks; or inf/infinity): a value outside it makes to_numeric fail
 _WS = "[ \\t\\n\\x0b\\f\\r]*"
@@ -120,8 +122,9 @@ def arrow_typed(arr: pa.Array) -> pa.Array | None:
         if first in _BOOLS and pc.all(pc.is_in(valid, value_set=pa.array(list(_BOOLS)))).as_py():
             return pc.equal(pc.utf8_lower(arr), "true")
         return arr
-    if pc.all(pc.match_substring_regex(valid, _DECIMAL)).as_py():
-        if pc.any(pc.match_substring_regex(valid, _KEEP_DECIMAL)).as_py():
+    plain = pc.all(pc.match_substring_regex(valid, _PLAIN_DECIMAL)).as_py()
+    if plain or pc.all(pc.match_substring_regex(valid, _DECIMAL)).as_py():
+        if not plain and pc.any(pc.match_substring_regex(valid, _KEEP_DECIMAL)).as_py():
             return arr  # to_numeric reads them (or fails on a huge integer): text either way
         digits = pc.subtract(pc.binary_length(valid), pc.cast(pc.starts_with(valid, "-"), pa.int32()))
         point = pc.match_substring(valid, ".")
