@@ -92,6 +92,7 @@ def build_actions(win: MainWindow) -> dict[str, QAction]:
     """Create every action, its menu entry and (for some) a toolbar button."""
     style = win.style()
     sp = QStyle.StandardPixmap
+    ops = win.file_ops
     acts: dict[str, QAction] = {}
 
     def make(key: str, text: str, slot: object, shortcut: object = None, tip: str = "",
@@ -111,17 +112,17 @@ def build_actions(win: MainWindow) -> dict[str, QAction]:
         acts[key] = a
         return a
 
-    make("new", "&New pipeline from template…", win.new_pipeline, Std.New,
+    make("new", "&New pipeline from template…", ops.new_pipeline, Std.New,
          "Create a pipeline from a commented template", sp.SP_FileIcon)
     make("open", "&Open workspace…", win.open_workspace_dialog, Std.Open,
          "Open a folder of pipelines", sp.SP_DirOpenIcon)
-    make("save", "&Save", win.save_current, Std.Save, "Save the selected pipeline",
+    make("save", "&Save", ops.save_current, Std.Save, "Save the selected pipeline",
          sp.SP_DialogSaveButton)
-    make("save_all", "Save A&ll", win.save_all, "Ctrl+Shift+S", "Save every changed pipeline")
-    make("revert", "&Revert", win.revert_current, None, "Drop unsaved changes of this pipeline")
-    make("review", "Re&view changes…", win.review_current, None,
+    make("save_all", "Save A&ll", ops.save_all, "Ctrl+Shift+S", "Save every changed pipeline")
+    make("revert", "&Revert", ops.revert_current, None, "Drop unsaved changes of this pipeline")
+    make("review", "Re&view changes…", ops.review_current, None,
          "Show what saving this pipeline writes, file by file")
-    make("review_before_save", "Review changes &before saving", win.set_review_before_save, None,
+    make("review_before_save", "Review changes &before saving", ops.set_review_before_save, None,
          "Show what each save writes and save only on Save").setCheckable(True)
     acts["review_before_save"].setChecked(win.settings.review_before_save)
     acts["save"].enabledChanged.connect(acts["review"].setEnabled)  # on when there is a change
@@ -136,11 +137,11 @@ def build_actions(win: MainWindow) -> dict[str, QAction]:
     make("validate", "&Check now", win.validate_current, "Ctrl+Shift+V",
          "Check the selected pipeline's configuration", sp.SP_DialogApplyButton)
     make("preview", "&Preview", None, "F5", "Preview the first records of the source (F5)")
-    make("duplicate", "&Duplicate…", win.duplicate_current, None, "Copy this pipeline")
-    make("rename", "Re&name…", win.rename_current, "F2", "Rename this pipeline's folder")
-    make("delete", "De&lete…", win.delete_current, None,
+    make("duplicate", "&Duplicate…", ops.duplicate_current, None, "Copy this pipeline")
+    make("rename", "Re&name…", ops.rename_current, "F2", "Rename this pipeline's folder")
+    make("delete", "De&lete…", ops.delete_current, None,
          "Move this pipeline to the workspace trash")
-    make("convert", "&Convert to folder format…", win.convert_current, None,
+    make("convert", "&Convert to folder format…", ops.convert_current, None,
          "Write this pipeline.yaml / steps / v2 pipeline as extract, transform and load files "
          "(reviewed first; the original goes to the trash)")
     make("open_folder", "&Open folder", lambda: open_pipeline_folder(win), None,

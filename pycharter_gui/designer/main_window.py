@@ -32,7 +32,9 @@ from PySide6.QtWidgets import (
 from pycharter_gui.designer import theme
 from pycharter_gui.designer.actions import build_actions
 from pycharter_gui.designer.data_docks import DataDocks
+from pycharter_gui.designer.discovery import KINDS
 from pycharter_gui.designer.documents import PipelineDocument
+from pycharter_gui.designer.file_ops import PipelineFileOps
 from pycharter_gui.designer.models.pipelines import (
     LEGEND_TEMPLATE,
     PipelineListModel,
@@ -42,7 +44,6 @@ from pycharter_gui.designer.models.problems import ProblemRole, ProblemTableMode
 from pycharter_gui.designer.settings import AppSettings
 from pycharter_gui.designer.views import dialogs
 from pycharter_gui.designer.views.pipeline_editor import PipelineEditor
-from pycharter_gui.designer.window_ops import WindowOpsMixin
 from pycharter_gui.designer.workers.blocking import BlockingJob
 from pycharter_gui.designer.workers.task import TaskHandle
 from pycharter_gui.designer.workers.validation import ValidationController
@@ -70,7 +71,7 @@ class _LogBridge(QObject, logging.Handler):
             self.emitted.emit(self.format(record))
 
 
-class MainWindow(WindowOpsMixin, QMainWindow):
+class MainWindow(QMainWindow):
     """The designer window over one workspace."""
 
     def __init__(self, workspace: str | Path | None = None,
@@ -91,13 +92,14 @@ class MainWindow(WindowOpsMixin, QMainWindow):
         self._draft_timer.setInterval(DRAFT_DELAY_MS)
         self._draft_timer.timeout.connect(self._write_drafts_in_background)
         self._draft_job: BlockingJob | None = None
+        self.file_ops = PipelineFileOps(self)
         self._build_ui()
         self.actions_by_name = build_actions(self)
         self.view_menu.addAction(self.problems_dock.toggleViewAction())
         self.view_menu.addAction(self.log_dock.toggleViewAction())
         self.data_docks = DataDocks(self)
         self._restore_state()
-        self._update_actions()
+        self.update_actions()
         if workspace is not None:
             self.open_workspace(workspace)
 
@@ -190,7 +192,7 @@ class MainWindow(WindowOpsMixin, QMainWindow):
 
     # -- workspace -------------------------------------------------------------------------
     def open_workspace(self, root: str | Path) -> None:
-        if self.workspace is not None and not self.confirm_discard():
+        if self.workspace is not None and not self.file_ops.confirm_discard():
             return
         self._teardown_workspace()
         self.workspace = Workspace(root, self)
@@ -245,15 +247,15 @@ class MainWindow(WindowOpsMixin, QMainWindow):
     def _on_pipeline_list_current_changed(self, current: QModelIndex, _prev: QModelIndex) -> None:
         info = current.data(PipelineRole) if current.isValid() else None
         if info is None or self.workspace is None:
-            self._show_document(None)
+            self.show_document(None)
             return
         self.settings.set_last_pipeline(str(self.workspace.root), info.name)
         if info.is_incomplete:
-            self._show_document(None)
+            self.show_document(None)
             self.statusBar().showMessage(
                 f"{info.name} is incomplete: missing {', '.join(info.missing)}", 8000)
             return
-        self._show_document(self._attach(self.workspace.document(info.name)))
+        self.show_document(self._attach(self.workspace.document(info.name)))
 
     def _attach(self, doc: PipelineDocument) -> PipelineDocument:
         if doc.property("attached"):
@@ -265,7 +267,7 @@ class MainWindow(WindowOpsMixin, QMainWindow):
         doc.history_applied.connect(self._on_document_history_applied)
         return doc
 
-    def _show_document(self, doc: PipelineDocument | None) -> None:
+    def show_document(self, doc: PipelineDocument | None) -> None:
         self.current = doc
         self.editor.set_document(doc)
         self.editor.setVisible(True)
@@ -274,9 +276,40 @@ class MainWindow(WindowOpsMixin, QMainWindow):
         self.data_docks.set_document(doc)
         self._refresh_problems()
         self._update_title()
-        self._update_actions()
+        self.update_actions()
 
     # -- drafts --------------------------------------------------------------------------
+    def write_drafts(self) -> None:
+        """Autosave unsaved texts aside (``.pycharter/drafts``); never touches the YAML files."""
+        if self.workspace is None:
+            return
+        for doc in self.workspace.open_documents():
+            try:
+                self.workspace.write_draft(doc)
+            except OSError as exc:
+                log.warning("Could not write the draft of %s: %s", doc.name, exc)
+
+    def offer_draft_restore(self) -> list[str]:
+        if self.workspace is None:
+            return []
+        names = self.workspace.pending_drafts()
+        if not names:
+            return []
+        answer = dialogs.ask(
+            self, "Restore unsaved changes?",
+            "The designer closed with unsaved changes in: " + ", ".join(names)
+            + ".\nRestore them? (They stay unsaved until you save.)",
+            dialogs.Button.Yes | dialogs.Button.No, dialogs.Button.Yes)
+        if answer != dialogs.Button.Yes:
+            for name in names:
+                self.workspace.clear_draft(name)
+            return []
+        for name in names:
+            doc = self._attach(self.workspace.restore_draft(name))
+            log.info("Restored unsaved changes of %s", name)
+            self.refresh_document(doc)
+        return names
+
     @Slot()
     def _write_drafts_in_background(self) -> None:
         """Autosave: the texts are taken here, written and fsynced on a worker (one at a time)."""
@@ -326,13 +359,44 @@ class MainWindow(WindowOpsMixin, QMainWindow):
                 self.data_docks.document_changed(doc, kind)
         self._draft_timer.start()
 
+    def _on_document_history_applied(self, kind: str, undone: bool) -> None:
+        """An undo/redo step changed ``kind``: when another file is on screen, show this one
+        (its form, or its YAML tab while the YAML is shown) and say so."""
+        doc, editor = self.sender(), self.editor
+        if doc is not self.current:
+            return
+        page = editor.tabs.currentWidget()
+        if page is editor.yaml_tabs:
+            if editor.yaml_tabs.currentIndex() == KINDS.index(kind):
+                return
+            editor.yaml_tabs.setCurrentIndex(KINDS.index(kind))
+        elif page is not editor.forms[kind]:
+            editor.tabs.setCurrentWidget(editor.forms[kind])
+        else:
+            return
+        self.statusBar().showMessage(
+            f"{'Undo' if undone else 'Redo'} changed {kind}.yaml of {doc.name}; showing it",
+            6000)
+
+    def refresh_document(self, doc: PipelineDocument) -> None:
+        """After ``doc`` was saved, reverted or restored: its list row, checks, title, actions."""
+        if self.list_model is not None:
+            self.list_model.refresh_row(doc.name)
+        self.validation.request(doc)
+        self._update_title()
+        self.update_actions()
+
+    def validate_current(self) -> None:
+        if self.current is not None:
+            self.validation.request(self.current, immediate=True)
+
     @Slot(bool)
     def _on_document_dirty_changed(self, _dirty: bool) -> None:
         doc = self.sender()
         if isinstance(doc, PipelineDocument) and self.list_model is not None:
             self.list_model.refresh_row(doc.name)
         self._update_title()
-        self._update_actions()
+        self.update_actions()
 
     @Slot(str, list)
     def _on_validation_validated(self, name: str, problems: list) -> None:
@@ -341,7 +405,7 @@ class MainWindow(WindowOpsMixin, QMainWindow):
             self.list_model.set_problem_count(name, len(problems))
         if self.current is not None and self.current.name == name:
             self._refresh_problems()
-        self._update_actions()
+        self.update_actions()
 
     def current_problems(self) -> list[Any]:
         doc = self.current
@@ -367,7 +431,7 @@ class MainWindow(WindowOpsMixin, QMainWindow):
         self.status_label.setText(
             "" if self.current is None else (f"{n} problem{'s' if n != 1 else ''}" if n
                                              else "Configuration is valid"))
-        self._update_actions()
+        self.update_actions()
 
     @Slot(QModelIndex)
     def _on_problems_view_double_clicked(self, index: QModelIndex) -> None:
@@ -393,7 +457,7 @@ class MainWindow(WindowOpsMixin, QMainWindow):
         self.setWindowTitle(" — ".join(parts))
         self.setWindowModified(bool(self.current and self.current.is_dirty()))
 
-    def _update_actions(self) -> None:
+    def update_actions(self) -> None:
         acts = getattr(self, "actions_by_name", None)
         if not acts:
             return
@@ -436,7 +500,7 @@ class MainWindow(WindowOpsMixin, QMainWindow):
         dialogs.inform(self, "About", f"{APP_TITLE}\nDesign, check and save ETL pipelines.")
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.confirm_discard():
+        if not self.file_ops.confirm_discard():
             event.ignore()
             return
         self.settings.geometry = self.saveGeometry()

@@ -182,15 +182,15 @@ def test_duplicate_rename_delete_run_on_a_worker_and_update_the_list(
     names = lambda: [p.name for p in window.workspace.pipelines]  # noqa: E731
     select(qtbot, window, "people")
     _answer_text(monkeypatch, "people_copy")
-    window.duplicate_current()
+    window.file_ops.duplicate_current()
     qtbot.waitUntil(lambda: window.current is not None and window.current.name == "people_copy")
     assert (workspace / "people_copy" / "load.yaml").is_file() and "people_copy" in names()
     _answer_text(monkeypatch, "persons")
-    window.rename_current()
+    window.file_ops.rename_current()
     qtbot.waitUntil(lambda: window.current is not None and window.current.name == "persons")
     assert "people_copy" not in names() and (workspace / "persons").is_dir()
     monkeypatch.setattr(dialogs, "ask", lambda *a, **k: dialogs.Button.Yes)
-    window.delete_current()
+    window.file_ops.delete_current()
     qtbot.waitUntil(lambda: "persons" not in names())
     assert not (workspace / "persons").exists()
     assert list((workspace / ".pycharter" / "trash").iterdir())
@@ -210,7 +210,7 @@ def test_a_failed_copy_is_said_in_words_and_changes_nothing(qtbot, window: MainW
     monkeypatch.setattr(dialogs, "warn", lambda _p, title, text: warnings.append((title, text)))
     select(qtbot, window, "people")
     _answer_text(monkeypatch, "people_copy")
-    window.duplicate_current()
+    window.file_ops.duplicate_current()
     qtbot.waitUntil(lambda: bool(warnings))
     assert warnings == [("Could not duplicate people", "[Errno 28] No space left on device")]
     assert window.workspace.info("people_copy") is None and window.current.name == "people"

@@ -48,7 +48,7 @@ def test_three_saves_diff_and_restore(qtbot, workspace: Path, monkeypatch) -> No
         doc.set_value("transform", key, value)
         if n == 2:
             qtbot.keyClicks(history.message_edit, "qty stays text")
-        assert win.save_current()
+        assert win.file_ops.save_current()
         qtbot.waitUntil(lambda n=n: len(history.revisions()) == n, timeout=10_000)
     revs = history.revisions()
     assert [r.message for r in revs][:2] == ["orders: transform convert: id + int", "qty stays text"]

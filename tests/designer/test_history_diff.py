@@ -87,13 +87,13 @@ def test_review_changes_before_saving(qtbot, window: MainWindow) -> None:
     acts["review"].trigger()
     assert "qty: str" in transform.read_text() and not doc.is_dirty()
     assert len(seen) == 4
-    assert window.save_current()  # off: no review (nothing left to write either)
+    assert window.file_ops.save_current()  # off: no review (nothing left to write either)
 
 
 def _save(qtbot, win: MainWindow, key: str, value: str, count: int) -> None:
     history = win.data_docks.history_tests.history
     win.current.set_value("transform", key, value)
-    assert win.save_current()
+    assert win.file_ops.save_current()
     qtbot.waitUntil(lambda: len(history.revisions()) == count, timeout=10_000)
 
 

@@ -210,7 +210,7 @@ def test_restore_after_simulated_crash(qtbot, workspace: Path, monkeypatch):
     doc = win2.workspace.document("people")
     assert doc.value("extract", "batch_size") == 7 and doc.is_dirty()
     assert b"batch_size: 100" in (workspace / "people" / "extract.yaml").read_bytes()
-    win2.save_all()
+    win2.file_ops.save_all()
     assert not (workspace / ".pycharter" / "drafts" / "people").exists()
     win2.close()
 

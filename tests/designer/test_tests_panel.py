@@ -78,7 +78,7 @@ def test_save_a_preview_as_test_change_a_convert_accept(qtbot, window: MainWindo
     # Change the convert and save: the tests run in the background and fail, cell by cell.
     window.current.set_value("transform", "transform.convert.qty", "float")
     with qtbot.waitSignal(tests.tests_finished, timeout=10_000) as finished:
-        assert window.save_current()
+        assert window.file_ops.save_current()
     assert finished.args[1] == 2
     assert statuses(window) == ["failed", "failed"]
     model = window.pipeline_list.model()

@@ -52,7 +52,7 @@ def _new_pipeline_in_the_dialog(qtbot, monkeypatch, win: MainWindow) -> None:
         return dialog.template(), dialog.name()
 
     monkeypatch.setattr(dialogs, "new_pipeline", choose)
-    win.new_pipeline()
+    win.file_ops.new_pipeline()
     qtbot.waitUntil(lambda: (win.workspace.root / "walk" / "transform.yaml").exists(), timeout=10000)
     win.select_pipeline("walk")
     qtbot.waitUntil(lambda: win.current is not None and win.current.name == "walk")
@@ -144,7 +144,7 @@ def test_walkthrough_pipeline_from_forms_and_dialogs_dry_runs_with_the_expected_
     assert data["jsonata"]["mode"] == "record"
     assert doc.value("load", "table") == "orders"
     assert doc.value("schema", "properties.quantity") == {"type": "integer", "maximum": 100}
-    assert win.save_current()
+    assert win.file_ops.save_current()
 
     tp = docks.transform_preview
     qtbot.waitUntil(lambda: not tp.is_running() and tp.last_preview is not None
