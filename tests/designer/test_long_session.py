@@ -118,7 +118,7 @@ def _form_edits(qtbot, win: MainWindow, rng: random.Random, budget: int) -> int:
         row = table.table.rowCount() - 1
         n = next(_names)
         table.table.item(row, 0).setText(f"col_{n}")
-        table.table.item(row, 1).setText(f"renamed_{rng.randint(0, 99)}")
+        table.table.item(row, 1).setText(f"renamed_{n}")  # unique: two fields renamed alike is an error
         table.table.setCurrentCell(row, 0)
         qtbot.mouseClick(table.remove_button, Qt.MouseButton.LeftButton)
         done += 4
