@@ -65,6 +65,7 @@ class DataDocks(QObject):
         self.preview.preview_started.connect(self._on_preview_preview_started)
         self.run_panel.history_changed.connect(self.runs.refresh)
         self.run_panel.run_started.connect(self._on_run_panel_run_started)
+        self.run_panel.running_changed.connect(self._on_run_panel_running_changed)
         self.run_panel.run_finished.connect(self._on_run_panel_run_finished)
         self.run_panel.dead_letters_requested.connect(self._on_dead_letters_requested)
         self.runs.dead_letters_requested.connect(self._on_dead_letters_requested)
@@ -228,6 +229,11 @@ class DataDocks(QObject):
     def _on_run_panel_run_started(self, _dry_run: bool) -> None:
         self.docks["run"].show()
         self.docks["run"].raise_()
+
+    @Slot(object, bool)
+    def _on_run_panel_running_changed(self, folder: object, running: bool) -> None:
+        if self.window.list_model is not None:
+            self.window.list_model.set_running(folder, running)
 
     @Slot()
     def _on_dry_run_triggered(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
@@ -15,6 +16,7 @@ StatusRole = Qt.ItemDataRole.UserRole + 1
 ProblemCountRole = Qt.ItemDataRole.UserRole + 2
 
 STATUS_TEXT = {
+    "running": "Running",
     "valid": "Valid",
     "problems": "Has problems",
     "tests_failed": "A saved test fails",
@@ -23,6 +25,7 @@ STATUS_TEXT = {
     "unchecked": "Not checked yet",
 }
 STATUS_COLOR = {  # theme roles; "not checked yet" is a ring, the others are filled dots
+    "running": "accent",
     "valid": "ok",
     "problems": "error",
     "tests_failed": "flag",
@@ -64,6 +67,7 @@ class PipelineListModel(QAbstractListModel):
         self._ws = workspace
         self._problems: dict[str, int] = {}
         self._tests_failed: set[str] = set()  # pipelines with a failing saved test (issue 19)
+        self._running: set[Path] = set()  # folders with a run (or dry run) in progress
         self._icons: dict[tuple[str, str], QIcon] = {}  # (scheme, status) -> dot
         workspace.pipelines_changed.connect(self._on_workspace_pipelines_changed)
 
@@ -80,6 +84,8 @@ class PipelineListModel(QAbstractListModel):
             return "unchecked"
         if info.is_incomplete:
             return "incomplete"
+        if info.path in self._running:
+            return "running"
         doc = self._ws.document(name) if self._ws.is_open(name) else None
         if (doc is not None and doc.has_parse_errors()) or self._problems.get(name):
             return "problems"
@@ -136,6 +142,16 @@ class PipelineListModel(QAbstractListModel):
         else:
             self._tests_failed.discard(name)
         self.refresh_row(name)
+
+    def set_running(self, folder: Path, running: bool) -> None:
+        """Mark the pipeline in ``folder`` as running (a run or dry run in progress) or not."""
+        was = folder in self._running
+        if running == was:
+            return
+        (self._running.add if running else self._running.discard)(folder)
+        info = next((p for p in self._ws.pipelines if p.path == folder), None)
+        if info is not None:
+            self.refresh_row(info.name)
 
     def refresh_row(self, name: str) -> None:
         row = self.row_of(name)

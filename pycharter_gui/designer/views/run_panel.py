@@ -115,6 +115,7 @@ class RunPanel(QWidget):
     dead_letters_requested = Signal(str)
     history_changed = Signal()
     status_changed = Signal(str)
+    running_changed = Signal(object, bool)  # folder, running: the workspace list marks it
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -259,9 +260,11 @@ class RunPanel(QWidget):
         return self._states.get(self.folder) is state
 
     def _set_running(self, state: _RunState) -> None:
+        running = state.is_running()
+        if state.folder is not None:  # for every pipeline, shown or not
+            self.running_changed.emit(state.folder, running)
         if not self._shown(state):
             return
-        running = state.is_running()
         self.dry_run_button.setEnabled(not running)
         self.run_button.setEnabled(not running)
         self.cancel_button.setEnabled(running and not state.cancel_requested)
