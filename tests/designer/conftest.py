@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -86,3 +89,30 @@ def _no_modal_dialogs(monkeypatch):
     monkeypatch.setattr(dialogs, "choose_item", lambda *a, **k: None)
     monkeypatch.setattr(dialogs, "inform", lambda *a, **k: None)
     monkeypatch.setattr(dialogs, "warn", lambda *a, **k: None)
+
+
+@contextlib.contextmanager
+def open_window(qtbot: Any, root: Path, select: str | None = None) -> Iterator[Any]:
+    """The real main window on ``root``, shown (and ``select`` chosen); unsaved edits are
+    dropped and the window closed afterwards. The one window set-up of the designer tests."""
+    from pycharter_gui.designer.main_window import MainWindow
+
+    win = MainWindow(root)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    if select is not None:
+        qtbot.waitUntil(lambda: win.current is not None and win.current.name == select)
+    try:
+        yield win
+    finally:
+        if win.workspace:
+            for doc in win.workspace.dirty_documents():
+                doc.revert()
+        win.close()
+
+
+@pytest.fixture
+def window(qtbot: Any, workspace: Path) -> Iterator[Any]:
+    with open_window(qtbot, workspace) as win:
+        yield win

@@ -20,6 +20,8 @@ from pycharter_gui.designer.main_window import MainWindow
 from pycharter_gui.designer.run_history import RunEntry
 from pycharter_gui.designer.views.message_bar import MessageBar
 
+from .conftest import open_window
+
 AA_TEXT, AA_GRAPHIC = 4.5, 3.0
 MARKS = ("changed", "added", "mismatch", "warning", "renamed", "converted", "dropped")
 _STYLE_COLOUR = re.compile(r"(?<![\w-])(color|background(?:-color)?)\s*:\s*"
@@ -136,13 +138,8 @@ def _icon_colour(icon: object, size: int = 16) -> QColor:
 
 @pytest.fixture
 def window(qtbot, workspace: Path):
-    win = MainWindow(workspace)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.workspace and [d.revert() for d in win.workspace.dirty_documents()]
-    win.close()
+    with open_window(qtbot, workspace) as win:
+        yield win
     theme.apply_theme(QApplication.instance(), "light")
 
 

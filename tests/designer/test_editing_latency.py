@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 
 from pycharter_gui.designer import workspace as workspace_mod
@@ -15,17 +14,6 @@ from pycharter_gui.designer.views import run_panel as run_panel_mod
 from pycharter_gui.designer.views.yaml_editor import EDIT_DEBOUNCE_MS
 
 from .test_main_window import select
-
-
-@pytest.fixture
-def window(qtbot, workspace: Path):
-    win = MainWindow(workspace)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.workspace and [d.revert() for d in win.workspace.dirty_documents()]
-    win.close()
 
 
 def _yaml(qtbot, win: MainWindow, kind: str):

@@ -8,8 +8,6 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import pytest
-
 from pycharter_gui.designer import documents as documents_mod
 from pycharter_gui.designer.documents import PipelineDocument
 from pycharter_gui.designer.main_window import MainWindow
@@ -17,17 +15,6 @@ from pycharter_gui.designer.views import dead_letter_panel as dlq_panel_mod
 
 from .conftest import LOAD
 from .test_main_window import field, select
-
-
-@pytest.fixture
-def window(qtbot, workspace: Path):
-    win = MainWindow(workspace)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.workspace and [d.revert() for d in win.workspace.dirty_documents()]
-    win.close()
 
 
 def test_typed_text_is_parsed_on_a_worker_and_a_stale_result_is_dropped(

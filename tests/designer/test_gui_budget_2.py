@@ -12,10 +12,9 @@ import pytest
 
 from pycharter_gui.designer import documents as documents_mod
 from pycharter_gui.designer.documents import INLINE_PARSE_CHARS, PipelineDocument
-from pycharter_gui.designer.main_window import MainWindow
 from pycharter_gui.designer.views.yaml_editor import YamlEditor
 
-from .conftest import LOAD, make_pipeline
+from .conftest import LOAD, make_pipeline, open_window
 from .test_main_window import select
 
 RENAMES = 120  # a transform.yaml well over INLINE_PARSE_CHARS
@@ -38,13 +37,8 @@ def big_workspace(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def window(qtbot, big_workspace: Path):
-    win = MainWindow(big_workspace)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.workspace and [d.revert() for d in win.workspace.dirty_documents()]
-    win.close()
+    with open_window(qtbot, big_workspace) as win:
+        yield win
 
 
 @pytest.fixture

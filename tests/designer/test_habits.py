@@ -16,17 +16,6 @@ from pycharter_gui.designer.main_window import MainWindow
 from pycharter_gui.designer.views.yaml_editor import next_line_indent
 
 
-@pytest.fixture
-def window(qtbot, workspace: Path):
-    win = MainWindow(workspace)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.workspace and [d.revert() for d in win.workspace.dirty_documents()]
-    win.close()
-
-
 def _select(qtbot, win: MainWindow, name: str) -> None:
     win.select_pipeline(name)
     qtbot.waitUntil(lambda: win.current is not None and win.current.name == name)

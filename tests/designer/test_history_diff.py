@@ -15,6 +15,7 @@ from pycharter_gui.designer.main_window import MainWindow
 from pycharter_gui.designer.run_history import RunEntry, RunHistory
 from pycharter_gui.designer.views.diff_view import ReviewChangesDialog
 
+from .conftest import open_window
 from .test_tests_panel import make_pipeline
 
 Std = QDialogButtonBox.StandardButton
@@ -24,13 +25,8 @@ QTY = "transform.convert.qty"
 @pytest.fixture
 def window(qtbot, tmp_path: Path):
     make_pipeline(tmp_path / "ws")
-    win = MainWindow(tmp_path / "ws")
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    qtbot.waitUntil(lambda: win.current is not None and win.current.name == "orders")
-    yield win
-    win.close()
+    with open_window(qtbot, tmp_path / "ws", select="orders") as win:
+        yield win
 
 
 def file_menu(win: MainWindow) -> QMenu:

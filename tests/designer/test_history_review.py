@@ -12,19 +12,15 @@ import pytest
 from pycharter_gui.designer.main_window import MainWindow
 from pycharter_gui.designer.views import dialogs
 
+from .conftest import open_window
 from .test_tests_panel import make_pipeline
 
 
 @pytest.fixture
 def window(qtbot, tmp_path: Path):
     make_pipeline(tmp_path / "ws")
-    win = MainWindow(tmp_path / "ws")
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    qtbot.waitUntil(lambda: win.current is not None and win.current.name == "orders")
-    yield win
-    win.close()
+    with open_window(qtbot, tmp_path / "ws", select="orders") as win:
+        yield win
 
 
 def _input_rows(folder: Path, name: str) -> list[dict]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit
 
@@ -14,17 +13,6 @@ from pycharter_gui.designer.views import dialogs
 from pycharter_gui.designer.views.yaml_editor import TYPING_PAUSE_MS
 
 from .conftest import LOAD
-
-
-@pytest.fixture
-def window(qtbot, workspace: Path):
-    win = MainWindow(workspace)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.workspace and [d.revert() for d in win.workspace.dirty_documents()]
-    win.close()
 
 
 def select(qtbot, win: MainWindow, name: str) -> None:

@@ -16,6 +16,8 @@ from pycharter_gui.designer.main_window import MainWindow
 from pycharter_gui.designer.models.pipelines import StatusRole
 from pycharter_gui.designer.views import dialogs
 
+from .conftest import open_window
+
 RECORDS = [{"id": 1, "qty": "2"}, {"id": 2, "qty": "3"}, {"id": 3, "qty": "lots"}]
 
 
@@ -33,13 +35,8 @@ def make_pipeline(root: Path) -> Path:
 @pytest.fixture
 def window(qtbot, tmp_path: Path):
     make_pipeline(tmp_path / "ws")
-    win = MainWindow(tmp_path / "ws")
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    qtbot.waitUntil(lambda: win.current is not None and win.current.name == "orders")
-    yield win
-    win.close()
+    with open_window(qtbot, tmp_path / "ws", select="orders") as win:
+        yield win
 
 
 def diff_rows(win: MainWindow) -> list[list[str]]:
