@@ -30,45 +30,62 @@ PALETTE_ROLES = {
     "mid": _R.Mid,
 }
 
+#: Each role's colour as (light, dark): one row a role, so no scheme can miss one.
+_ROLE_COLORS: dict[str, tuple[str, str]] = {
+    "window": ("#f4f5f7", "#23262b"),
+    "window_text": ("#1f2328", "#e6e6e6"),
+    "base": ("#ffffff", "#1b1d21"),
+    "alternate_base": ("#f0f2f5", "#2a2d33"),
+    "tooltip_base": ("#ffffdc", "#2a2d33"),
+    "tooltip_text": ("#1f2328", "#e6e6e6"),
+    "text": ("#1f2328", "#e6e6e6"),
+    "button": ("#eceef1", "#2d3036"),
+    "button_text": ("#1f2328", "#e6e6e6"),
+    "highlight": ("#2f6fbf", "#2f6bb3"),
+    "highlighted_text": ("#ffffff", "#ffffff"),
+    "link": ("#2563a8", "#6aa5ee"),
+    "placeholder": ("#656a73", "#979ca5"),
+    "mid": ("#636973", "#8a8f98"),
+    "disabled_text": ("#a0a4ab", "#6b7078"),
+    "error": ("#b3261e", "#ff8a80"),
+    "warning": ("#8a5a00", "#f0c060"),
+    "ok": ("#1e7b45", "#6fd49a"),
+    "muted": ("#5f6670", "#a3a9b2"),
+    "accent": ("#2f6fbf", "#6aa5ee"),
+    "flag": ("#9c2f80", "#e58fd0"),
+    "icon": ("#3d4450", "#d0d4da"),
+    "error_bg": ("#fde2e1", "#4a1f1f"),
+    "error_fg": ("#5c1310", "#ffd6d3"),
+    "error_border": ("#e0a09c", "#8a3b36"),
+    "warning_bg": ("#fff3cd", "#4a3d14"),
+    "warning_fg": ("#4d3a00", "#ffe8a3"),
+    "warning_border": ("#e6cf84", "#8a7430"),
+    "info_bg": ("#e2effd", "#1d3250"),
+    "info_fg": ("#102a4c", "#d6e6ff"),
+    "info_border": ("#9cbbe0", "#3f6390"),
+    "replay_bg": ("#f3e5f5", "#3a2740"),
+    "highlight_bg": ("#ffe58f", "#6b5a00"),
+    "error_line_bg": ("#f8d7d4", "#4a2624"),
+    "mark_text": ("#141414", "#f0f0f0"),
+    "mark_changed": ("#ffec99", "#5c4a00"),
+    "mark_added": ("#ccecc0", "#1f4d2a"),
+    "mark_mismatch": ("#ffcdcd", "#6b2424"),
+    "mark_warning": ("#ffddaa", "#6b4214"),
+    "mark_renamed": ("#d0e0ff", "#1f3d6b"),
+    "mark_converted": ("#e6d7ff", "#47306b"),
+    "mark_dropped": ("#d7d7d7", "#4a4a4a"),
+    "syntax_key": ("#2563a8", "#7fb2f0"),
+    "syntax_string": ("#a3562b", "#e3a87a"),
+    "syntax_number": ("#9a4f00", "#f0b070"),
+    "syntax_literal": ("#7b3fb0", "#c79bf2"),
+    "syntax_variable": ("#0d6e61", "#5fd4c0"),
+    "syntax_comment": ("#5f6670", "#9aa0aa"),
+    "syntax_punct": ("#5c5c5c", "#a8acb3"),
+}
+SCHEMES = ("light", "dark")
 COLORS: dict[str, dict[str, str]] = {
-    "light": {
-        "window": "#f4f5f7", "window_text": "#1f2328", "base": "#ffffff",
-        "alternate_base": "#f0f2f5", "tooltip_base": "#ffffdc", "tooltip_text": "#1f2328",
-        "text": "#1f2328", "button": "#eceef1", "button_text": "#1f2328",
-        "highlight": "#2f6fbf", "highlighted_text": "#ffffff", "link": "#2563a8",
-        "placeholder": "#656a73", "mid": "#636973", "disabled_text": "#a0a4ab",
-        "error": "#b3261e", "warning": "#8a5a00", "ok": "#1e7b45", "muted": "#5f6670",
-        "accent": "#2f6fbf", "flag": "#9c2f80", "icon": "#3d4450",
-        "error_bg": "#fde2e1", "error_fg": "#5c1310", "error_border": "#e0a09c",
-        "warning_bg": "#fff3cd", "warning_fg": "#4d3a00", "warning_border": "#e6cf84",
-        "info_bg": "#e2effd", "info_fg": "#102a4c", "info_border": "#9cbbe0",
-        "replay_bg": "#f3e5f5", "highlight_bg": "#ffe58f", "error_line_bg": "#f8d7d4",
-        "mark_text": "#141414", "mark_changed": "#ffec99", "mark_added": "#ccecc0",
-        "mark_mismatch": "#ffcdcd", "mark_warning": "#ffddaa", "mark_renamed": "#d0e0ff",
-        "mark_converted": "#e6d7ff", "mark_dropped": "#d7d7d7",
-        "syntax_key": "#2563a8", "syntax_string": "#a3562b", "syntax_number": "#9a4f00",
-        "syntax_literal": "#7b3fb0", "syntax_variable": "#0d6e61", "syntax_comment": "#5f6670",
-        "syntax_punct": "#5c5c5c",
-    },
-    "dark": {
-        "window": "#23262b", "window_text": "#e6e6e6", "base": "#1b1d21",
-        "alternate_base": "#2a2d33", "tooltip_base": "#2a2d33", "tooltip_text": "#e6e6e6",
-        "text": "#e6e6e6", "button": "#2d3036", "button_text": "#e6e6e6",
-        "highlight": "#2f6bb3", "highlighted_text": "#ffffff", "link": "#6aa5ee",
-        "placeholder": "#979ca5", "mid": "#8a8f98", "disabled_text": "#6b7078",
-        "error": "#ff8a80", "warning": "#f0c060", "ok": "#6fd49a", "muted": "#a3a9b2",
-        "accent": "#6aa5ee", "flag": "#e58fd0", "icon": "#d0d4da",
-        "error_bg": "#4a1f1f", "error_fg": "#ffd6d3", "error_border": "#8a3b36",
-        "warning_bg": "#4a3d14", "warning_fg": "#ffe8a3", "warning_border": "#8a7430",
-        "info_bg": "#1d3250", "info_fg": "#d6e6ff", "info_border": "#3f6390",
-        "replay_bg": "#3a2740", "highlight_bg": "#6b5a00", "error_line_bg": "#4a2624",
-        "mark_text": "#f0f0f0", "mark_changed": "#5c4a00", "mark_added": "#1f4d2a",
-        "mark_mismatch": "#6b2424", "mark_warning": "#6b4214", "mark_renamed": "#1f3d6b",
-        "mark_converted": "#47306b", "mark_dropped": "#4a4a4a",
-        "syntax_key": "#7fb2f0", "syntax_string": "#e3a87a", "syntax_number": "#f0b070",
-        "syntax_literal": "#c79bf2", "syntax_variable": "#5fd4c0", "syntax_comment": "#9aa0aa",
-        "syntax_punct": "#a8acb3",
-    },
+    scheme: {role: pair[i] for role, pair in _ROLE_COLORS.items()}
+    for i, scheme in enumerate(SCHEMES)
 }
 
 MARKS = ("changed", "added", "mismatch", "warning", "renamed", "converted", "dropped")
@@ -177,7 +194,7 @@ def system_is_dark(app: QApplication) -> bool:
 def apply_theme(app: QApplication, theme: str) -> str:
     """Apply ``light``, ``dark`` or ``system``; returns the scheme actually used."""
     global _scheme
-    _scheme = theme if theme in {"light", "dark"} else (
+    _scheme = theme if theme in SCHEMES else (
         "dark" if system_is_dark(app) else "light")
     if app.style().name().lower() != "fusion":  # setStyle re-polishes every widget
         app.setStyle("Fusion")
