@@ -17,6 +17,18 @@ MAX_RECENT = 8
 THEMES = ("system", "light", "dark")
 
 
+def _bytes_setting(key: str, doc: str) -> property:
+    """A ``QByteArray`` window-state setting at ``key``: None while unset or empty."""
+
+    def get(self: AppSettings) -> QByteArray | None:
+        return self._bytes(key)
+
+    def put(self: AppSettings, value: QByteArray) -> None:
+        self._s.setValue(key, value)
+
+    return property(get, put, doc=doc)
+
+
 class AppSettings:
     """Typed accessors over ``QSettings`` (INI format, user scope)."""
 
@@ -46,29 +58,9 @@ class AppSettings:
         value = self._s.value(key)
         return value if isinstance(value, QByteArray) and not value.isEmpty() else None
 
-    @property
-    def geometry(self) -> QByteArray | None:
-        return self._bytes("window/geometry")
-
-    @geometry.setter
-    def geometry(self, value: QByteArray) -> None:
-        self._s.setValue("window/geometry", value)
-
-    @property
-    def window_state(self) -> QByteArray | None:
-        return self._bytes("window/state")
-
-    @window_state.setter
-    def window_state(self, value: QByteArray) -> None:
-        self._s.setValue("window/state", value)
-
-    @property
-    def splitter_state(self) -> QByteArray | None:
-        return self._bytes("window/splitter")
-
-    @splitter_state.setter
-    def splitter_state(self, value: QByteArray) -> None:
-        self._s.setValue("window/splitter", value)
+    geometry = _bytes_setting("window/geometry", "The main window's geometry (None until saved).")
+    window_state = _bytes_setting("window/state", "The docks and toolbars' layout.")
+    splitter_state = _bytes_setting("window/splitter", "The pipeline list / editor split.")
 
     # appearance
     @property
