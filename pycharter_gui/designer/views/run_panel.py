@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import (
@@ -39,6 +40,7 @@ from .message_bar import MessageBar, describe_error
 
 MAX_LOG_BLOCKS = 5000
 LOG_EVERY_S = 1.0
+P = ParamSpec("P")
 
 
 def describe_target(orch: ETLOrchestrator) -> str:
@@ -67,6 +69,21 @@ def _build_or_error(folder: Path, texts: dict[str, str] | None) -> ETLOrchestrat
         return build_orchestrator(folder, texts)
     except Exception as exc:  # worker boundary: shown in the message bar, never raised
         return exc
+
+
+def _of_its_run(
+    slot: Callable[Concatenate[RunPanel, _RunState, P], None],
+) -> Callable[Concatenate[RunPanel, P], None]:
+    """A task handle's slot, given the state of the run that handle is; the signals of a
+    superseded run (no state has its handle any more) are dropped."""
+
+    @functools.wraps(slot)
+    def for_state(self: RunPanel, *args: P.args, **kwargs: P.kwargs) -> None:
+        state = self._state_of(self.sender())
+        if state is not None:
+            slot(self, state, *args, **kwargs)
+
+    return for_state
 
 
 @dataclass
@@ -378,10 +395,8 @@ class RunPanel(QWidget):
         self.run_started.emit(dry_run)
 
     @Slot(object)
-    def _on_task_progressed(self, p: Any) -> None:
-        state = self._state_of(self.sender())
-        if state is None:
-            return
+    @_of_its_run
+    def _on_task_progressed(self, state: _RunState, p: Any) -> None:
         state.last_progress = p
         if getattr(p, "partitions_total", 0):  # a Dask run reports per finished partition
             text = (f"{p.records_processed:,} records · partition {p.partitions_done}/"
@@ -402,16 +417,13 @@ class RunPanel(QWidget):
             self._append_log(state, text)
 
     @Slot(object)
-    def _on_task_batch_ready(self, line: Any) -> None:
-        state = self._state_of(self.sender())
-        if state is not None:
-            self._append_log(state, str(line))
+    @_of_its_run
+    def _on_task_batch_ready(self, state: _RunState, line: Any) -> None:
+        self._append_log(state, str(line))
 
     @Slot(object)
-    def _on_task_succeeded(self, result: Any) -> None:
-        state = self._state_of(self.sender())
-        if state is None:
-            return
+    @_of_its_run
+    def _on_task_succeeded(self, state: _RunState, result: Any) -> None:
         state.result = result
         self._settle(state)
         counts = summary_counts(result)
@@ -445,10 +457,8 @@ class RunPanel(QWidget):
                      functools.partial(self.run_finished.emit, result))
 
     @Slot(object)
-    def _on_task_failed(self, exc: Any) -> None:
-        state = self._state_of(self.sender())
-        if state is None:
-            return
+    @_of_its_run
+    def _on_task_failed(self, state: _RunState, exc: Any) -> None:
         text = describe_error(exc)
         self._settle(state)
         self._show_message(state, (text, "error", None))
@@ -457,10 +467,8 @@ class RunPanel(QWidget):
                      functools.partial(self.run_failed.emit, text))
 
     @Slot()
-    def _on_task_cancelled(self) -> None:
-        state = self._state_of(self.sender())
-        if state is None:
-            return
+    @_of_its_run
+    def _on_task_cancelled(self, state: _RunState) -> None:
         self._settle(state)
         p = state.last_progress
         done = f" after {p.records_processed:,} records" if p is not None else ""
@@ -469,10 +477,9 @@ class RunPanel(QWidget):
         self._record(state, self._partial_entry(state, "cancelled", None), self.run_cancelled.emit)
 
     @Slot()
-    def _on_task_finished(self) -> None:
-        state = self._state_of(self.sender())
-        if state is not None:
-            self._settle(state)
+    @_of_its_run
+    def _on_task_finished(self, state: _RunState) -> None:
+        self._settle(state)
 
     def _settle(self, state: _RunState) -> None:
         """Leave the running state; called before any outcome signal so listeners see idle widgets."""
