@@ -34,29 +34,20 @@ class DataDocks(QObject):
         super().__init__(window)
         self.window = window
         self.preview = PreviewPanel()
-        self.preview.setAccessibleName("Preview panel")
         self.transform_preview = TransformPreviewPanel()
-        self.transform_preview.setAccessibleName("Transform preview panel")
         self.jsonata = JsonataConsole()
-        self.jsonata.setAccessibleName("JSONata console")
         self.run_panel = RunPanel()
-        self.run_panel.setAccessibleName("Run panel")
         self.runs = RunsPanel()
-        self.runs.setAccessibleName("Runs panel")
         self.dead_letters = DeadLetterPanel()
-        self.dead_letters.setAccessibleName("Dead letters panel")
-        self.docks = {
-            "preview": window.add_bottom_dock("Preview", self.preview),
-            "transform": window.add_bottom_dock("Before / after", self.transform_preview),
-            "jsonata": window.add_bottom_dock("JSONata", self.jsonata),
-            "run": window.add_bottom_dock("Run", self.run_panel),
-            "runs": window.add_bottom_dock("Runs", self.runs),
-            "dead_letters": window.add_bottom_dock("Dead letters", self.dead_letters),
-        }
+        self.docks = window.add_panel_docks((
+            ("preview", "Preview", self.preview, "Preview panel"),
+            ("transform", "Before / after", self.transform_preview, "Transform preview panel"),
+            ("jsonata", "JSONata", self.jsonata, "JSONata console"),
+            ("run", "Run", self.run_panel, "Run panel"),
+            ("runs", "Runs", self.runs, "Runs panel"),
+            ("dead_letters", "Dead letters", self.dead_letters, "Dead letters panel"),
+        ))
         for dock in self.docks.values():
-            # Panels scroll or squeeze rather than forcing a tall window (docks are tabified).
-            dock.widget().setMinimumSize(240, 80)
-            window.view_menu.addAction(dock.toggleViewAction())
             dock.visibilityChanged.connect(self._on_data_dock_visibility_changed)
         self.history_tests = HistoryAndTestsDocks(window, self.preview)
         window.problems_dock.raise_()

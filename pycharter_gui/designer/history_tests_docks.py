@@ -30,18 +30,13 @@ class HistoryAndTestsDocks(QObject):
         super().__init__(window)
         self.window = window
         self.tests = PipelineTestsPanel()
-        self.tests.setAccessibleName("Tests panel")
         self.history = HistoryPanel()
-        self.history.setAccessibleName("History panel")
+        self.docks = window.add_panel_docks((("tests", "Tests", self.tests, "Tests panel"),
+                                             ("history", "History", self.history, "History panel")))
         self.save_as_test_action = SaveAsTestAction.for_preview(preview, self.tests)
         # The Before/after dock is in the window already: "Save as test…" on its tables too.
         self.before_after_test_action = SaveAsTestAction.for_before_after(
             window.findChild(TransformPreviewPanel), self.tests)
-        self.docks = {"tests": window.add_bottom_dock("Tests", self.tests),
-                      "history": window.add_bottom_dock("History", self.history)}
-        for dock in self.docks.values():
-            dock.widget().setMinimumSize(240, 80)
-            window.view_menu.addAction(dock.toggleViewAction())
         self.after_paint = AfterPaint(self)
         self.tests.tests_finished.connect(self._on_tests_finished)
         self.tests.test_saved.connect(self._on_tests_test_saved)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +166,19 @@ class MainWindow(QMainWindow):
         if existing:
             self.tabifyDockWidget(existing[0], dock)
         return dock
+
+    def add_panel_docks(self, panels: Iterable[tuple[str, str, QWidget, str]]
+                        ) -> dict[str, QDockWidget]:
+        """A bottom dock, listed in the View menu, for each (key, title, panel, accessible
+        name) of a data panel; the docks by key."""
+        docks: dict[str, QDockWidget] = {}
+        for key, title, panel, name in panels:
+            panel.setAccessibleName(name)
+            docks[key] = dock = self.add_bottom_dock(title, panel)
+            # Panels scroll or squeeze rather than forcing a tall window (docks are tabified).
+            panel.setMinimumSize(240, 80)
+            self.view_menu.addAction(dock.toggleViewAction())
+        return docks
 
     def _restore_state(self) -> None:
         if (geo := self.settings.geometry) is not None:
