@@ -203,9 +203,9 @@ def convert_column(arr: pa.Array, target: str) -> pa.Array | None:
         return _by_uniques(arr, target)
     if target in _TEMPORAL:
         return _temporal(arr, target)
+    if t == pa.bool_() and target in ("int", "float"):
+        return arr.cast(_RESULT[target])  # True/False become 1/0 (1.0/0.0) exactly
     if target == "int":
-        if t == pa.bool_():
-            return arr.cast(pa.int64())
         if t == pa.float64():
             if pc.any(pc.is_nan(arr)).as_py() or not pc.all(pc.is_finite(arr)).as_py():
                 return None  # int(inf) fails: a warning
@@ -218,8 +218,6 @@ def convert_column(arr: pa.Array, target: str) -> pa.Array | None:
             return whole.cast(pa.int64())
         return None
     if target == "float":
-        if t == pa.bool_():
-            return arr.cast(pa.float64())
         if t == pa.int64():
             lo, hi = _minmax(arr)
             if lo is None or lo < -_TWO_53 or hi > _TWO_53:

@@ -6,7 +6,9 @@ import json
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
+
+_Member = TypeVar("_Member", bound=StrEnum)
 
 
 class DLQReason(StrEnum):
@@ -51,26 +53,26 @@ def normalize_timestamp(value: datetime | str) -> str:
     return value.isoformat(timespec="microseconds")
 
 
-def coerce_reason(value: DLQReason | str) -> DLQReason:
-    """Return the enum member for a reason, with a clear error listing valid values."""
-    if isinstance(value, DLQReason):
+def _coerce(kind: type[_Member], value: _Member | str, noun: str) -> _Member:
+    """The member of ``kind`` for ``value``; an unknown value raises a ``ValueError`` that
+    lists the valid ones (reasons and statuses are checked alike)."""
+    if isinstance(value, kind):
         return value
     try:
-        return DLQReason(str(value))
+        return kind(str(value))
     except ValueError:
-        valid = ", ".join(r.value for r in DLQReason)
-        raise ValueError(f"Unknown dead-letter reason {value!r}; expected one of: {valid}") from None
+        valid = ", ".join(member.value for member in kind)
+        raise ValueError(f"Unknown dead-letter {noun} {value!r}; expected one of: {valid}") from None
+
+
+def coerce_reason(value: DLQReason | str) -> DLQReason:
+    """Return the enum member for a reason, with a clear error listing valid values."""
+    return _coerce(DLQReason, value, "reason")
 
 
 def coerce_status(value: DLQStatus | str) -> DLQStatus:
     """Return the enum member for a status, with a clear error listing valid values."""
-    if isinstance(value, DLQStatus):
-        return value
-    try:
-        return DLQStatus(str(value))
-    except ValueError:
-        valid = ", ".join(s.value for s in DLQStatus)
-        raise ValueError(f"Unknown dead-letter status {value!r}; expected one of: {valid}") from None
+    return _coerce(DLQStatus, value, "status")
 
 
 def dumps_data(value: Any) -> str:

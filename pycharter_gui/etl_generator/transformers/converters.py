@@ -76,13 +76,7 @@ def to_datetime(value: Any) -> Any:
     """Parse the §4.3 formats into a naive datetime; a trailing ``Z`` is dropped."""
     if not isinstance(value, str):
         return value
-    text = value[:-1] if value.endswith("Z") else value
-    for fmt in DATETIME_FORMATS:
-        try:
-            return datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-    raise ValueError(f"{value!r} does not match a supported datetime format")
+    return _parse(value[:-1] if value.endswith("Z") else value, DATETIME_FORMATS, value, "datetime")
 
 
 def to_date(value: Any) -> Any:
@@ -90,12 +84,18 @@ def to_date(value: Any) -> Any:
         return value.date()
     if not isinstance(value, str):
         return value
-    for fmt in DATE_FORMATS:
+    return _parse(value, DATE_FORMATS, value, "date").date()
+
+
+def _parse(text: str, formats: tuple[str, ...], value: Any, kind: str) -> datetime:
+    """``text`` parsed with the first of ``formats`` that fits; none fitting raises the
+    ``ValueError`` that names the original ``value`` and the ``kind`` of format expected."""
+    for fmt in formats:
         try:
-            return datetime.strptime(value, fmt).date()
+            return datetime.strptime(text, fmt)
         except ValueError:
             continue
-    raise ValueError(f"{value!r} does not match a supported date format")
+    raise ValueError(f"{value!r} does not match a supported {kind} format")
 
 
 CONVERTERS: dict[str, Converter] = {
@@ -116,12 +116,7 @@ _LEGACY_DT_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
 def _legacy_datetime(value: Any) -> Any:
     if not isinstance(value, str):
         return value
-    for fmt in _LEGACY_DT_FORMATS:
-        try:
-            return datetime.strptime(value, fmt)
-        except ValueError:
-            continue
-    raise ValueError(f"{value!r} does not match a supported datetime format")
+    return _parse(value, _LEGACY_DT_FORMATS, value, "datetime")
 
 
 def _legacy_date(value: Any) -> Any:
