@@ -23,6 +23,7 @@ from pycharter_gui.designer.views.forms.fields import Catalog, unknown_names_mes
 from pycharter_gui.designer.views.forms.widgets import (
     FieldCompleter,
     scalar_to_text,
+    table_with_buttons,
     warning_label,
 )
 from pycharter_gui.designer.views.watermark_bar import WatermarkBar
@@ -113,21 +114,8 @@ class InputParamsTable(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setMaximumHeight(150)
         self.table.setAccessibleName("Input parameters")
-        add, remove = QPushButton("Add"), QPushButton("Remove")
-        add.clicked.connect(self._on_add_clicked)
-        remove.clicked.connect(self._on_remove_clicked)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.table, 1)
-        side = QWidget()
-        from PySide6.QtWidgets import QVBoxLayout
-
-        sl = QVBoxLayout(side)
-        sl.setContentsMargins(0, 0, 0, 0)
-        sl.addWidget(add)
-        sl.addWidget(remove)
-        sl.addStretch(1)
-        lay.addWidget(side)
+        self.setLayout(table_with_buttons(self.table, self._on_add_clicked,
+                                          self._on_remove_clicked).layout)
         self._on_edit = on_edit
         self.table.itemChanged.connect(lambda _i: self._on_edit())
 

@@ -8,11 +8,9 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPushButton,
     QTableWidget,
     QVBoxLayout,
     QWidget,
@@ -20,7 +18,12 @@ from PySide6.QtWidgets import (
 
 from pycharter_gui.designer import theme
 from pycharter_gui.designer.views.forms.fields import Catalog, unknown_names_message
-from pycharter_gui.designer.views.forms.widgets import FieldPicker, scalar_to_text, warning_label
+from pycharter_gui.designer.views.forms.widgets import (
+    FieldPicker,
+    scalar_to_text,
+    table_with_buttons,
+    warning_label,
+)
 from pycharter_gui.designer.yaml_roundtrip import parse_scalar
 
 # Every operator of config-format §4.2 (the engine's filters.OPERATORS), with words.
@@ -66,25 +69,16 @@ class FilterEditor(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().setVisible(False)
         self.table.setAccessibleName("Filter conditions")
-        self.add_button, self.remove_button = QPushButton("Add"), QPushButton("Remove")
-        self.add_button.setToolTip("Add a condition")
-        self.remove_button.setToolTip("Remove the selected condition")
-        self.add_button.clicked.connect(self._on_add_clicked)
-        self.remove_button.clicked.connect(self._on_remove_clicked)
-        side = QVBoxLayout()
-        side.addWidget(self.add_button)
-        side.addWidget(self.remove_button)
-        side.addStretch(1)
-        row = QHBoxLayout()
-        row.addWidget(self.table, 1)
-        row.addLayout(side)
+        bar = table_with_buttons(self.table, self._on_add_clicked, self._on_remove_clicked,
+                                 tips=("Add a condition", "Remove the selected condition"))
+        self.add_button, self.remove_button = bar.add, bar.remove
         note = QLabel("A record is kept when every condition holds (they combine with AND).")
         theme.set_style(note, "color: $mid; font-size: 11px;")
         self.warning = warning_label("Filter")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
-        lay.addLayout(row)
+        lay.addLayout(bar.layout)
         lay.addWidget(note)
         lay.addWidget(self.warning)
         self._as_list = False

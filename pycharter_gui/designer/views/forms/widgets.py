@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QFocusEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QComboBox,
     QCompleter,
     QHBoxLayout,
@@ -163,6 +164,37 @@ def remove_current_row(table: QTableWidget) -> bool:
     return True
 
 
+class TableButtons(NamedTuple):
+    """What ``table_with_buttons`` made: the two buttons, their box and the whole layout."""
+
+    add: QPushButton
+    remove: QPushButton
+    buttons: QBoxLayout  # more buttons go here (after the stretch)
+    layout: QBoxLayout
+
+
+def table_with_buttons(table: QTableWidget, on_add: Callable[[], None],
+                       on_remove: Callable[[], None], *, add_text: str = "Add",
+                       tips: tuple[str, str] | None = None, beside: bool = True) -> TableButtons:
+    """An editable table with its Add and Remove buttons: in a column beside it (``beside``)
+    or in a row under it, stretch after; the layout is not installed and has no margins."""
+    add, remove = QPushButton(add_text), QPushButton("Remove")
+    if tips is not None:
+        add.setToolTip(tips[0])
+        remove.setToolTip(tips[1])
+    add.clicked.connect(on_add)
+    remove.clicked.connect(on_remove)
+    buttons = QVBoxLayout() if beside else QHBoxLayout()
+    buttons.addWidget(add)
+    buttons.addWidget(remove)
+    buttons.addStretch(1)
+    layout = QHBoxLayout() if beside else QVBoxLayout()
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(table, 1)
+    layout.addLayout(buttons)
+    return TableButtons(add, remove, buttons, layout)
+
+
 def scalar_to_text(value: Any) -> str:
     """How a YAML value shows in a cell: ``true``, ``null``, ``50``, ``'1'`` for text that
     would read as a number, JSON for a nested value; ``parse_scalar`` reads it back."""
@@ -185,19 +217,9 @@ class KeyValueTable(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
         self._fit_height()
-        add, remove = QPushButton("Add"), QPushButton("Remove")
-        add.setToolTip("Add a row")
-        remove.setToolTip("Remove the selected row")
-        add.clicked.connect(self._on_add_clicked)
-        remove.clicked.connect(self._on_remove_clicked)
-        buttons = QVBoxLayout()
-        buttons.addWidget(add)
-        buttons.addWidget(remove)
-        buttons.addStretch(1)
-        lay = QHBoxLayout()
-        lay.addWidget(self.table, 1)
-        lay.addLayout(buttons)
-        self.add_button, self.remove_button = add, remove
+        bar = table_with_buttons(self.table, self._on_add_clicked, self._on_remove_clicked,
+                                 tips=("Add a row", "Remove the selected row"))
+        self.add_button, self.remove_button = bar.add, bar.remove
         self.table.itemChanged.connect(self._on_table_item_changed)
         self.key_delegate = FieldDelegate(self.table)
         self.table.setItemDelegateForColumn(0, self.key_delegate)
@@ -206,7 +228,7 @@ class KeyValueTable(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(2)
-        outer.addLayout(lay)
+        outer.addLayout(bar.layout)
         outer.addWidget(self.warning)
 
     def set_fields(self, fields: Catalog, check: bool = False) -> None:

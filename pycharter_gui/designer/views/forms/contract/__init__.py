@@ -3,7 +3,8 @@ their YAML, and inference of the schema from the transformed sample.
 
 - ``form``: ContractForm, the tab that holds the pages and writes through the document.
 - ``schema_table``: the schema.yaml page; ``validation_table``: the validation_rules.yaml page
-  (coercion_rules.yaml is a ``KeyValueTable`` of forms/widgets.py); ``cells``: their shared cells.
+  (coercion_rules.yaml is a ``KeyValueTable`` of forms/widgets.py); ``field_rows``: the table
+  both are made of; ``cells``: their shared cells.
 - ``infer``: the review dialog of the inferred fields and the transformed sample they come from.
 """
 

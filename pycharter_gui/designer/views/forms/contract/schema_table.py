@@ -4,25 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
     QHeaderView,
-    QPushButton,
-    QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
-from pycharter_gui.designer.views.forms.contract.cells import check_item, enum_text, parse_enum
-from pycharter_gui.designer.views.forms.widgets import (
-    add_row_and_edit,
-    remove_current_row,
-    scalar_to_text,
+from pycharter_gui.designer.views.forms.contract.cells import check_item
+from pycharter_gui.designer.views.forms.contract.field_rows import (
+    FieldRowsTable,
+    keyword_text,
+    keyword_value,
+    lay_over,
 )
-from pycharter_gui.designer.yaml_roundtrip import parse_scalar
 
 TYPES = ["string", "integer", "number", "boolean", "object", "array", "null"]
 # Table columns: header and the JSON Schema keyword each one edits.
@@ -33,33 +29,13 @@ KEYWORDS = tuple(k for _h, k in COLUMNS if k)
 REQUIRED_COL = 2
 
 
-class SchemaFieldsTable(QWidget):
+class SchemaFieldsTable(FieldRowsTable):
     """The ``properties`` and ``required`` of a JSON Schema as editable rows."""
 
-    edited = Signal()
-
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setHorizontalHeaderLabels([h for h, _k in COLUMNS])
-        self.table.setAccessibleName("Contract fields")
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        self.table.verticalHeader().setVisible(False)
-        self.add_button, self.remove_button = QPushButton("Add field"), QPushButton("Remove")
-        self.add_button.clicked.connect(self._on_add_clicked)
-        self.remove_button.clicked.connect(self._on_remove_clicked)
-        self.buttons = QHBoxLayout()
-        self.buttons.addWidget(self.add_button)
-        self.buttons.addWidget(self.remove_button)
-        self.buttons.addStretch(1)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.table, 1)
-        lay.addLayout(self.buttons)
+        super().__init__([h for h, _k in COLUMNS], "Contract fields", parent)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self._props: dict[str, Any] = {}
-        self.table.itemChanged.connect(self._on_table_item_changed)
 
     # -- reading and writing -----------------------------------------------------------------
     def set_schema(self, schema: dict[str, Any] | None) -> None:
@@ -70,12 +46,7 @@ class SchemaFieldsTable(QWidget):
         if props == self.properties() and required == self.required() and props == self._props:
             return
         self._props = {str(k): (v if isinstance(v, dict) else {}) for k, v in props.items()}
-        self.table.blockSignals(True)
-        self.table.setRowCount(0)
-        for name, prop in self._props.items():
-            self._append(name, prop, name in required)
-        self.table.blockSignals(False)
-        self.table.resizeColumnsToContents()
+        self._fill((name, prop, name in required) for name, prop in self._props.items())
 
     def properties(self) -> dict[str, Any]:
         """Each row's property: its original keywords, with the table's columns laid over."""
@@ -84,8 +55,7 @@ class SchemaFieldsTable(QWidget):
             name = self._text(row, 0)
             if not name:
                 continue
-            original = self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) or ""
-            prop = dict(self._props.get(original, {}))
+            prop = dict(self._props.get(self._original_name(row), {}))
             for col, (_h, key) in enumerate(COLUMNS):
                 if not key:
                     continue
@@ -93,12 +63,7 @@ class SchemaFieldsTable(QWidget):
                 if key == "type" and "," in text:  # a union such as [string, "null"]
                     prop[key] = [t.strip() for t in text.split(",") if t.strip()]
                     continue
-                value = parse_enum(text) if key == "enum" else (
-                    text if key in ("type", "pattern") else parse_scalar(text)) if text else None
-                if value is None:
-                    prop.pop(key, None)
-                elif prop.get(key) != value:
-                    prop[key] = value
+                lay_over(prop, key, keyword_value(key, text))
             out[name] = prop
         return out
 
@@ -114,11 +79,7 @@ class SchemaFieldsTable(QWidget):
         return item.text().strip() if item is not None else ""
 
     def _append(self, name: str, prop: dict[str, Any], required: bool) -> int:
-        row = self.table.rowCount()
-        self.table.insertRow(row)
-        name_item = QTableWidgetItem(name)
-        name_item.setData(Qt.ItemDataRole.UserRole, name)
-        self.table.setItem(row, 0, name_item)
+        row = self._new_row(name)
         typ = QComboBox()
         typ.setEditable(True)
         typ.addItems(TYPES)
@@ -132,22 +93,11 @@ class SchemaFieldsTable(QWidget):
         self.table.setItem(row, REQUIRED_COL, check_item(required))
         for col, (_h, key) in enumerate(COLUMNS):
             if key and key != "type":
-                value = prop.get(key)
-                text = enum_text(value) if key == "enum" else (
-                    "" if value is None else str(value) if key == "pattern"
-                    else scalar_to_text(value))
-                self.table.setItem(row, col, QTableWidgetItem(text))
+                self.table.setItem(row, col, QTableWidgetItem(keyword_text(key, prop.get(key))))
         return row
 
-    def _on_add_clicked(self) -> None:
-        add_row_and_edit(self.table, lambda: self._append("", {"type": "string"}, False))
-
-    def _on_remove_clicked(self) -> None:
-        if remove_current_row(self.table):
-            self.edited.emit()
+    def _append_new(self) -> int:
+        return self._append("", {"type": "string"}, False)
 
     def _on_type_changed(self, *_args: Any) -> None:
-        self.edited.emit()
-
-    def _on_table_item_changed(self, _item: QTableWidgetItem) -> None:
         self.edited.emit()
