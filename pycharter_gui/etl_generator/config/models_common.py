@@ -6,9 +6,13 @@ reference in the docs is generated from them. Accepted spellings are ``AliasChoi
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Mapping
+from functools import partial
 from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..formats import format_name
 
 METADATA_KEYS = ("title", "description", "version", "name")
 DEFAULT_BATCH_SIZE = 1000
@@ -31,8 +35,39 @@ class ConfigModel(BaseModel):
     )
 
 
-def _lower(value: Any) -> Any:
-    return value.strip().lower() if isinstance(value, str) else value
+def before(func: Callable[..., Any], *fields: str, **bound: Any) -> Any:
+    """``func(value, **bound)`` as a before-validator of ``fields``: one normaliser (``canonical``,
+    ``choice``, ...) serves every model and field that needs it."""
+    return field_validator(*fields, mode="before")(partial(func, **bound) if bound else func)
+
+
+def canonical(value: Any, aliases: Mapping[str, str] | None = None) -> Any:
+    """Text stripped and lower-cased, a synonym in ``aliases`` replaced by its name; anything
+    else unchanged (pydantic then reports its type)."""
+    value = value.strip().lower() if isinstance(value, str) else value
+    return aliases.get(value, value) if aliases else value
+
+
+def choice(value: Any, allowed: Collection[Any], what: str,
+           aliases: Mapping[str, str] | None = None, optional: bool = False) -> Any:
+    """``canonical(value, aliases)``, which must be one of ``allowed`` (or None when
+    ``optional``); else the ValueError ``unknown <what> '<value>'; use one of <allowed>``."""
+    value = canonical(value, aliases)
+    if value not in allowed and not (optional and value is None):
+        raise ValueError(f"unknown {what} '{value}'; use one of {', '.join(allowed)}")
+    return value
+
+
+def file_format(value: Any, formats: Collection[str]) -> Any:
+    """A file format name lower-cased with its synonyms mapped (``format_name``); it must be
+    one of ``formats`` (what the readers or the writers handle) or None."""
+    return choice(format_name(value) if isinstance(value, str) else value, formats, "format",
+                  optional=True)
+
+
+def as_list(value: Any) -> Any:
+    """A lone string as a one-item list (``select: id`` means ``select: [id]``)."""
+    return [value] if isinstance(value, str) else value
 
 
 class CsvOptions(ConfigModel):
@@ -60,6 +95,12 @@ class JsonOptions(ConfigModel):
     ensure_ascii: bool | None = fld(None, "Escape non-ASCII characters when writing JSON.")
 
 
+PARAM_TYPES = {"int": "int", "integer": "int", "float": "float", "number": "float",
+               "double": "float", "str": "str", "string": "str", "bool": "bool",
+               "boolean": "bool", "date": "date", "datetime": "datetime"}
+PARAM_TYPE_NAMES = tuple(sorted(set(PARAM_TYPES.values())))
+
+
 class InputParam(ConfigModel):
     """A run parameter the pipeline accepts (``run(symbol='AAPL')``)."""
 
@@ -68,19 +109,8 @@ class InputParam(ConfigModel):
     default: Any = fld(None, "Value used when the parameter is not given.")
     description: str | None = fld(None, "What the parameter means (shown in the run dialog).")
 
-    @field_validator("type", mode="before")
-    @classmethod
-    def _check_type(cls, value: Any) -> Any:
-        value = _lower(value)
-        if value is not None and value not in PARAM_TYPES:
-            raise ValueError(f"unknown parameter type '{value}'; use one of "
-                             + ", ".join(sorted(set(PARAM_TYPES.values()))))
-        return PARAM_TYPES.get(value) if value is not None else None
-
-
-PARAM_TYPES = {"int": "int", "integer": "int", "float": "float", "number": "float",
-               "double": "float", "str": "str", "string": "str", "bool": "bool",
-               "boolean": "bool", "date": "date", "datetime": "datetime"}
+    _check_type = before(choice, "type", allowed=PARAM_TYPE_NAMES, what="parameter type",
+                         aliases=PARAM_TYPES, optional=True)
 
 
 class DlqConfig(ConfigModel):
@@ -97,10 +127,7 @@ class DlqConfig(ConfigModel):
     schema_name: str | None = fld(None, "Database schema for the database backend.",
                                   "schema", name="schema_name")
 
-    @field_validator("backend", mode="before")
-    @classmethod
-    def _lower_backend(cls, value: Any) -> Any:
-        return _lower(value)
+    _lower_backend = before(canonical, "backend")
 
 
 class ValidationConfig(ConfigModel):
@@ -116,10 +143,7 @@ class ValidationConfig(ConfigModel):
         "queue, reason schema_mismatch).")
     dlq: bool | DlqConfig | None = fld(None, "true/false, or a dead-letter queue mapping.")
 
-    @field_validator("on_error", mode="before")
-    @classmethod
-    def _lower_on_error(cls, value: Any) -> Any:
-        return _lower(value)
+    _lower_on_error = before(canonical, "on_error")
 
 
 class SshTunnel(ConfigModel):
@@ -176,11 +200,20 @@ class StorageConfig(ConfigModel):
         None, "Provider credentials, e.g. aws_access_key_id, aws_secret_access_key, region, "
         "endpoint_url; GCS service_account_file; Azure connection_string.")
 
-    @field_validator("provider", mode="before")
-    @classmethod
-    def _lower_provider(cls, value: Any) -> Any:
-        value = _lower(value)
-        return {"aws": "s3", "google": "gcs", "azure_blob": "azure"}.get(value, value)
+    _lower_provider = before(canonical, "provider",
+                             aliases={"aws": "s3", "google": "gcs", "azure_blob": "azure"})
+
+
+class StorageKeys(ConfigModel):
+    """The ``storage:`` mapping, and its keys written flat, of cloud_storage sources and
+    destinations (a mixin: list it before ExtractBase/LoadBase to keep their keys first)."""
+
+    storage: StorageConfig | None = fld(None, "Where the objects are.")
+    provider: str | None = fld(None, "Same as storage.provider.")
+    bucket: str | None = fld(None, "Same as storage.bucket.")
+    container: str | None = fld(None, "Same as storage.container.")
+    path: str | None = fld(None, "Same as storage.path.")
+    credentials: dict[str, Any] | None = fld(None, "Same as storage.credentials.")
 
 
 class DatabaseRef(ConfigModel):

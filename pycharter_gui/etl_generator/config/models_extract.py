@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Discriminator, Tag, field_validator
 
-from ..formats import READ_FORMATS, format_name
+from ..formats import READ_FORMATS
 from .models_common import (
     DEFAULT_BATCH_SIZE,
     ConfigModel,
@@ -15,8 +15,12 @@ from .models_common import (
     InputParam,
     JsonOptions,
     SshTunnel,
-    StorageConfig,
+    StorageKeys,
     ValidationConfig,
+    before,
+    canonical,
+    choice,
+    file_format,
     fld,
 )
 from .registry import SOURCES, SourceType, detect_source_type
@@ -24,16 +28,9 @@ from .registry import SOURCES, SourceType, detect_source_type
 _READ_LIST = ", ".join(READ_FORMATS)
 
 
-def _lower(value: Any) -> Any:
-    return value.strip().lower() if isinstance(value, str) else value
-
-
 def normalize_format(value: Any) -> Any:
     """Lower-case a file format name and map its synonyms; reject formats no reader reads."""
-    value = format_name(value) if isinstance(value, str) else value
-    if value is not None and value not in READ_FORMATS:
-        raise ValueError(f"unknown format '{value}'; use one of {_READ_LIST}")
-    return value
+    return file_format(value, READ_FORMATS)
 
 
 class ExtractBase(ConfigModel):
@@ -70,10 +67,7 @@ class FileExtractConfig(ExtractBase):
     sort_files: bool = fld(True, "Read glob matches in sorted order.")
     fail_on_empty: bool = fld(True, "A glob that matches no file is an error.")
 
-    @field_validator("format", mode="before")
-    @classmethod
-    def _check_format(cls, value: Any) -> Any:
-        return normalize_format(value)
+    _check_format = before(normalize_format, "format")
 
 
 class IncrementalConfig(ConfigModel):
@@ -120,7 +114,7 @@ class DatabaseExtractConfig(ExtractBase):
     partition_by: PartitionBy | None = fld(
         None, "Distributed runs only: split the source into key ranges {column, ranges}.")
 
-    _incremental = field_validator("incremental", mode="before")(_enabled_incremental)
+    _incremental = before(_enabled_incremental, "incremental")
 
 
 class PageOptions(ConfigModel):
@@ -185,11 +179,8 @@ class PaginationConfig(ConfigModel):
     page_size: int | None = fld(None, "Records per page (sent as limit_param).", ge=1)
     max_pages: int | None = fld(None, "Stop after this many pages.", ge=1)
 
-    @field_validator("strategy", mode="before")
-    @classmethod
-    def _lower_strategy(cls, value: Any) -> Any:
-        value = _lower(value)
-        return {"page_number": "page", "next": "next_url"}.get(value, value)
+    _lower_strategy = before(canonical, "strategy",
+                             aliases={"page_number": "page", "next": "next_url"})
 
 
 class TimeoutConfig(ConfigModel):
@@ -238,18 +229,11 @@ class AuthConfig(ConfigModel):
     @field_validator("type", mode="before")
     @classmethod
     def _check_type(cls, value: Any) -> Any:
-        value = _lower(value)
         value = value.replace("-", "_") if isinstance(value, str) else value
-        value = {"apikey": "api_key", "bearer_token": "bearer", "token": "bearer"}.get(
-            value, value)
-        if value not in AUTH_TYPES:
-            raise ValueError(f"unknown auth type '{value}'; use one of {', '.join(AUTH_TYPES)}")
-        return value
+        return choice(value, AUTH_TYPES, "auth type",
+                      {"apikey": "api_key", "bearer_token": "bearer", "token": "bearer"})
 
-    @field_validator("in_", mode="before")
-    @classmethod
-    def _lower_in(cls, value: Any) -> Any:
-        return _lower(value)
+    _lower_in = before(canonical, "in_")
 
 
 class HttpExtractConfig(ExtractBase):
@@ -275,28 +259,18 @@ class HttpExtractConfig(ExtractBase):
         None, "Incremental extraction: {column, initial}; the largest column value read is kept "
         "between runs and fills ${__watermark__} in the URL, params, headers or body.")
 
-    _incremental = field_validator("incremental", mode="before")(_enabled_incremental)
+    _incremental = before(_enabled_incremental, "incremental")
+    _lower_format = before(canonical, "response_format")
 
     @field_validator("method", mode="before")
     @classmethod
     def _upper_method(cls, value: Any) -> Any:
         return value.strip().upper() if isinstance(value, str) else value
 
-    @field_validator("response_format", mode="before")
-    @classmethod
-    def _lower_format(cls, value: Any) -> Any:
-        return _lower(value)
 
-
-class CloudStorageExtractConfig(ExtractBase):
+class CloudStorageExtractConfig(StorageKeys, ExtractBase):
     """Read objects from S3, Google Cloud Storage or Azure Blob Storage."""
 
-    storage: StorageConfig | None = fld(None, "Where the objects are.")
-    provider: str | None = fld(None, "Same as storage.provider.")
-    bucket: str | None = fld(None, "Same as storage.bucket.")
-    container: str | None = fld(None, "Same as storage.container.")
-    path: str | None = fld(None, "Same as storage.path.")
-    credentials: dict[str, Any] | None = fld(None, "Same as storage.credentials.")
     format: str | None = fld(None, "File format of the objects (default: from the key).")
     csv_options: CsvOptions | None = fld(None, "CSV reading options.")
     json_options: JsonOptions | None = fld(None, "JSON reading options.")
@@ -306,10 +280,7 @@ class CloudStorageExtractConfig(ExtractBase):
     columns: list[str] | None = fld(None, "Read only these columns.")
     source_file_column: str | None = fld(None, "Add a column holding each record's object key.")
 
-    @field_validator("format", mode="before")
-    @classmethod
-    def _check_format(cls, value: Any) -> Any:
-        return normalize_format(value)
+    _check_format = before(normalize_format, "format")
 
 
 _EXTRACTORS = "pycharter_gui.etl_generator.extractors"

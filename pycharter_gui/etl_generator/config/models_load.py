@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Tag, field_validator
+from pydantic import Discriminator, Tag
 
-from ..formats import WRITE_FORMATS, format_name
+from ..formats import WRITE_FORMATS
 from .models_common import (
     DEFAULT_BATCH_SIZE,
     ConfigModel,
@@ -16,24 +16,19 @@ from .models_common import (
     JsonOptions,
     SshTunnel,
     StorageConfig,
+    StorageKeys,
     ValidationConfig,
+    as_list,
+    before,
+    canonical,
+    choice,
+    file_format,
     fld,
 )
 
 WRITE_METHODS = ("insert", "upsert", "truncate_and_load", "replace", "update", "delete")
 DATABASE_TYPES = ("database", "sqlite", "postgres", "postgresql", "mysql", "mariadb", "mssql",
                   "sqlserver", "oracle")
-
-
-def _lower(value: Any) -> Any:
-    return value.strip().lower() if isinstance(value, str) else value
-
-
-def _load_format(value: Any) -> Any:
-    value = format_name(value) if isinstance(value, str) else value
-    if value is not None and value not in WRITE_FORMATS:
-        raise ValueError(f"unknown format '{value}'; use one of {', '.join(WRITE_FORMATS)}")
-    return value
 
 
 class LoadBase(ConfigModel):
@@ -53,10 +48,7 @@ class LoadBase(ConfigModel):
     partitions: int | None = fld(None, "Dask runs: number of key/page ranges to split into.",
                                  ge=1)
 
-    @field_validator("executor", mode="before")
-    @classmethod
-    def _lower_executor(cls, value: Any) -> Any:
-        return _lower(value)
+    _lower_executor = before(canonical, "executor")
 
 
 class FileLoadConfig(LoadBase):
@@ -70,15 +62,8 @@ class FileLoadConfig(LoadBase):
     csv_options: CsvOptions | None = fld(None, "CSV writing options.")
     json_options: JsonOptions | None = fld(None, "JSON writing options.")
 
-    @field_validator("format", mode="before")
-    @classmethod
-    def _check_format(cls, value: Any) -> Any:
-        return _load_format(value)
-
-    @field_validator("write_mode", mode="before")
-    @classmethod
-    def _lower_mode(cls, value: Any) -> Any:
-        return _lower(value)
+    _check_format = before(file_format, "format", formats=WRITE_FORMATS)
+    _lower_mode = before(canonical, "write_mode")
 
 
 class DatabaseLoadConfig(LoadBase):
@@ -102,41 +87,22 @@ class DatabaseLoadConfig(LoadBase):
     create_table: bool = fld(False, "Create the table from the first batch when missing.")
     ssh_tunnel: SshTunnel | None = fld(None, "SSH tunnel settings.")
 
-    @field_validator("write_method", mode="before")
-    @classmethod
-    def _check_method(cls, value: Any) -> Any:
-        value = _lower(value)
-        value = {"append": "insert", "truncate": "truncate_and_load"}.get(value, value)
-        if value not in WRITE_METHODS:
-            raise ValueError(f"unknown write_method '{value}'; use one of "
-                             + ", ".join(WRITE_METHODS))
-        return value
+    _check_method = before(choice, "write_method", allowed=WRITE_METHODS, what="write_method",
+                           aliases={"append": "insert", "truncate": "truncate_and_load"})
 
 
-class CloudStorageLoadConfig(LoadBase):
+class CloudStorageLoadConfig(StorageKeys, LoadBase):
     """Write one object to S3, Google Cloud Storage or Azure Blob Storage."""
 
-    storage: StorageConfig | None = fld(None, "Where to write.")
-    provider: str | None = fld(None, "Same as storage.provider.")
-    bucket: str | None = fld(None, "Same as storage.bucket.")
-    container: str | None = fld(None, "Same as storage.container.")
-    path: str | None = fld(None, "Same as storage.path.")
-    credentials: dict[str, Any] | None = fld(None, "Same as storage.credentials.")
+    storage: StorageConfig | None = fld(None, "Where to write.")  # first, as in StorageKeys
     format: str | None = fld(None, "json, jsonl, csv or parquet (default: from the key).")
     write_mode: Literal["overwrite", "append"] = fld("overwrite", "overwrite or append.")
     partition_by: list[str] | None = fld(None, "Columns that become Hive-style key prefixes.")
     csv_options: CsvOptions | None = fld(None, "CSV writing options.")
     json_options: JsonOptions | None = fld(None, "JSON writing options.")
 
-    @field_validator("format", mode="before")
-    @classmethod
-    def _check_format(cls, value: Any) -> Any:
-        return _load_format(value)
-
-    @field_validator("partition_by", mode="before")
-    @classmethod
-    def _listify(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
+    _check_format = before(file_format, "format", formats=WRITE_FORMATS)
+    _listify = before(as_list, "partition_by")
 
 
 LOAD_MODELS: dict[str, type[LoadBase]] = {

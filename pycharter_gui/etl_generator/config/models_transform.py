@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import field_validator, model_validator
 
-from .models_common import ConfigModel, fld
+from .models_common import ConfigModel, as_list, before, canonical, choice, fld
 
 CONVERT_TYPES = {"int": "int", "integer": "int", "float": "float", "number": "float",
                  "numeric": "float", "double": "float", "str": "str", "string": "str",
@@ -18,10 +18,6 @@ _OPERATOR_ALIASES = {"==": "eq", "=": "eq", "!=": "ne", "<>": "ne", ">": "gt", "
                      "<": "lt", "<=": "lte", "not in": "not_in", "is null": "is_null",
                      "is not null": "is_not_null"}
 OP_ORDER = ("rename", "flatten", "convert", "defaults", "add", "select", "drop", "filter")
-
-
-def _strings(value: Any) -> Any:
-    return [value] if isinstance(value, str) else value
 
 
 def _convert_types(value: Any) -> Any:
@@ -48,14 +44,9 @@ class FilterSpec(ConfigModel):
 
     @field_validator("operator", mode="before")
     @classmethod
-    def _check_operator(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = value.strip().lower()
-            value = _OPERATOR_ALIASES.get(value, value)
-            if value not in FILTER_OPERATORS:
-                raise ValueError(f"unknown operator '{value}'; use one of "
-                                 + ", ".join(FILTER_OPERATORS))
-        return value
+    def _check_operator(cls, value: Any) -> Any:  # not text: pydantic reports the type
+        return choice(value, FILTER_OPERATORS, "operator", _OPERATOR_ALIASES) if isinstance(
+            value, str) else value
 
 
 class TransformOps(ConfigModel):
@@ -79,15 +70,8 @@ class TransformOps(ConfigModel):
     strict: bool | None = fld(None, "True: a failed conversion sends the record to the "
                               "dead-letter queue.")
 
-    @field_validator("select", "drop", mode="before")
-    @classmethod
-    def _listify(cls, value: Any) -> Any:
-        return _strings(value)
-
-    @field_validator("convert", mode="before")
-    @classmethod
-    def _check_types(cls, value: Any) -> Any:
-        return _convert_types(value)
+    _listify = before(as_list, "select", "drop")
+    _check_types = before(_convert_types, "convert")
 
 
 class JsonataConfig(ConfigModel):
@@ -97,10 +81,7 @@ class JsonataConfig(ConfigModel):
     mode: Literal["batch", "record"] = fld("batch", "batch: the expression sees the whole batch "
                                            "as an array; record: once per record.")
 
-    @field_validator("mode", mode="before")
-    @classmethod
-    def _lower_mode(cls, value: Any) -> Any:
-        return value.strip().lower() if isinstance(value, str) else value
+    _lower_mode = before(canonical, "mode")
 
 
 class CustomFunctionConfig(ConfigModel):
@@ -114,10 +95,7 @@ class CustomFunctionConfig(ConfigModel):
                                            "record: f(record, **kwargs) per record.")
     kwargs: dict[str, Any] = fld({}, "Extra keyword arguments (run parameters override them).")
 
-    @field_validator("mode", mode="before")
-    @classmethod
-    def _lower_mode(cls, value: Any) -> Any:
-        return value.strip().lower() if isinstance(value, str) else value
+    _lower_mode = before(canonical, "mode")
 
     @model_validator(mode="after")
     def _needs_target(self) -> CustomFunctionConfig:
@@ -151,12 +129,5 @@ class TransformConfig(ConfigModel):
     filter: FilterSpec | list[FilterSpec] | None = fld(None, "Top-level form of "
                                                        "transform.filter.")
 
-    @field_validator("select", "drop", mode="before")
-    @classmethod
-    def _listify(cls, value: Any) -> Any:
-        return _strings(value)
-
-    @field_validator("convert", "type", mode="before")
-    @classmethod
-    def _check_types(cls, value: Any) -> Any:
-        return _convert_types(value)
+    _listify = before(as_list, "select", "drop")
+    _check_types = before(_convert_types, "convert", "type")
