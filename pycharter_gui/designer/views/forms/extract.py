@@ -13,18 +13,19 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QTableWidget,
-    QTableWidgetItem,
     QWidget,
 )
 
 from pycharter_gui.designer import theme
 from pycharter_gui.designer.views.forms.base import FormBase
-from pycharter_gui.designer.views.forms.fields import Catalog, unknown_names_message
+from pycharter_gui.designer.views.forms.fields import Catalog
 from pycharter_gui.designer.views.forms.widgets import (
-    FieldCompleter,
+    FieldPicking,
+    append_text_row,
+    refill_table,
     scalar_to_text,
+    show_unknown,
     table_with_buttons,
-    warning_label,
 )
 from pycharter_gui.designer.views.watermark_bar import WatermarkBar
 from pycharter_gui.designer.workers.blocking import BlockingJob
@@ -51,7 +52,7 @@ def detect_source_type(data: dict[str, Any]) -> str:
     return "file"
 
 
-class LinePicker(QObject):
+class LinePicker(QObject, FieldPicking):
     """Makes a one-name line of the form a field picker like the others: completion with each
     field's type, "Fields ▾" listing them all, a name that is not a field marked with the
     closest one. A pick is written as typing would."""
@@ -59,14 +60,7 @@ class LinePicker(QObject):
     def __init__(self, edit: QLineEdit) -> None:
         super().__init__(edit)
         self.edit = edit
-        self.completer = FieldCompleter(edit)
-        self.completer.activated[str].connect(self._on_completer_activated)
-        self.pick_button = QPushButton("Fields ▾")
-        self.pick_button.setToolTip("Pick a field of the sample or schema.yaml")
-        self.pick_button.clicked.connect(self._on_pick_button_clicked)
-        self.pick_button.hide()
-        self.warning = warning_label(edit.placeholderText() or "Field")
-        self._fields: Catalog = {}
+        self._init_picking(edit, edit.placeholderText() or "Field")
         holder_layout = edit.parentWidget().layout()  # add_line's holder: edit, then labels
         holder_layout.removeWidget(edit)
         row = QHBoxLayout()
@@ -79,26 +73,24 @@ class LinePicker(QObject):
 
     def set_fields(self, fields: Catalog) -> None:
         """Offer ``fields`` (name -> type) and mark a typed name that is not one of them."""
-        if fields != self._fields:
-            self.completer.set_fields(fields)
-            self._fields = dict(fields)
-        self.pick_button.setVisible(bool(fields))
+        self._offer_fields(fields)
         self._mark_unknown()
 
     def _mark_unknown(self) -> None:
-        name = self.edit.text().strip()
-        message = unknown_names_message([name], self._fields) if self._fields else ""
-        self.warning.setText(message)
-        self.warning.setVisible(bool(message))
-
-    def _on_pick_button_clicked(self) -> None:
-        self.edit.setFocus()
-        self.completer.show_all()
+        show_unknown(self.warning, [self.edit.text().strip()], self._fields, bool(self._fields))
 
     def _on_completer_activated(self, name: str) -> None:
         self.edit.setText(name)
         self.edit.textEdited.emit(name)  # the form writes it as it writes typing
         self.edit.editingFinished.emit()
+
+
+def _param_cells(name: str, spec: Any) -> tuple[str, str, str, str]:
+    """An input parameter's row: name, type, default, required."""
+    spec = spec if isinstance(spec, dict) else {}
+    default = scalar_to_text(spec["default"]) if "default" in spec else ""
+    return (str(name), str(spec.get("type", "")), default,
+            "true" if spec.get("required") else "")
 
 
 class InputParamsTable(QWidget):
@@ -125,17 +117,8 @@ class InputParamsTable(QWidget):
         value = value if isinstance(value, dict) else {}
         if value == self.params():
             return
-        self.table.blockSignals(True)
-        self.table.setRowCount(0)
-        for name, spec in value.items():
-            spec = spec if isinstance(spec, dict) else {}
-            cells = [name, spec.get("type", ""), scalar_to_text(spec["default"])
-                     if "default" in spec else "", "true" if spec.get("required") else ""]
-            row = self.table.rowCount()
-            self.table.insertRow(row)
-            for c, text in enumerate(cells):
-                self.table.setItem(row, c, QTableWidgetItem(str(text)))
-        self.table.blockSignals(False)
+        refill_table(self.table, (_param_cells(name, spec) for name, spec in value.items()),
+                     lambda *cells: append_text_row(self.table, cells))
 
     def params(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -17,10 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from pycharter_gui.designer import theme
-from pycharter_gui.designer.views.forms.fields import Catalog, unknown_names_message
+from pycharter_gui.designer.views.forms.fields import Catalog
 from pycharter_gui.designer.views.forms.widgets import (
     FieldPicker,
     scalar_to_text,
+    show_unknown,
     table_with_buttons,
     warning_label,
 )
@@ -192,10 +193,7 @@ class FilterEditor(QWidget):
 
     def _mark_unknown(self) -> None:
         names = [c["field"] for c in self.conditions()]
-        message = unknown_names_message(names, self._fields) if (
-            self._check and self._fields) else ""
-        self.warning.setText(message)
-        self.warning.setVisible(bool(message))
+        show_unknown(self.warning, names, self._fields, self._check and bool(self._fields))
 
     def _emit(self) -> None:
         if not self._loading:

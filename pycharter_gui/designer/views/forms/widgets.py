@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -115,6 +115,51 @@ class FieldCompleter(QCompleter):
         self.complete()
 
 
+def show_unknown(warning: QLabel, names: list[str], fields: Catalog, check: bool = True) -> None:
+    """Name in ``warning`` each of ``names`` that is not one of ``fields`` with the closest real
+    one; hidden when all are fields or ``check`` is off."""
+    message = unknown_names_message(names, fields) if check else ""
+    warning.setText(message)
+    warning.setVisible(bool(message))
+
+
+class FieldPicking:
+    """What a one-name line edit gets to pick a field like the other pickers: completion with
+    each field's type, a "Fields ▾" button listing them all (shown once there are fields) and
+    a warning line. For a Qt class beside it; it writes ``_on_completer_activated(name)``."""
+
+    completer: FieldCompleter
+    pick_button: QPushButton
+    warning: QLabel
+    _fields: Catalog
+    _pick_edit: QLineEdit
+
+    def _init_picking(self, edit: QLineEdit, warning_name: str) -> None:
+        self._pick_edit = edit
+        self.completer = FieldCompleter(edit)
+        self.completer.activated[str].connect(self._on_completer_activated)
+        self.pick_button = QPushButton("Fields ▾")
+        self.pick_button.setToolTip("Pick a field of the sample or schema.yaml")
+        self.pick_button.clicked.connect(self._on_pick_button_clicked)
+        self.pick_button.hide()
+        self.warning = warning_label(warning_name)
+        self._fields = {}
+
+    def _offer_fields(self, fields: Catalog) -> None:
+        """Complete and list ``fields`` (name -> type)."""
+        if fields != self._fields:
+            self.completer.set_fields(fields)
+        self._fields = dict(fields)
+        self.pick_button.setVisible(bool(fields))
+
+    def _on_completer_activated(self, name: str) -> None:
+        raise NotImplementedError
+
+    def _on_pick_button_clicked(self) -> None:
+        self._pick_edit.setFocus()
+        self.completer.show_all()
+
+
 class FieldDelegate(QStyledItemDelegate):
     """Edits the cells of one column with a ``FieldPicker`` over the current fields."""
 
@@ -153,6 +198,26 @@ def add_row_and_edit(table: QTableWidget, append: Callable[[], int]) -> None:
     table.blockSignals(False)
     table.setCurrentCell(row, 0)
     table.editItem(table.item(row, 0))
+
+
+def refill_table(table: QTableWidget, rows: Iterable[Sequence[Any]],
+                 append: Callable[..., int]) -> None:
+    """Replace the table's rows by ``rows`` (each the arguments of one ``append``) without
+    emitting edits: showing a file's value is not an edit."""
+    table.blockSignals(True)
+    table.setRowCount(0)
+    for row in rows:
+        append(*row)
+    table.blockSignals(False)
+
+
+def append_text_row(table: QTableWidget, texts: Sequence[str]) -> int:
+    """Append a row of plain text cells; its index."""
+    row = table.rowCount()
+    table.insertRow(row)
+    for col, text in enumerate(texts):
+        table.setItem(row, col, QTableWidgetItem(text))
+    return row
 
 
 def remove_current_row(table: QTableWidget) -> bool:
@@ -251,27 +316,19 @@ class KeyValueTable(QWidget):
                 self.table.blockSignals(True)
                 item.setForeground(unknown_brush() if unknown else QBrush())
                 self.table.blockSignals(False)
-        message = unknown_names_message(names, fields) if self._check_keys else ""
-        self.warning.setText(message)
-        self.warning.setVisible(bool(message))
+        show_unknown(self.warning, names, fields, self._check_keys)
 
     def set_mapping(self, mapping: dict[str, Any] | None) -> None:
         mapping = mapping if isinstance(mapping, dict) else {}
         if mapping == self.mapping():
             return
-        self.table.blockSignals(True)
-        self.table.setRowCount(0)
-        for k, v in mapping.items():
-            self._append(str(k), scalar_to_text(v))
+        refill_table(self.table, ((str(k), scalar_to_text(v)) for k, v in mapping.items()),
+                     self._append)
         self._fit_height()
-        self.table.blockSignals(False)
         self._mark_unknown()
 
     def _append(self, key: str, value: str) -> int:
-        row = self.table.rowCount()
-        self.table.insertRow(row)
-        self.table.setItem(row, 0, QTableWidgetItem(key))
-        self.table.setItem(row, 1, QTableWidgetItem(value))
+        row = append_text_row(self.table, (key, value))
         self._fit_height()
         return row
 
@@ -307,7 +364,7 @@ class KeyValueTable(QWidget):
         self.edited.emit(self.mapping())
 
 
-class ListEditor(QWidget):
+class ListEditor(QWidget, FieldPicking):
     """Ordered list of names with add / remove / move up / move down; ``edited(list)``."""
 
     edited = Signal(list)
@@ -320,14 +377,7 @@ class ListEditor(QWidget):
         self.input = QLineEdit(self)
         self.input.setPlaceholderText(placeholder)
         self.input.returnPressed.connect(self._on_add_clicked)
-        self.completer = FieldCompleter(self.input)
-        self.completer.activated[str].connect(self._on_completer_activated)
-        self.pick_button = QPushButton("Fields ▾")
-        self.pick_button.setToolTip("Pick a field of the sample or schema.yaml")
-        self.pick_button.clicked.connect(self._on_pick_button_clicked)
-        self.pick_button.hide()
-        self.warning = warning_label("List")
-        self._fields: Catalog = {}
+        self._init_picking(self.input, "List")
         self._check = False
         buttons = {}
         side = QVBoxLayout()
@@ -362,10 +412,8 @@ class ListEditor(QWidget):
 
     def set_fields(self, fields: Catalog, check: bool = False) -> None:
         """Offer ``fields`` for new rows; with ``check``, mark names that are not fields."""
-        if fields != self._fields:
-            self.completer.set_fields(fields)
-        self._fields, self._check = dict(fields), check and bool(fields)
-        self.pick_button.setVisible(bool(fields))
+        self._offer_fields(fields)
+        self._check = check and bool(fields)
         self._mark_unknown()
 
     def _mark_unknown(self) -> None:
@@ -376,13 +424,7 @@ class ListEditor(QWidget):
             if unknown:
                 names.append(item.text())
             item.setForeground(unknown_brush() if unknown else QBrush())
-        message = unknown_names_message(names, self._fields) if self._check else ""
-        self.warning.setText(message)
-        self.warning.setVisible(bool(message))
-
-    def _on_pick_button_clicked(self) -> None:
-        self.input.setFocus()
-        self.completer.show_all()
+        show_unknown(self.warning, names, self._fields, self._check)
 
     def _on_completer_activated(self, name: str) -> None:
         self.input.setText(name)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QTableWidget, QTableWidgetItem, QWidget
 from pycharter_gui.designer.views.forms.contract.cells import enum_text, parse_enum
 from pycharter_gui.designer.views.forms.widgets import (
     add_row_and_edit,
+    refill_table,
     remove_current_row,
     scalar_to_text,
     table_with_buttons,
@@ -73,11 +74,7 @@ class FieldRowsTable(QWidget):
 
     def _fill(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """Show ``rows`` (each the arguments of one ``_append``) without emitting edits."""
-        self.table.blockSignals(True)
-        self.table.setRowCount(0)
-        for row in rows:
-            self._append(*row)
-        self.table.blockSignals(False)
+        refill_table(self.table, rows, self._append)
         self.table.resizeColumnsToContents()
 
     def _append(self, name: str, *args: Any) -> int:
