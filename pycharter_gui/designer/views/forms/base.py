@@ -118,24 +118,9 @@ class FormBase(QScrollArea):
         self.root_layout = QVBoxLayout(inner)
         self.root_layout.setContentsMargins(16, 12, 16, 12)
         self.root_layout.setSpacing(12)
-        self.error_banner = QLabel()
-        self.error_banner.setWordWrap(True)
-        self.error_banner.setAccessibleName(f"{self.title} parse error")
-        theme.set_style(
-            self.error_banner,
-            "background:$error_bg; color:$error_fg; border:1px solid $error_border; padding:8px;"
-            "border-radius:4px;")
-        self.error_banner.hide()
-        self.root_layout.addWidget(self.error_banner)
-        self.format_banner = QLabel()  # a single-file pipeline: edited in the YAML tab
-        self.format_banner.setWordWrap(True)
-        self.format_banner.setAccessibleName(f"{self.title} read-only")
-        theme.set_style(
-            self.format_banner,
-            "background:$info_bg; color:$info_fg; border:1px solid $info_border; padding:8px;"
-            "border-radius:4px;")
-        self.format_banner.hide()
-        self.root_layout.addWidget(self.format_banner)
+        self.error_banner = self._add_banner("error", "parse error")
+        # a single-file pipeline: edited in the YAML tab
+        self.format_banner = self._add_banner("info", "read-only")
         self.body = QWidget()
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.setContentsMargins(0, 0, 0, 0)
@@ -157,9 +142,28 @@ class FormBase(QScrollArea):
             b.tooltip = self._tip(b.keys, self._fallbacks.get(id(b), ""))
             b.widget.setToolTip(b.tooltip)
 
+    def _add_banner(self, kind: str, what: str) -> QLabel:
+        """A hidden bar at the top of the form in the message colours of ``kind``."""
+        banner = QLabel(wordWrap=True)
+        banner.setAccessibleName(f"{self.title} {what}")
+        theme.set_style(banner, f"background:${kind}_bg; color:${kind}_fg; "
+                                f"border:1px solid ${kind}_border; padding:8px;border-radius:4px;")
+        banner.hide()
+        self.root_layout.addWidget(banner)
+        return banner
+
     # -- building --------------------------------------------------------------------------
     def build(self) -> None:
         """Create groups and bound fields (subclasses)."""
+
+    def add_validation_group(self) -> None:
+        """The "Validation (against a schema)" group, the same in extract.yaml and load.yaml."""
+        _box, f = self.group("Validation (against a schema)")
+        self.add_line(f, "Schema file", "validation.schema_path", "validation.schema",
+                      placeholder="schema.yaml")
+        self.add_combo(f, "On invalid records", "validation.on_error",
+                       items=["fail", "warn", "skip", "quarantine"], default="fail")
+        self.add_value(f, "Dead letters", "validation.dlq", placeholder="true")
 
     def group(self, title: str) -> tuple[QGroupBox, QFormLayout]:
         box = QGroupBox(title)

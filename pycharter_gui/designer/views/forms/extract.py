@@ -315,12 +315,7 @@ class ExtractForm(FormBase):
                                                                          "Sent as"))
         self.bind_values = self.add_table(f, "Bind values", "params")
         self._params_form = f
-        _box, f = self.group("Validation (against a schema)")
-        self.add_line(f, "Schema file", "validation.schema_path", "validation.schema",
-                      placeholder="schema.yaml")
-        self.add_combo(f, "On invalid records", "validation.on_error",
-                       items=["fail", "warn", "skip", "quarantine"], default="fail")
-        self.add_value(f, "Dead letters", "validation.dlq", placeholder="true")
+        self.add_validation_group()
 
     def _add_csv_rows(self, f: Any) -> list[QWidget]:
         """CSV reading options (file and cloud sources); returns their rows."""

@@ -92,12 +92,7 @@ class LoadForm(FormBase):
                                         "dead_letter_queue.schema", "dlq.schema_name",
                                         "dlq.schema")
         self._dlq_form = f
-        _box, f = self.group("Validation (against a schema)")
-        self.add_line(f, "Schema file", "validation.schema_path", "validation.schema",
-                      placeholder="schema.yaml")
-        self.add_combo(f, "On invalid records", "validation.on_error",
-                       items=["fail", "warn", "skip", "quarantine"], default="fail")
-        self.add_value(f, "Dead letters", "validation.dlq", placeholder="true")
+        self.add_validation_group()
         _box, f = self.group("Distributed run")
         self.add_combo(f, "Executor", "executor", items=["local", "dask"], default="local")
         self.add_line(f, "Dask scheduler", "scheduler_address",
