@@ -28,6 +28,8 @@ PIPELINE_KEYS = ("extract", "transform", "jsonata", "custom_function", "load", "
                  "dlq", "contract", "lineage", *METADATA_KEYS)
 SETTINGS_KEYS = ("dlq", "metadata_store", "contract", "lineage", *METADATA_KEYS)
 _KINDS = ("extract", "transform", "load")
+PathArg = str | os.PathLike[str]
+"""A file or folder path as callers give it."""
 
 
 @dataclass(repr=False)
@@ -116,21 +118,14 @@ def _check_keys(data: Mapping[str, Any], allowed: tuple[str, ...], file: str,
                                                 extra_candidates=list(allowed)))
 
 
-def collect(
-    contract_dir: str | os.PathLike[str] | None = None,
-    extract_config: Mapping[str, Any] | None = None,
-    transform_config: Any = None,
-    load_config: Mapping[str, Any] | None = None,
-    extract_file: str | os.PathLike[str] | None = None,
-    transform_file: str | os.PathLike[str] | None = None,
-    load_file: str | os.PathLike[str] | None = None,
-    contract_file: str | os.PathLike[str] | None = None,
-    contract_dict: Mapping[str, Any] | None = None,
-    config_context: Mapping[str, Any] | None = None,
-    texts: Mapping[str, str] | None = None,
-) -> tuple[PipelineConfig, list[ConfigProblem], list[ConfigProblem]]:
+def collect(contract_dir: PathArg | None, given: Mapping[str, tuple[Any, PathArg | None]],
+            contract_file: PathArg | None = None, contract_dict: Mapping[str, Any] | None = None,
+            config_context: Mapping[str, Any] | None = None, texts: Mapping[str, str] | None = None,
+            ) -> tuple[PipelineConfig, list[ConfigProblem], list[ConfigProblem]]:
     """Build the pipeline config; return it with every problem and warning found.
 
+    ``given`` maps extract/transform/load to the caller's (config dict, file path), either
+    None (as ``load_pipeline_config`` takes them): a dict beats a file beats the folder's file.
     ``texts`` (kind -> YAML) are unsaved versions of the folder's ``<kind>.yaml`` files, read
     in their place with their own line numbers; relative paths still resolve in the folder.
     ``texts["pipeline"]`` is the unsaved text of the single pipeline file (pipeline.yaml, or a
@@ -157,6 +152,7 @@ def collect(
             folder = folder or cpath.parent
             contract = contract or (dict(data) if isinstance(data, Mapping) and "schema" in data
                                     else {"schema": data})
+    extract_file = given.get("extract", (None, None))[1]
     if folder is None and extract_file is not None:
         folder = Path(extract_file).expanduser().resolve().parent
     if folder is not None and not folder.is_dir():
@@ -180,11 +176,9 @@ def collect(
     col.problems += var_problems
     col.secrets |= var_secrets
 
-    given = {"extract": (extract_config, extract_file), "transform": (transform_config,
-             transform_file), "load": (load_config, load_file)}
     sources: dict[str, _Source] = {}
     for kind in _KINDS:
-        as_dict, as_file = given[kind]
+        as_dict, as_file = given.get(kind, (None, None))
         if as_dict is not None:
             sources[kind] = _Source(as_dict, None, None, given=True)
         elif as_file is not None:
@@ -337,9 +331,10 @@ def load_pipeline_config(
     ``texts``: unsaved file texts read in place of the files, as in ``collect``. Raises
     ``ConfigError`` listing every problem of every file (file, dotted key, line, hint).
     """
-    config, problems, _warnings = collect(
-        contract_dir, extract_config, transform_config, load_config, extract_file,
-        transform_file, load_file, contract_file, contract_dict, config_context, texts)
+    given = {"extract": (extract_config, extract_file),
+             "transform": (transform_config, transform_file), "load": (load_config, load_file)}
+    config, problems, _warnings = collect(contract_dir, given, contract_file, contract_dict,
+                                          config_context, texts)
     if problems:
         raise ConfigError([_masked(p, config.secrets) for p in problems], pipeline=config.name)
     return config
@@ -364,5 +359,5 @@ def validate_pipeline(
     single pipeline file), checked in their place (the designer's live checks). Never stops
     at the first problem; an empty list means the pipeline is valid.
     """
-    _config, problems, warnings = collect(path, config_context=config_context, texts=texts)
+    _config, problems, warnings = collect(path, {}, config_context=config_context, texts=texts)
     return [_masked(p, _config.secrets) for p in [*problems, *warnings]]
