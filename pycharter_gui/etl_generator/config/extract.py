@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,26 +18,16 @@ from .problems import MOVED_KEYS
 from .registry import SOURCES, detect_source_type
 from .resolve import (
     Context,
+    Normalizer,
     csv_defaults,
     dump,
     merge_options,
-    normalize_with,
     sqlite_url_for,
     strip_metadata,
 )
 from .substitution import substitute_tree
 from .validation import validation_block
 from .yaml_io import LineMap
-
-
-def normalize_extract(
-    raw: Mapping[str, Any] | None,
-    base_dir: str | os.PathLike[str] | None = None,
-    config_context: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Return the canonical extract dict for ``raw``; ``ConfigError`` lists every problem."""
-    return normalize_with(build_extract, raw, base_dir, config_context, "extract.yaml")
-
 
 # extract.yaml keys that pycharter accepted and silently ignored: accepted with a warning
 PYCHARTER_IGNORED = ("processing_mode", "max_memory_mb", "checkpoint")
@@ -76,6 +65,11 @@ def build_extract(raw: Any, ctx: Context, config_context: Mapping[str, Any] | No
                "cloud_storage": _cloud}[source_type]
     cfg.update(builder(parsed, ctx))  # type: ignore[operator]
     return cfg
+
+
+normalize_extract = Normalizer(
+    build_extract, "extract.yaml",
+    "Return the canonical extract dict for ``raw``; ``ConfigError`` lists every problem.")
 
 
 def substituted(raw: Any, ctx: Context, config_context: Mapping[str, Any] | None,

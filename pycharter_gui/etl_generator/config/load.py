@@ -20,24 +20,15 @@ from .models_load import (
 )
 from .resolve import (
     Context,
+    Normalizer,
     dump,
     merge_options,
-    normalize_with,
 )
 from .validation import validation_block
 from .yaml_io import LineMap
 
 NEEDS_PRIMARY_KEY = ("upsert", "update", "delete", "replace")
 DLQ_FILE = "dead_letters.jsonl"
-
-
-def normalize_load(
-    raw: Mapping[str, Any] | None,
-    base_dir: str | os.PathLike[str] | None = None,
-    config_context: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Return the canonical load dict for ``raw``; ``ConfigError`` lists every problem."""
-    return normalize_with(build_load, raw, base_dir, config_context, "load.yaml")
 
 
 def build_load(raw: Any, ctx: Context, config_context: Mapping[str, Any] | None,
@@ -80,6 +71,11 @@ def build_load(raw: Any, ctx: Context, config_context: Mapping[str, Any] | None,
         cfg.update(_cloud(parsed, ctx))
     cfg["dead_letter_queue"] = _dlq(parsed, ctx, settings_dlq, cfg, extract_dlq)
     return cfg
+
+
+normalize_load = Normalizer(
+    build_load, "load.yaml",
+    "Return the canonical load dict for ``raw``; ``ConfigError`` lists every problem.")
 
 
 def _format_for(fmt: str | None, path: str | None) -> str:

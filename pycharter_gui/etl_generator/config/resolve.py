@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -157,16 +158,29 @@ def merge_options(defaults: dict[str, Any], *layers: dict[str, Any] | None) -> d
     return out
 
 
-def normalize_with(build: Any, raw: Any, base_dir: Any, config_context: Any, file: str) -> dict[str, Any]:
-    """Shared body of the ``normalize_*`` entry points: a canonical dict passes through,
-    anything else is built into a fresh ``Context`` and every problem raised at once."""
-    from ..errors import ConfigError
+class Normalizer:
+    """A public ``normalize_<kind>(raw, base_dir=None, config_context=None)``, one definition for
+    extract, transform and load: a canonical dict passes through, anything else is built by the
+    kind's ``build`` into a fresh ``Context`` and every problem raised at once."""
 
-    if isinstance(raw, dict) and raw.get("__canonical__"):
-        return raw
-    base_dir, raw = pop_base_dir(raw, base_dir)
-    ctx = Context(file=file, base_dir=as_base_dir(base_dir))
-    cfg = build(raw, ctx, config_context)
-    if ctx.problems:
-        raise ConfigError(ctx.problems)
-    return cfg
+    def __init__(self, build: Callable[[Any, Context, Mapping[str, Any] | None], dict[str, Any]],
+                 file: str, doc: str) -> None:
+        self.build = build
+        self.file = file  # names the config in problems: extract.yaml, ...
+        self.__doc__ = doc
+
+    def __call__(self, raw: Any, base_dir: str | os.PathLike[str] | None = None,
+                 config_context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        from ..errors import ConfigError
+
+        if isinstance(raw, dict) and raw.get("__canonical__"):
+            return raw
+        base_dir, raw = pop_base_dir(raw, base_dir)
+        ctx = Context(file=self.file, base_dir=as_base_dir(base_dir))
+        cfg = self.build(raw, ctx, config_context)
+        if ctx.problems:
+            raise ConfigError(ctx.problems)
+        return cfg
+
+    def __repr__(self) -> str:
+        return f"<normalizer of {self.file}>"

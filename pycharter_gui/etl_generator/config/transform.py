@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
 from .extract import locate
 from .models_transform import OP_ORDER, TransformConfig, TransformOps
-from .resolve import Context, normalize_with, strip_metadata
+from .resolve import Context, Normalizer, strip_metadata
 from .substitution import substitute_tree
 from .yaml_io import LineMap
 
 _V2_KEYS = ("convert", "defaults", "add", "select", "filter")
 _LEGACY_KEYS = ("type", "fill_null", "flatten")
-
-
-def normalize_transform(
-    raw: Any,
-    base_dir: str | os.PathLike[str] | None = None,
-    config_context: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Return the canonical transform dict; ``ConfigError`` lists every problem.
-
-    Only ``config_context`` names are substituted: other ``${...}`` stay for per-record use.
-    """
-    return normalize_with(build_transform, raw, base_dir, config_context, "transform.yaml")
 
 
 def empty_transform(base_dir: str | None = None) -> dict[str, Any]:
@@ -97,6 +84,12 @@ def build_transform(raw: Any, ctx: Context, config_context: Mapping[str, Any] | 
         cfg["custom_function"] = custom_cfg
     _check_compiles(cfg, ctx)
     return cfg
+
+
+normalize_transform = Normalizer(
+    build_transform, "transform.yaml",
+    "Return the canonical transform dict; ``ConfigError`` lists every problem.\n\n"
+    "Only ``config_context`` names are substituted: other ``${...}`` stay for per-record use.")
 
 
 def _check_compiles(cfg: dict[str, Any], ctx: Context) -> None:
