@@ -36,6 +36,7 @@ from ..column_profile import BatchProfile, profile_batch, schema_marks, summariz
 from ..models.records_table_model import ColumnNameRole, RecordRole, RecordsTableModel, pretty_json
 from ..pipeline_tasks import SampleStream, build_orchestrator
 from ..workers.task import TaskHandle
+from .layout import headed_box
 from .message_bar import MessageBar, describe_error
 from .profile_popup import ColumnSummaryPopup
 
@@ -151,17 +152,9 @@ class PreviewPanel(QWidget):
         self.detail_title = QLabel("Select a cell to see its value")
         self.detail = QPlainTextEdit(readOnly=True)
         self.detail.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        detail_box = QWidget()
-        dl = QVBoxLayout(detail_box)
-        dl.setContentsMargins(0, 0, 0, 0)
-        head = QHBoxLayout()
-        head.addWidget(self.detail_title, 1)
-        head.addWidget(self.detail_record_check)
-        dl.addLayout(head)
-        dl.addWidget(self.detail)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
-        splitter.addWidget(detail_box)
+        splitter.addWidget(headed_box(self.detail_title, self.detail_record_check, self.detail))
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         self.status_label = QLabel("No preview yet: press Preview (F5).")

@@ -24,6 +24,7 @@ from .. import theme
 from ..run_history import RunEntry, RunHistory, status_words
 from ..workers.blocking import BlockingJob
 from .charts import RunPoint, RunsChart
+from .layout import headed_box
 
 EntryRole = Qt.ItemDataRole.UserRole
 _HEADERS = ["When", "Pipeline", "Kind", "Outcome", "Extracted", "Loaded", "Dead letters", "Duration"]
@@ -82,18 +83,11 @@ class RunsPanel(QWidget):
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
         self.log_view = QPlainTextEdit(readOnly=True)
-        detail = QWidget()
-        dl = QVBoxLayout(detail)
-        dl.setContentsMargins(0, 0, 0, 0)
-        head = QHBoxLayout()
-        head.addWidget(self.summary_label, 1)
-        head.addWidget(self.dead_letters_button)
-        dl.addLayout(head)
-        dl.addWidget(self.log_view, 1)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.chart)
         splitter.addWidget(self.tree)
-        splitter.addWidget(detail)
+        splitter.addWidget(headed_box(self.summary_label, self.dead_letters_button, self.log_view,
+                                      body_stretch=1))
         bar = QHBoxLayout()
         bar.addWidget(QLabel("<b>Runs</b>"), 1)
         bar.addWidget(self.refresh_button)
