@@ -15,15 +15,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-from .base import (
-    CloudClient,
-    CloudStorageError,
-    ObjectInfo,
-    StorageLocation,
-    mask_text,
-    mask_url,
-    require_sdk,
-)
+from .base import CloudClient, CloudStorageError, ObjectInfo, StorageLocation, mask_url, require_sdk
 
 MIB = 1024 * 1024
 
@@ -69,6 +61,8 @@ class AzureBlobClient(CloudClient):
     """One Azure Blob container."""
 
     provider = "azure"
+    BUCKET_WORD = "container"
+    KEY_WORD = "blob"
     READ_CHUNK = 4 * MIB
     SINGLE_PUT = 64 * MIB  # larger files are uploaded as staged blocks + one commit
     BLOCK_SIZE = 8 * MIB
@@ -81,7 +75,6 @@ class AzureBlobClient(CloudClient):
         blob = require_sdk("azure.storage.blob", "azure", "Azure Blob Storage")
         creds = location.credentials
         conn = creds.get("connection_string") or os.environ.get("AZURE_STORAGE_CONNECTION_STRING")
-        self._endpoint = location.endpoint_url
         options = {
             "retry_policy": blob.ExponentialRetry(initial_backoff=1, increment_base=2,
                                                   retry_total=self.RETRY_TOTAL,
@@ -110,9 +103,6 @@ class AzureBlobClient(CloudClient):
         raw_code = getattr(exc, "error_code", None)
         code = str(getattr(raw_code, "value", raw_code) or "")
         status = getattr(exc, "status_code", None)
-        loc = self.location
-        where = f" at {mask_url(self._endpoint)}" if getattr(self, "_endpoint", None) else ""
-        what = f"container '{loc.bucket}'" + (f", blob '{key}'" if key else "") + where
         kind, retriable, hint = "other", False, ""
         if code == "ContainerNotFound":
             kind, hint = "no_bucket", "check storage.container (or storage.bucket)"
@@ -126,13 +116,10 @@ class AzureBlobClient(CloudClient):
                 status in (408, 429, 500, 502, 503, 504):
             kind, retriable = "unreachable", True
             hint = "check the account URL (connection string BlobEndpoint) and the network"
-        message = f"Azure {action} failed for {what}: {type(exc).__name__}: {_first_line(exc)}"
+        message = f"Azure {action} failed for {self._subject(key)}: {type(exc).__name__}: {_first_line(exc)}"
         if code and code not in message:
             message += f" [{code}]"
-        if hint:
-            message += f" ({hint})"
-        return CloudStorageError(mask_text(message, loc), kind=kind, retriable=retriable,
-                                 bucket=loc.bucket, key=key)
+        return self._error(message, key, kind=kind, retriable=retriable, hint=hint)
 
     def ensure_bucket(self) -> None:
         """Fail early, with the usual message, when the container is missing or not ours."""

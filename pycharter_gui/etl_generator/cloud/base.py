@@ -10,6 +10,7 @@ Credentials are never put into a message or a log line.
 from __future__ import annotations
 
 import importlib
+import io
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -95,17 +96,61 @@ def as_load_error(exc: CloudStorageError, target: str) -> LoadError:
     return cls(f"Cannot write {target}: {exc}", target=target)
 
 
+class ResponseStream(io.RawIOBase):
+    """A readable raw stream over a provider's response body (``read(n)``, ``close()``);
+    closing the stream closes the body. Providers override ``_read`` to resume a dropped
+    connection or to word the SDK's errors."""
+
+    def __init__(self, body: Any, name: str) -> None:
+        super().__init__()
+        self._body = body
+        self.name = name
+
+    def readable(self) -> bool:
+        return True
+
+    def _read(self, size: int) -> bytes:
+        """Up to ``size`` bytes of the body (b"" at its end)."""
+        return self._body.read(size)
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._read(len(view))
+        n = len(data)
+        view[:n] = data
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self._body.close()
+            finally:
+                super().close()
+
+
 class CloudClient(ABC):
-    """A connection to one bucket of one provider; every method may raise CloudStorageError."""
+    """A connection to one bucket of one provider; every method may raise CloudStorageError.
+
+    Messages name the bucket as ``BUCKET_WORD`` and an object as ``KEY_WORD`` (Azure says
+    container and blob) and the endpoint ``_endpoint`` the client talks to, when not the
+    provider's default."""
 
     provider = ""
+    BUCKET_WORD = "bucket"
+    KEY_WORD = "key"
 
     def __init__(self, location: StorageLocation) -> None:
         self.location = location
+        self._endpoint: str | None = location.endpoint_url
 
     @abstractmethod
     def _translate(self, exc: Exception, key: str | None, action: str) -> CloudStorageError:
         """The provider's error ``exc`` of ``action`` on ``key``, in words an analyst can act on."""
+
+    def _provider_error(self, exc: Exception) -> Exception | None:
+        """The error of ``exc`` that ``_translate`` words, or None to raise ``exc`` as it is
+        (every error, by default)."""
+        return exc
 
     def _call(self, action: str, key: str | None, fn: Any, *args: Any, **kw: Any) -> Any:
         """``fn(*args, **kw)``, a provider error raised as ``_translate`` words it."""
@@ -114,7 +159,28 @@ class CloudClient(ABC):
         except CloudStorageError:
             raise
         except Exception as exc:
-            raise self._translate(exc, key, action) from None
+            provider_exc = self._provider_error(exc)
+            if provider_exc is None:
+                raise
+            raise self._translate(provider_exc, key, action) from None
+
+    def _where(self) -> str:
+        """`` at <endpoint>`` (credentials masked) when the client has an endpoint, for messages."""
+        return f" at {mask_url(self._endpoint)}" if self._endpoint else ""
+
+    def _subject(self, key: str | None) -> str:
+        """What a failed call was about: the bucket, the key if any, and the endpoint."""
+        about = f"{self.BUCKET_WORD} '{self.location.bucket}'"
+        return about + (f", {self.KEY_WORD} '{key}'" if key else "") + self._where()
+
+    def _error(self, message: str, key: str | None, *, kind: str = "other",
+               retriable: bool = False, hint: str = "") -> CloudStorageError:
+        """``message`` with ``hint`` in brackets as a CloudStorageError of this bucket, every
+        credential of the location masked."""
+        if hint:
+            message += f" ({hint})"
+        return CloudStorageError(mask_text(message, self.location), kind=kind, retriable=retriable,
+                                 bucket=self.location.bucket, key=key)
 
     @abstractmethod
     def list_objects(self, prefix: str) -> list[ObjectInfo]:

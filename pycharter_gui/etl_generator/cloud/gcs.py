@@ -16,15 +16,7 @@ import io
 import os
 from typing import IO, Any
 
-from .base import (
-    CloudClient,
-    CloudStorageError,
-    ObjectInfo,
-    StorageLocation,
-    mask_text,
-    mask_url,
-    require_sdk,
-)
+from .base import CloudClient, CloudStorageError, ObjectInfo, ResponseStream, StorageLocation, require_sdk
 
 MIB = 1024 * 1024
 _RETRIABLE_CODES = (408, 429, 500, 502, 503, 504)
@@ -45,32 +37,16 @@ def _is_connection_error(exc: BaseException | None) -> bool:
     return False
 
 
-class _ReaderRaw(io.RawIOBase):
+class _ReaderRaw(ResponseStream):
     """A raw stream over a ``BlobReader`` that turns SDK errors into CloudStorageError."""
 
     def __init__(self, client: GCSClient, key: str, reader: Any) -> None:
-        super().__init__()
+        super().__init__(reader, client.location.url(key))
         self._client = client
         self._key = key
-        self._reader = reader
-        self.name = client.location.url(key)
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        data = self._client._call("read", self._key, self._reader.read, len(view))
-        n = len(data)
-        view[:n] = data
-        return n
-
-    def close(self) -> None:
-        if not self.closed:
-            try:
-                self._reader.close()
-            finally:
-                super().close()
+    def _read(self, size: int) -> bytes:
+        return self._client._call("read", self._key, self._body.read, size)
 
 
 class GCSClient(CloudClient):
@@ -124,9 +100,6 @@ class GCSClient(CloudClient):
 
     def _translate(self, exc: Exception, key: str | None, action: str) -> CloudStorageError:
         code = getattr(exc, "code", None)
-        loc = self.location
-        where = f" at {mask_url(self._endpoint)}" if getattr(self, "_endpoint", None) else ""
-        what = f"bucket '{loc.bucket}'" + (f", key '{key}'" if key else "") + where
         kind, retriable, hint = "other", False, ""
         text = getattr(exc, "message", None) or str(exc)
         text = str(text).splitlines()[0] if str(text).strip() else type(exc).__name__
@@ -146,11 +119,8 @@ class GCSClient(CloudClient):
                 type(exc).__name__ == "RetryError":
             kind, retriable = "unreachable", True
             hint = "check the network or endpoint_url; it will be retried"
-        message = f"GCS {action} failed for {what}: {type(exc).__name__}: {text}"
-        if hint:
-            message += f" ({hint})"
-        return CloudStorageError(mask_text(message, loc), kind=kind, retriable=retriable,
-                                 bucket=loc.bucket, key=key)
+        return self._error(f"GCS {action} failed for {self._subject(key)}: {type(exc).__name__}: {text}",
+                           key, kind=kind, retriable=retriable, hint=hint)
 
     # -- CloudClient ---------------------------------------------------------------------------
     def ensure_bucket(self) -> None:
@@ -161,9 +131,6 @@ class GCSClient(CloudClient):
             raise CloudStorageError(
                 f"GCS bucket '{self.location.bucket}' does not exist{self._where()} (check "
                 "storage.bucket)", kind="no_bucket", bucket=self.location.bucket)
-
-    def _where(self) -> str:
-        return f" at {mask_url(self._endpoint)}" if self._endpoint else ""
 
     def list_objects(self, prefix: str) -> list[ObjectInfo]:
         def run() -> list[ObjectInfo]:

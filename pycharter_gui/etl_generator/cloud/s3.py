@@ -16,7 +16,7 @@ import io
 import logging
 from typing import IO, Any
 
-from .base import CloudClient, CloudStorageError, ObjectInfo, StorageLocation, mask_text
+from .base import CloudClient, CloudStorageError, ObjectInfo, ResponseStream, StorageLocation
 
 logger = logging.getLogger(__name__)
 
@@ -27,25 +27,19 @@ _RETRIABLE = {"SlowDown", "InternalError", "ServiceUnavailable", "RequestTimeout
               "503", "504", "Throttling", "RequestTimeTooSkewed"}
 
 
-class _BodyRaw(io.RawIOBase):
+class _BodyRaw(ResponseStream):
     """A raw stream over an S3 GetObject body that resumes with a Range GET after a drop."""
 
     def __init__(self, client: S3Client, key: str) -> None:
-        super().__init__()
+        super().__init__(client.get_body(key), client.location.url(key))
         self._client = client
         self._key = key
         self._pos = 0
-        self._body: Any = client.get_body(key)
-        self.name = client.location.url(key)
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
+    def _read(self, size: int) -> bytes:
         for attempt in range(4):
             try:
-                data = self._body.read(len(view))
+                data = self._body.read(size)
                 break
             except Exception as exc:  # connection drop: resume where we were
                 if attempt == 3 or not _is_stream_error(exc):
@@ -53,17 +47,8 @@ class _BodyRaw(io.RawIOBase):
                 logger.warning("Reconnecting to %s at byte %d after: %s", self.name, self._pos,
                                type(exc).__name__)
                 self._body = self._client.get_body(self._key, start=self._pos)
-        n = len(data)
-        view[:n] = data
-        self._pos += n
-        return n
-
-    def close(self) -> None:
-        if not self.closed:
-            try:
-                self._body.close()
-            finally:
-                super().close()
+        self._pos += len(data)
+        return data
 
 
 def _is_stream_error(exc: Exception) -> bool:
@@ -117,9 +102,6 @@ class S3Client(CloudClient):
             ProfileNotFound,
         )
 
-        loc = self.location
-        bucket = loc.bucket
-        what = f"bucket '{bucket}'" + (f", key '{key}'" if key else "") + loc.where()
         kind, retriable, hint = "other", False, ""
         if isinstance(exc, ClientError):
             err = exc.response.get("Error", {})
@@ -151,26 +133,18 @@ class S3Client(CloudClient):
             hint = "check storage.profile and ~/.aws/config"
         else:
             provider_msg = f"{type(exc).__name__}: {exc}"
-        message = f"S3 {action} failed for {what}: {provider_msg}"
-        if hint:
-            message += f" ({hint})"
-        return CloudStorageError(mask_text(message, loc), kind=kind, retriable=retriable,
-                                 bucket=bucket, key=key)
+        return self._error(f"S3 {action} failed for {self._subject(key)}: {provider_msg}", key,
+                           kind=kind, retriable=retriable, hint=hint)
 
-    def _call(self, action: str, key: str | None, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except CloudStorageError:
-            raise
-        except Exception as exc:
-            from boto3.exceptions import S3UploadFailedError
-            from botocore.exceptions import BotoCoreError, ClientError
+    def _provider_error(self, exc: Exception) -> Exception | None:
+        """botocore's errors are worded (the one boto3's upload error wraps, too); any other
+        error is raised as it is."""
+        from boto3.exceptions import S3UploadFailedError
+        from botocore.exceptions import BotoCoreError, ClientError
 
-            if isinstance(exc, S3UploadFailedError) and isinstance(exc.__context__, Exception):
-                exc = exc.__context__  # boto3 wraps the provider's error; report that one
-            if isinstance(exc, (BotoCoreError, ClientError)):
-                raise self._translate(exc, key, action) from None
-            raise
+        if isinstance(exc, S3UploadFailedError) and isinstance(exc.__context__, Exception):
+            exc = exc.__context__  # boto3 wraps the provider's error; report that one
+        return exc if isinstance(exc, (BotoCoreError, ClientError)) else None
 
     def _not_found(self, exc: CloudStorageError, key: str, action: str) -> CloudStorageError:
         """Tell a missing key from a missing bucket (HEAD answers both with a bare 404)."""

@@ -103,7 +103,7 @@ async def test_first_batch_before_the_whole_object(admin: GcsAdmin, bucket: str,
     client = get_client(StorageLocation(provider="gcs", bucket=bucket,
                                         endpoint_url=admin.endpoint))
     stream = client.open_stream("big/data.jsonl")
-    reader = stream.raw._reader  # type: ignore[attr-defined]
+    reader = stream.raw._body  # type: ignore[attr-defined]
     first = next(iter_batches(stream, "jsonl", {}, 100))
     assert [r["id"] for r in first] == list(range(100))
     assert reader._pos < len(body) // 4  # only the head of the object was fetched
