@@ -17,7 +17,6 @@ import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 from ..cloud.base import (
@@ -32,24 +31,13 @@ from ..cloud.base import (
 )
 from ..cloud.ranged import open_ranged
 from ..errors import PycharterError
-from ..readers import BadLine, detect_format, iter_batches, reader_options
-from .base import BaseExtractor
+from ..readers import detect_format, iter_batches, reader_options
+from .base import BaseExtractor, ExtractRequest
 from .file import BadRecordCallback
+from .file_batches import RecordBudget, without_bad_lines
 from .read_ahead import ThreadedIter
 
 logger = logging.getLogger(__name__)
-
-
-def _canonical(cfg: dict[str, Any], contract_dir: Any = None,
-               config_context: dict[str, Any] | None = None) -> dict[str, Any]:
-    if cfg.get("__canonical__"):
-        return cfg
-    try:
-        from ..config import normalize_extract
-    except ImportError:  # pragma: no cover - config package always present in releases
-        return cfg
-    return normalize_extract(cfg, base_dir=contract_dir, config_context=config_context)
-
 
 
 def _has_ranged_reads(client: CloudClient) -> bool:
@@ -132,26 +120,11 @@ class CloudStorageExtractor(BaseExtractor):
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    def _report_bad(self, bad: BadLine, url: str) -> None:
-        message = f"{url} line {bad.line_no}: {bad.error}"
-        record = {"file": url, "line_number": bad.line_no, "raw_line": bad.text}
-        self.report_bad_record(record, message)
-
-    async def extract_streaming(  # type: ignore[override]
-        self,
-        extract_config: dict[str, Any],
-        params: dict[str, Any] | None = None,
-        headers: dict[str, Any] | None = None,
-        contract_dir: str | Path | None = None,
-        batch_size: int | None = None,
-        max_records: int | None = None,
-        config_context: dict[str, Any] | None = None,
-    ) -> AsyncIterator[list[dict[str, Any]]]:
+    async def _stream(self, request: ExtractRequest) -> AsyncIterator[list[dict[str, Any]]]:
         """Yield batches of at most ``batch_size`` records, at most ``max_records`` in all."""
-        cfg = _canonical(extract_config, contract_dir, config_context)
-        size = int(batch_size or cfg["batch_size"])
-        limit = max_records if max_records is not None else cfg.get("max_records")
-        remaining = None if limit is None else max(0, int(limit))
+        cfg = request.canonical_config()
+        size = request.batch_size_for(cfg)
+        budget = RecordBudget.of(request, cfg)
         loc = storage_location(cfg)
         client = await asyncio.to_thread(get_client, loc)
         source = loc.url(loc.path or loc.prefix or "")
@@ -162,9 +135,8 @@ class CloudStorageExtractor(BaseExtractor):
                 raise as_source_error(exc, source) from None
             formats = [self._format(cfg, o.key) for o in objects]
             options = reader_options(cfg)
-            source_col = cfg.get("source_file_column")
             for obj, fmt in zip(objects, formats, strict=True):
-                if remaining == 0:
+                if budget.spent:
                     return
                 url = loc.url(obj.key)
                 pump = ThreadedIter(self._object_batches(client, obj.key, fmt, options, size,
@@ -177,21 +149,11 @@ class CloudStorageExtractor(BaseExtractor):
                             raise as_source_error(exc, url) from None
                         if batch is None:
                             break
-                        records = []
-                        for item in batch:
-                            if isinstance(item, BadLine):
-                                self._report_bad(item, url)
-                            else:
-                                records.append(item)
-                        if remaining is not None:
-                            records = records[:remaining]
-                            remaining -= len(records)
-                        if source_col:
-                            for rec in records:
-                                rec[source_col] = obj.key
+                        records = budget.take(
+                            without_bad_lines(batch, url, url, self.report_bad_record), obj.key)
                         if records:
                             yield records
-                        if remaining == 0:
+                        if budget.spent:
                             return
                 finally:
                     pump.close()

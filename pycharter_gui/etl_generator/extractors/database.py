@@ -21,13 +21,11 @@ import datetime as dt
 import decimal
 import uuid
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, NoSuchTableError, StatementError
 
-from ..config.models_common import DEFAULT_BATCH_SIZE
 from ..database.connect import (
     backend_name,
     classify_db_error,
@@ -40,7 +38,7 @@ from ..database.dialects import effective_schema
 from ..database.ssh_tunnel import open_ssh_tunnel
 from ..database.watermark import decode_watermark, start_watermark, substitute_watermark
 from ..errors import ConfigError, ConfigProblem, FatalSourceError, RetriableSourceError
-from .base import BaseExtractor
+from .base import BaseExtractor, ExtractRequest
 
 T = TypeVar("T")
 _WATERMARK = "_pycharter_watermark"
@@ -109,22 +107,12 @@ class DatabaseExtractor(BaseExtractor):
             stmt = stmt.where(col > sa.bindparam(_WATERMARK, type_=_bind_type(self.watermark)))
         return stmt.order_by(col)
 
-    async def extract_streaming(
-        self,
-        extract_config: dict[str, Any],
-        params: dict[str, Any] | None,
-        headers: dict[str, Any] | None = None,
-        contract_dir: str | Path | None = None,
-        batch_size: int | None = None,
-        max_records: int | None = None,
-        config_context: dict[str, Any] | None = None,
-    ) -> AsyncIterator[list[dict[str, Any]]]:
+    async def _stream(self, request: ExtractRequest) -> AsyncIterator[list[dict[str, Any]]]:
         """Yield batches of row dicts keyed by column label."""
-        cfg = extract_config
+        cfg, params = request.extract_config, request.params
         self.validate_config(cfg)
-        batch_size = int(batch_size or cfg.get("batch_size") or DEFAULT_BATCH_SIZE)
-        if max_records is None:
-            max_records = cfg.get("max_records")
+        batch_size = request.batch_size_for(cfg)
+        max_records = request.max_records_for(cfg)
         url = parse_url(cfg["url"], file="extract.yaml")
         inc = cfg.get("incremental") or None
         if inc:

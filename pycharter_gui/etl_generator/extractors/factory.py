@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from ..config.registry import SOURCES, SourceType, detect_source_type
 from ..errors import ConfigError, ConfigProblem
 from ..registry import import_target
-from .base import BaseExtractor
+from .base import BaseExtractor, ExtractRequest
 
 
 class ExtractorFactory:
@@ -70,36 +69,39 @@ def get_extractor(extract_config: dict[str, Any]) -> BaseExtractor:
     return ExtractorFactory.get_extractor(extract_config)
 
 
-async def extract_with_pagination_streaming(
-    extract_config: dict[str, Any],
-    params: dict[str, Any] | None = None,
-    headers: dict[str, Any] | None = None,
-    contract_dir: str | Path | None = None,
-    batch_size: int | None = None,
-    max_records: int | None = None,
-    config_context: dict[str, Any] | None = None,
-) -> AsyncIterator[list[dict[str, Any]]]:
+class _AnySource(BaseExtractor):
     """Yield batches from whichever extractor ``extract_config`` names or implies.
 
     ``${VAR}`` in ``params`` and ``headers`` is resolved like the config's own values, from
     ``config_context`` then the environment (an unset variable without a default is a
     ``ConfigError`` naming it); header values stay text.
     """
-    from ..config import normalize_extract
 
-    cfg = normalize_extract(extract_config, base_dir=contract_dir, config_context=config_context)
-    params = _resolved(params, config_context, "params", retype=True)
-    headers = _resolved(headers, config_context, "headers", retype=False)
-    extractor = get_extractor(cfg)
-    extractor.validate_config(cfg)
-    stream = extractor.extract_streaming(
-        cfg, params, headers, contract_dir, batch_size, max_records, config_context
-    )
-    try:
-        async for batch in stream:
-            yield batch
-    finally:
-        await stream.aclose()
+    async def _stream(self, request: ExtractRequest) -> AsyncIterator[list[dict[str, Any]]]:
+        """Normalize the config, pick its extractor and pass its batches on."""
+        from ..config import normalize_extract
+
+        context = request.config_context
+        cfg = normalize_extract(request.extract_config, base_dir=request.contract_dir,
+                                config_context=context)
+        params = _resolved(request.params, context, "params", retype=True)
+        headers = _resolved(request.headers, context, "headers", retype=False)
+        extractor = get_extractor(cfg)
+        extractor.validate_config(cfg)
+        stream = extractor.extract_streaming(cfg, params, headers, request.contract_dir,
+                                             request.batch_size, request.max_records, context)
+        try:
+            async for batch in stream:
+                yield batch
+        finally:
+            await stream.aclose()
+
+    __call__ = BaseExtractor.extract_streaming
+
+
+#: pycharter's module-level entry point, called like ``BaseExtractor.extract_streaming``
+#: (same arguments, positional or by keyword); a fresh extractor is chosen on every call.
+extract_with_pagination_streaming = _AnySource()
 
 
 def _resolved(values: dict[str, Any] | None, context: dict[str, Any] | None, name: str, *,

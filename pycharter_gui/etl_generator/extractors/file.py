@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, ConfigProblem, FatalSourceError
-from ..readers import BadLine, detect_format, iter_batches, reader_options
-from .base import BaseExtractor
+from ..readers import detect_format, iter_batches, reader_options
+from .base import BaseExtractor, ExtractRequest, canonical_extract
+from .file_batches import RecordBudget, without_bad_lines
 from .read_ahead import ThreadedIter, drop_read_ahead, read_ahead
 
 logger = logging.getLogger(__name__)
@@ -58,13 +59,7 @@ class FileExtractor(BaseExtractor):
     @staticmethod
     def canonical(cfg: dict[str, Any], contract_dir: Any, config_context: Any) -> dict[str, Any]:
         """``cfg`` as the canonical extract dict (unchanged when it already is one)."""
-        if cfg.get("__canonical__"):
-            return cfg
-        try:
-            from ..config import normalize_extract
-        except ImportError:
-            return cfg
-        return normalize_extract(cfg, base_dir=contract_dir, config_context=config_context)
+        return canonical_extract(cfg, contract_dir, config_context)
 
     @staticmethod
     def _path_text(cfg: dict[str, Any]) -> str:
@@ -137,33 +132,17 @@ class FileExtractor(BaseExtractor):
         except (OSError, FatalSourceError):
             return None
 
-    def _report_bad(self, bad: BadLine, path: str) -> None:
-        message = f"{os.path.basename(path)} line {bad.line_no}: {bad.error}"
-        record = {"file": path, "line_number": bad.line_no, "raw_line": bad.text}
-        self.report_bad_record(record, message)
-
     # -- reading ------------------------------------------------------------------------
-    async def extract_streaming(  # type: ignore[override]
-        self,
-        extract_config: dict[str, Any],
-        params: dict[str, Any] | None = None,
-        headers: dict[str, Any] | None = None,
-        contract_dir: str | Path | None = None,
-        batch_size: int | None = None,
-        max_records: int | None = None,
-        config_context: dict[str, Any] | None = None,
-    ) -> AsyncIterator[list[dict[str, Any]]]:
+    async def _stream(self, request: ExtractRequest) -> AsyncIterator[list[dict[str, Any]]]:
         """Yield batches of at most ``batch_size`` records, at most ``max_records`` in all."""
-        cfg = self.canonical(extract_config, contract_dir, config_context)
-        size = int(batch_size or cfg["batch_size"])
-        limit = max_records if max_records is not None else cfg.get("max_records")
-        remaining = None if limit is None else max(0, int(limit))
-        files, root = await asyncio.to_thread(self.resolve_files, cfg, contract_dir)
+        cfg = request.canonical_config()
+        size = request.batch_size_for(cfg)
+        budget = RecordBudget.of(request, cfg)
+        files, root = await asyncio.to_thread(self.resolve_files, cfg, request.contract_dir)
         formats = [self.format_for(cfg, f) for f in files]
         options = reader_options(cfg)
-        source_col = cfg.get("source_file_column")
         for path, fmt in zip(files, formats, strict=True):
-            if remaining == 0:
+            if budget.spent:
                 return
             label = Path(os.path.relpath(path, root)).as_posix()
             pump = ThreadedIter(iter_batches(path, fmt, options, size))
@@ -172,24 +151,15 @@ class FileExtractor(BaseExtractor):
                 while pending is not None and (batch := await pending) is not None:
                     pending = None
                     records = batch
-                    if fmt == "jsonl":
-                        records = []
-                        for item in batch:
-                            if isinstance(item, BadLine):
-                                self._report_bad(item, path)
-                            else:
-                                records.append(item)
-                    if remaining is not None:
-                        records = records[:remaining]
-                        remaining -= len(records)
-                    if source_col:
-                        for rec in records:
-                            rec[source_col] = label
-                    if remaining != 0:  # read the next batch while this one is processed
+                    if fmt == "jsonl":  # only JSON Lines readers yield BadLine markers
+                        records = without_bad_lines(batch, path, os.path.basename(path),
+                                                    self.report_bad_record)
+                    records = budget.take(records, label)
+                    if not budget.spent:  # read the next batch while this one is processed
                         pending = read_ahead(pump)
                     if records:
                         yield records
-                    if remaining == 0:
+                    if budget.spent:
                         return
             finally:
                 await drop_read_ahead(pending)

@@ -14,13 +14,11 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from ..config.models_common import DEFAULT_BATCH_SIZE
 from ..database.watermark import advance_watermark, start_watermark, substitute_watermark
 from ..errors import (
     ConfigError,
@@ -29,7 +27,7 @@ from ..errors import (
     PycharterError,
 )
 from .auth import SecretMasker, build_auth, masking_library_logs
-from .base import BaseExtractor
+from .base import BaseExtractor, ExtractRequest
 from .http_response import page_records, records_from_body, split_records
 from .http_retry import (
     DEFAULT_REQUEST_DEADLINE,
@@ -254,20 +252,11 @@ class HTTPExtractor(BaseExtractor):
         page = f" (page {self.pages_fetched})" if self.pages_fetched else ""
         return f"{method} {url}{page}"
 
-    async def extract_streaming(
-        self,
-        extract_config: dict[str, Any],
-        params: dict[str, Any] | None = None,
-        headers: dict[str, Any] | None = None,
-        contract_dir: str | Path | None = None,
-        batch_size: int | None = None,
-        max_records: int | None = None,
-        config_context: dict[str, Any] | None = None,
-    ) -> AsyncIterator[list[dict[str, Any]]]:
+    async def _stream(self, request: ExtractRequest) -> AsyncIterator[list[dict[str, Any]]]:
         """Yield record batches page by page; see the module docstring."""
-        inc = extract_config.get("incremental") or None
+        cfg, params, headers = request.extract_config, request.params, request.headers
+        inc = cfg.get("incremental") or None
         self.watermark = start_watermark(inc)
-        cfg = extract_config
         if inc:  # run params start as a copy of extract params: fill in both
             cfg, params = (substitute_watermark(x, self.watermark) for x in (cfg, params))
         spec = build_request_spec(cfg, params, headers)
@@ -275,11 +264,11 @@ class HTTPExtractor(BaseExtractor):
         auth = build_auth(cfg.get("auth"))
         masker = SecretMasker.from_config(cfg, headers)
         self._shown_url = masker.url(spec.url)
-        limit = max_records if max_records is not None else cfg.get("max_records")
+        limit = request.max_records_for(cfg)
         if limit is None:
             limit = paginator.stop.max_records
         paginator.stop.max_records = limit
-        batch_size = max(1, int(batch_size or cfg.get("batch_size") or DEFAULT_BATCH_SIZE))
+        batch_size = max(1, request.batch_size_for(cfg))
         self.pages_fetched = 0
         pages = self._pages(spec, paginator, auth, masker, limit, batch_size)
         with masking_library_logs(masker):
