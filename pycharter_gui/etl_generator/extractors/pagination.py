@@ -97,6 +97,14 @@ class BasePaginator:
         self.pages = 0
         self.records_seen = 0
         self.stop_reason: str | None = None
+        self._seen: set[str] = set()  # cursors or URLs followed so far
+
+    def _remember(self, key: str, loop_message: str) -> None:
+        """Note a cursor or URL to follow; one that was followed before is a pagination loop
+        (the API would serve the same pages forever), reported as ``loop_message``."""
+        if key in self._seen:
+            raise PaginationLoopError(loop_message)
+        self._seen.add(key)
 
     def update_request(self, request: PageRequest) -> PageRequest:
         """Return the request for the next page (the first call gives the first page)."""
@@ -200,7 +208,6 @@ class CursorPaginator(BasePaginator):
         self.response_path = response_path
         self.has_more_path = has_more_path
         self.cursor: Any = None
-        self._seen: set[str] = set()
 
     def update_request(self, request: PageRequest) -> PageRequest:
         req = super().update_request(request)
@@ -214,12 +221,8 @@ class CursorPaginator(BasePaginator):
         cursor = get_path(body, self.response_path)
         if cursor is None or cursor == "" or isinstance(cursor, (dict, list)):
             return f"no cursor at '{self.response_path}'"
-        key = str(cursor)
-        if key in self._seen:
-            raise PaginationLoopError(
-                f"Pagination loop: cursor {key!r} (from '{self.response_path}') came back "
-                f"a second time after page {self.pages}")
-        self._seen.add(key)
+        self._remember(str(cursor), f"Pagination loop: cursor {str(cursor)!r} (from "
+                       f"'{self.response_path}') came back a second time after page {self.pages}")
         self.cursor = cursor
         return None
 
@@ -230,7 +233,6 @@ class _UrlPaginator(BasePaginator):
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self.next_url: httpx.URL | None = None
-        self._seen: set[str] = set()
 
     def update_request(self, request: PageRequest) -> PageRequest:
         req = super().update_request(request)
@@ -253,12 +255,8 @@ class _UrlPaginator(BasePaginator):
             url = base.join(target)
         except RuntimeError:  # a response built without a request (tests)
             url = httpx.URL(target)
-        key = str(url)
-        if key in self._seen:
-            raise PaginationLoopError(
-                f"Pagination loop: next URL {key} (from {where}) was already requested "
-                f"(after page {self.pages})")
-        self._seen.add(key)
+        self._remember(str(url), f"Pagination loop: next URL {url} (from {where}) was already "
+                       f"requested (after page {self.pages})")
         self.next_url = url
         return None
 
