@@ -2,7 +2,9 @@
 
 It mirrors the file extractor (files in the same order, batches never spanning two files,
 ``max_records``, ``source_file_column``, one batch read ahead in a worker thread) and the run
-loop (resume skip, counts, checkpoints, progress, error threshold, memory check). A batch whose
+loop (resume skip, counts, checkpoints, progress, error threshold, memory check). A batch is
+transformed (and prepared for the session) while the one before it is written; every effect
+(counts, dead letters, the write, checkpoints) still happens in batch order. A batch whose
 table or ops cannot be reproduced exactly goes through ``PipelineRun.process_batch`` with the
 dict path's own records, so results never differ; only the cost does. It uses only
 ``PipelineRun``'s public batch interface (``start_batch`` ... ``after_batch``).
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +24,7 @@ import pyarrow as pa
 from ..extractors.factory import get_extractor
 from ..extractors.file import FileExtractor
 from ..extractors.read_ahead import ThreadedIter, drop_read_ahead, read_ahead
-from ..loaders.base import ArrowBatchWriter
+from ..loaders.base import ArrowBatchWriter, PreparingArrowWriter
 from ..readers import reader_options
 from .arrow_ops import apply_ops, merge_fields, to_records
 from .plan import SOURCE_FORMATS, ColumnarPlan
@@ -33,6 +36,18 @@ if TYPE_CHECKING:
     from ..run_loop import PipelineRun
 
 logger = logging.getLogger(__name__)
+
+# a transformed batch: (valid table, what the session writes, contract rejects, rows transformed)
+_Done = tuple[pa.Table, Any, list[Any], int]
+
+
+@dataclass
+class _Ahead:
+    """A batch whose transform was started (``transformed`` is None: dict path)."""
+
+    batch: ArrowBatch
+    batch_index: int
+    transformed: asyncio.Future[_Done | None] | None
 
 
 def _with_label(batch: ArrowBatch, column: str, label: str) -> ArrowBatch:
@@ -104,6 +119,7 @@ class ColumnarRunner:
             label = Path(os.path.relpath(path, root)).as_posix()
             pump = ThreadedIter(iter_arrow_batches(path, fmt, options, size))
             pending: asyncio.Future[Any] | None = read_ahead(pump)
+            ahead: _Ahead | None = None  # transformed while the batch before it is written
             try:
                 while pending is not None and (batch := await pending) is not None:
                     pending = None
@@ -117,12 +133,20 @@ class ColumnarRunner:
                     if batch.num_rows:
                         batch_index += 1
                         if batch_index >= resume_batches:
-                            await self._process(batch, batch_index, session, compiled, validator)
-                            if (stop := run.after_batch(batch_index)) is not None:
+                            started = self._start(batch, batch_index, session, validator)
+                            prior, ahead = ahead, started
+                            if prior is not None and (stop := await self._finish(
+                                    prior, session, compiled, validator)) is not None:
                                 return True, stop
                     if remaining == 0:
                         break
+                prior, ahead = ahead, None
+                if prior is not None and (stop := await self._finish(
+                        prior, session, compiled, validator)) is not None:
+                    return True, stop
             finally:
+                if ahead is not None:
+                    await drop_read_ahead(ahead.transformed)
                 await drop_read_ahead(pending)
                 pump.close()
         await run.flush_bad_records(batch_index)
@@ -130,14 +154,26 @@ class ColumnarRunner:
                      self.fast_batches, self.fallback_batches)
         return True, None
 
-    async def _process(self, batch: ArrowBatch, batch_index: int, session: LoadSession,
-                       compiled: Any, validator: Any) -> None:
-        """``PipelineRun.process_batch`` for an Arrow batch, or that method itself."""
-        run, stats = self.run, self.run.stats
-        done: tuple[pa.Table, list[Any], int] | None = None
+    def _start(self, batch: ArrowBatch, batch_index: int, session: LoadSession,
+               validator: Any) -> _Ahead:
+        """Start the batch's transform in a worker thread: it runs while the batch before it is
+        written (ops, JSONata and contract are pure; results are applied in batch order)."""
+        future = None
         if batch.table is not None:
+            future = asyncio.ensure_future(
+                asyncio.to_thread(self._transform, batch.table, validator, session))
+        return _Ahead(batch, batch_index, future)
+
+    async def _finish(self, ahead: _Ahead, session: LoadSession, compiled: Any,
+                      validator: Any) -> str | None:
+        """``PipelineRun.process_batch`` for a started batch (or that method itself when the
+        batch must take the dict path), then ``after_batch``: its stop reason or None."""
+        run, stats = self.run, self.run.stats
+        batch, batch_index = ahead.batch, ahead.batch_index
+        done: _Done | None = None
+        if ahead.transformed is not None:
             try:
-                done = await asyncio.to_thread(self._transform, batch.table, validator)
+                done = await ahead.transformed
             except Exception:  # anything unexpected: the dict path is always right
                 logger.debug("columnar ops failed; batch %d via dicts", batch_index, exc_info=True)
                 done = None
@@ -145,8 +181,8 @@ class ColumnarRunner:
             self.fallback_batches += 1
             records = await asyncio.to_thread(batch.records)
             await run.process_batch(records, batch_index, session, compiled, validator)
-            return
-        out, invalid, transformed = done
+            return run.after_batch(batch_index)
+        out, payload, invalid, transformed = done
         self.fast_batches += 1
         await run.start_batch(batch_index, batch.num_rows)
         stats.transform_batches += 1
@@ -155,13 +191,15 @@ class ColumnarRunner:
         await run.store_dead_letters(run.rejected_letters(invalid, stage="validate",
                                                           batch_index=batch_index))
         load_result = await run.write_with_retries(
-            lambda: self._write(session, out, batch_index), batch_index, lambda: to_records(out))
+            lambda: self._write(session, payload, batch_index), batch_index,
+            lambda: to_records(out))
         await run.record_load(load_result, batch_index)
+        return run.after_batch(batch_index)
 
-    def _transform(self, table: pa.Table, validator: Any
-                   ) -> tuple[pa.Table, list[Any], int] | None:
-        """The batch's ops, JSONata fields and contract check: ``(valid table, rejected by the
-        contract, rows transformed)``; None when the batch must take the dict path."""
+    def _transform(self, table: pa.Table, validator: Any, session: LoadSession) -> _Done | None:
+        """The batch's ops, JSONata fields and contract check: ``(valid table, what the
+        session writes for it, rejected by the contract, rows transformed)``; None when the
+        batch must take the dict path."""
         out = apply_ops(table, self.plan.ops)
         if out is not None and self.plan.jsonata is not None:
             out = merge_fields(out, self.plan.jsonata(out))
@@ -175,10 +213,15 @@ class ColumnarRunner:
                 return None  # nothing left to write: the dict path handles the empty batch
         if self._parquet:
             out = for_parquet(out)
-        return None if out is None else (out, invalid, transformed)
+        if out is None:
+            return None
+        payload = (session.prepare_arrow_batch(out) if isinstance(session, PreparingArrowWriter)
+                   else out)
+        return out, payload, invalid, transformed
 
-    async def _write(self, session: LoadSession, table: pa.Table, batch_index: int) -> Any:
+    async def _write(self, session: LoadSession, payload: Any, batch_index: int) -> Any:
+        """Write ``payload`` (the table, or what ``prepare_arrow_batch`` made of it)."""
         if isinstance(session, ArrowBatchWriter):
-            return await session.write_arrow_batch(table, batch_index)
-        records = await asyncio.to_thread(to_records, table)
+            return await session.write_arrow_batch(payload, batch_index)
+        records = await asyncio.to_thread(to_records, payload)
         return await session.write_batch(records, batch_index)

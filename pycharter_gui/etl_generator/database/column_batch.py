@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from ..loaders.base import BatchLoadResult
-from .writer import TableWriter
+from .writer import TableWriter, by_distinct
 
 # the Python type of every non-null value of an Arrow column, by the column's type
 _ARROW_KINDS: dict[str, frozenset[type]] = {
@@ -17,23 +17,23 @@ _ARROW_KINDS: dict[str, frozenset[type]] = {
     "string": frozenset({str}), "large_string": frozenset({str}), "null": frozenset({type(None)}),
     "date32[day]": frozenset({dt.date}), "timestamp[us]": frozenset({dt.datetime}),
 }
-_NUMPY_TEMPORAL = ("date32[day]", "timestamp[us]")  # numpy's tolist gives the same objects
+_TEMPORAL = ("date32[day]", "timestamp[us]")  # built once per distinct value
 
 
 def _python_values(column: Any) -> tuple[list[Any], frozenset[type] | None]:
     """An Arrow column's values as Python objects (what ``to_pylist`` gives) and their types.
 
-    pyarrow builds dates, datetimes and union values one scalar at a time (~1-2 us each); numpy
-    makes the same ``date``/``datetime`` objects (naive: no timezone in these types) and a
-    mixed int/float column is put together from its two children."""
+    pyarrow builds dates, datetimes and union values one scalar at a time (~1-2 us each): a
+    temporal column is built once per distinct value (a batch of dates has few), and a mixed
+    int/float column is put together from its two children."""
     import pyarrow as pa
 
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
     name = str(column.type)
     kind = _ARROW_KINDS.get(name)
-    if name in _NUMPY_TEMPORAL:
-        values = column.to_numpy(zero_copy_only=False).tolist()
+    if name in _TEMPORAL:
+        values = by_distinct(column, _same)
     elif _is_mixed_number(column.type):
         return _union_values(column)
     else:
@@ -41,6 +41,10 @@ def _python_values(column: Any) -> tuple[list[Any], frozenset[type] | None]:
     if kind is not None and column.null_count:
         kind |= {type(None)}
     return values, kind
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _is_mixed_number(t: Any) -> bool:
@@ -79,11 +83,12 @@ class ColumnBatch(Sequence[dict[str, Any]]):
 
     def __init__(self, names: list[str], columns: list[list[Any]],
                  kinds: list[frozenset[type] | None] | None = None,
-                 arrays: list[Any] | None = None) -> None:
+                 arrays: list[Any] | None = None, schema: Any = None) -> None:
         self.names = names
         self.columns = columns
         self.kinds = kinds  # per column: the Python types of its values, when known
         self.arrays = arrays  # per column: the Arrow array it came from, when it did
+        self.schema = schema  # the Arrow schema it came from, when it did
 
     @classmethod
     def from_table(cls, table: Any) -> ColumnBatch:
@@ -94,7 +99,7 @@ class ColumnBatch(Sequence[dict[str, Any]]):
             columns.append(values)
             kinds.append(kind)
             arrays.append(array)
-        return cls(list(table.column_names), columns, kinds, arrays)
+        return cls(list(table.column_names), columns, kinds, arrays, table.schema)
 
     def __len__(self) -> int:
         return len(self.columns[0]) if self.columns else 0

@@ -191,15 +191,21 @@ class DatabaseLoadSession:
         return await self._write(records, batch_index)
 
     async def write_arrow_batch(self, table: Any, batch_index: int) -> BatchLoadResult:
-        """The columnar path's batch (a ``pyarrow.Table``): as :meth:`write_batch`, but SQLite
-        inserts take its columns directly, without building a dict per row."""
+        """The columnar path's batch (a ``pyarrow.Table``, or the :class:`ColumnBatch`
+        :meth:`prepare_arrow_batch` made of one): as :meth:`write_batch`, but SQLite inserts
+        take its columns directly, without building a dict per row."""
         return await self._write(table, batch_index)
+
+    def prepare_arrow_batch(self, table: Any) -> ColumnBatch:
+        """The table's columns as Python values (the costly part of a columnar write)."""
+        return ColumnBatch.from_table(table)
 
     async def _write(self, batch: Any, batch_index: int) -> BatchLoadResult:
         if self._engine is None:
             raise LoadError("write_batch called before open()", target=self.target)
-        if self.create_table and not isinstance(batch, list) and batch.num_columns:
-            self._last_batch_kinds = arrow_column_kinds(batch.schema)
+        schema = None if isinstance(batch, list) else batch.schema
+        if self.create_table and schema is not None and schema.names:
+            self._last_batch_kinds = arrow_column_kinds(schema)
         if not len(batch):
             return BatchLoadResult()
         result = await self._run(self._write_sync, batch, batch_index)
@@ -211,7 +217,7 @@ class DatabaseLoadSession:
 
     def _write_sync(self, batch: Any, batch_index: int) -> BatchLoadResult:
         assert self._engine is not None
-        if not isinstance(batch, list):
+        if not isinstance(batch, list | ColumnBatch):
             batch = ColumnBatch.from_table(batch)
         undo: Callable[[], None] | None = None  # takes back the rejects stored before the commit
         try:

@@ -2,7 +2,8 @@
 
 ``LoadSession`` is what every target offers. Optional capabilities are sub-protocols a session
 has by having their members (checked with ``isinstance``): ``ArrowBatchWriter`` takes Arrow
-tables (the columnar path), ``SuspendableSession`` keeps its committed batches for a resume
+tables (the columnar path) and ``PreparingArrowWriter`` lets the caller do its per-batch CPU work
+ahead of the write, ``SuspendableSession`` keeps its committed batches for a resume
 instead of aborting, ``BatchTransactionalSession`` commits each batch in its own transaction
 (its checkpoint with it), ``ForgettingSession`` drops what it kept for a resume once the run's
 checkpoint is gone.
@@ -67,6 +68,17 @@ class ArrowBatchWriter(LoadSession, Protocol):
 
     async def write_arrow_batch(self, table: Any, batch_index: int) -> BatchLoadResult:
         """``write_batch`` for the table's rows."""
+
+
+@runtime_checkable
+class PreparingArrowWriter(ArrowBatchWriter, Protocol):
+    """An Arrow writer whose per-batch CPU work (Arrow columns to a driver's Python values) can
+    run apart from the write: the columnar runner calls ``prepare_arrow_batch`` in its
+    transform thread, where it overlaps the previous batch's write, and hands the result to
+    ``write_arrow_batch`` in place of the table."""
+
+    def prepare_arrow_batch(self, table: Any) -> Any:
+        """What ``write_arrow_batch`` takes for ``table``; pure (no I/O, no session state)."""
 
 
 @runtime_checkable
