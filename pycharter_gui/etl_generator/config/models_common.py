@@ -32,6 +32,7 @@ class ConfigModel(BaseModel):
     model_config = ConfigDict(
         extra="forbid", populate_by_name=True, arbitrary_types_allowed=True,
         coerce_numbers_to_str=True,  # `table: 2024` or a numeric password is still text
+        defer_build=True,  # built on first use: a run validates a handful of ~35 models
     )
 
 
