@@ -21,7 +21,7 @@ KILL_BEFORE_RENAME = textwrap.dedent("""
     from pycharter_gui.etl_generator.loaders import file
     def die(tmp, final, **_):
         os.kill(os.getpid(), signal.SIGKILL)
-    file._replace = die
+    file.replace_file = die
     from pycharter_gui.cli import main
     sys.exit(main(sys.argv[1:]))
 """)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import os
 import re
 import shutil
 import uuid
@@ -23,12 +22,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import LoadError
-from ..loaders.assemble import (
-    assemble_lines,
-    copy_with_newline,
-    existing_json_body,
-    remap_columns,
-)
+from ..loaders.assemble import copy_with_newline, existing_json_body, remap_columns
+from ..loaders.file import assemble_target, replace_file
 from ..loaders.serialize import conform, csv_text, unify_schemas
 
 _ROW_GROUP = 131_072
@@ -92,19 +87,9 @@ class FileTarget:
         existing = self.path if self.write_mode == "append" and self.path.is_file() else None
         tmp = self.path.parent / f".{self.path.name}.{uuid.uuid4().hex[:8]}.tmp"
         try:
-            if self.format == "parquet":
-                _join_parquet(tmp, parts, existing)
-            else:
-                with open(tmp, "wb") as out:
-                    if self.format == "csv":
-                        self._join_csv(out, parts, existing)
-                    elif self.format == "json":
-                        _join_json(out, parts, existing)
-                    else:
-                        assemble_lines(out, parts, existing)
-            with open(tmp, "rb+") as f:
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
+            assemble_target(tmp, self.format, parts, existing, csv_join=self._join_csv,
+                            json_join=_join_json, parquet_join=_join_parquet)
+            replace_file(tmp, self.path, fsync=True)
         except (OSError, ValueError, pa.ArrowException) as exc:
             tmp.unlink(missing_ok=True)
             raise LoadError(f"Cannot write '{self.path}': {exc}", target=str(self.path)) from exc

@@ -40,10 +40,10 @@ from ..cloud.base import (
     storage_location,
 )
 from ..errors import ConfigError, ConfigProblem
+from ..formats import WRITE_FORMATS
 from .base import BatchLoadResult, RejectedRow
 from .file import FileLoadSession, load_to_file
 
-_EXT = {"json": "json", "jsonl": "jsonl", "csv": "csv", "parquet": "parquet"}
 _SAFE = re.compile(r"[^A-Za-z0-9._=-]+")
 
 
@@ -96,7 +96,7 @@ class CloudLoadSession:
         fmt = cfg.get("format")
         if not fmt:
             suffix = Path(path).suffix.lower().lstrip(".")
-            fmt = suffix if suffix in _EXT else "json"
+            fmt = suffix if suffix in WRITE_FORMATS else "json"
         self.format = str(fmt)
         tmpl = "/".join(render_template(t, self.started).strip("/") for t in self.templates)
         if self.partitioned:
@@ -138,7 +138,7 @@ class CloudLoadSession:
         return {k: self.cfg[k] for k in ("csv_options", "json_options") if self.cfg.get(k)}
 
     def _part_re(self) -> re.Pattern[str]:
-        return re.compile(r"(?:^|/)part-(\d{5,})-([0-9a-f]{10})\." + _EXT[self.format] + r"$")
+        return re.compile(r"(?:^|/)part-(\d{5,})-([0-9a-f]{10})\." + re.escape(self.format) + r"$")
 
     # -- open ----------------------------------------------------------------------------------
     def _open_sync(self, resume_batches: int) -> None:
@@ -187,7 +187,7 @@ class CloudLoadSession:
         result = BatchLoadResult()
         try:
             for sub, indexes in self._groups(records).items():
-                name = f"part-{seq:05d}-{self.token}.{_EXT[self.format]}"
+                name = f"part-{seq:05d}-{self.token}.{self.format}"
                 local = folder / name
                 group = [records[i] for i in indexes]
                 out = load_to_file(group, {"type": "file", "path": str(local),
