@@ -170,6 +170,9 @@ class ColumnarRunner:
         batch must take the dict path), then ``after_batch``: its stop reason or None."""
         run, stats = self.run, self.run.stats
         batch, batch_index = ahead.batch, ahead.batch_index
+        # A cancel asked for while the previous batch finished (its progress callback) takes
+        # effect here, before this batch writes: awaiting what is already done never yields.
+        await asyncio.sleep(0)
         done: _Done | None = None
         if ahead.transformed is not None:
             try:
