@@ -442,10 +442,7 @@ class PipelineRun:
         if load_result is None:
             return
         stats = self.stats
-        stats.load_batches += 1
-        stats.inserted += load_result.inserted
-        stats.updated += load_result.updated
-        stats.loaded += load_result.inserted + load_result.updated
+        stats.count_load(load_result)
         stored = self._stored_rejects.pop(batch_index, None)
         await self.store_dead_letters(stored if stored is not None else self.rejected_letters(
             load_result.rejected, stage="load", batch_index=batch_index, reason="load_error"),
@@ -470,10 +467,7 @@ class PipelineRun:
         """The checkpoint ``record_load`` will save after this batch: a database target
         commits it with the batch (database/progress.py), so a kill in between replays nothing."""
         stats = RunStats.from_checkpoint(self.stats.to_checkpoint())
-        stats.load_batches += 1
-        stats.inserted += load_result.inserted
-        stats.updated += load_result.updated
-        stats.loaded += load_result.inserted + load_result.updated
+        stats.count_load(load_result)
         stats.dead_lettered += len(load_result.rejected)
         stats.dlq_by_reason["load_error"] += len(load_result.rejected)
         return {"batch_num": batch_index + 1, "records_processed": stats.extracted,

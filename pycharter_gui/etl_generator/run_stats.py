@@ -45,6 +45,14 @@ class RunStats:
         data["notes"] = list(self.notes)
         return data
 
+    def count_load(self, load_result: Any) -> None:
+        """Count a written batch's inserted and updated rows (its rejects are counted when
+        they are dead-lettered)."""
+        self.load_batches += 1
+        self.inserted += load_result.inserted
+        self.updated += load_result.updated
+        self.loaded += load_result.inserted + load_result.updated
+
     def discard_loads(self) -> None:
         """The target kept none of the batches written (a file target whose final assemble
         failed or was undone): report 0 loaded rather than what was only staged."""
