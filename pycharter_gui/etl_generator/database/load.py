@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..errors import LoadError, TransientLoadError
 from ..loaders.base import BatchLoadResult
-from .column_batch import ColumnBatch, records_of, write_any
+from .column_batch import ColumnBatch, write_any
 from .connect import (
     classify_db_error,
     create_engine,
@@ -37,6 +37,7 @@ from .ssh_tunnel import SshTunnel, open_ssh_tunnel
 from .tables import (
     arrow_column_kinds,
     build_table,
+    column_samples,
     contract_columns,
     describe_target,
     missing_table_error,
@@ -227,7 +228,7 @@ class DatabaseLoadSession:
                 conn.begin()
                 writer = self._writer
                 if writer is None:  # create_table: the first batch defines the columns
-                    writer = self._create_table(conn, records_of(batch))
+                    writer = self._create_table(conn, batch)
                     if writer is None:  # dry run where DDL cannot be rolled back
                         conn.rollback()
                         return BatchLoadResult(inserted=len(batch))
@@ -271,7 +272,7 @@ class DatabaseLoadSession:
         try:
             writer = self._writer or self._dry_writer
             if writer is None:  # create_table: DDL inside the transaction where it can be
-                writer = self._dry_writer = self._create_table(conn, records_of(batch))
+                writer = self._dry_writer = self._create_table(conn, batch)
                 if writer is None:  # MySQL DDL commits implicitly: validate nothing
                     return BatchLoadResult(inserted=len(batch))
             return write_any(writer, conn, batch)
@@ -313,9 +314,11 @@ class DatabaseLoadSession:
                                          or self._owns_engine):
             self._engine.dispose()
 
-    def _create_table(self, conn: Connection, records: list[dict[str, Any]]
+    def _create_table(self, conn: Connection, batch: list[dict[str, Any]] | ColumnBatch
                       ) -> TableWriter | None:
-        table = build_table(self.table_name, self.schema, type_samples(records),
+        samples = (column_samples(batch.names, batch.columns) if isinstance(batch, ColumnBatch)
+                   else type_samples(batch))
+        table = build_table(self.table_name, self.schema, samples,
                             self.primary_key, self.backend,
                             contract_schema=self.config.get(CONTRACT_SCHEMA_KEY))
         if self.dry_run:

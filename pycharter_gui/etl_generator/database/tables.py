@@ -52,9 +52,14 @@ def type_samples(records: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
     keys = tuple(records[0])
     if any(tuple(r) != keys for r in records):
         return records
+    return column_samples(keys, [list(map(itemgetter(key), records)) for key in keys])
+
+
+def column_samples(names: Sequence[str], columns: Sequence[Sequence[Any]]
+                   ) -> list[dict[str, Any]]:
+    """``type_samples`` of a batch held column by column (no record is built)."""
     samples: dict[str, list[Any]] = {}
-    for key in keys:
-        values = list(map(itemgetter(key), records))
+    for key, values in zip(names, columns, strict=True):
         kinds = set(map(type, values)) - {type(None)}
         samples[key] = [next(v for v in values if type(v) is kind) for kind in kinds]
     depth = max((len(v) for v in samples.values()), default=0)
@@ -130,5 +135,14 @@ def build_table(name: str, schema: str | None, records: Sequence[dict[str, Any]]
     return table
 
 
-__all__ = ["arrow_column_kinds", "build_table", "contract_column_kinds", "contract_columns",
-           "describe_target", "missing_table_error", "reflect_table", "type_samples"]
+__all__ = [
+    "arrow_column_kinds",
+    "build_table",
+    "column_samples",
+    "contract_column_kinds",
+    "contract_columns",
+    "describe_target",
+    "missing_table_error",
+    "reflect_table",
+    "type_samples",
+]
