@@ -31,13 +31,8 @@ from PySide6.QtWidgets import (
 
 from .. import theme
 from ..models.records_table_model import RecordsTableModel, pretty_json
-from ..pipeline_tasks import (
-    StepDiff,
-    TransformPreview,
-    build_orchestrator,
-    compute_transform_preview,
-    normalized_transform,
-)
+from ..pipeline_tasks import build_orchestrator, compute_transform_preview, normalized_transform
+from ..transform_diff import StepDiff, TransformPreview
 from ..trust import skipped_reason, workspace_trust
 from ..workers.task import TaskHandle
 from .message_bar import MessageBar, describe_error
