@@ -89,6 +89,8 @@ class ColumnBatch(Sequence[dict[str, Any]]):
         self.kinds = kinds  # per column: the Python types of its values, when known
         self.arrays = arrays  # per column: the Arrow array it came from, when it did
         self.schema = schema  # the Arrow schema it came from, when it did
+        self.rows: list[tuple[Any, ...]] | None = None  # made ahead by ``rows_for``'s writer
+        self.rows_for: TableWriter | None = None
 
     @classmethod
     def from_table(cls, table: Any) -> ColumnBatch:
@@ -100,6 +102,14 @@ class ColumnBatch(Sequence[dict[str, Any]]):
             kinds.append(kind)
             arrays.append(array)
         return cls(list(table.column_names), columns, kinds, arrays, table.schema)
+
+    def prepare_rows(self, writer: TableWriter, dialect: Any) -> None:
+        """Make the positional rows ``writer`` inserts (its ``plain_columns``), ahead of the
+        write; nothing when they are not plain (the write decides then)."""
+        if self.names and set(self.names) <= set(writer.table.c.keys()):
+            self.rows = writer.plain_columns(dialect, self.names, list(self.columns), self.kinds,
+                                             self.arrays)
+            self.rows_for = writer if self.rows is not None else None
 
     def __len__(self) -> int:
         return len(self.columns[0]) if self.columns else 0
@@ -123,8 +133,9 @@ def write_any(writer: TableWriter, conn: Connection,
                 batch: list[dict[str, Any]] | ColumnBatch) -> BatchLoadResult:
     """Columns straight into the writer's fast path when it applies, else records."""
     if isinstance(batch, ColumnBatch):
+        rows = batch.rows if batch.rows_for is writer else None
         result = writer.write_columns(conn, batch.names, list(batch.columns), batch, batch.kinds,
-                                      batch.arrays)
+                                      batch.arrays, rows)
         if result is not None:
             return result
     return writer.write(conn, records_of(batch))

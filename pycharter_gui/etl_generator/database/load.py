@@ -198,8 +198,13 @@ class DatabaseLoadSession:
         return await self._write(table, batch_index)
 
     def prepare_arrow_batch(self, table: Any) -> ColumnBatch:
-        """The table's columns as Python values (the costly part of a columnar write)."""
-        return ColumnBatch.from_table(table)
+        """The table's columns as Python values, and once the table exists the rows its writer
+        inserts (the costly part of a columnar write, done ahead of it)."""
+        batch = ColumnBatch.from_table(table)
+        writer, engine = self._writer, self._engine
+        if writer is not None and engine is not None and writer.method == "insert":
+            batch.prepare_rows(writer, engine.dialect)
+        return batch
 
     async def _write(self, batch: Any, batch_index: int) -> BatchLoadResult:
         if self._engine is None:

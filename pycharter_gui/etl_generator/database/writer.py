@@ -163,27 +163,29 @@ class TableWriter:
         return result
 
     # ---- fast inserts: positional rows into sqlite3's executemany or PostgreSQL's COPY ----
-    def _processor(self, conn: Connection, name: str) -> Any:
+    def _processor(self, dialect: Any, name: str) -> Any:
         if name not in self._processors:
             col_type = self.table.c[name].type
-            self._processors[name] = col_type.dialect_impl(conn.dialect).bind_processor(
-                conn.dialect)
+            self._processors[name] = col_type.dialect_impl(dialect).bind_processor(dialect)
         return self._processors[name]
 
     def write_columns(self, conn: Connection, cols: list[str], columns: list[list[Any]],
                       originals: Sequence[dict[str, Any]],
                       kinds: Sequence[frozenset[type] | None] | None = None,
-                      arrays: Sequence[Any] | None = None) -> BatchLoadResult | None:
+                      arrays: Sequence[Any] | None = None,
+                      rows: list[tuple[Any, ...]] | None = None) -> BatchLoadResult | None:
         """Insert a batch given column by column (the columnar path: no dicts are built) in
         ``conn``'s open transaction; ``originals`` gives a rejected row's record; ``arrays``
-        the Arrow column each list came from, when known. None when the raw path
+        the Arrow column each list came from, when known; ``rows`` what :meth:`plain_columns`
+        already made of them on another thread, if anything. None when the raw path
         (``dialects.can_raw_insert``) does not apply; the caller then uses :meth:`write` with
         records."""
         if (self.method != "insert" or not columns or not columns[0]
                 or not set(cols) <= set(self.table.c.keys())
                 or not can_raw_insert(conn, self.table, cols)):
             return None
-        rows = self._plain_columns(conn, cols, columns, kinds, arrays)
+        if rows is None:
+            rows = self.plain_columns(conn.dialect, cols, columns, kinds, arrays)
         if rows is None:
             return None
         begin_write(conn)
@@ -197,17 +199,19 @@ class TableWriter:
         """The INSERT text and the rows as tuples, encoded and bind-processed as the SQLAlchemy
         path would; None when some value needs the general path (it reports errors per row)."""
         columns = [list(map(itemgetter(name), records)) for name in cols]
-        rows = self._plain_columns(conn, cols, columns)
+        rows = self.plain_columns(conn.dialect, cols, columns)
         if rows is None:
             return self._encoded_rows(conn, cols, records)
         return self._insert_sql(conn, cols), rows
 
-    def _plain_columns(self, conn: Connection, cols: list[str], columns: list[list[Any]],
-                       known_kinds: Sequence[frozenset[type] | None] | None = None,
-                       arrays: Sequence[Any] | None = None) -> list[tuple[Any, ...]] | None:
-        """Rows as tuples from plain column values, bind-processed where a column needs it;
-        None when some value is not plain (the encoders must see it). ``known_kinds`` gives a
-        column's value types when its source already knows them (an Arrow column's type).
+    def plain_columns(self, dialect: Any, cols: list[str], columns: list[list[Any]],
+                      known_kinds: Sequence[frozenset[type] | None] | None = None,
+                      arrays: Sequence[Any] | None = None) -> list[tuple[Any, ...]] | None:
+        """Rows as tuples from plain column values, bind-processed for ``dialect`` where a
+        column needs it; None when some value is not plain (the encoders must see it).
+        ``known_kinds`` gives a column's value types when its source already knows them (an
+        Arrow column's type). ``columns`` is changed in place. Needs no connection, so the
+        columnar path runs it ahead of the write.
 
         date/datetime/time values are plain too: the encoders pass them through unchanged
         (they only parse ``str`` in temporal columns), so the column's bind processor (SQLite:
@@ -220,7 +224,7 @@ class TableWriter:
                 kinds = known if known is not None else set(map(type, values))
                 if not kinds <= _PLAIN_OR_TEMPORAL or (name in self._temporal and str in kinds):
                     return None
-                proc = self._processor(conn, name)
+                proc = self._processor(dialect, name)
                 if proc is None or (kinds <= _FLOATS
                                     and isinstance(self.table.c[name].type, (sa.Float, sa.Numeric))):
                     continue  # to_float(float) changes nothing
@@ -240,7 +244,7 @@ class TableWriter:
             columns = []
             for name in cols:
                 values = list(map(self._encoders[name], map(itemgetter(name), records)))
-                proc = self._processor(conn, name)
+                proc = self._processor(conn.dialect, name)
                 columns.append(values if proc is None else list(map(proc, values)))
         except Exception:  # any surprise: the general path reports it per row
             return None

@@ -1,7 +1,7 @@
 """Date/datetime and mixed int/float columns take the column-wise insert path (SQLite
 executemany, PostgreSQL COPY) and store exactly what the per-row writer stored.
 
-The reference is the writer with its column-wise step switched off (``_plain_columns`` gives
+The reference is the writer with its column-wise step switched off (``plain_columns`` gives
 None), i.e. every value through the column encoders and bind processors one row at a time, as
 these batches were written before."""
 
@@ -67,7 +67,7 @@ def _write(db: Db, batch: Any, *, fast: bool, monkeypatch: pytest.MonkeyPatch
     writer = TableWriter(table, write_method="insert", primary_key=["id"], update_columns=None,
                          target=name)
     taken: list[str] = []
-    original_plain, original_encoded = writer._plain_columns, writer._encoded_rows
+    original_plain, original_encoded = writer.plain_columns, writer._encoded_rows
 
     def plain(*args: Any, **kwargs: Any) -> Any:
         rows = original_plain(*args, **kwargs) if fast else None
@@ -78,7 +78,7 @@ def _write(db: Db, batch: Any, *, fast: bool, monkeypatch: pytest.MonkeyPatch
         taken.append("per-row")
         return original_encoded(*args, **kwargs)
 
-    monkeypatch.setattr(writer, "_plain_columns", plain)
+    monkeypatch.setattr(writer, "plain_columns", plain)
     monkeypatch.setattr(writer, "_encoded_rows", encoded)
     with db.engine.connect() as conn:
         conn.begin()
