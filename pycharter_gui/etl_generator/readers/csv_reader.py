@@ -214,6 +214,19 @@ def _open_arrow(stream: IO[bytes], opts: dict[str, Any], names: list[str] | None
                            convert_options=convert)
 
 
+def _arrow_header(stream: IO[bytes], opts: dict[str, Any]) -> list[str]:
+    """The column names Arrow reads at the stream's position (which it moves). A small first
+    block is enough for a header line (Arrow infers every column's type over the whole first
+    block: 4 MB cost ~0.1 s before the first row); a header longer than that is read again
+    with the full block."""
+    start = stream.tell()
+    try:
+        return list(_open_arrow(_Tail(stream), opts, None, _HEADER_BLOCK).schema.names)
+    except Exception:  # e.g. the header line does not fit the block
+        stream.seek(start)
+        return list(_open_arrow(_Tail(stream), opts, None).schema.names)
+
+
 class _Tail:
     """A read-only view of a stream that remembers the last bytes read (Arrow reads through it)."""
 
@@ -254,7 +267,7 @@ def _arrow_text_chunks(stream: IO[bytes], opts: dict[str, Any], chunksize: int
     import pyarrow as pa
 
     start = stream.tell()
-    names = list(_open_arrow(_Tail(stream), opts, None).schema.names)  # the header: one block
+    names = _arrow_header(stream, opts)
     if opts["header"] and (len(set(names)) != len(names) or "" in names):
         raise _NotLikePandas("pandas renames duplicate and empty header names")
     stream.seek(start)
@@ -357,17 +370,13 @@ def csv_header(path: str, options: dict[str, Any], default_delimiter: str = ",")
     if opts is not None and opts["header"]:
         from ._streams import open_binary
 
-        # A small first block is enough for a header (Arrow infers types over the whole first
-        # block: 4 MB took ~0.13 s of start-up); a header longer than that retries at full size.
-        for block in (_HEADER_BLOCK, _ARROW_BLOCK):
-            try:
-                with open_binary(path) as stream:
-                    names = list(_open_arrow(_Tail(stream), opts, None, block).schema.names)
-            except Exception:  # pandas decides, and words any problem
-                continue
+        try:
+            with open_binary(path) as stream:
+                names = _arrow_header(stream, opts)
             if names and len(set(names)) == len(names) and "" not in names:
                 return names
-            break
+        except Exception:  # pandas decides, and words any problem
+            pass
     import pandas as pd
 
     kwargs = read_csv_kwargs(options, 1, default_delimiter)

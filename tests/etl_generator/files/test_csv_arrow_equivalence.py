@@ -352,3 +352,15 @@ def test_header_names_equal_pandas(data: bytes, options: dict[str, Any], tmp_pat
     del kwargs["chunksize"]
     expected = [str(c) for c in pd.read_csv(path, nrows=0, **kwargs).columns]
     assert csv_reader.csv_header(str(path), options) == expected
+
+
+def test_a_header_longer_than_the_first_header_block_is_read_whole(tmp_path: Path) -> None:
+    """The header is read from a small first block (start-up); one that does not fit is read
+    again with the full block, by Arrow, with the same names as pandas."""
+    names = [f"column_with_a_long_name_{i:05d}" for i in range(3000)]  # ~90 KB of header
+    assert len(",".join(names)) > csv_reader._HEADER_BLOCK
+    data = (",".join(names) + "\n" + ",".join(str(i) for i in range(3000)) + "\n").encode()
+    assert assert_same(data, tmp_path=tmp_path) == ["arrow"]
+    path = tmp_path / "wide.csv"
+    path.write_bytes(data)
+    assert csv_reader.csv_header(str(path), {}) == names
