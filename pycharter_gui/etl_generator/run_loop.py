@@ -1,4 +1,8 @@
-"""One execution of a pipeline: the batch loop, accounting, checkpoints and clean-up."""
+"""One execution of a pipeline: the batch loop, accounting, checkpoints and clean-up.
+
+The run's dead letters (their metadata and where they are stored) are ``run_dead_letters.py``'s;
+``PipelineRun`` counts them and decides when they are stored.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .checkpoints import CheckpointManager, newer_state, resume_point, run_fingerprints
 from .config.params import record_params
-from .dead_letter import DeadLetterQueue, DeadLetterRecord, DeadLetterWriteError, DLQReason
+from .dead_letter import DeadLetterRecord, DeadLetterWriteError
 from .errors import PycharterError, is_transient
 from .extractors.factory import get_extractor
 from .loaders.base import (
@@ -26,6 +30,7 @@ from .loaders.base import (
 )
 from .loaders.run_lock import target_lock
 from .progress import ProgressTracker
+from .run_dead_letters import RunDeadLetters, open_dlq  # open_dlq: distributed/runner.py
 from .run_stats import RunStats
 from .secrets import mask_params
 from .validation_blocks import QUARANTINE_REASON, ValidationBlock, validation_blocks
@@ -33,21 +38,11 @@ from .validation_blocks import QUARANTINE_REASON, ValidationBlock, validation_bl
 if TYPE_CHECKING:
     from .orchestrator import ETLOrchestrator
 
+__all__ = ["PipelineRun", "open_dlq"]
+
 logger = logging.getLogger(__name__)
 
 _MIN_BATCHES_FOR_THRESHOLD = 3
-
-
-def open_dlq(orch: ETLOrchestrator, dry_run: bool, session: Any = None) -> DeadLetterQueue:
-    """The run's DLQ: memory for dry runs (they write nothing), else what load.yaml names
-    (a ``database`` backend without its own url on the run's ``session``)."""
-    cfg = orch.config.load.get("dead_letter_queue") or {}
-    if dry_run or not cfg.get("enabled", True):
-        return DeadLetterQueue(storage_backend="memory", pipeline_name=orch.pipeline_name)
-    from .dead_letter.configured import configured_queue
-
-    return configured_queue(orch.config.load, orch.contract_dir, orch.pipeline_name,
-                            db_session=session)
 
 
 def _memory_mb() -> float:
@@ -75,63 +70,25 @@ class PipelineRun:
         self.record_params = record_params(orchestrator.config.extract,
                                            orchestrator.config.transform, self.transform_kwargs)
         self.stats = RunStats()
-        self.dlq = open_dlq(orchestrator, self.dry_run, self.session)
-        self.run_dlq = DeadLetterQueue(storage_backend="memory", pipeline_name=orchestrator.pipeline_name)
+        self.letters = RunDeadLetters(orchestrator, run_id=self.run_id, params=self.params,
+                                      dry_run=self.dry_run, session=self.session)
         self.checkpoints = CheckpointManager(
             None if self.dry_run else orchestrator.checkpoint_dir
         )
         self.tracker = ProgressTracker(callback=orchestrator.progress_callback, verbose=orchestrator.verbose)
         self._pending_bad: list[tuple[dict[str, Any], str]] = []
-        self._stored_rejects: dict[int, list[DeadLetterRecord]] = {}  # by batch, see _store_rejects
         self._bad_records = 0  # extracted records that did not come from the source stream
         self._resume_records = 0  # source records consumed by the run this one resumes
         self._fingerprints: dict[str, str] = {}
         self.extractor: Any = None  # set by the strategy that reads; its watermark is saved
         self.blocks: dict[str, ValidationBlock] = {}
 
-    # -- dead letters ---------------------------------------------------------------------
-    def dead_letter(
-        self,
-        record: Any,
-        *,
-        reason: str,
-        stage: str,
-        message: str,
-        error_type: str,
-        batch_index: int,
-        record_index: int | None = None,
-        field: str | None = None,
-        tb: str | None = None,
-    ) -> DeadLetterRecord:
-        metadata: dict[str, Any] = {"run_id": self.run_id, "batch_index": batch_index}
-        if record_index is not None:
-            metadata["record_index"] = record_index
-        if field:
-            metadata["field"] = field
-        if tb:
-            metadata["traceback"] = tb
-        if self.params:
-            metadata["params"] = mask_params(self.params)
-        if self.orch.contract_metadata:
-            metadata["contract"] = self.orch.contract_metadata
-        return DeadLetterRecord(
-            pipeline_name=self.orch.pipeline_name,
-            record_data=record if isinstance(record, dict) else {"value": record},
-            reason=DLQReason(reason) if reason in DLQReason._value2member_map_ else DLQReason.UNKNOWN,
-            error_message=self.orch.mask(message),
-            error_type=error_type,
-            stage=stage,
-            metadata=metadata,
-        )
-
+    # -- dead letters (built and stored by self.letters, counted here) -------------------------
     def rejected_letters(self, rows: Iterable[Any], *, stage: str, batch_index: int,
                          reason: str | None = None) -> list[DeadLetterRecord]:
         """Dead letters for rows a stage rejected (``record``, ``index``, ``message``,
         ``error_type``, ``field``, and ``reason`` unless given)."""
-        return [self.dead_letter(r.record, reason=reason or r.reason, stage=stage,
-                                 message=r.message, error_type=r.error_type,
-                                 batch_index=batch_index, record_index=r.index, field=r.field)
-                for r in rows]
+        return self.letters.rejected(rows, stage=stage, batch_index=batch_index, reason=reason)
 
     async def store_dead_letters(self, records: list[DeadLetterRecord], stored: bool = False) -> None:
         """Count and store dead letters (``stored``: only count, they are in the DLQ already);
@@ -142,17 +99,17 @@ class PipelineRun:
         self.stats.dead_lettered += len(records)
         for rec in records:
             self.stats.dlq_by_reason[rec.reason.value] += 1
-        self.run_dlq.add_records(records)
-        if self.dlq.storage_backend != "memory" and not stored:
-            await asyncio.to_thread(self.dlq.add_records, records)
+        await self.letters.store(records, stored=stored)
 
     def _save_checkpoint(self, batches_done: int) -> None:
-        self.checkpoints.save(
-            self.checkpoint_id, "load", batches_done, self.stats.extracted, mask_params(self.params),
-            metadata={"stats": self.stats.to_checkpoint(), "run_id": self.run_id,
-                      "position": self.stats.extracted - self._bad_records,
-                      "fingerprints": self._fingerprints},
-        )
+        self.checkpoints.save(self.checkpoint_id, "load", batches_done, self.stats.extracted,
+                              mask_params(self.params), metadata=self._checkpoint_metadata(self.stats))
+
+    def _checkpoint_metadata(self, stats: RunStats) -> dict[str, Any]:
+        """What a resume needs besides the batch count: the counts, the run id, the source
+        position (records of the stream consumed) and the inputs' fingerprints."""
+        return {"stats": stats.to_checkpoint(), "run_id": self.run_id,
+                "position": stats.extracted - self._bad_records, "fingerprints": self._fingerprints}
 
     # -- the loop ----------------------------------------------------------------------------
     async def execute(self, started: float) -> dict[str, Any]:
@@ -166,7 +123,7 @@ class PipelineRun:
             return self.stats.result(
                 success=False, error=self.orch.mask(exc.user_message), run_id=self.run_id,
                 pipeline=self.orch.pipeline_name, dry_run=self.dry_run,
-                duration=time.monotonic() - started, dead_letters=self.run_dlq)
+                duration=time.monotonic() - started, dead_letters=self.letters.run_queue)
 
     async def _execute(self, started: float) -> dict[str, Any]:
         orch = self.orch
@@ -188,7 +145,7 @@ class PipelineRun:
             self.stats = RunStats.from_checkpoint(state.metadata["stats"])
             self._bad_records = self.stats.extracted - self._resume_records
             # The resumed run continues the killed one, under the same run id.
-            self.run_id = str(state.metadata.get("run_id") or self.run_id)
+            self.run_id = self.letters.run_id = str(state.metadata.get("run_id") or self.run_id)
             logger.info("Resuming %s after %d committed batches", orch.pipeline_name, resume_batches)
 
         session: LoadSession | None = None
@@ -205,7 +162,7 @@ class PipelineRun:
             if resumed:
                 # Batches the checkpoint does not cover are redone with their dead letters, so
                 # the killed attempt's go first: each record is dead-lettered exactly once.
-                await asyncio.to_thread(self.dlq.discard_from_batch, self.run_id, resume_batches)
+                await self.letters.discard_from_batch(resume_batches)
             else:
                 self._save_checkpoint(0)  # a kill in the first batch resumes with this run id
             session = open_load_session(self._load_config(), dry_run=self.dry_run,
@@ -213,7 +170,7 @@ class PipelineRun:
             if self.checkpoints.enabled and isinstance(session, BatchTransactionalSession):
                 session.progress_hook = self._state_after
             if not self.dry_run and isinstance(session, BatchTransactionalSession):
-                session.reject_hook = self._store_rejects  # before their batch commits
+                session.reject_hook = self.letters.store_before_commit  # before the commit
             await session.open(resume_batches=resume_batches)
             error = await self._loop(session, compiled, validator, resume_batches)
             summary = await session.commit()
@@ -252,7 +209,7 @@ class PipelineRun:
             pipeline=orch.pipeline_name,
             dry_run=self.dry_run,
             duration=time.monotonic() - started,
-            dead_letters=self.run_dlq,
+            dead_letters=self.letters.run_queue,
         )
 
     async def _cleanup(self, session: LoadSession | None) -> None:
@@ -266,20 +223,7 @@ class PipelineRun:
             await session.abort()
             if not isinstance(session, BatchTransactionalSession):
                 self.checkpoints.delete(self.checkpoint_id)  # nothing left to resume from
-                await self._supersede_dead_letters()
-
-    async def _supersede_dead_letters(self) -> None:
-        """The target was rolled back and nothing resumes: this run's pending dead letters
-        become ``superseded``, so a rerun's own do not double them and replay refuses them."""
-        if self.dry_run:
-            return
-        try:
-            self.run_dlq.supersede_run(self.run_id)
-            if self.dlq.storage_backend != "memory":
-                await asyncio.to_thread(self.dlq.supersede_run, self.run_id)
-        except Exception as exc:  # never hide the run's own error behind this one
-            logger.warning("Could not mark the dead letters of run %s superseded: %s",
-                           self.run_id, self.orch.mask(str(exc)))
+                await self.letters.supersede()
 
     def _load_config(self) -> dict[str, Any]:
         """The load config; a database target that may create its table gets the contract's
@@ -382,8 +326,8 @@ class PipelineRun:
         self._bad_records += len(bad)
         self.stats.extracted += len(bad)
         await self.store_dead_letters([
-            self.dead_letter(rec, reason="extraction_error", stage="extract", message=msg,
-                             error_type="ExtractionError", batch_index=max(batch_index, 0))
+            self.letters.letter(rec, reason="extraction_error", stage="extract", message=msg,
+                                error_type="ExtractionError", batch_index=max(batch_index, 0))
             for rec, msg in bad
         ])
 
@@ -404,9 +348,9 @@ class PipelineRun:
         stats.warnings += len(result.warnings)
         records = result.records
         dead = [
-            self.dead_letter(r.record, reason=r.reason, stage="transform", message=r.message,
-                             error_type=r.error_type, batch_index=batch_index,
-                             record_index=r.index, field=r.field, tb=r.traceback)
+            self.letters.letter(r.record, reason=r.reason, stage="transform", message=r.message,
+                                error_type=r.error_type, batch_index=batch_index,
+                                record_index=r.index, field=r.field, tb=r.traceback)
             for r in result.rejected
         ]
         if validator is not None and records:
@@ -443,7 +387,7 @@ class PipelineRun:
             return
         stats = self.stats
         stats.count_load(load_result)
-        stored = self._stored_rejects.pop(batch_index, None)
+        stored = self.letters.take_stored(batch_index)
         await self.store_dead_letters(stored if stored is not None else self.rejected_letters(
             load_result.rejected, stage="load", batch_index=batch_index, reason="load_error"),
             stored=stored is not None)
@@ -453,16 +397,6 @@ class PipelineRun:
             memory_usage_mb=_memory_mb(), error_count=stats.dead_lettered,
         )
 
-    def _store_rejects(self, load_result: Any, batch_index: int, conn: Any) -> Callable[[], None]:
-        """A database batch's rejected rows, stored in its transaction before the commit (on
-        the session's thread); ``record_load`` then only counts them, so a kill after the
-        commit loses none. Returns how to take them back if the batch does not commit."""
-        letters = self.rejected_letters(load_result.rejected, stage="load",
-                                        batch_index=batch_index, reason="load_error")
-        undo = self.dlq.add_records_before_commit(letters, conn)
-        self._stored_rejects[batch_index] = letters
-        return undo
-
     def _state_after(self, load_result: Any, batch_index: int) -> dict[str, Any]:
         """The checkpoint ``record_load`` will save after this batch: a database target
         commits it with the batch (database/progress.py), so a kill in between replays nothing."""
@@ -471,9 +405,7 @@ class PipelineRun:
         stats.dead_lettered += len(load_result.rejected)
         stats.dlq_by_reason["load_error"] += len(load_result.rejected)
         return {"batch_num": batch_index + 1, "records_processed": stats.extracted,
-                "metadata": {"stats": stats.to_checkpoint(), "run_id": self.run_id,
-                             "position": stats.extracted - self._bad_records,
-                             "fingerprints": self._fingerprints}}
+                "metadata": self._checkpoint_metadata(stats)}
 
     async def write_with_retries(self, write: Callable[[], Awaitable[Any]], batch_index: int,
                                  records: Callable[[], list[dict[str, Any]]]) -> Any:
@@ -495,9 +427,9 @@ class PipelineRun:
                 message = self.orch.mask(getattr(exc, "user_message", None) or f"{type(exc).__name__}: {exc}")
                 self.stats.failed_batches.append({"batch_index": batch_index, "stage": "load", "error": message})
                 await self.store_dead_letters([
-                    self.dead_letter(r, reason="connection_error" if retriable else "load_error",
-                                     stage="load", message=message, error_type=type(exc).__name__,
-                                     batch_index=batch_index, record_index=i)
+                    self.letters.letter(r, reason="connection_error" if retriable else "load_error",
+                                        stage="load", message=message, error_type=type(exc).__name__,
+                                        batch_index=batch_index, record_index=i)
                     for i, r in enumerate(records())
                 ])
                 return None
