@@ -11,11 +11,7 @@ read-only, so saving never writes them beside it.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import os
-import secrets
-import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,7 +22,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from pycharter_gui.designer import yaml_roundtrip as yrt
 from pycharter_gui.designer.discovery import KINDS
 from pycharter_gui.designer.workers.blocking import BlockingJob
-from pycharter_gui.etl_generator import detect
+from pycharter_gui.etl_generator import atomic_write, detect
 
 CONTRACT_FILES = ("contract.yaml", "schema.yaml", "schema.json", "contract.json")
 # The contract's files beside the configs (optional: created by the first edit, written on
@@ -424,11 +420,13 @@ class PipelineDocument(QObject):
             self.dirty_changed.emit(dirty)
 
     def save(self) -> list[Path]:
-        """Write every changed file atomically (temp file + ``os.replace``)."""
+        """Write every changed file atomically (the engine's ``atomic_write``: temp file beside
+        it, fsync, ``os.replace``; the file keeps its mode and owner)."""
         written = []
         for kind in self.dirty_kinds():
             target = self.file_path(kind)
             data = self._text[kind].replace("\n", self._newline[kind]).encode("utf-8")
+            target.parent.mkdir(parents=True, exist_ok=True)  # a pipeline's first save
             atomic_write(target, data)
             self._saved[kind] = self._text[kind]
             written.append(target)
@@ -445,39 +443,3 @@ class PipelineDocument(QObject):
             self.text_edited.emit(kind)
             self.parse_state_changed.emit(kind)
             self.text_changed.emit(kind)
-
-
-def atomic_write(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` so readers see the old or the new file, never half.
-
-    The file stays the user's: an existing file keeps its mode (and owner and group where
-    allowed); a new one gets the umask's default, as if written in place.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        old = target.stat()
-    except FileNotFoundError:
-        old = None
-    tmp = target.parent / f".{target.name}.{secrets.token_hex(8)}.tmp"
-    # O_EXCL with 0o666: the kernel applies the umask (mkstemp would force 0o600).
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            if old is not None:
-                _copy_owner_and_mode(fh.fileno(), old)
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _copy_owner_and_mode(fd: int, old: os.stat_result) -> None:
-    """Give the temp file the replaced file's owner/group (when permitted) and mode."""
-    if hasattr(os, "fchown"):
-        with contextlib.suppress(OSError):  # only root may give a file away; keep going
-            os.fchown(fd, old.st_uid, old.st_gid)
-    if hasattr(os, "fchmod"):  # after chown, which may clear set-id bits
-        os.fchmod(fd, stat.S_IMODE(old.st_mode))

@@ -17,7 +17,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from pycharter_gui.designer.discovery import KINDS, PipelineInfo, discover_pipelines
-from pycharter_gui.designer.documents import PIPELINE, PipelineDocument, atomic_write
+from pycharter_gui.designer.documents import PIPELINE, PipelineDocument
+from pycharter_gui.etl_generator import atomic_write
 from pycharter_gui.paths import resource_path
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -103,6 +104,7 @@ class Workspace(QObject):
         if texts is None:
             shutil.rmtree(folder, ignore_errors=True)
             return
+        folder.mkdir(parents=True, exist_ok=True)
         for kind, text in texts.items():  # the three files, or a single-file pipeline's one
             atomic_write(folder / f"{kind}.yaml", text.encode("utf-8"))
         meta = {"pipeline": name, "path": str(path), "saved_at": time.time()}
