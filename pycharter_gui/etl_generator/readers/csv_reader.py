@@ -127,11 +127,13 @@ def arrow_typed(arr: pa.Array) -> pa.Array | None:
     if plain or pc.all(pc.match_substring_regex(valid, _DECIMAL)).as_py():
         if not plain and pc.any(pc.match_substring_regex(valid, _KEEP_DECIMAL)).as_py():
             return arr  # to_numeric reads them (or fails on a huge integer): text either way
-        digits = pc.subtract(pc.binary_length(valid), pc.cast(pc.starts_with(valid, "-"), pa.int32()))
         point = pc.match_substring(valid, ".")
-        digits = pc.subtract(digits, pc.cast(point, pa.int32()))
-        if pc.max(digits).as_py() > _MAX_DIGITS:
-            return None
+        if pc.max(pc.binary_length(valid)).as_py() > _MAX_DIGITS:  # else no value has more digits
+            digits = pc.subtract(pc.binary_length(valid),
+                                 pc.cast(pc.starts_with(valid, "-"), pa.int32()))
+            digits = pc.subtract(digits, pc.cast(point, pa.int32()))
+            if pc.max(digits).as_py() > _MAX_DIGITS:
+                return None
         try:
             if not pc.any(point).as_py():
                 return arr.cast(pa.float64() if arr.null_count else pa.int64())
