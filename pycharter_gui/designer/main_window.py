@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QModelIndex, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QUndoGroup
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,6 +35,7 @@ from pycharter_gui.designer.actions import build_actions
 from pycharter_gui.designer.data_docks import DataDocks
 from pycharter_gui.designer.discovery import KINDS
 from pycharter_gui.designer.documents import PipelineDocument
+from pycharter_gui.designer.draft_autosave import DraftAutosave
 from pycharter_gui.designer.file_ops import PipelineFileOps
 from pycharter_gui.designer.models.pipelines import (
     LEGEND_TEMPLATE,
@@ -45,7 +46,6 @@ from pycharter_gui.designer.models.problems import ProblemRole, ProblemTableMode
 from pycharter_gui.designer.settings import AppSettings
 from pycharter_gui.designer.views import dialogs
 from pycharter_gui.designer.views.pipeline_editor import PipelineEditor
-from pycharter_gui.designer.workers.blocking import BlockingJob
 from pycharter_gui.designer.workers.task import TaskHandle
 from pycharter_gui.designer.workers.validation import ValidationController
 from pycharter_gui.designer.workspace import Workspace
@@ -88,11 +88,7 @@ class MainWindow(QMainWindow):
         self.undo_group = QUndoGroup(self)
         self.validation = ValidationController(self)
         self.validation.validated.connect(self._on_validation_validated)
-        self._draft_timer = QTimer(self)
-        self._draft_timer.setSingleShot(True)
-        self._draft_timer.setInterval(DRAFT_DELAY_MS)
-        self._draft_timer.timeout.connect(self._write_drafts_in_background)
-        self._draft_job: BlockingJob | None = None
+        self.drafts = DraftAutosave(lambda: self.workspace, DRAFT_DELAY_MS, self)
         self.file_ops = PipelineFileOps(self)
         self._build_ui()
         self.actions_by_name = build_actions(self)
@@ -294,14 +290,9 @@ class MainWindow(QMainWindow):
 
     # -- drafts --------------------------------------------------------------------------
     def write_drafts(self) -> None:
-        """Autosave unsaved texts aside (``.pycharter/drafts``); never touches the YAML files."""
-        if self.workspace is None:
-            return
-        for doc in self.workspace.open_documents():
-            try:
-                self.workspace.write_draft(doc)
-            except OSError as exc:
-                log.warning("Could not write the draft of %s: %s", doc.name, exc)
+        """Autosave unsaved texts aside (``.pycharter/drafts``) now; never touches the YAML
+        files (``DraftAutosave`` does it on a worker after a pause in editing)."""
+        self.drafts.write_now()
 
     def offer_draft_restore(self) -> list[str]:
         if self.workspace is None:
@@ -324,42 +315,6 @@ class MainWindow(QMainWindow):
             self.refresh_document(doc)
         return names
 
-    @Slot()
-    def _write_drafts_in_background(self) -> None:
-        """Autosave: the texts are taken here, written and fsynced on a worker (one at a time)."""
-        if self.workspace is None:
-            return
-        if self._draft_job is not None:
-            self._draft_timer.start()  # the previous autosave is still writing: try again later
-            return
-        ws = self.workspace
-        snapshots = [ws.draft_snapshot(doc) for doc in ws.open_documents()]
-
-        def write() -> list[str]:
-            failures = []
-            for snapshot in snapshots:
-                try:
-                    ws.write_draft_texts(*snapshot)
-                except OSError as exc:
-                    failures.append(f"Could not write the draft of {snapshot[0]}: {exc}")
-            return failures
-
-        job = BlockingJob(write)
-        job.signals.succeeded.connect(self._on_draft_job_succeeded)
-        job.signals.failed.connect(self._on_draft_job_failed)
-        self._draft_job = job.start()
-
-    @Slot(object)
-    def _on_draft_job_succeeded(self, failures: object) -> None:
-        self._draft_job = None
-        for failure in failures:  # type: ignore[attr-defined]
-            log.warning("%s", failure)
-
-    @Slot(str)
-    def _on_draft_job_failed(self, error: str) -> None:
-        self._draft_job = None
-        log.warning("Could not write the drafts: %s", error)
-
     # -- document events --------------------------------------------------------------------
     @Slot(str)
     def _on_document_text_changed(self, kind: str) -> None:
@@ -371,7 +326,7 @@ class MainWindow(QMainWindow):
             if doc is self.current:
                 self._refresh_problems()
                 self.data_docks.document_changed(doc, kind)
-        self._draft_timer.start()
+        self.drafts.schedule()
 
     def _on_document_history_applied(self, kind: str, undone: bool) -> None:
         """An undo/redo step changed ``kind``: when another file is on screen, show this one
@@ -521,7 +476,7 @@ class MainWindow(QMainWindow):
         self.settings.window_state = self.saveState()
         self.settings.splitter_state = self.splitter.saveState()
         self.settings.sync()
-        self._draft_timer.stop()
+        self.drafts.stop()
         self.validation.shutdown()
         TaskHandle.cancel_all(timeout=2.0)  # previews and runs stop; nothing half-written
         log.removeHandler(self._log_bridge)
