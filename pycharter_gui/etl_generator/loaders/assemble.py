@@ -2,14 +2,18 @@
 
 Used by ``FileLoadSession.commit`` and by distributed runs; every function writes into an
 open temporary file that the caller renames into place, so a target is never half-written.
+``assemble_target`` picks the joiner per format; ``assemble_csv`` joins the CSV parts a
+``FileLoadSession`` writes.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -113,6 +117,69 @@ def assemble_parquet(tmp: Path, parts: list[Path], existing: Path | None,
                     buffered, rows, size = [], 0, 0
         if buffered:
             writer.write_table(pa.concat_tables(buffered), row_group_size=ROW_GROUP_ROWS)
+
+
+TextJoin = Callable[[IO[bytes], list[Path], Path | None], None]
+"""Writes ``existing`` (append; None otherwise) and the parts, joined, into an open file."""
+
+
+def assemble_target(tmp: Path, fmt: str, parts: list[Path], existing: Path | None, *,
+                    csv_join: TextJoin, json_join: TextJoin,
+                    parquet_join: Callable[[Path, list[Path], Path | None], None]) -> None:
+    """Write the target of format ``fmt`` into ``tmp``: ``existing`` (append) then ``parts``.
+
+    Parquet is written by path, the text formats into one open file, JSON Lines by plain
+    concatenation. A run's own parts and a Dask run's per-partition files are laid out
+    differently, so each passes its CSV, JSON and Parquet joiners; the choice is made here."""
+    if fmt == "parquet":
+        parquet_join(tmp, parts, existing)
+        return
+    join = {"csv": csv_join, "json": json_join}.get(fmt, assemble_lines)
+    with open(tmp, "wb") as out:
+        join(out, parts, existing)
+
+
+def assemble_csv(out: IO[bytes], parts: list[Path], existing: Path | None, *, encoding: str,
+                 delimiter: str, quotechar: str, include_header: bool) -> None:
+    """One CSV of ``existing`` (append) and the parts, under the union of their columns.
+
+    A part is what ``FileLoadSession`` writes: its columns as a JSON list on the first line,
+    then CSV rows without a header. A part or an existing file whose columns differ from the
+    union is rewritten with blanks for the columns it lacks; the others are copied as bytes."""
+    enc, delim, quote = encoding, delimiter, quotechar
+    headers = []
+    for part in parts:
+        with open(part, "rb") as f:
+            headers.append(json.loads(f.readline()))
+    old_header: list[str] | None = None
+    if existing is not None and existing.stat().st_size and include_header:
+        with open(existing, encoding=enc, newline="") as f:
+            old_header = next(csv.reader(f, delimiter=delim, quotechar=quote), None)
+    known = list(old_header or [])
+    header = list(dict.fromkeys(known + [k for h in headers for k in h]))
+    wrote_header = False
+    if existing is not None and existing.stat().st_size:
+        if old_header is None or old_header == header:
+            copy_with_newline(existing, out)
+            wrote_header = True
+        else:
+            out.write(csv_text([header], delim, quote).encode(enc))
+            wrote_header = True
+            with open(existing, encoding=enc, newline="") as f:
+                rows = csv.reader(f, delimiter=delim, quotechar=quote)
+                next(rows, None)
+                out.write(remap_columns(rows, old_header, header, delim, quote).encode(enc))
+    if include_header and header and not wrote_header:
+        out.write(csv_text([header], delim, quote).encode(enc))
+    for part, part_header in zip(parts, headers, strict=True):
+        with open(part, "rb") as f:
+            f.readline()
+            if part_header == header:
+                shutil.copyfileobj(f, out, 1 << 20)
+            else:
+                rows = csv.reader(io.TextIOWrapper(f, encoding=enc, newline=""),
+                                  delimiter=delim, quotechar=quote)
+                out.write(remap_columns(rows, part_header, header, delim, quote).encode(enc))
 
 
 def _tables(kind: str, src: Path) -> Iterator[pa.Table]:

@@ -10,35 +10,27 @@ inode) before that rename and keeps it until ``forget()`` (after the checkpoint 
 resume after a kill in between sees that its parts are already in the target and appends
 nothing twice. A Parquet target of a run that cannot resume streams its batches into
 one temp file instead of parts (``parquet_stream.py``). A dry run writes nothing anywhere.
+Joining the parts into the target is ``assemble.py``'s.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import functools
-import io
 import json
 import os
 import re
 import shutil
 import uuid
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pyarrow as pa
 
 from ..errors import ConfigError, ConfigProblem, LoadError
 from ..formats import WRITE_FORMATS
-from .assemble import (
-    assemble_json,
-    assemble_lines,
-    assemble_parquet,
-    copy_with_newline,
-    remap_columns,
-)
+from .assemble import assemble_csv, assemble_json, assemble_parquet, assemble_target
 from .base import BatchLoadResult, RejectedRow
 from .leftovers import SCRATCH, parts_root
 from .parquet_stream import ParquetStream
@@ -46,7 +38,6 @@ from .serialize import (
     Rejects,
     csv_body,
     csv_part_of_columns,
-    csv_text,
     json_items,
     jsonl_body,
     records_to_table,
@@ -96,26 +87,6 @@ def replace_file(tmp: Path, final: Path, *, fsync: bool) -> None:
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
     os.replace(tmp, final)
-
-
-TextJoin = Callable[[IO[bytes], list[Path], Path | None], None]
-"""Writes ``existing`` (append; None otherwise) and the parts, joined, into an open file."""
-
-
-def assemble_target(tmp: Path, fmt: str, parts: list[Path], existing: Path | None, *,
-                    csv_join: TextJoin, json_join: TextJoin,
-                    parquet_join: Callable[[Path, list[Path], Path | None], None]) -> None:
-    """Write the target of format ``fmt`` into ``tmp``: ``existing`` (append) then ``parts``.
-
-    Parquet is written by path, the text formats into one open file, JSON Lines by plain
-    concatenation. A run's own parts and a Dask run's per-partition files are laid out
-    differently, so each passes its CSV, JSON and Parquet joiners; the choice is made here."""
-    if fmt == "parquet":
-        parquet_join(tmp, parts, existing)
-        return
-    join = {"csv": csv_join, "json": json_join}.get(fmt, assemble_lines)
-    with open(tmp, "wb") as out:
-        join(out, parts, existing)
 
 
 class FileLoadSession:
@@ -304,8 +275,11 @@ class FileLoadSession:
                 stream.finish()
             if not whole:  # else nothing to assemble: the streamed file is renamed into place
                 streamed = stream.path if stream else None
+                csv_join = functools.partial(
+                    assemble_csv, encoding=self.encoding, delimiter=self.delimiter,
+                    quotechar=self.quotechar, include_header=self.include_header)
                 assemble_target(self._tmp, self.format, parts, existing,
-                                csv_join=self._assemble_csv, json_join=assemble_json,
+                                csv_join=csv_join, json_join=assemble_json,
                                 parquet_join=functools.partial(assemble_parquet, streamed=streamed))
             if self._marks:
                 (self.staging / _MARKER).write_text(
@@ -358,43 +332,6 @@ class FileLoadSession:
     async def suspend(self) -> None:
         """Stop without assembling, keeping committed parts so a checkpointed rerun resumes."""
         await asyncio.to_thread(self._remove_tmp)
-
-    # -- CSV assembly ---------------------------------------------------------------------
-    def _assemble_csv(self, out: IO[bytes], parts: list[Path], existing: Path | None) -> None:
-        enc, delim, quote = self.encoding, self.delimiter, self.quotechar
-        headers = []
-        for part in parts:
-            with open(part, "rb") as f:
-                headers.append(json.loads(f.readline()))
-        old_header: list[str] | None = None
-        if existing is not None and existing.stat().st_size and self.include_header:
-            with open(existing, encoding=enc, newline="") as f:
-                old_header = next(csv.reader(f, delimiter=delim, quotechar=quote), None)
-        known = list(old_header or [])
-        header = list(dict.fromkeys(known + [k for h in headers for k in h]))
-        wrote_header = False
-        if existing is not None and existing.stat().st_size:
-            if old_header is None or old_header == header:
-                copy_with_newline(existing, out)
-                wrote_header = True
-            else:
-                out.write(csv_text([header], delim, quote).encode(enc))
-                wrote_header = True
-                with open(existing, encoding=enc, newline="") as f:
-                    rows = csv.reader(f, delimiter=delim, quotechar=quote)
-                    next(rows, None)
-                    out.write(remap_columns(rows, old_header, header, delim, quote).encode(enc))
-        if self.include_header and header and not wrote_header:
-            out.write(csv_text([header], delim, quote).encode(enc))
-        for part, part_header in zip(parts, headers, strict=True):
-            with open(part, "rb") as f:
-                f.readline()
-                if part_header == header:
-                    shutil.copyfileobj(f, out, 1 << 20)
-                else:
-                    rows = csv.reader(io.TextIOWrapper(f, encoding=enc, newline=""),
-                                      delimiter=delim, quotechar=quote)
-                    out.write(remap_columns(rows, part_header, header, delim, quote).encode(enc))
 
 
 def load_to_file(data: list[dict[str, Any]], load_config: dict[str, Any],
