@@ -2,7 +2,8 @@
 
 A real run asks for confirmation naming the target. Every run (dry or real, finished, failed
 or cancelled) is appended to the workspace's run history (on a worker). The panel keeps one
-state per pipeline: switching pipelines shows that pipeline's run, never another's.
+state per pipeline: switching pipelines shows that pipeline's run, never another's. What the
+target, progress and summary lines say is ``run_text``'s.
 """
 
 from __future__ import annotations
@@ -37,30 +38,11 @@ from ..trust import skipped_reason, workspace_trust
 from ..workers.blocking import BlockingJob
 from ..workers.task import TaskHandle
 from .message_bar import MessageBar, describe_error
+from .run_text import describe_target, duration_text, progress_text, summary_text
 
 MAX_LOG_BLOCKS = 5000
 LOG_EVERY_S = 1.0
 P = ParamSpec("P")
-
-
-def describe_target(orch: ETLOrchestrator) -> str:
-    """Where a real run writes, for the confirmation and the summary (no secrets)."""
-    load = orch.config.load
-    kind = load.get("type")
-    if kind == "file":
-        return f"{load.get('format') or 'file'} file {load.get('path')} ({load.get('write_mode', 'overwrite')})"
-    if kind == "database":
-        url = orch.mask(str(load.get("url") or "")).split("?", 1)[0]
-        return f"table {load.get('table')} in {url} ({load.get('write_method', 'insert')})"
-    storage = load.get("storage") or {}
-    return f"{kind} {storage.get('provider', '')} {storage.get('bucket', '')}/{storage.get('path', '')}".strip()
-
-
-def _duration(seconds: float) -> str:
-    seconds = max(0.0, seconds)
-    if seconds < 10:
-        return f"{seconds:.2f} s"
-    return f"{seconds:.1f} s" if seconds < 60 else f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
 
 
 def _build_or_error(folder: Path, texts: dict[str, str] | None) -> ETLOrchestrator | Exception:
@@ -398,18 +380,9 @@ class RunPanel(QWidget):
     @_of_its_run
     def _on_task_progressed(self, state: _RunState, p: Any) -> None:
         state.last_progress = p
-        if getattr(p, "partitions_total", 0):  # a Dask run reports per finished partition
-            text = (f"{p.records_processed:,} records · partition {p.partitions_done}/"
-                    f"{p.partitions_total} done · {_duration(p.elapsed_seconds)} elapsed")
-        else:
-            text = (f"{p.records_processed:,} records · {p.batch_num:,} batch{'' if p.batch_num == 1 else 'es'} · "
-                    f"{p.rate_per_second:,.0f} rec/s · {_duration(p.elapsed_seconds)} elapsed")
+        text = progress_text(p)
         if p.records_total:
             self._set_progress(state, 100, int(100 * p.records_processed / p.records_total))
-            if p.estimated_remaining_seconds is not None:
-                text += f" · about {_duration(p.estimated_remaining_seconds)} left"
-        if p.error_count:
-            text += f" · {p.error_count:,} dead-lettered"
         self._set_status(state, text)
         now = time.monotonic()
         if now - state.last_log >= LOG_EVERY_S:
@@ -427,27 +400,15 @@ class RunPanel(QWidget):
         state.result = result
         self._settle(state)
         counts = summary_counts(result)
-        load_word = "would load" if result.get("dry_run") else "loaded"
-        by_reason = ", ".join(f"{k}: {v:,}" for k, v in sorted(counts["dlq_by_reason"].items()))
-        took = _duration(result.get("duration_seconds") or 0)
-        parts = [f"<b>{'Dry run' if result.get('dry_run') else 'Run'} "
-                 f"{'finished' if result.get('success') else 'failed'}</b> in {took}",
-                 f"extracted {counts['extracted']:,}", f"transformed {counts['transformed']:,}",
-                 f"filtered {counts['filtered']:,}", f"{load_word} {counts['loaded']:,}"
-                 + (f" ({counts['inserted']:,} inserts, {counts['updated']:,} updates)" if counts["updated"] else ""),
-                 f"dead-lettered {counts['dead_lettered']:,}" + (f" ({by_reason})" if by_reason else "")]
-        if result.get("partitions"):
-            parts.append(f"{len(result['partitions'])} partitions")
         for warning in result.get("warnings") or []:
             self._append_log(state, f"Note: {warning}")
-        if result.get("skipped_custom_function"):
-            parts.append(f"custom function {result['skipped_custom_function']} skipped (workspace not trusted)")
-        state.summary, state.dead_letters = " · ".join(parts), counts["dead_lettered"] > 0
+        state.summary, state.dead_letters = summary_text(result), counts["dead_lettered"] > 0
         if self._shown(state):
             self.summary_label.setText(state.summary)
             self.dead_letters_button.setVisible(state.dead_letters)
         self._set_progress(state, 100, 100 if result.get("success") else 0)
-        self._set_status(state, f"{counts['extracted']:,} records in {_duration(result.get('duration_seconds') or 0)}")
+        took = duration_text(result.get("duration_seconds") or 0)
+        self._set_status(state, f"{counts['extracted']:,} records in {took}")
         if not result.get("success"):
             self._show_message(state, (f"The run failed: {result.get('error')}", "error", None))
         status = result.get("status") or ("completed" if result.get("success") else "failed")
