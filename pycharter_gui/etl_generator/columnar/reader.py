@@ -9,13 +9,12 @@ dict path's records exactly (``records()``, via the readers' own functions) for 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pyarrow as pa
 
-from ..readers import open_binary
+from ..readers import open_binary, parquet_source
 from ..readers.csv_reader import frame_to_records, iter_csv_chunks, table_to_records
 from ..readers.parquet_reader import arrow_to_records, iter_parquet_batches
 from .arrow_ops import canonical_table, frame_to_table
@@ -89,11 +88,8 @@ def iter_arrow_batches(path: str, fmt: str, options: dict[str, Any], batch_size:
     options = dict(options or {})
     batch_size = max(1, int(batch_size))
     if fmt == "parquet":
-        if not path.lower().endswith((".gz", ".zip")):
-            yield from iter_parquet_arrow(os.fspath(path), options, batch_size, name=path)
-            return
-        with open_binary(path) as stream:
-            yield from iter_parquet_arrow(stream, options, batch_size, name=path)
+        with parquet_source(path, path) as src:
+            yield from iter_parquet_arrow(src, options, batch_size, name=path)
         return
     with open_binary(path) as stream:
         yield from iter_csv_arrow(stream, options, batch_size, name=path,

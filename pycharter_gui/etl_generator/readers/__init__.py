@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from ..errors import ConfigError, ConfigProblem
 from ..formats import READ_FORMATS, format_name, format_of_path
-from ._streams import open_binary, source_name
+from ._streams import open_binary, parquet_source, source_name
 from .json_reader import BadLine
 
 __all__ = ["READ_FORMATS", "BadLine", "detect_format", "iter_batches", "reader_options"]
@@ -82,11 +82,8 @@ def iter_batches(
     if fmt == "parquet":
         from .parquet_reader import iter_parquet
 
-        if isinstance(source, (str, os.PathLike)) and not name.lower().endswith((".gz", ".zip")):
-            yield from iter_parquet(os.fspath(source), options, batch_size, name=name)
-            return
-        with open_binary(source) as stream:
-            yield from iter_parquet(stream, options, batch_size, name=name)
+        with parquet_source(source, name) as src:
+            yield from iter_parquet(src, options, batch_size, name=name)
         return
     with open_binary(source) as stream:
         if fmt in ("csv", "tsv"):

@@ -70,3 +70,15 @@ def decoding(encoding: str | None) -> str:
     """The codec to decode with: UTF-8 also swallows a leading byte-order mark."""
     enc = (encoding or "utf-8").lower().replace("_", "-")
     return "utf-8-sig" if enc in ("utf-8", "utf8") else enc
+
+
+@contextmanager
+def parquet_source(source: Any, name: str) -> Iterator[Any]:
+    """A Parquet source as pyarrow reads it best: a plain local path as the path (random
+    access to its footer and row groups), anything else (a stream, a .gz or .zip file) as an
+    opened binary stream. Shared by the record and the columnar readers."""
+    if isinstance(source, (str, os.PathLike)) and not name.lower().endswith((".gz", ".zip")):
+        yield os.fspath(source)
+        return
+    with open_binary(source) as stream:
+        yield stream
