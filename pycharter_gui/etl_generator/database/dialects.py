@@ -190,6 +190,57 @@ def stage_upsert(conn: Connection, table: sa.Table, columns: Sequence[str],
     return fresh, len(rows) - fresh  # existing keys count as updated, as on other dialects
 
 
+def can_raw_upsert(conn: Connection) -> bool:
+    """True when ``sqlite_stage_upsert`` applies: SQLite through the stdlib driver."""
+    return (dialect_name(conn.dialect) == "sqlite"
+            and isinstance(conn.connection.driver_connection, sqlite3.Connection))
+
+
+def sqlite_stage_upsert(conn: Connection, table: sa.Table, columns: Sequence[str],
+                        rows: Sequence[Sequence[Any]], primary_key: Sequence[str],
+                        update_columns: Sequence[str] | None) -> tuple[int, int]:
+    """SQLite upsert at executemany speed: the positional ``rows`` (bind-processed, no key
+    twice, no null key) go into a temporary stage table without column types (values kept as
+    bound, so the target's column affinity applies exactly as on a direct insert), then one
+    ``INSERT ... SELECT ... ON CONFLICT``. Returns (inserted, updated): rows whose key the
+    target already held count as updated, as on the other paths.
+
+    SQLAlchemy's executemany of ``INSERT ... ON CONFLICT`` with a key lookup per 500 rows ran at
+    ~0.26x a plain executemany (benchmarks/db_load.py)."""
+    raw = conn.connection.driver_connection
+    prep = conn.dialect.identifier_preparer
+    digest = hashlib.sha1("\0".join(columns).encode()).hexdigest()[:12]
+    stage = prep.quote(f"pycharter_stage_{digest}")
+    cols = ", ".join(prep.quote(c) for c in columns)
+    target = quoted_name(conn.dialect, table.name, table.schema)
+    on = " AND ".join(f"s.{prep.quote(k)} = t.{prep.quote(k)}" for k in primary_key)
+    updates = [c for c in (update_columns or columns) if c in columns and c not in primary_key]
+    conflict = f"ON CONFLICT ({', '.join(prep.quote(k) for k in primary_key)}) "
+    conflict += ("DO UPDATE SET " + ", ".join(f"{prep.quote(c)} = excluded.{prep.quote(c)}"
+                                              for c in updates)) if updates else "DO NOTHING"
+    statements = [
+        (f"CREATE TEMP TABLE IF NOT EXISTS {stage} ({cols})", None),
+        (f"DELETE FROM {stage}", None),
+        (f"INSERT INTO {stage} VALUES ({', '.join('?' * len(columns))})", rows),
+        (f"SELECT count(*) FROM {stage} AS s JOIN {target} AS t ON {on}", None),
+        # "WHERE true": SQLite's parser needs it before ON CONFLICT after a SELECT
+        (f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage} WHERE true {conflict}", None),
+        (f"DELETE FROM {stage}", None),
+    ]
+    existing = 0
+    for sql, params in statements:
+        try:
+            if params is not None:
+                raw.executemany(sql, params)
+            elif sql.startswith("SELECT"):
+                existing = int(raw.execute(sql).fetchone()[0])
+            else:
+                raw.execute(sql)
+        except sqlite3.Error as exc:
+            raise sa.exc.DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
+    return len(rows) - existing, existing
+
+
 def upsert_statement(table: sa.Table, columns: Sequence[str], primary_key: Sequence[str],
                      update_columns: Sequence[str] | None) -> Any:
     """INSERT that updates on a key conflict; columns not supplied keep their values."""
@@ -336,6 +387,7 @@ __all__ = [
     "UPSERT_DIALECTS",
     "begin_write",
     "can_raw_insert",
+    "can_raw_upsert",
     "can_stage_upsert",
     "clear_table",
     "column_encoder",
@@ -348,6 +400,7 @@ __all__ = [
     "raw_insert",
     "raw_insert_sql",
     "sql_type",
+    "sqlite_stage_upsert",
     "stage_upsert",
     "upsert_statement",
 ]

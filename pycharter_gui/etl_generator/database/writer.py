@@ -22,11 +22,13 @@ from .connect import classify_db_error
 from .dialects import (
     begin_write,
     can_raw_insert,
+    can_raw_upsert,
     can_stage_upsert,
     encoders_for,
     fast_insert,
     raw_insert,
     raw_insert_sql,
+    sqlite_stage_upsert,
     stage_upsert,
     upsert_statement,
 )
@@ -146,6 +148,9 @@ class TableWriter:
                 self._apply_raw(conn, fast[0], fast[1], 0, len(records), records, result)
                 result.rejected.sort(key=lambda r: r.index)
                 return result
+        if (uniform and self.method == "upsert" and can_raw_upsert(conn)
+                and self._raw_upsert(conn, list(records[0]), records, result)):
+            return result
         groups: dict[tuple[str, ...], list[Item]] = {}
         for index, rec in enumerate(records):
             if self.method in KEYED_METHODS:
@@ -300,6 +305,29 @@ class TableWriter:
             result.rejected.append(RejectedRow(
                 index, originals[index], f"no row in {self.target} has key {keys}; "
                 f"nothing to {verb}", "NoMatchingRow"))
+
+    def _raw_upsert(self, conn: Connection, cols: list[str], records: Sequence[dict[str, Any]],
+                    result: BatchLoadResult) -> bool:
+        """The whole batch through ``sqlite_stage_upsert`` in a savepoint; False (nothing
+        written) when it does not apply or the database refuses a row: the general path then
+        reports missing keys and isolates the rejected rows."""
+        keys = [tuple(rec.get(k) for k in self.primary_key) for rec in records]
+        if (any(v is None for key in keys for v in key)
+                or len({tuple(map(str, key)) for key in keys}) != len(keys)):
+            return False
+        fast = self._plain_rows(conn, cols, records)
+        if fast is None:
+            return False
+        try:
+            with conn.begin_nested():
+                inserted, updated = sqlite_stage_upsert(conn, self.table, cols, fast[1],
+                                                        self.primary_key, self.update_columns)
+        except StatementError as exc:
+            self._raise_if_systemic(exc)
+            return False
+        result.inserted += inserted
+        result.updated += updated
+        return True
 
     def _raise_if_systemic(self, exc: StatementError) -> None:
         """Connection loss, timeouts and locks fail the whole batch, never single rows."""
