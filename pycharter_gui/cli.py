@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .cli_format import format_problems, format_summary, format_table, json_summary
+from .process import configure_process
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 TRUST_HELP = "run custom Python code even when the workspace is not marked trusted"
@@ -77,6 +78,7 @@ def _build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     """Entry point of ``pycharter-etl``; returns the exit code."""
     out = out or sys.stdout
+    configure_process()
     parser = _build_parser()
     try:
         args = parser.parse_args(argv)

@@ -22,6 +22,7 @@ from typing import Any
 from pycharter_gui import cli, paths
 from pycharter_gui.designer.discovery import discover_pipelines
 from pycharter_gui.etl_generator import set_workspace_trusted
+from pycharter_gui.process import configure_process
 
 DEFAULT_WORKSPACE = "pycharter-workspace"
 WORKSPACE_ENV = "PYCHARTER_WORKSPACE"
@@ -198,6 +199,7 @@ def _smoke(app: Any, window: Any) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Open the designer; returns the process exit code."""
+    configure_process()
     args = _parse(argv)
     if args.smoke and not has_display():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
