@@ -78,18 +78,8 @@ def _pymysql_rows(conn: Connection, table: sa.Table, columns: Sequence[str],
                   rows: Sequence[dict[str, Any]]) -> None:
     """PyMySQL's own executemany, which sends multi-row INSERTs (3x SQLAlchemy's path for
     plain values; JSON columns keep the SQLAlchemy path, which serialises them)."""
-    import pymysql
-
-    prep = conn.dialect.identifier_preparer
-    name = quoted_name(conn.dialect, table.name, table.schema)
-    sql = (f"INSERT INTO {name} ({', '.join(prep.quote(c) for c in columns)}) "
-           f"VALUES ({', '.join(['%s'] * len(columns))})")
-    raw = conn.connection.driver_connection
-    try:
-        with raw.cursor() as cur:
-            cur.executemany(sql, [tuple(row[c] for c in columns) for row in rows])
-    except pymysql.Error as exc:
-        raise sa.exc.DBAPIError.instance(sql, None, exc, pymysql.Error) from exc
+    raw_insert(conn, raw_insert_sql(conn, table, columns),
+               [tuple(row[c] for c in columns) for row in rows])
 
 
 def _copy_rows(conn: Connection, table: sa.Table, columns: Sequence[str],
@@ -103,13 +93,18 @@ def _copy_rows(conn: Connection, table: sa.Table, columns: Sequence[str],
                 for row in rows))
 
 
-# ---- positional rows straight to the driver (sqlite3 executemany, psycopg COPY) -------------
+# ---- positional rows straight to the driver (sqlite3/PyMySQL executemany, psycopg COPY) -----
 def can_raw_insert(conn: Connection, table: sa.Table, columns: Sequence[str]) -> bool:
     """True when plain positional rows can go to the driver itself: sqlite3's executemany,
-    or PostgreSQL's COPY with psycopg 3 (not for JSON columns, which need wrapping)."""
-    if dialect_name(conn.dialect) == "sqlite":
+    PyMySQL's multi-row executemany, or PostgreSQL's COPY with psycopg 3 (not for JSON
+    columns, which need wrapping)."""
+    name = dialect_name(conn.dialect)
+    if name == "sqlite":
         return isinstance(conn.connection.driver_connection, sqlite3.Connection)
-    return (dialect_name(conn.dialect) == "postgresql" and conn.dialect.driver == "psycopg"
+    if name == "mysql":
+        return (conn.dialect.driver == "pymysql"
+                and not any(_is_json_type(table.c[c].type) for c in columns))
+    return (name == "postgresql" and conn.dialect.driver == "psycopg"
             and not any(isinstance(table.c[c].type, sa.JSON) for c in columns))
 
 
@@ -120,6 +115,8 @@ def raw_insert_sql(conn: Connection, table: sa.Table, columns: Sequence[str]) ->
     cols = ", ".join(prep.quote(c) for c in columns)
     if dialect_name(conn.dialect) == "sqlite":
         return f"INSERT INTO {name} ({cols}) VALUES ({', '.join('?' * len(columns))})"
+    if dialect_name(conn.dialect) == "mysql":
+        return f"INSERT INTO {name} ({cols}) VALUES ({', '.join(['%s'] * len(columns))})"
     return f"COPY {name} ({cols}) FROM STDIN"
 
 
@@ -131,6 +128,15 @@ def raw_insert(conn: Connection, sql: str, rows: Iterable[Sequence[Any]]) -> Non
             raw.executemany(sql, rows)
         except sqlite3.Error as exc:
             raise sa.exc.DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
+        return
+    if not sql.startswith("COPY"):  # PyMySQL: multi-row INSERTs
+        import pymysql
+
+        try:
+            with raw.cursor() as cur:
+                cur.executemany(sql, rows if isinstance(rows, list) else list(rows))
+        except pymysql.Error as exc:
+            raise sa.exc.DBAPIError.instance(sql, None, exc, pymysql.Error) from exc
         return
     import psycopg
 

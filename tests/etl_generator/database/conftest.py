@@ -129,3 +129,10 @@ def pg_db(tmp_path: Any) -> Iterator[TestDB]:
     database = _make_db("postgresql", tmp_path)
     yield database
     database.close()
+
+
+@pytest.fixture
+def maria_db(tmp_path: Any) -> Iterator[TestDB]:
+    database = _make_db("mariadb", tmp_path)
+    yield database
+    database.close()

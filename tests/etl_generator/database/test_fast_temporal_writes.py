@@ -89,6 +89,8 @@ def _write(db: Db, batch: Any, *, fast: bool, monkeypatch: pytest.MonkeyPatch
         if db.kind == "sqlite":  # the stored text and storage class, not SQLAlchemy's reading
             sql = (f"SELECT id, day, typeof(day), at, typeof(at), total, typeof(total), "
                    f"day_text, typeof(day_text), edge, name FROM {quoted} ORDER BY id")
+        elif db.kind == "mariadb":
+            sql = f"SELECT id, day, at, total, day_text, edge, name FROM {quoted} ORDER BY id"
         else:
             sql = (f"SELECT id, day, at, total, pg_typeof(total)::text, day_text, edge, name "
                    f"FROM {quoted} ORDER BY id")
@@ -97,9 +99,10 @@ def _write(db: Db, batch: Any, *, fast: bool, monkeypatch: pytest.MonkeyPatch
     return [stored, typed], [(r.index, r.record) for r in result.rejected], taken
 
 
-@pytest.fixture(params=["sqlite_db", pytest.param("pg_db", marks=pytest.mark.postgres)])
+@pytest.fixture(params=["sqlite_db", pytest.param("pg_db", marks=pytest.mark.postgres),
+                        pytest.param("maria_db", marks=pytest.mark.mariadb)])
 def any_db(request: pytest.FixtureRequest) -> Any:
-    """SQLite and PostgreSQL (127.0.0.1:5432, database test)."""
+    """SQLite, PostgreSQL (127.0.0.1:5432) and MariaDB (127.0.0.1:3306), database test."""
     return request.getfixturevalue(request.param)
 
 
