@@ -201,11 +201,11 @@ def _arrow_options(options: dict[str, Any], default_delimiter: str) -> dict[str,
 
 
 def _open_arrow(stream: IO[bytes], opts: dict[str, Any], names: list[str] | None,
-                block: int | None = None) -> Any:
+                block: int | None = None, threads: bool = True) -> Any:
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
-    read = pa_csv.ReadOptions(block_size=block or _ARROW_BLOCK,
+    read = pa_csv.ReadOptions(block_size=block or _ARROW_BLOCK, use_threads=threads,
                               autogenerate_column_names=not opts["header"])
     parse = pa_csv.ParseOptions(delimiter=opts["sep"], quote_char=opts["quote"], double_quote=True,
                                 escape_char=False, newlines_in_values=True, ignore_empty_lines=True)
@@ -222,11 +222,19 @@ def _arrow_header(stream: IO[bytes], opts: dict[str, Any]) -> list[str]:
     block: 4 MB cost ~0.1 s before the first row); a header longer than that is read again
     with the full block."""
     start = stream.tell()
-    try:
-        return list(_open_arrow(_Tail(stream), opts, None, _HEADER_BLOCK).schema.names)
-    except Exception:  # e.g. the header line does not fit the block
-        stream.seek(start)
-        return list(_open_arrow(_Tail(stream), opts, None).schema.names)
+    for block in (_HEADER_BLOCK, None):
+        # One thread and a view that is cut off afterwards: a reader left behind (here, or
+        # failed) must not read ahead from the stream once it is moved back to ``start``.
+        view = _Tail(stream)
+        try:
+            return list(_open_arrow(view, opts, None, block, threads=False).schema.names)
+        except Exception:  # e.g. the header line does not fit the small block
+            if block is None:
+                raise
+            stream.seek(start)
+        finally:
+            view.closed = True
+    raise AssertionError("unreachable")
 
 
 class _Tail:
@@ -240,6 +248,8 @@ class _Tail:
         self.closed = False
 
     def read(self, size: int = -1) -> bytes:
+        if self.closed:
+            return b""
         data = self.stream.read(size)
         self.tail = (self.tail + data)[-self.KEEP:] if len(data) < self.KEEP else data[-self.KEEP:]
         return data

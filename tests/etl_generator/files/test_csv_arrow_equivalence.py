@@ -364,3 +364,32 @@ def test_a_header_longer_than_the_first_header_block_is_read_whole(tmp_path: Pat
     path = tmp_path / "wide.csv"
     path.write_bytes(data)
     assert csv_reader.csv_header(str(path), {}) == names
+
+
+def test_reading_the_header_leaves_no_reader_behind_on_the_stream() -> None:
+    """A header read (the small block that fails, then the full one) never reads from the
+    stream after it returns: a reader left reading ahead would move the stream that the chunk
+    reader has just put back to its start (seen once as a pandas fallback under load)."""
+    import threading
+    import time
+
+    names = [f"column_with_a_long_name_{i:05d}" for i in range(3000)]
+    data = (",".join(names) + "\n" + "\n".join(",".join("1" * 3000) for _ in range(200)))
+
+    class Watched(io.BytesIO):
+        def __init__(self, raw: bytes) -> None:
+            super().__init__(raw)
+            self.late: list[str] = []
+            self.done = False
+
+        def read(self, size: int | None = -1) -> bytes:
+            if self.done:
+                self.late.append(threading.current_thread().name)
+            return super().read(size)
+
+    for _ in range(20):
+        stream = Watched(data.encode())
+        got = csv_reader._arrow_header(stream, {"sep": ",", "quote": '"', "header": True})
+        stream.done = True
+        time.sleep(0.01)
+        assert got == names and stream.late == []
