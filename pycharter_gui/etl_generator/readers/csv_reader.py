@@ -24,6 +24,7 @@ parsers count ``chunksize`` rows). pandas is imported only when it is needed.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
@@ -231,14 +232,18 @@ def _arrow_header(stream: IO[bytes], opts: dict[str, Any]) -> list[str]:
         except Exception:  # e.g. the header line does not fit the small block
             if block is None:
                 raise
+            view.cut()
             stream.seek(start)
         finally:
-            view.closed = True
+            view.cut()
     raise AssertionError("unreachable")
 
 
 class _Tail:
-    """A read-only view of a stream that remembers the last bytes read (Arrow reads through it)."""
+    """A read-only view of a stream that remembers the last bytes read (Arrow reads through it,
+    possibly from its own threads). :meth:`cut` ends it: once it returns, no read is running
+    and none will start, so the caller may move the stream (a reader Arrow leaves behind must
+    not read ahead from it)."""
 
     KEEP = 1 << 16
 
@@ -246,11 +251,13 @@ class _Tail:
         self.stream = stream
         self.tail = b""
         self.closed = False
+        self._lock = threading.Lock()
 
     def read(self, size: int = -1) -> bytes:
-        if self.closed:
-            return b""
-        data = self.stream.read(size)
+        with self._lock:
+            if self.closed:
+                return b""
+            data = self.stream.read(size)
         self.tail = (self.tail + data)[-self.KEEP:] if len(data) < self.KEEP else data[-self.KEEP:]
         return data
 
@@ -259,6 +266,11 @@ class _Tail:
 
     def seekable(self) -> bool:
         return False
+
+    def cut(self) -> None:
+        """Stop reading the stream, after a read in progress ends."""
+        with self._lock:
+            self.closed = True
 
     def close(self) -> None:
         self.closed = True  # the caller's stream stays open
@@ -284,20 +296,24 @@ def _arrow_text_chunks(stream: IO[bytes], opts: dict[str, Any], chunksize: int
         raise _NotLikePandas("pandas renames duplicate and empty header names")
     stream.seek(start)
     source = _Tail(stream)
-    reader = _open_arrow(source, opts, names)
-    if any(t != pa.string() for t in reader.schema.types):
-        raise _NotLikePandas("a column was not read as text")
-    pending: list[pa.RecordBatch] = []
-    count = 0
-    for batch in reader:
-        if batch.num_rows:
-            pending.append(batch)
-            count += batch.num_rows
-        while count >= chunksize:
-            table = pa.Table.from_batches(pending)
-            yield table.slice(0, chunksize)
-            rest = table.slice(chunksize)
-            pending, count = rest.to_batches(), rest.num_rows
+    try:
+        reader = _open_arrow(source, opts, names)
+        if any(t != pa.string() for t in reader.schema.types):
+            raise _NotLikePandas("a column was not read as text")
+        pending: list[pa.RecordBatch] = []
+        count = 0
+        for batch in reader:
+            if batch.num_rows:
+                pending.append(batch)
+                count += batch.num_rows
+            while count >= chunksize:
+                table = pa.Table.from_batches(pending)
+                yield table.slice(0, chunksize)
+                rest = table.slice(chunksize)
+                pending, count = rest.to_batches(), rest.num_rows
+    except BaseException:
+        source.cut()  # the caller may seek back and read with pandas: Arrow must be done
+        raise
     if count:
         last = pa.Table.from_batches(pending)
         if _unterminated(source.tail, last, opts["quote"]):
@@ -332,12 +348,15 @@ def _typed_chunk(text: pa.Table, opts: dict[str, Any]) -> pa.Table | pd.DataFram
 def _arrow_chunks(stream: IO[bytes], opts: dict[str, Any], chunksize: int, done: list[int]
                   ) -> Iterator[pa.Table | pd.DataFrame]:
     chunks = _arrow_text_chunks(stream, opts, chunksize)
-    while True:
-        chunk = next(chunks, None)
-        if chunk is None:
-            return
-        yield _typed_chunk(chunk, opts)
-        done[0] += 1
+    try:
+        while True:
+            chunk = next(chunks, None)
+            if chunk is None:
+                return
+            yield _typed_chunk(chunk, opts)
+            done[0] += 1
+    finally:
+        chunks.close()  # Arrow stops reading the stream before the caller may move it
 
 
 _TRIM: list[Any] = []

@@ -393,3 +393,41 @@ def test_reading_the_header_leaves_no_reader_behind_on_the_stream() -> None:
         stream.done = True
         time.sleep(0.01)
         assert got == names and stream.late == []
+
+
+def test_after_arrow_gives_up_only_pandas_reads_the_stream() -> None:
+    """A difference found in a later chunk hands the stream back to pandas: from the moment it
+    is moved back, no Arrow thread reads from it (it would move it under pandas)."""
+    import threading
+    import time
+
+    rows = [f"{i},{i * 0.5},name{i}" for i in range(120_000)]
+    rows[70_000] = "70000"  # a short row: pandas reads it differently
+    data = ("a,b,c\n" + "\n".join(rows) + "\n").encode()
+    caller = threading.current_thread().name
+
+    class Watched(io.BytesIO):
+        rewinds = 0  # the first: after the header; the second: handed back to pandas
+        handed_back = False
+        late: list[str] = []
+
+        def seek(self, pos: int, whence: int = 0) -> int:
+            if pos == 0 and whence == 0 and self.tell() > 0:
+                Watched.rewinds += 1
+                Watched.handed_back = Watched.rewinds >= 2
+            return super().seek(pos, whence)
+
+        def read(self, size: int | None = -1) -> bytes:
+            if threading.current_thread().name != caller:
+                time.sleep(0.002)  # Arrow's read-ahead in flight when the difference shows
+                if Watched.handed_back:
+                    Watched.late.append(threading.current_thread().name)
+            return super().read(size)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(csv_reader, "_ARROW_BLOCK", 1 << 16)
+        for _ in range(5):
+            Watched.rewinds, Watched.handed_back, Watched.late = 0, False, []
+            chunks = list(iter_csv_chunks(Watched(data), {}, 16_384, name="in.csv"))
+            assert sum(len(c) for c in chunks) == 120_000
+            assert Watched.handed_back and Watched.late == []
