@@ -28,7 +28,7 @@ from .dialects import (
     fast_insert,
     raw_insert,
     raw_insert_sql,
-    sqlite_stage_upsert,
+    raw_stage_upsert,
     stage_upsert,
     upsert_statement,
 )
@@ -308,7 +308,7 @@ class TableWriter:
 
     def _raw_upsert(self, conn: Connection, cols: list[str], records: Sequence[dict[str, Any]],
                     result: BatchLoadResult) -> bool:
-        """The whole batch through ``sqlite_stage_upsert`` in a savepoint; False (nothing
+        """The whole batch through ``raw_stage_upsert`` in a savepoint; False (nothing
         written) when it does not apply or the database refuses a row: the general path then
         reports missing keys and isolates the rejected rows."""
         keys = [tuple(rec.get(k) for k in self.primary_key) for rec in records]
@@ -320,7 +320,7 @@ class TableWriter:
             return False
         try:
             with conn.begin_nested():
-                inserted, updated = sqlite_stage_upsert(conn, self.table, cols, fast[1],
+                inserted, updated = raw_stage_upsert(conn, self.table, cols, fast[1],
                                                         self.primary_key, self.update_columns)
         except StatementError as exc:
             self._raise_if_systemic(exc)

@@ -1,12 +1,10 @@
-"""SQLite upsert through the stage table writes, counts and rejects what the SQLAlchemy path
-does (the reference is the same writer with the raw path switched off)."""
+"""Upsert through the stage table (SQLite, MariaDB) writes, counts and rejects what the
+SQLAlchemy path does (the reference is the same writer with the raw path switched off)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-import sqlite3
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,15 +13,15 @@ import sqlalchemy as sa
 from pycharter_gui.etl_generator.database import writer as writer_module
 from pycharter_gui.etl_generator.database.writer import TableWriter
 
+Db = Any  # conftest.py's TestDB (the conftest is no importable module)
 
-def _table(composite: bool) -> sa.Table:
-    key = [sa.Column("id", sa.Integer, primary_key=True)]
+
+def _columns(composite: bool) -> list[sa.Column]:
+    key = [sa.Column("id", sa.Integer, primary_key=True, autoincrement=False)]
     if composite:
-        key.append(sa.Column("region", sa.String, primary_key=True))
-    table = sa.Table("t", sa.MetaData(), *key, sa.Column("qty", sa.Float, nullable=False),
-                     sa.Column("name", sa.String), sa.Column("day", sa.Date))
-    table.info["backend"] = "sqlite"
-    return table
+        key.append(sa.Column("region", sa.String(8), primary_key=True))
+    return [*key, sa.Column("qty", sa.Float(precision=53), nullable=False),
+            sa.Column("name", sa.String(20)), sa.Column("day", sa.Date)]
 
 
 def _batches(rng: random.Random, composite: bool, nulls: bool) -> list[list[dict[str, Any]]]:
@@ -46,50 +44,59 @@ def _batches(rng: random.Random, composite: bool, nulls: bool) -> list[list[dict
     return out
 
 
-def _run(path: Path, batches: list[list[dict[str, Any]]], *, raw: bool, composite: bool,
+def _run(db: Db, batches: list[list[dict[str, Any]]], *, raw: bool, composite: bool,
          update_columns: list[str] | None, monkeypatch: pytest.MonkeyPatch) -> tuple:
-    engine = sa.create_engine(f"sqlite:///{path}")
-    table = _table(composite)
-    table.create(engine)
+    name = db.create(*_columns(composite))
+    table = sa.Table(name, sa.MetaData(), autoload_with=db.engine)
+    table.info["backend"] = db.kind if db.kind != "mariadb" else "mysql"
     writer = TableWriter(table, write_method="upsert",
                          primary_key=["id", "region"] if composite else ["id"],
-                         update_columns=update_columns, target="t")
+                         update_columns=update_columns, target=name)
     used = []
-    original = writer_module.sqlite_stage_upsert
+    original = writer_module.raw_stage_upsert
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         used.append(True)
         return original(*args, **kwargs)
 
     with monkeypatch.context() as mp:
-        mp.setattr(writer_module, "can_raw_upsert", lambda conn: raw)
-        mp.setattr(writer_module, "sqlite_stage_upsert", spy)
+        if not raw:
+            mp.setattr(writer_module, "can_raw_upsert", lambda conn: False)
+        mp.setattr(writer_module, "raw_stage_upsert", spy)
         results = []
-        with engine.connect() as conn:
+        with db.engine.connect() as conn:
             for batch in batches:
                 conn.begin()
                 result = writer.write(conn, batch)
                 conn.commit()
                 results.append((result.inserted, result.updated,
                                 [(r.index, r.error_type) for r in result.rejected]))
-    engine.dispose()
-    with sqlite3.connect(path) as con:
-        rows = con.execute("SELECT *, typeof(qty), typeof(day) FROM t ORDER BY 1, 2").fetchall()
+    quoted = db.engine.dialect.identifier_preparer.quote(name)
+    extra = ", typeof(qty), typeof(day)" if db.kind == "sqlite" else ""
+    with db.engine.connect() as conn:
+        rows = [tuple(r) for r in conn.exec_driver_sql(
+            f"SELECT *{extra} FROM {quoted} ORDER BY 1, 2")]
     return results, rows, bool(used)
+
+
+@pytest.fixture(params=["sqlite_db", pytest.param("maria_db", marks=pytest.mark.mariadb)])
+def upsert_db(request: pytest.FixtureRequest) -> Db:
+    """SQLite and MariaDB (127.0.0.1:3306, database test)."""
+    return request.getfixturevalue(request.param)
 
 
 @pytest.mark.parametrize("composite", [False, True])
 @pytest.mark.parametrize("update_columns", [None, ["qty"], ["id"]])
 @pytest.mark.parametrize("nulls", [False, True])
 def test_raw_upsert_equals_the_sqlalchemy_upsert(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, composite: bool,
+        upsert_db: Db, monkeypatch: pytest.MonkeyPatch, composite: bool,
         update_columns: list[str] | None, nulls: bool) -> None:
     took_raw = False
-    for seed in range(8):
+    for seed in range(6):
         batches = _batches(random.Random(seed), composite, nulls)
-        fast = _run(tmp_path / f"fast{seed}.db", batches, raw=True, composite=composite,
+        fast = _run(upsert_db, batches, raw=True, composite=composite,
                     update_columns=update_columns, monkeypatch=monkeypatch)
-        slow = _run(tmp_path / f"slow{seed}.db", batches, raw=False, composite=composite,
+        slow = _run(upsert_db, batches, raw=False, composite=composite,
                     update_columns=update_columns, monkeypatch=monkeypatch)
         assert fast[:2] == slow[:2], seed
         assert not slow[2]
