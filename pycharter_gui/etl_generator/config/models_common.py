@@ -7,7 +7,6 @@ reference in the docs is generated from them. Accepted spellings are ``AliasChoi
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from functools import partial
 from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -38,8 +37,14 @@ class ConfigModel(BaseModel):
 
 def before(func: Callable[..., Any], *fields: str, **bound: Any) -> Any:
     """``func(value, **bound)`` as a before-validator of ``fields``: one normaliser (``canonical``,
-    ``choice``, ...) serves every model and field that needs it."""
-    return field_validator(*fields, mode="before")(partial(func, **bound) if bound else func)
+    ``choice``, ...) serves every model and field that needs it. The validator takes the value
+    only: pydantic 2.7 reads a second positional parameter (``aliases=None``) as the place for
+    its ``ValidationInfo``."""
+
+    def validate(value: Any) -> Any:
+        return func(value, **bound)
+
+    return field_validator(*fields, mode="before")(validate)
 
 
 def canonical(value: Any, aliases: Mapping[str, str] | None = None) -> Any:
