@@ -119,9 +119,19 @@ class ColumnarRunner:
             label = Path(os.path.relpath(path, root)).as_posix()
             pump = ThreadedIter(iter_arrow_batches(path, fmt, options, size))
             pending: asyncio.Future[Any] | None = read_ahead(pump)
-            ahead: _Ahead | None = None  # transformed while the batch before it is written
+            started: list[_Ahead] = []  # transformed, not yet written (oldest first)
             try:
-                while pending is not None and (batch := await pending) is not None:
+                while pending is not None:
+                    try:
+                        batch = await pending
+                    except Exception:
+                        # the batch read before is written first, as on the dict path
+                        if started and (stop := await self._finish_oldest(
+                                started, session, compiled, validator)) is not None:
+                            return True, stop
+                        raise
+                    if batch is None:
+                        break
                     pending = None
                     if remaining is not None:
                         batch = batch.head(remaining)
@@ -133,20 +143,18 @@ class ColumnarRunner:
                     if batch.num_rows:
                         batch_index += 1
                         if batch_index >= resume_batches:
-                            started = self._start(batch, batch_index, session, validator)
-                            prior, ahead = ahead, started
-                            if prior is not None and (stop := await self._finish(
-                                    prior, session, compiled, validator)) is not None:
+                            started.append(self._start(batch, batch_index, session, validator))
+                            if len(started) > 1 and (stop := await self._finish_oldest(
+                                    started, session, compiled, validator)) is not None:
                                 return True, stop
                     if remaining == 0:
                         break
-                prior, ahead = ahead, None
-                if prior is not None and (stop := await self._finish(
-                        prior, session, compiled, validator)) is not None:
+                if started and (stop := await self._finish_oldest(
+                        started, session, compiled, validator)) is not None:
                     return True, stop
             finally:
-                if ahead is not None:
-                    await drop_read_ahead(ahead.transformed)
+                for left in started:  # a stop, an error or a cancel: nothing keeps running
+                    await drop_read_ahead(left.transformed)
                 await drop_read_ahead(pending)
                 pump.close()
         await run.flush_bad_records(batch_index)
@@ -163,6 +171,14 @@ class ColumnarRunner:
             future = asyncio.ensure_future(
                 asyncio.to_thread(self._transform, batch.table, validator, session))
         return _Ahead(batch, batch_index, future)
+
+    async def _finish_oldest(self, started: list[_Ahead], session: LoadSession, compiled: Any,
+                             validator: Any) -> str | None:
+        """:meth:`_finish` the oldest started batch; it leaves ``started`` only once done, so a
+        cancel or an error on the way still finds its transform to wait for."""
+        stop = await self._finish(started[0], session, compiled, validator)
+        started.pop(0)
+        return stop
 
     async def _finish(self, ahead: _Ahead, session: LoadSession, compiled: Any,
                       validator: Any) -> str | None:

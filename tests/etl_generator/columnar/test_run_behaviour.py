@@ -201,3 +201,70 @@ def test_a_columnar_sqlite_run_with_dates_does_not_import_pandas(tmp_path: Path)
     with sqlite3.connect(folder / "t.db") as db:
         got = db.execute("SELECT created, qty FROM t WHERE id IN (0, 3) ORDER BY id").fetchall()
     assert got == [("2024-01-01", None), ("2024-01-04", 6.0)]
+
+
+async def test_a_read_error_mid_file_still_writes_the_batch_read_before(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file that breaks after some batches leaves the target as the dict path leaves it: the
+    batch already read (and transformed ahead) is written before the run fails."""
+    import sqlite3
+
+    rows = ["id,name,qty"] + [f"{i},n{i},{i}" for i in range(20_000)]
+    rows[18_001] = "18000,n,1,EXTRA,FIELDS"  # a parse error in the second 16,384-row chunk
+    data = "\n".join(rows) + "\n"
+    counts = {}
+    for mode in ("0", "1"):
+        monkeypatch.setenv("PYCHARTER_COLUMNAR", mode)
+        folder = make_pipeline(tmp_path / mode, data=data, transform="rename: {name: customer}\n",
+                               load=LOADS["sqlite"], extract="path: in.csv\nbatch_size: 1000\n")
+        (folder / "out").mkdir(exist_ok=True)
+        result = await ETLOrchestrator(contract_dir=folder, verbose=False).run()
+        assert not result["success"] and "cannot read as CSV" in str(result["error"])
+        with sqlite3.connect(folder / "out" / "t.db") as db:
+            stored = db.execute("SELECT count(*) FROM items").fetchone()[0]
+        counts[mode] = (stored, result["loading"]["total_records"])
+    assert counts["1"] == counts["0"] == (16_384, 16_384)
+
+
+async def test_a_cancel_leaves_no_transform_running(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cancelled while batches are transformed ahead, the run returns only once every started
+    transform has ended: nothing keeps working on (or preparing for) a closed session."""
+    import threading
+    import time
+
+    import pycharter_gui.etl_generator.columnar.runner as runner
+
+    monkeypatch.setenv("PYCHARTER_COLUMNAR", "1")
+    folder = _pipe(tmp_path / "pipe", LOADS["jsonl"])
+    transform = runner.ColumnarRunner._transform
+    running: set[int] = set()
+    lock = threading.Lock()
+
+    def slow(self, table, validator, session):
+        with lock:
+            n = len(started)
+            started.append(n)
+            running.add(n)
+        try:
+            if n == 1:
+                time.sleep(0.5)  # slower than batch 0's write
+            return transform(self, table, validator, session)
+        finally:
+            with lock:
+                running.discard(n)
+
+    started: list[int] = []
+    monkeypatch.setattr(runner.ColumnarRunner, "_transform", slow)
+    task: asyncio.Task | None = None
+
+    def on_progress(_p) -> None:
+        assert task is not None
+        task.cancel()
+
+    orch = ETLOrchestrator(contract_dir=folder, verbose=False, progress_callback=on_progress)
+    task = asyncio.create_task(orch.run())
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert len(started) >= 2 and not running
+    assert not [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
