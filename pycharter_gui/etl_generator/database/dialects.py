@@ -101,9 +101,10 @@ def can_raw_insert(conn: Connection, table: sa.Table, columns: Sequence[str]) ->
     name = dialect_name(conn.dialect)
     if name == "sqlite":
         return isinstance(conn.connection.driver_connection, sqlite3.Connection)
-    if name == "mysql":
+    if name == "mysql":  # JSON and binary columns keep the encoded rows (as before this path)
         return (conn.dialect.driver == "pymysql"
-                and not any(_is_json_type(table.c[c].type) for c in columns))
+                and not any(_is_json_type(table.c[c].type) or _is_binary_type(table.c[c].type)
+                            for c in columns))
     return (name == "postgresql" and conn.dialect.driver == "psycopg"
             and not any(isinstance(table.c[c].type, sa.JSON) for c in columns))
 
@@ -218,10 +219,10 @@ def raw_stage_upsert(conn: Connection, table: sa.Table, columns: Sequence[str],
     executemany of the upsert statement with a key lookup per 500 rows ran at 0.26x (SQLite)
     and 0.41x (MariaDB) a plain executemany (benchmarks/db_load.py)."""
     prep = conn.dialect.identifier_preparer
-    digest = hashlib.sha1("\0".join(columns).encode()).hexdigest()[:12]
+    target = quoted_name(conn.dialect, table.name, table.schema)
+    digest = hashlib.sha1("\0".join([target, *columns]).encode()).hexdigest()[:12]
     stage = prep.quote(f"pycharter_stage_{digest}")
     cols = ", ".join(prep.quote(c) for c in columns)
-    target = quoted_name(conn.dialect, table.name, table.schema)
     on = " AND ".join(f"s.{prep.quote(k)} = t.{prep.quote(k)}" for k in primary_key)
     updates = [c for c in (update_columns or columns) if c in columns and c not in primary_key]
     if dialect_name(conn.dialect) == "sqlite":
@@ -234,8 +235,10 @@ def raw_stage_upsert(conn: Connection, table: sa.Table, columns: Sequence[str],
         # "WHERE true": SQLite's parser needs it before ON CONFLICT after a SELECT
         upsert = f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage} WHERE true {conflict}"
     else:
-        create = (f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} AS SELECT {cols} FROM {target} "
-                  "WHERE 1 = 0")
+        # A temporary table outlives the batch on a pooled connection: made again each time,
+        # so its types are the target's now (a kept one converted values to old types).
+        _driver_execute(conn, f"DROP TEMPORARY TABLE IF EXISTS {stage}")
+        create = f"CREATE TEMPORARY TABLE {stage} AS SELECT {cols} FROM {target} WHERE 1 = 0"
         marks = ", ".join(["%s"] * len(columns))
         upsert = (f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage} AS s "
                   "ON DUPLICATE KEY UPDATE " + ", ".join(
@@ -308,6 +311,13 @@ def dialect_name_of_table(table: sa.Table) -> str:
     if not bind:
         raise RuntimeError("table.info['backend'] must be set by the loader")
     return str(bind)
+
+
+def _is_binary_type(col_type: sa.types.TypeEngine) -> bool:
+    try:
+        return col_type.python_type is bytes
+    except NotImplementedError:
+        return False
 
 
 def _is_json_type(col_type: sa.types.TypeEngine) -> bool:

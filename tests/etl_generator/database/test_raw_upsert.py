@@ -102,3 +102,49 @@ def test_raw_upsert_equals_the_sqlalchemy_upsert(
         assert not slow[2]
         took_raw |= fast[2]
     assert took_raw, "the raw path was never taken"
+
+
+@pytest.mark.mariadb
+def test_the_stage_follows_a_table_recreated_with_other_types(maria_db: Db) -> None:
+    """A temporary stage table outlives a batch on a pooled connection: an upsert into a table
+    recreated with other column types must not convert values to the old types."""
+    import asyncio
+
+    from pycharter_gui.etl_generator.database.load import load_data
+
+    engine = sa.create_engine(maria_db.url, pool_size=1, max_overflow=0)
+    name = f"t_{random.Random().getrandbits(40):x}"
+    try:
+        for kind, value in ((sa.Date, dt.date(2024, 1, 1)),
+                            (sa.DateTime, dt.datetime(2024, 1, 1, 13, 45, 12))):
+            meta = sa.MetaData()
+            table = sa.Table(name, meta, sa.Column("id", sa.Integer, primary_key=True,
+                                                   autoincrement=False), sa.Column("v", kind))
+            meta.drop_all(engine)
+            meta.create_all(engine)
+            result = asyncio.run(load_data([{"id": 1, "v": value}], session=engine,
+                                           table_name=name, write_method="upsert",
+                                           primary_key="id"))
+            assert result["inserted"] == 1, result
+            with engine.connect() as conn:
+                assert conn.execute(sa.select(table.c.v)).scalar_one() == value
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS `{name}`")
+        engine.dispose()
+
+
+@pytest.mark.mariadb
+def test_numbers_into_a_binary_column_keep_the_drivers_text(maria_db: Db) -> None:
+    """MariaDB inserts into binary columns keep the encoded rows PyMySQL writes as text (5 ->
+    b'5'), not SQLAlchemy's bytes(5) (five zero bytes) of the raw positional path."""
+    import asyncio
+
+    from pycharter_gui.etl_generator.database.load import load_data
+
+    name = maria_db.create(sa.Column("id", sa.Integer), sa.Column("b", sa.LargeBinary(20)))
+    asyncio.run(load_data([{"id": 1, "b": 5}, {"id": 2, "b": True}, {"id": 3, "b": b"\x01"}],
+                          table_name=name, url=maria_db.url))
+    with maria_db.engine.connect() as conn:
+        rows = conn.exec_driver_sql(f"SELECT id, b FROM `{name}` ORDER BY id").all()
+    assert [tuple(r) for r in rows] == [(1, b"5"), (2, b"1"), (3, b"\x01")]
