@@ -18,13 +18,10 @@ from sqlalchemy.exc import DBAPIError, StatementError
 
 from ..errors import ConfigError, ConfigProblem, LoadError, TransientLoadError
 from ..loaders.base import BatchLoadResult, RejectedRow
-from .connect import classify_db_error
-from .dialects import (
-    begin_write,
+from .bulk_writes import (
     can_raw_insert,
     can_raw_upsert,
     can_stage_upsert,
-    encoders_for,
     fast_insert,
     raw_insert,
     raw_insert_sql,
@@ -32,6 +29,8 @@ from .dialects import (
     stage_upsert,
     upsert_statement,
 )
+from .connect import classify_db_error
+from .dialects import begin_write, encoders_for
 
 WRITE_METHODS = ("insert", "upsert", "truncate_and_load", "replace", "update", "delete")
 KEYED_METHODS = ("upsert", "replace", "update", "delete")
@@ -183,7 +182,7 @@ class TableWriter:
         ``conn``'s open transaction; ``originals`` gives a rejected row's record; ``arrays``
         the Arrow column each list came from, when known; ``rows`` what :meth:`plain_columns`
         already made of them on another thread, if anything. None when the raw path
-        (``dialects.can_raw_insert``) does not apply; the caller then uses :meth:`write` with
+        (``bulk_writes.can_raw_insert``) does not apply; the caller then uses :meth:`write` with
         records."""
         if (self.method != "insert" or not columns or not columns[0]
                 or not set(cols) <= set(self.table.c.keys())
