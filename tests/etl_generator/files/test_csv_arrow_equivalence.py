@@ -21,13 +21,13 @@ import pytest
 
 from pycharter_gui.etl_generator.columnar.reader import iter_arrow_batches
 from pycharter_gui.etl_generator.errors import FatalSourceError
-from pycharter_gui.etl_generator.readers import csv_reader, iter_batches
+from pycharter_gui.etl_generator.readers import csv_arrow, csv_reader, iter_batches
 from pycharter_gui.etl_generator.readers.csv_reader import (
-    _typed,
     frame_to_records,
     iter_csv_chunks,
     read_csv_kwargs,
 )
+from pycharter_gui.etl_generator.readers.csv_types import typed_like_pandas
 
 _BOOLS = {"True": True, "TRUE": True, "true": True, "False": False, "FALSE": False,
           "false": False}
@@ -35,7 +35,7 @@ _KEEP_TEXT = r"[+-]?0\d|[+-]?\d{16}"
 
 
 def reference_typed(column: pd.Series) -> pd.Series:
-    """``csv_reader._typed`` before this change (pandas only)."""
+    """``csv_types.typed_like_pandas`` before this change (pandas only)."""
     try:
         numbers = pd.to_numeric(column)
     except (ValueError, TypeError):
@@ -208,7 +208,7 @@ def test_a_difference_after_some_chunks_resumes_where_arrow_stopped(tmp_path: Pa
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(csv_reader, "iter_csv_frames", spy)
-        mp.setattr(csv_reader, "_ARROW_BLOCK", 1 << 16)  # Arrow reads ahead one block
+        mp.setattr(csv_arrow, "ARROW_BLOCK", 1 << 16)  # Arrow reads ahead one block
         assert_same(data, batch_size=5000, tmp_path=tmp_path)
     assert 2 in seen, seen
 
@@ -316,7 +316,7 @@ def test_generated_files(seed: int, tmp_path: Path) -> None:
 
 
 def test_typed_equals_the_pandas_rules_on_every_token_pair() -> None:
-    """The cheaper ``_typed`` (vectorised screen first) against the reference, column by
+    """The cheaper ``typed_like_pandas`` (vectorised screen first) against the reference, column by
     column: every token alone, with blanks, and beside every other token (the parse gives a
     missing value for an empty cell, never "")."""
     tokens = [t or None for t in TOKENS]
@@ -324,7 +324,7 @@ def test_typed_equals_the_pandas_rules_on_every_token_pair() -> None:
         for b in tokens:
             for values in ([a, b], [a, b, None], [a] * 3):
                 column = pd.Series(values, dtype=str)
-                got, want = _typed(column), reference_typed(column)
+                got, want = typed_like_pandas(column), reference_typed(column)
                 assert typed_values(frame_to_records(got.to_frame("v"))) == typed_values(
                     frame_to_records(want.to_frame("v"))), values
 
@@ -339,7 +339,7 @@ def test_random_decimals_are_the_same_floats() -> None:
         values.append(("-" if rng.random() < 0.3 else "") + digits[:point] + "."
                       + digits[point:])
     column = pd.Series(values, dtype=str)
-    assert _typed(column).tolist() == reference_typed(column).tolist()
+    assert typed_like_pandas(column).tolist() == reference_typed(column).tolist()
 
 
 @pytest.mark.parametrize("data", [CASES["plain"], CASES["bom"], CASES["numeric header"],
@@ -358,7 +358,7 @@ def test_a_header_longer_than_the_first_header_block_is_read_whole(tmp_path: Pat
     """The header is read from a small first block (start-up); one that does not fit is read
     again with the full block, by Arrow, with the same names as pandas."""
     names = [f"column_with_a_long_name_{i:05d}" for i in range(3000)]  # ~90 KB of header
-    assert len(",".join(names)) > csv_reader._HEADER_BLOCK
+    assert len(",".join(names)) > csv_arrow.HEADER_BLOCK
     data = (",".join(names) + "\n" + ",".join(str(i) for i in range(3000)) + "\n").encode()
     assert assert_same(data, tmp_path=tmp_path) == ["arrow"]
     path = tmp_path / "wide.csv"
@@ -389,7 +389,7 @@ def test_reading_the_header_leaves_no_reader_behind_on_the_stream() -> None:
 
     for _ in range(20):
         stream = Watched(data.encode())
-        got = csv_reader._arrow_header(stream, {"sep": ",", "quote": '"', "header": True})
+        got = csv_arrow.arrow_header(stream, {"sep": ",", "quote": '"', "header": True})
         stream.done = True
         time.sleep(0.01)
         assert got == names and stream.late == []
@@ -425,7 +425,7 @@ def test_after_arrow_gives_up_only_pandas_reads_the_stream() -> None:
             return super().read(size)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(csv_reader, "_ARROW_BLOCK", 1 << 16)
+        mp.setattr(csv_arrow, "ARROW_BLOCK", 1 << 16)
         for _ in range(5):
             Watched.rewinds, Watched.handed_back, Watched.late = 0, False, []
             chunks = list(iter_csv_chunks(Watched(data), {}, 16_384, name="in.csv"))
