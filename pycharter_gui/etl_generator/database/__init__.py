@@ -21,13 +21,14 @@ if TYPE_CHECKING:
         test_connection,
         url_from_parts,
     )
-    from .load import DatabaseLoadSession, load_data
+    from .load import DatabaseLoadSession
+    from .standalone import load_data
 
 _LAZY = {
     "DatabaseLoadSession": ".load",
     "classify_db_error": ".connect",
     "create_engine": ".connect",
-    "load_data": ".load",
+    "load_data": ".standalone",
     "mask_url": ".connect",
     "parse_url": ".connect",
     "test_connection": ".connect",

@@ -110,7 +110,7 @@ def test_the_stage_follows_a_table_recreated_with_other_types(maria_db: Db) -> N
     recreated with other column types must not convert values to the old types."""
     import asyncio
 
-    from pycharter_gui.etl_generator.database.load import load_data
+    from pycharter_gui.etl_generator.database import load_data
 
     engine = sa.create_engine(maria_db.url, pool_size=1, max_overflow=0)
     name = f"t_{random.Random().getrandbits(40):x}"
@@ -140,7 +140,7 @@ def test_numbers_into_a_binary_column_keep_the_drivers_text(maria_db: Db) -> Non
     b'5'), not SQLAlchemy's bytes(5) (five zero bytes) of the raw positional path."""
     import asyncio
 
-    from pycharter_gui.etl_generator.database.load import load_data
+    from pycharter_gui.etl_generator.database import load_data
 
     name = maria_db.create(sa.Column("id", sa.Integer), sa.Column("b", sa.LargeBinary(20)))
     asyncio.run(load_data([{"id": 1, "b": 5}, {"id": 2, "b": True}, {"id": 3, "b": b"\x01"}],
