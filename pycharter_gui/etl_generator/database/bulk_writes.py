@@ -79,22 +79,10 @@ def raw_insert_sql(conn: Connection, table: sa.Table, columns: Sequence[str]) ->
 
 def raw_insert(conn: Connection, sql: str, rows: Iterable[Sequence[Any]]) -> None:
     """Send positional ``rows`` with the driver itself; its errors become SQLAlchemy errors."""
+    if not sql.startswith("COPY"):  # sqlite3 or PyMySQL (multi-row INSERTs): executemany
+        _driver_execute(conn, sql, rows if isinstance(rows, list) else list(rows))
+        return
     raw = conn.connection.driver_connection
-    if isinstance(raw, sqlite3.Connection):
-        try:
-            raw.executemany(sql, rows)
-        except sqlite3.Error as exc:
-            raise sa.exc.DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
-        return
-    if not sql.startswith("COPY"):  # PyMySQL: multi-row INSERTs
-        import pymysql
-
-        try:
-            with raw.cursor() as cur:
-                cur.executemany(sql, rows if isinstance(rows, list) else list(rows))
-        except pymysql.Error as exc:
-            raise sa.exc.DBAPIError.instance(sql, None, exc, pymysql.Error) from exc
-        return
     import psycopg
 
     try:
