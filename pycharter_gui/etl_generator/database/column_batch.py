@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from ..loaders.base import BatchLoadResult
-from .writer import TableWriter, by_distinct
+from .writer import DISTINCT_TYPES, TableWriter, by_distinct
 
 # the Python type of every non-null value of an Arrow column, by the column's type
 _ARROW_KINDS: dict[str, frozenset[type]] = {
@@ -17,7 +17,6 @@ _ARROW_KINDS: dict[str, frozenset[type]] = {
     "string": frozenset({str}), "large_string": frozenset({str}), "null": frozenset({type(None)}),
     "date32[day]": frozenset({dt.date}), "timestamp[us]": frozenset({dt.datetime}),
 }
-_TEMPORAL = ("date32[day]", "timestamp[us]")  # built once per distinct value
 
 
 def _python_values(column: Any) -> tuple[list[Any], frozenset[type] | None]:
@@ -32,7 +31,7 @@ def _python_values(column: Any) -> tuple[list[Any], frozenset[type] | None]:
         column = column.combine_chunks()
     name = str(column.type)
     kind = _ARROW_KINDS.get(name)
-    if name in _TEMPORAL:
+    if name in DISTINCT_TYPES:
         values = by_distinct(column, _same)
     elif _is_mixed_number(column.type):
         return _union_values(column)

@@ -43,7 +43,8 @@ _PLAIN = frozenset({int, float, str, type(None), bool, bytes})
 _FLOATS = frozenset({float, type(None)})
 _TEMPORAL_TYPES = frozenset({dt.datetime, dt.date, dt.time})
 _PLAIN_OR_TEMPORAL = _PLAIN | _TEMPORAL_TYPES
-_DISTINCT_TYPES = ("date32[day]", "timestamp[us]")  # numpy gives back the same date/datetime
+# Arrow temporal columns whose Python values are built once per distinct value (by_distinct)
+DISTINCT_TYPES = ("date32[day]", "timestamp[us]")
 
 
 def by_distinct(array: Any, proc: Any) -> list[Any]:
@@ -233,7 +234,7 @@ class TableWriter:
                                     and isinstance(self.table.c[name].type, (sa.Float, sa.Numeric))):
                     continue  # to_float(float) changes nothing
                 array = arrays[pos] if arrays is not None else None
-                if str(getattr(array, "type", "")) in _DISTINCT_TYPES and len(values) > 64:
+                if str(getattr(array, "type", "")) in DISTINCT_TYPES and len(values) > 64:
                     columns[pos] = by_distinct(array, proc)
                 else:
                     columns[pos] = list(map(proc, values))
