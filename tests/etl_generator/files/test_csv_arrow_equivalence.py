@@ -431,3 +431,69 @@ def test_after_arrow_gives_up_only_pandas_reads_the_stream() -> None:
             chunks = list(iter_csv_chunks(Watched(data), {}, 16_384, name="in.csv"))
             assert sum(len(c) for c in chunks) == 120_000
             assert Watched.handed_back and Watched.late == []
+
+
+# ---- the regex-free recogniser of plain decimals ------------------------------------------
+def _regex_plain(arr: pa.Array) -> bool | None:
+    """What ``plain_decimals`` followed by Arrow's float cast must answer, by the regex it
+    replaces (values of up to 15 characters; longer ones are left to the regex)."""
+    import pyarrow.compute as pc
+
+    from pycharter_gui.etl_generator.readers.csv_types import _PLAIN_DECIMAL
+
+    values = [v for v in arr.to_pylist() if v is not None]
+    if values and (max(map(len, values)) > 15 or not pc.all(pc.match_substring_regex(
+            pa.array(values, pa.string()), _PLAIN_DECIMAL)).as_py()):
+        return None
+    return any("." in v for v in values)
+
+
+def _recognised(arr: pa.Array | pa.ChunkedArray) -> bool | None:
+    from pycharter_gui.etl_generator.readers.csv_types import plain_decimals
+
+    found = plain_decimals(arr)
+    if found is not None:
+        try:
+            arr.cast(pa.float64())
+        except pa.ArrowInvalid:
+            return None
+    return found
+
+
+PLAIN_TOKENS = [*TOKENS, "0.", "-0.5", "10", "100.001", "12345678901234.5", "1234567890123456",
+                         "-123456789012345", "1..2", "1-2", "--1", "-.5", "0.0", "00.1", "9/2",
+                         "1.2.3", "5-", "0x1", "-0", "0", "-0.", "-00", "0.1.", "1.5-"]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_plain_decimals_answer_as_the_regex(seed: int) -> None:
+    """Chunked, sliced and null-bearing string arrays (as the Arrow parse makes them): the numpy
+    recogniser (with the cast that confirms it) and the regex agree."""
+    rng = random.Random(seed)
+    mostly = rng.choice(["int", "float", "mixed"])
+    values: list[str | None] = []
+    for _ in range(rng.randint(1, 300)):
+        roll = rng.random()
+        if roll < 0.05:
+            values.append(None)
+        elif mostly == "mixed" or roll < 0.08:
+            values.append(rng.choice(PLAIN_TOKENS) or None)
+        elif mostly == "int":
+            values.append(str(rng.randint(-10**14, 10**14)))
+        else:
+            values.append(f"{rng.uniform(-10**6, 10**6):.{rng.randint(0, 7)}f}")
+    cut = rng.randint(0, len(values))
+    arr = pa.chunked_array([pa.array(values[:cut], pa.string()),
+                            pa.array(["x", *values[cut:]], pa.string()).slice(1)],
+                           type=pa.string())
+    assert _recognised(arr) == _regex_plain(arr.combine_chunks()), values
+    for chunk in arr.chunks:
+        assert _recognised(chunk) == _regex_plain(chunk), chunk.to_pylist()
+
+
+def test_plain_decimals_on_every_token_pair() -> None:
+    tokens = [t or None for t in PLAIN_TOKENS]
+    for a in tokens:
+        for b in tokens:
+            arr = pa.array([a, b], pa.string())
+            assert _recognised(arr) == _regex_plain(arr), (a, b)
