@@ -162,14 +162,18 @@ def _iso_dates(arr: pa.Array) -> pa.Array | None:
     """``convert`` to date of text that is all ISO ``YYYY-MM-DD``, without Python values (and
     without ``pa.array`` of Python dates, which imports pandas); None when not every value is.
 
-    Exact: a value is taken only when it equals the canonical rendering of the date Arrow read
-    (zero-padded, four-digit year from 0001), so ``to_date``'s first format, ``%Y-%m-%d``, reads
-    that very date; anything else (other formats, invalid days) goes per distinct value."""
+    Exact: a value is taken only when it is 10 bytes long and Arrow's date parse accepts it;
+    Arrow then read ``DDDD-DD-DD`` with a valid month and day, i.e. the canonical rendering of
+    that date (zero-padded, four-digit year from 0001; ``test_arrow_ops`` fuzzes this), so
+    ``to_date``'s first format, ``%Y-%m-%d``, reads that very date; anything else (other
+    formats, invalid days) goes per distinct value. (Comparing with the rendering back to text
+    cost 2.6 of the 3.2 ms per 50k values.)"""
+    lengths = pc.min_max(pc.binary_length(arr))
+    if lengths["min"].as_py() != 10 or lengths["max"].as_py() != 10:
+        return None
     try:
         days = arr.cast(pa.date32())
     except (pa.ArrowException, ValueError):
-        return None
-    if not pc.all(pc.equal(days.cast(pa.string()), arr)).as_py():
         return None
     low = pc.min(days.cast(pa.int32())).as_py()
     if low is not None and low < _DAYS_BEFORE_1970:

@@ -110,3 +110,31 @@ def test_numeric_edges(target: str) -> None:
     for values in (["1", "2", ""], ["1.5", "-1.5", "-0.0", ""], ["9007199254740993", "1"],
                    ["1e300", "1"], ["inf", "1.0"], ["true", "false", ""]):
         _check(_frame({"v": values}), {"convert": {"v": target}})
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_ten_byte_text_arrow_reads_as_a_date_is_that_dates_rendering(seed: int) -> None:
+    """``_iso_dates`` trusts Arrow's date parse of 10-byte values to accept exactly the canonical
+    ``YYYY-MM-DD`` renderings: fuzz near-dates (digits, separators, signs, spaces, invalid
+    days) and check every accepted value renders back to itself."""
+    import datetime
+
+    import pyarrow as pa
+
+    from pycharter_gui.etl_generator.columnar.arrow_ops import _iso_dates
+
+    rng = random.Random(seed)
+    alphabet = "0123456789-+ T:/.eE\u0661"
+    accepted = 0
+    for _ in range(20_000):
+        day = datetime.date(1, 1, 1) + datetime.timedelta(days=rng.randint(0, 3_652_058))
+        chars = list(day.isoformat())
+        for _ in range(rng.choice([0, 0, 1, 2])):
+            chars[rng.randrange(10)] = rng.choice(alphabet)
+        text = "".join(chars)
+        got = _iso_dates(pa.array([text, None]))
+        if got is None:
+            continue
+        accepted += 1
+        assert got[0].as_py().isoformat() == text and got[1].as_py() is None, text
+    assert accepted > 5_000  # the check ran on many real dates
