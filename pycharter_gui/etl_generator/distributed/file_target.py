@@ -22,7 +22,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import LoadError
-from ..loaders.assemble import copy_with_newline, existing_json_body, remap_columns
+from ..loaders.assemble import (
+    copy_with_newline,
+    existing_json_body,
+    parquet_writer,
+    remap_columns,
+)
 from ..loaders.file import assemble_target, replace_file
 from ..loaders.serialize import conform, csv_text, unify_schemas
 
@@ -187,8 +192,15 @@ def _join_parquet(tmp: Path, parts: list[Path], existing: Path | None) -> None:
     sources = [s for s in sources if s.stat().st_size]
     schemas = [pq.read_schema(s) for s in sources]
     schema = unify_schemas(schemas) if schemas else pa.schema([])
-    with pq.ParquetWriter(str(tmp), schema) as writer:
+    writer: pq.ParquetWriter | None = None
+    try:
         for src in sources:
             with pq.ParquetFile(src) as pf:
                 for batch in pf.iter_batches(batch_size=_ROW_GROUP):
-                    writer.write_table(conform(pa.Table.from_batches([batch]), schema))
+                    table = conform(pa.Table.from_batches([batch]), schema)
+                    writer = writer or parquet_writer(tmp, schema, table)
+                    writer.write_table(table)
+        writer = writer or parquet_writer(tmp, schema, schema.empty_table())
+    finally:
+        if writer is not None:
+            writer.close()

@@ -25,7 +25,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .assemble import ROW_GROUP_BYTES, ROW_GROUP_ROWS
+from .assemble import ROW_GROUP_ROWS, RowGroups, parquet_writer
 from .serialize import conform, unify_schemas
 
 
@@ -37,9 +37,7 @@ class ParquetStream:
         self.schema: pa.Schema | None = None
         self.rows = 0  # rows accepted so far
         self._writer: pq.ParquetWriter | None = None
-        self._buffer: list[pa.Table] = []
-        self._buffered_rows = 0
-        self._buffered_bytes = 0
+        self._groups = RowGroups()
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._pending: concurrent.futures.Future[None] | None = None
         self._error: BaseException | None = None  # a failed write: the file cannot be finished
@@ -62,30 +60,27 @@ class ParquetStream:
 
     def _add(self, table: pa.Table) -> bool:
         schema = unify_schemas([table.schema])  # what assembling would make of this part alone
-        if self._writer is None:
+        if self.schema is None:
             self.schema = schema
-            self._writer = pq.ParquetWriter(str(self.path), schema)
         elif not schema.equals(self.schema):
             return False
-        self._buffer.append(conform(table, self.schema))
         self.rows += table.num_rows
-        self._buffered_rows += table.num_rows
-        self._buffered_bytes += table.nbytes
-        if self._buffered_rows >= ROW_GROUP_ROWS or self._buffered_bytes >= ROW_GROUP_BYTES:
-            self._flush()
+        group = self._groups.add(conform(table, self.schema))
+        if group is not None:
+            self._flush(group)
         return True
 
-    def _flush(self) -> None:
-        """Hand the buffered tables to the writer thread as one row group."""
+    def _flush(self, group: pa.Table | None) -> None:
+        """Hand ``group`` to the writer thread (row groups of ``ROW_GROUP_ROWS``)."""
         self._wait()  # one group in flight at most
-        if self._buffer and self._writer is not None and self._error is None:
+        if group is not None and self.schema is not None and self._error is None:
             if self._executor is None:
                 self._executor = concurrent.futures.ThreadPoolExecutor(
                     max_workers=1, thread_name_prefix="pycharter-parquet")
-            group = pa.concat_tables(self._buffer)
+            if self._writer is None:  # opened for the first group: it picks the encodings
+                self._writer = parquet_writer(self.path, self.schema, group)
             self._pending = self._executor.submit(
                 self._writer.write_table, group, row_group_size=ROW_GROUP_ROWS)
-        self._buffer, self._buffered_rows, self._buffered_bytes = [], 0, 0
 
     def _wait(self) -> None:
         pending, self._pending = self._pending, None
@@ -104,14 +99,15 @@ class ParquetStream:
             self._finish()
 
     def _finish(self) -> None:
-        if self._writer is not None:
+        if self.schema is not None:
             try:
-                self._flush()
+                self._flush(self._groups.rest())
                 self._wait()
             finally:
                 self._stop_thread()
-            self._writer.close()
-            self._writer = None
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
         if self._error is not None:
             raise self._error
 
@@ -119,7 +115,7 @@ class ParquetStream:
         """Close quietly and remove the file (abort, cancel). Idempotent."""
         with self._lock:
             self._closed = True
-            self._buffer = []
+            self._groups.rest()  # dropped
             self._wait()
             self._stop_thread()
             if self._writer is not None:

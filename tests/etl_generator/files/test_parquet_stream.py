@@ -149,3 +149,46 @@ async def test_cancelling_a_streamed_run_leaves_nothing_behind(tmp_path: Path) -
     with pytest.raises(asyncio.CancelledError):
         await task
     assert not out.exists() or list(out.iterdir()) == []
+
+
+def _dictionary_encoded(path: Path) -> dict[str, bool]:
+    meta = pq.ParquetFile(path).metadata
+    group = meta.row_group(0)
+    return {group.column(i).path_in_schema: group.column(i).has_dictionary_page
+            for i in range(group.num_columns)}
+
+
+@pytest.mark.parametrize("resumable", [False, True], ids=["streamed", "assembled"])
+async def test_unique_columns_are_written_plain_and_the_rest_with_dictionaries(
+        tmp_path: Path, resumable: bool) -> None:
+    """A column whose values in the first row group are all distinct (an id) skips the
+    dictionary Arrow would fill and abandon; repeating columns keep theirs. Both ways of
+    writing the file choose alike, and the data read back is the same."""
+    n = 30_000
+    table = pa.table({"id": pa.array(range(n)), "city": pa.array(["Oslo", "Lima"] * (n // 2)),
+                      "code": pa.array([f"c{i}" for i in range(n)]),
+                      "score": pa.array([i % 7 / 2 for i in range(n)]),
+                      "maybe": pa.array([None, *range(1, n)], pa.int64())})
+    target = tmp_path / "out.parquet"
+    await write(target, [table.slice(0, 20_000), table.slice(20_000)], resumable=resumable)
+    assert _dictionary_encoded(target) == {"id": False, "city": True, "code": False,
+                                           "score": True, "maybe": True}
+    assert pq.read_table(target).equals(table)
+
+
+def test_small_or_nested_first_groups_keep_every_dictionary() -> None:
+    assert assemble.dictionary_columns(pa.table({"id": range(100)})) is True
+    nested = pa.table({"id": range(20_000), "tags": [[i] for i in range(20_000)]})
+    assert assemble.dictionary_columns(nested) is True
+
+
+@pytest.mark.parametrize("resumable", [False, True], ids=["streamed", "assembled"])
+async def test_row_groups_are_whole_whatever_the_batch_size(
+        tmp_path: Path, small_groups: None, resumable: bool) -> None:
+    """Batches of 10 rows into 16-row groups: 16, 16, 16 and the last 2 rows, not a full group
+    and a stub per flush."""
+    target = tmp_path / "out.parquet"
+    await write(target, [rows(i * 10, 10) for i in range(5)], resumable=resumable)
+    meta = pq.ParquetFile(target).metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [16, 16, 16, 2]
+    assert pq.read_table(target).column("id").to_pylist() == list(range(50))
