@@ -71,9 +71,14 @@ def dictionary_columns(group: pa.Table) -> list[str] | bool:
     if group.num_rows < _DISTINCT_ROWS or any(
             pa.types.is_nested(t) or pa.types.is_dictionary(t) for t in group.schema.types):
         return True  # a nested column needs its leaf paths named: keep the default
+    def repeats(column: pa.ChunkedArray) -> bool:
+        head = column.slice(0, _DISTINCT_ROWS)  # most columns repeat early: a cheap answer
+        return (column.null_count > 0 or pa.types.is_boolean(column.type)
+                or pc.count_distinct(head).as_py() < len(head)
+                or pc.count_distinct(column).as_py() < len(column))
+
     keep = [name for name, column in zip(group.column_names, group.columns, strict=True)
-            if column.null_count or pa.types.is_boolean(column.type)
-            or pc.count_distinct(column).as_py() < group.num_rows]
+            if repeats(column)]
     return True if len(keep) == group.num_columns else keep
 
 
