@@ -88,7 +88,7 @@ class ColumnBatch(Sequence[dict[str, Any]]):
         self.kinds = kinds  # per column: the Python types of its values, when known
         self.arrays = arrays  # per column: the Arrow array it came from, when it did
         self.schema = schema  # the Arrow schema it came from, when it did
-        self.rows: list[tuple[Any, ...]] | None = None  # made ahead by ``rows_for``'s writer
+        self.rows: Sequence[tuple[Any, ...]] | None = None  # made ahead by ``rows_for``'s writer
         self.rows_for: TableWriter | None = None
 
     @classmethod

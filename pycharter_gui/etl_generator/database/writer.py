@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, StatementError
 from ..errors import ConfigError, ConfigProblem, LoadError, TransientLoadError
 from ..loaders.base import BatchLoadResult, RejectedRow
 from .bulk_writes import (
+    ColumnRows,
     can_raw_insert,
     can_raw_upsert,
     can_stage_upsert,
@@ -178,7 +179,7 @@ class TableWriter:
                       originals: Sequence[dict[str, Any]],
                       kinds: Sequence[frozenset[type] | None] | None = None,
                       arrays: Sequence[Any] | None = None,
-                      rows: list[tuple[Any, ...]] | None = None) -> BatchLoadResult | None:
+                      rows: Sequence[tuple[Any, ...]] | None = None) -> BatchLoadResult | None:
         """Insert a batch given column by column (the columnar path: no dicts are built) in
         ``conn``'s open transaction; ``originals`` gives a rejected row's record; ``arrays``
         the Arrow column each list came from, when known; ``rows`` what :meth:`plain_columns`
@@ -200,7 +201,7 @@ class TableWriter:
         return result
 
     def _plain_rows(self, conn: Connection, cols: list[str], records: Sequence[dict[str, Any]]
-                    ) -> tuple[str, list[tuple[Any, ...]]] | None:
+                    ) -> tuple[str, Sequence[tuple[Any, ...]]] | None:
         """The INSERT text and the rows as tuples, encoded and bind-processed as the SQLAlchemy
         path would; None when some value needs the general path (it reports errors per row)."""
         columns = [list(map(itemgetter(name), records)) for name in cols]
@@ -211,7 +212,7 @@ class TableWriter:
 
     def plain_columns(self, dialect: Any, cols: list[str], columns: list[list[Any]],
                       known_kinds: Sequence[frozenset[type] | None] | None = None,
-                      arrays: Sequence[Any] | None = None) -> list[tuple[Any, ...]] | None:
+                      arrays: Sequence[Any] | None = None) -> Sequence[tuple[Any, ...]] | None:
         """Rows as tuples from plain column values, bind-processed for ``dialect`` where a
         column needs it; None when some value is not plain (the encoders must see it).
         ``known_kinds`` gives a column's value types when its source already knows them (an
@@ -240,7 +241,7 @@ class TableWriter:
                     columns[pos] = list(map(proc, values))
         except Exception:  # any surprise: the general path reports it per row
             return None
-        return list(zip(*columns, strict=True))
+        return ColumnRows(columns)
 
     def _encoded_rows(self, conn: Connection, cols: list[str], records: Sequence[dict[str, Any]]
                       ) -> tuple[str, list[tuple[Any, ...]]] | None:
@@ -258,7 +259,7 @@ class TableWriter:
     def _insert_sql(self, conn: Connection, cols: list[str]) -> str:
         return raw_insert_sql(conn, self.table, cols)
 
-    def _apply_raw(self, conn: Connection, sql: str, rows: list[tuple[Any, ...]], lo: int,
+    def _apply_raw(self, conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]], lo: int,
                    hi: int, originals: Sequence[dict[str, Any]], result: BatchLoadResult) -> None:
         """Insert ``rows[lo:hi]`` in a savepoint; on failure split in halves like ``_apply``."""
         try:

@@ -60,3 +60,18 @@ def test_plain_batches_use_positional_rows(tmp_path: Path) -> None:
     fast = _write(tmp_path / "fast.db", records, fast=True)
     slow = _write(tmp_path / "slow.db", records, fast=False)
     assert fast == slow and len(fast[0]) == 2000 and fast[1] == []
+
+
+def test_column_rows_are_the_rows_the_list_held() -> None:
+    """``ColumnRows`` (rows made while the driver takes them) answers as the list of tuples it
+    replaces: length, iteration, an index and the halves a failed insert is split into."""
+    import pytest
+
+    from pycharter_gui.etl_generator.database.bulk_writes import ColumnRows
+
+    columns = [[1, 2, 3, 4, 5], ["a", "b", None, "d", "e"], [0.5, 1.5, 2.5, 3.5, 4.5]]
+    rows, listed = ColumnRows(columns), list(zip(*columns, strict=True))
+    assert len(rows) == 5 and list(rows) == listed and rows[2] == listed[2]
+    assert list(rows[1:4]) == listed[1:4] and list(rows[3:][1:]) == listed[4:]
+    with pytest.raises(ValueError, match="different lengths"):
+        ColumnRows([[1, 2], [1]])
