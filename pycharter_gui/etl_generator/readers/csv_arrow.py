@@ -16,7 +16,9 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-ARROW_BLOCK = 1 << 22
+# Arrow's read block. Peak memory grows with it (5M-row run: 1 MB 375 MB, 2 MB 440 MB, 4 MB
+# 525 MB, 8 MB 620 MB), CPU does not below 4 MB until 1 MB (+3-4 %); benchmarks/README.md.
+ARROW_BLOCK = 1 << 21
 HEADER_BLOCK = 1 << 16
 
 class NotLikePandas(Exception):
@@ -60,7 +62,7 @@ def _open_arrow(stream: IO[bytes], opts: dict[str, Any], names: list[str] | None
 def arrow_header(stream: IO[bytes], opts: dict[str, Any]) -> list[str]:
     """The column names Arrow reads at the stream's position (which it moves). A small first
     block is enough for a header line (Arrow infers every column's type over the whole first
-    block: 4 MB cost ~0.1 s before the first row); a header longer than that is read again
+    block: a 4 MB one cost ~0.1 s before the first row); a header longer than that is read again
     with the full block."""
     start = stream.tell()
     for block in (HEADER_BLOCK, None):

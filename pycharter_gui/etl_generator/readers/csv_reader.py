@@ -89,7 +89,7 @@ _TRIM: list[Any] = []
 
 def release_freed_memory() -> None:
     """Give memory glibc holds after frees back to the system (``malloc_trim``; a no-op
-    elsewhere). Parsing a chunk frees the stream's 4 MB read blocks, RE2's regex caches and
+    elsewhere). Parsing a chunk frees the stream's read blocks, RE2's regex caches and
     pandas/Python temporaries outside Arrow's pool; glibc keeps them in its arenas, so without
     this the peak RSS of a long file grew with its length (benchmarks/README.md, issue 16)."""
     if not _TRIM:
