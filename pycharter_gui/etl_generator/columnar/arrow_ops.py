@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrow_scalars import TIMESTAMP
 from ..transformers.converters import to_bool, to_date, to_datetime, to_float, to_int, to_str
 from .filter_ops import fill_defaults, filter_mask
 from .plan import Op
-from .values import TIMESTAMP, column_from_values
+from .values import column_from_values
 
 if TYPE_CHECKING:  # pandas loads only for a chunk pandas parsed (start-up)
     import pandas as pd

@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrow_scalars import arrow_scalar
 from ..transformers.arithmetic import compile_arithmetic, tokenize
 from ..transformers.converters import token_factory
 from ..transformers.expressions import (
@@ -32,7 +33,7 @@ from ..transformers.expressions import (
     interpolation_parts,
     split_args,
 )
-from .values import TIMESTAMP, column_from_values, str_column
+from .values import column_from_values, str_column
 
 ColumnExpr = Callable[[pa.Table], pa.Array | None]
 _INT64 = (-(2 ** 63), 2 ** 63)
@@ -50,26 +51,7 @@ class _Const:
         n = table.num_rows
         if self.value is None:
             return pa.nulls(n)
-        return pa.repeat(_scalar(self.value), n)
-
-
-def _scalar(value: Any) -> pa.Scalar:
-    """``pa.scalar(value)`` (a datetime as TIMESTAMP), built from buffers for str/bool/int/float:
-    pyarrow imports pandas (~0.16 s CPU) on its first conversion of a Python value, which a run
-    that never needs pandas otherwise pays for one constant (benchmarks/README.md, simple job)."""
-    kind = type(value)
-    if kind is str:
-        data = value.encode("utf-8")
-        offsets = np.array([0, len(data)], np.int32)
-        return pa.Array.from_buffers(pa.string(), 1, [None, pa.py_buffer(offsets),
-                                                      pa.py_buffer(data)])[0]
-    if kind is bool:
-        return pa.Array.from_buffers(pa.bool_(), 1, [None, pa.py_buffer(bytes([value]))])[0]
-    if kind is int and _INT64[0] <= value < _INT64[1]:
-        return pa.Array.from_buffers(pa.int64(), 1, [None, pa.py_buffer(np.array([value], np.int64))])[0]
-    if kind is float:
-        return pa.Array.from_buffers(pa.float64(), 1, [None, pa.py_buffer(np.array([value], np.float64))])[0]
-    return pa.scalar(value, TIMESTAMP) if isinstance(value, datetime) else pa.scalar(value)
+        return pa.repeat(arrow_scalar(self.value), n)
 
 
 def constant_ok(value: Any) -> bool:

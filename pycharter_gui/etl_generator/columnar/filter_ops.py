@@ -13,6 +13,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrow_scalars import FALSE as _FALSE
+from ..arrow_scalars import TRUE as _TRUE
+from ..arrow_scalars import arrow_scalar
+
 _TWO_53 = 2 ** 53
 _TWO_63 = 2 ** 63
 _ORDER = {"gt": pc.greater, "gte": pc.greater_equal, "lt": pc.less, "lte": pc.less_equal}
@@ -37,11 +41,11 @@ def _equal(arr: pa.Array, value: Any) -> pa.Array | None:
     if value is None:
         return pc.is_null(arr)
     if pa.types.is_null(arr.type):
-        return pa.repeat(False, len(arr))
+        return pa.repeat(_FALSE, len(arr))
     if _comparable(arr, value):
-        return pc.fill_null(pc.equal(arr, value), False)
+        return pc.fill_null(pc.equal(arr, arrow_scalar(value)), _FALSE)
     if type(value) is str or arr.type == pa.string():
-        return pa.repeat(False, len(arr))  # a str never equals a number or a bool
+        return pa.repeat(_FALSE, len(arr))  # a str never equals a number or a bool
     return None  # True == 1, an int column against a float ...: the dict path decides
 
 
@@ -55,24 +59,24 @@ def _condition(arr: pa.Array, operator: str, value: Any) -> pa.Array | None:
         return None if mask is None else (mask if operator == "eq" else pc.invert(mask))
     if operator in _ORDER:
         if arr.null_count == len(arr):
-            return pa.repeat(False, len(arr))  # None never compares: filtered, not rejected
+            return pa.repeat(_FALSE, len(arr))  # None never compares: filtered, not rejected
         if not _comparable(arr, value) or arr.type == pa.bool_():
             return None  # Python raises TypeError (a dead letter) or compares bools as ints
-        return pc.fill_null(_ORDER[operator](arr, value), False)
+        return pc.fill_null(_ORDER[operator](arr, arrow_scalar(value)), _FALSE)
     if operator in ("in", "not_in"):
         options = value if isinstance(value, list | tuple | set | frozenset) else [value]
         masks = [_equal(arr, option) for option in options]
         if any(m is None for m in masks):
             return None
-        mask = pa.repeat(False, len(arr))
+        mask = pa.repeat(_FALSE, len(arr))
         for m in masks:
             mask = pc.or_(mask, m)
         return mask if operator == "in" else pc.invert(mask)
     if operator in ("contains", "not_contains"):
         if arr.type != pa.string() and not pa.types.is_null(arr.type):
             return None  # str(v) of numbers and bools: the dict path
-        hit = (pa.repeat(False, len(arr)) if pa.types.is_null(arr.type)
-               else pc.fill_null(pc.match_substring(arr, str(value)), False))
+        hit = (pa.repeat(_FALSE, len(arr)) if pa.types.is_null(arr.type)
+               else pc.fill_null(pc.match_substring(arr, str(value)), _FALSE))
         return hit if operator == "contains" else pc.invert(hit)
     return None
 
@@ -80,7 +84,7 @@ def _condition(arr: pa.Array, operator: str, value: Any) -> pa.Array | None:
 def filter_mask(table: pa.Table, conditions: tuple[tuple[str, str, Any], ...]
                 ) -> pa.Array | None:
     """The rows every ``(field, operator, value)`` condition keeps, or None (dict path)."""
-    mask = pa.repeat(True, table.num_rows)
+    mask = pa.repeat(_TRUE, table.num_rows)
     for field, operator, value in conditions:
         arr = (table.column(field).combine_chunks() if field in table.column_names
                else pa.nulls(table.num_rows))
@@ -96,7 +100,7 @@ def fill_defaults(table: pa.Table, items: tuple[tuple[str, Any], ...]) -> pa.Tab
     another type would mix types in one field: None, the dict path)."""
     for name, value in items:
         if name not in table.column_names:
-            table = table.append_column(name, pa.repeat(value, table.num_rows)
+            table = table.append_column(name, pa.repeat(arrow_scalar(value), table.num_rows)
                                         if value is not None else pa.nulls(table.num_rows))
             continue
         arr = table.column(name).combine_chunks()
@@ -105,10 +109,10 @@ def fill_defaults(table: pa.Table, items: tuple[tuple[str, Any], ...]) -> pa.Tab
         if value is None or arr.null_count == 0:
             continue
         if pa.types.is_null(arr.type):
-            filled = pa.repeat(value, len(arr))
+            filled = pa.repeat(arrow_scalar(value), len(arr))
         elif {pa.int64(): int, pa.float64(): float, pa.string(): str,
               pa.bool_(): bool}.get(arr.type) is type(value):
-            filled = pc.fill_null(arr, pa.scalar(value, arr.type))
+            filled = pc.fill_null(arr, arrow_scalar(value))  # the same type (checked above)
         else:
             return None
         table = table.set_column(table.column_names.index(name), name, filled)

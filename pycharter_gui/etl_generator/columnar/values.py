@@ -14,9 +14,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrow_scalars import TIMESTAMP, array_from_numpy
+
 _INT64 = (-(2 ** 63), 2 ** 63)
 MIXED_NUMBER = pa.dense_union([pa.field("int", pa.int64()), pa.field("float", pa.float64())])
-TIMESTAMP = pa.timestamp("us")
 _SIMPLE = {str: pa.string(), float: pa.float64(), bool: pa.bool_(), date: pa.date32()}
 
 
@@ -24,26 +25,37 @@ def is_mixed_number(t: pa.DataType) -> bool:
     return t == MIXED_NUMBER
 
 
+def _numbers(values: list[Any], dtype: type[np.generic], arrow_type: pa.DataType) -> pa.Array:
+    """int or float values (and None) as an int64 or double column."""
+    n = len(values)
+    missing = np.fromiter((v is None for v in values), bool, n)
+    data = np.fromiter((0 if v is None else v for v in values), dtype, n)
+    return array_from_numpy(data, arrow_type, missing)
+
+
 def _mixed_numbers(values: list[Any]) -> pa.Array | None:
     """int and float (and None) values as a dense union keeping each value's type; None when
     an int is beyond 2**53 (not exact as a double on the way)."""
-    as_doubles = pa.array(values, pa.float64())
-    doubles = as_doubles.to_numpy(zero_copy_only=False)
-    is_int = np.fromiter(map(int.__instancecheck__, values), bool, len(values))
-    ints = doubles[is_int]
-    if len(ints) and float(np.max(np.abs(ints))) > 2 ** 53:
+    ints = [v for v in values if type(v) is int]
+    if ints and max(-min(ints), max(ints)) > 2 ** 53:
         return None
+    n = len(values)
+    is_int = np.fromiter(map(int.__instancecheck__, values), bool, n)
+    others = [v for v in values if type(v) is not int]  # floats and None
+    missing = np.fromiter((v is None for v in others), bool, len(others))
+    floats = np.fromiter((0.0 if v is None else v for v in others), np.float64, len(others))
     codes = (~is_int).astype(np.int8)
     offsets = np.where(is_int, np.cumsum(is_int) - 1, np.cumsum(~is_int) - 1).astype(np.int32)
-    floats = as_doubles.filter(pa.array(~is_int))
     return pa.UnionArray.from_dense(
-        pa.array(codes), pa.array(offsets),
-        [pa.array(ints.astype(np.int64)), floats], ["int", "float"])
+        array_from_numpy(codes, pa.int8()), array_from_numpy(offsets, pa.int32()),
+        [array_from_numpy(np.array(ints, np.int64), pa.int64()),
+         array_from_numpy(floats, pa.float64(), missing)], ["int", "float"])
 
 
 def column_from_values(values: list[Any]) -> pa.Array | None:
     """The canonical column whose ``to_pylist()`` is ``values``, or None when there is none
-    (a mix of types other than int/float, a timezone, an int beyond int64 ...)."""
+    (a mix of types other than int/float, a timezone, an int beyond int64 ...). Numbers are
+    built from numpy buffers (pyarrow's conversion of Python values imports pandas)."""
     kinds = set(map(type, values))
     kinds.discard(type(None))
     try:
@@ -53,10 +65,13 @@ def column_from_values(values: list[Any]) -> pa.Array | None:
             ints = [v for v in values if type(v) is int]
             if ints and not (_INT64[0] <= min(ints) and max(ints) < _INT64[1]):
                 return None
-            return pa.array(values, pa.int64()) if kinds == {int} else _mixed_numbers(values)
+            return (_numbers(values, np.int64, pa.int64()) if kinds == {int}
+                    else _mixed_numbers(values))
         if len(kinds) != 1:
             return None
         kind = kinds.pop()
+        if kind is float:
+            return _numbers(values, np.float64, pa.float64())
         if kind is datetime:
             if any(v.tzinfo is not None for v in values if v is not None):
                 return None

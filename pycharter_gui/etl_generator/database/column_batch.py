@@ -57,8 +57,9 @@ def _union_values(column: Any) -> tuple[list[Any], frozenset[type]]:
     """A dense union of int64 and double as Python ints and floats (None for a null child)."""
     import numpy as np
 
-    codes = np.asarray(column.type_codes)
-    offsets = np.asarray(column.offsets)
+    n, start = len(column), column.offset  # (numpy views of the buffers: pandas-free)
+    codes = np.frombuffer(column.buffers()[1], np.int8, count=n, offset=start)
+    offsets = np.frombuffer(column.buffers()[2], np.int32, count=n, offset=start * 4)
     out = np.empty(len(column), dtype=object)
     kinds: set[type] = set()
     for position, code in enumerate(column.type.type_codes):
@@ -70,9 +71,10 @@ def _union_values(column: Any) -> tuple[list[Any], frozenset[type]]:
         values[:] = child.to_pylist()
         out[mask] = values[offsets[mask]]
         kinds.add(int if position == 0 else float)
-        if child.null_count and child.is_null().to_numpy(zero_copy_only=False)[
-                offsets[mask]].any():
-            kinds.add(type(None))
+        if child.null_count:
+            bits = np.unpackbits(np.frombuffer(child.buffers()[0], np.uint8), bitorder="little")
+            if not bits[child.offset:child.offset + len(child)][offsets[mask]].all():
+                kinds.add(type(None))
     return out.tolist(), frozenset(kinds)
 
 

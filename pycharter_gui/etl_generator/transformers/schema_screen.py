@@ -122,12 +122,14 @@ class SchemaScreen:
         import pyarrow as pa
         import pyarrow.compute as pc
 
+        from ..arrow_scalars import FALSE, arrow_scalar
+
         kind = _ARROW_KINDS.get(str(arr.type))
         if kind is None or set(sub) & {"enum", "pattern"}:
             return None
         if kind is float and pc.any(pc.is_nan(arr)).as_py():
             return None
-        mask = pa.repeat(False, len(arr))
+        mask = pa.repeat(FALSE, len(arr))
         types = sub.get("type")
         if types is not None:
             names = types if isinstance(types, list) else [types]
@@ -147,7 +149,8 @@ class SchemaScreen:
                 limit = sub[keyword]
                 if type(limit) not in (int, float) or not _exact_against(arr, kind, limit):
                     return None
-                fails = pc.fill_null(getattr(pc, _ARROW_BOUNDS[keyword])(arr, limit), False)
+                fails = pc.fill_null(
+                    getattr(pc, _ARROW_BOUNDS[keyword])(arr, arrow_scalar(limit)), FALSE)
                 mask = pc.or_(mask, fails)
         if kind is str and ("minLength" in sub or "maxLength" in sub):
             lengths = pc.utf8_length(arr)
@@ -155,7 +158,8 @@ class SchemaScreen:
                 if keyword in sub:
                     if type(sub[keyword]) is not int:
                         return None
-                    mask = pc.or_(mask, pc.fill_null(compare(lengths, sub[keyword]), False))
+                    mask = pc.or_(mask, pc.fill_null(
+                        compare(lengths, arrow_scalar(sub[keyword])), FALSE))
         return mask
 
     def _column(self, values: list[Any], sub: dict[str, Any]) -> list[int]:

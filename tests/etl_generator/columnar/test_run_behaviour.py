@@ -268,3 +268,45 @@ async def test_a_cancel_leaves_no_transform_running(
         await task
     assert len(started) >= 2 and not running
     assert not [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+
+
+def test_an_analyst_pipeline_does_not_import_pandas(tmp_path: Path) -> None:
+    """Filters, ``add`` expressions, a JSONata ``$merge`` giving ints and floats, and a contract
+    screened by column: Python values reach Arrow through ``arrow_scalars``, never pyarrow's
+    own conversion (which imports pandas, ~0.2 s mid-run)."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "pipe"
+    folder.mkdir()
+    rows = "\n".join(f"{i},cust{i % 50},{'Oslo' if i % 3 else 'Lima'},{i % 20 + 1},{i % 7}.25"
+                     for i in range(400))
+    (folder / "in.csv").write_text("id,customer,city,qty,price\n" + rows + "\n")
+    (folder / "extract.yaml").write_text("path: in.csv\nbatch_size: 100\n")
+    (folder / "transform.yaml").write_text(
+        "transform:\n"
+        "  - rename: {city: Region, price: amount}\n"
+        "  - convert: {amount: float, qty: int}\n"
+        "  - add: {loaded_at: now(), region_code: 'upper(${Region})'}\n"
+        "  - filter: {field: qty, operator: gt, value: 1}\n"
+        "jsonata:\n  mode: record\n"
+        "  expression: '$merge([$, {\"total\": $round(amount * qty, 2)}])'\n")
+    (folder / "schema.yaml").write_text(
+        "type: object\nrequired: [id, customer, amount]\nproperties:\n"
+        "  id: {type: integer, minimum: 0}\n  customer: {type: string, minLength: 2}\n"
+        "  total: {type: number, minimum: 0}\n")
+    (folder / "load.yaml").write_text(f"type: database\ndatabase:\n  url: sqlite:///{folder}/t.db\n"
+                                      "table: t\nwrite_method: insert\ncreate_table: true\n")
+    code = ("import asyncio, sys\n"
+            "from pycharter_gui.etl_generator import ETLOrchestrator\n"
+            f"r = asyncio.run(ETLOrchestrator(contract_dir={str(folder)!r}, verbose=False).run())\n"
+            "assert r['success'], r\n"
+            "print(r['loading']['total_records'], 'pandas' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["380", "False"]  # qty 1 filtered: 20 of 400
+    import sqlite3
+
+    with sqlite3.connect(folder / "t.db") as db:
+        got = db.execute("SELECT total, region_code FROM t WHERE id = 7").fetchone()
+    assert got == (2.0, "OSLO")  # id 7: qty 8, amount 0.25
