@@ -27,3 +27,17 @@ def _fresh_qsettings(tmp_path_factory, request):
 def _private_config_dir(tmp_path_factory, monkeypatch):
     """The engine's user settings (workspace trust) live in a temporary folder per test."""
     monkeypatch.setenv("PYCHARTER_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+
+
+@pytest.fixture(autouse=True)
+def _gui_thread_garbage_collection(request):
+    """Tests that drive the GUI collect garbage cycles on the GUI thread, as the designer does
+    (``designer/workers/gui_gc.py``); other tests keep Python's own collection."""
+    if "qtbot" not in request.fixturenames and "qapp" not in request.fixturenames:
+        yield
+        return
+    from pycharter_gui.designer.workers.gui_gc import collect_on_gui_thread
+
+    collector = collect_on_gui_thread(request.getfixturevalue("qapp"))
+    yield
+    collector.stop()

@@ -188,11 +188,19 @@ def _smoke(app: Any, window: Any) -> int:
 
     panel.run_finished.connect(finished)
     panel.run_failed.connect(failed)
-    QTimer.singleShot(SMOKE_TIMEOUT_MS, lambda: (print("smoke: FAILED, timed out"), app.exit(1)))
-    if not panel.start_run(dry_run=True):
-        print(f"smoke: dry run of {doc.name} FAILED to start")
-        return 1
-    code = int(app.exec())
+    # A timer stopped on the way out: a stray one fired app.exit() minutes later in a process
+    # that went on using Qt (the test suite), and every event loop after it returned at once.
+    timeout = QTimer()
+    timeout.setSingleShot(True)
+    timeout.timeout.connect(lambda: (print("smoke: FAILED, timed out"), app.exit(1)))
+    timeout.start(SMOKE_TIMEOUT_MS)
+    try:
+        if not panel.start_run(dry_run=True):
+            print(f"smoke: dry run of {doc.name} FAILED to start")
+            return 1
+        code = int(app.exec())
+    finally:
+        timeout.stop()
     window.close()
     return code
 
@@ -232,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationDisplayName("pycharter designer")
     app.setDesktopFileName(APPLICATION)  # matches the bundle's pycharter-gui.desktop
     app.setWindowIcon(QIcon(str(paths.resource_path("icons", "pycharter-gui.png"))))
+    from pycharter_gui.designer.workers.gui_gc import collect_on_gui_thread
+
+    collect_on_gui_thread(app)  # Qt objects in garbage cycles die on the GUI thread
     window = MainWindow(workspace)
     window.show()
     code = _smoke(app, window) if args.smoke else int(app.exec())

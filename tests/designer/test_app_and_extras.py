@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtCore import QStandardPaths, Qt, QTimer
 
 from pycharter_gui import cli, paths
 from pycharter_gui.designer import app
@@ -116,13 +116,21 @@ def test_a_platform_plugin_missing_a_library_names_the_apt_packages(monkeypatch)
     assert app.qt_problem(check_platform=False) is None
 
 
-def test_smoke_opens_the_examples_and_dry_runs_one(qtbot, tmp_path: Path, capsys):
+def test_smoke_opens_the_examples_and_dry_runs_one(qtbot, tmp_path: Path, capsys, monkeypatch):
+    monkeypatch.setattr(app, "SMOKE_TIMEOUT_MS", 3_000)
     workspace = tmp_path / "ws"
     app.ensure_workspace(workspace)
     assert app.main(["--smoke", str(workspace)]) == 0
     line = capsys.readouterr().out.strip().splitlines()[-1]
     assert line.startswith(f"smoke: window shown on {workspace} (3 pipelines); dry run of ")
     assert " ok: extracted " in line
+    # Its timeout must not outlive it: a stray one called app.exit() later, after which every
+    # event loop in the process returned at once (later tests timed out by the dozen).
+    qtbot.wait(3_500)
+    assert "timed out" not in capsys.readouterr().out
+    ticks: list[int] = []
+    QTimer.singleShot(10, lambda: ticks.append(1))
+    qtbot.waitUntil(lambda: ticks == [1], timeout=2_000)
 
 
 def test_settings_remember_geometry_and_recent(qtbot, workspace: Path):

@@ -58,3 +58,33 @@ def test_a_blocking_job_nobody_keeps_is_released_on_the_gui_thread(qtbot, monkey
     gc.collect()
     assert released_on == [threading.main_thread().name]
     assert ref() not in blocking._RUNNING
+
+
+def test_garbage_cycles_with_qt_objects_die_on_the_gui_thread(qtbot) -> None:
+    """A worker thread that allocates a lot would run Python's cycle collector itself, and a
+    cycle holding a QObject was destroyed there ("Timers cannot be stopped from another
+    thread"; lost queued signals, then crashes). The GUI-thread collector (``gui_gc``) takes
+    collection off the worker threads."""
+    from PySide6.QtCore import QTimer
+
+    died_on: list[str] = []
+
+    class Holder:
+        pass
+
+    holder = Holder()
+    holder.timer = QTimer()
+    holder.timer.start(60_000)
+    holder.me = holder  # a cycle: only the collector frees it
+    weakref.finalize(holder, lambda: died_on.append(threading.current_thread().name))
+    del holder
+
+    def churn() -> None:
+        for _ in range(20):
+            _ = [[] for _ in range(10_000)]  # container allocations: gen-0 collections
+
+    worker = threading.Thread(target=churn, name="churn")
+    worker.start()
+    worker.join()
+    qtbot.waitUntil(lambda: bool(died_on), timeout=5_000)
+    assert died_on == [threading.main_thread().name]

@@ -191,8 +191,11 @@ class DeadLetterTableModel(QAbstractTableModel):
     def _on_task_finished(self) -> None:
         handle = self.sender()
         if isinstance(handle, TaskHandle):
+            # Not deleteLater(): the handle frees itself once its own queued ``finished`` slot
+            # ran. Deleting it here raced that slot (the loop thread posts one event per
+            # receiver; this one could run and delete the handle before the other was posted),
+            # which left finished handles in ``TaskHandle._running`` for good.
             self._handles.discard(handle)
-            handle.deleteLater()
 
     @Slot(object)
     def _on_task_failed(self, exc: object) -> None:
