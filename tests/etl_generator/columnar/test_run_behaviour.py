@@ -173,12 +173,28 @@ async def test_a_failed_write_drops_the_batch_transformed_ahead(
     assert not pending
 
 
-def test_a_columnar_sqlite_run_with_dates_does_not_import_pandas(tmp_path: Path) -> None:
-    """pyarrow's ``to_numpy`` and ``pa.scalar`` import pandas (~0.2 s on the load thread); the
-    CSV -> SQLite columnar write of a date column must not need it."""
+def _loaded_and_pandas_imported(folder: Path) -> tuple[int, bool]:
+    """Run ``folder`` into ``folder/t.db`` in a fresh interpreter: (records loaded, whether
+    pandas was imported)."""
     import subprocess
     import sys
 
+    (folder / "load.yaml").write_text(f"type: database\ndatabase:\n  url: sqlite:///{folder}/t.db\n"
+                                      "table: t\nwrite_method: insert\ncreate_table: true\n")
+    code = ("import asyncio, sys\n"
+            "from pycharter_gui.etl_generator import ETLOrchestrator\n"
+            f"r = asyncio.run(ETLOrchestrator(contract_dir={str(folder)!r}, verbose=False).run())\n"
+            "assert r['success'], r\n"
+            "print(r['loading']['total_records'], 'pandas' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    loaded, imported = out.stdout.split()
+    return int(loaded), imported == "True"
+
+
+def test_a_columnar_sqlite_run_with_dates_does_not_import_pandas(tmp_path: Path) -> None:
+    """pyarrow's ``to_numpy`` and ``pa.scalar`` import pandas (~0.2 s on the load thread); the
+    CSV -> SQLite columnar write of a date column must not need it."""
     folder = tmp_path / "pipe"
     folder.mkdir()
     rows = "\n".join(f"{i},2024-01-{i % 28 + 1:02d},{'' if i % 7 == 0 else i * 2}"
@@ -186,16 +202,7 @@ def test_a_columnar_sqlite_run_with_dates_does_not_import_pandas(tmp_path: Path)
     (folder / "in.csv").write_text("id,created,qty\n" + rows + "\n")
     (folder / "extract.yaml").write_text("path: in.csv\nbatch_size: 100\n")
     (folder / "transform.yaml").write_text("convert: {created: date, qty: float}\n")
-    (folder / "load.yaml").write_text(f"type: database\ndatabase:\n  url: sqlite:///{folder}/t.db\n"
-                                      "table: t\nwrite_method: insert\ncreate_table: true\n")
-    code = ("import asyncio, sys\n"
-            "from pycharter_gui.etl_generator import ETLOrchestrator\n"
-            f"r = asyncio.run(ETLOrchestrator(contract_dir={str(folder)!r}, verbose=False).run())\n"
-            "assert r['success'] and r['loading']['total_records'] == 500, r\n"
-            "print('pandas' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "False"
+    assert _loaded_and_pandas_imported(folder) == (500, False)
     import sqlite3
 
     with sqlite3.connect(folder / "t.db") as db:
@@ -274,9 +281,6 @@ def test_an_analyst_pipeline_does_not_import_pandas(tmp_path: Path) -> None:
     """Filters, ``add`` expressions, a JSONata ``$merge`` giving ints and floats, and a contract
     screened by column: Python values reach Arrow through ``arrow_scalars``, never pyarrow's
     own conversion (which imports pandas, ~0.2 s mid-run)."""
-    import subprocess
-    import sys
-
     folder = tmp_path / "pipe"
     folder.mkdir()
     rows = "\n".join(f"{i},cust{i % 50},{'Oslo' if i % 3 else 'Lima'},{i % 20 + 1},{i % 7}.25"
@@ -295,16 +299,7 @@ def test_an_analyst_pipeline_does_not_import_pandas(tmp_path: Path) -> None:
         "type: object\nrequired: [id, customer, amount]\nproperties:\n"
         "  id: {type: integer, minimum: 0}\n  customer: {type: string, minLength: 2}\n"
         "  total: {type: number, minimum: 0}\n")
-    (folder / "load.yaml").write_text(f"type: database\ndatabase:\n  url: sqlite:///{folder}/t.db\n"
-                                      "table: t\nwrite_method: insert\ncreate_table: true\n")
-    code = ("import asyncio, sys\n"
-            "from pycharter_gui.etl_generator import ETLOrchestrator\n"
-            f"r = asyncio.run(ETLOrchestrator(contract_dir={str(folder)!r}, verbose=False).run())\n"
-            "assert r['success'], r\n"
-            "print(r['loading']['total_records'], 'pandas' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["380", "False"]  # qty 1 filtered: 20 of 400
+    assert _loaded_and_pandas_imported(folder) == (380, False)  # qty 1 filtered: 20 of 400
     import sqlite3
 
     with sqlite3.connect(folder / "t.db") as db:
