@@ -88,3 +88,29 @@ def test_garbage_cycles_with_qt_objects_die_on_the_gui_thread(qtbot) -> None:
     worker.join()
     qtbot.waitUntil(lambda: bool(died_on), timeout=5_000)
     assert died_on == [threading.main_thread().name]
+
+
+def test_the_gui_collector_escalates_and_spaces_full_collections(qapp, monkeypatch) -> None:
+    """Young objects every tick, older generations past their thresholds, and a full
+    collection at most once per 100 times its own duration."""
+    from pycharter_gui.designer.workers import gui_gc
+
+    collector = gui_gc.collect_on_gui_thread(qapp)
+    collector.timer.stop()  # ticked by hand below
+    monkeypatch.setattr(collector, "thresholds", (700, 10, 10))
+    monkeypatch.setattr(collector, "_next_full", 0.0)
+    collected: list[int] = []
+    counts = [(5, 0, 0), (0, 11, 0), (0, 0, 11), (0, 0, 11)]
+    monkeypatch.setattr(gui_gc.gc, "get_count", lambda: counts[len(collected)])
+    monkeypatch.setattr(gui_gc.gc, "collect", collected.append)
+    times = [100.0, 100.2, 100.4, 100.9, 101.0]  # the full collection "takes" 0.5 s
+    monkeypatch.setattr(collector, "clock", lambda: times.pop(0))
+    try:
+        for _ in range(4):
+            collector.check()
+    finally:
+        collector.timer.start()
+    # gen 0, gen 1, a full one; the next full one waits until 100.4 + 100 * 0.5 s, and gen 1
+    # is not past its threshold, nor anything young allocated: the fourth tick does nothing.
+    assert collected == [0, 1, 2]
+    assert collector._next_full == 100.4 + 100 * 0.5
