@@ -50,13 +50,17 @@ def headless(folder: Path) -> float:
     return time.perf_counter() - started
 
 
-def from_gui(folder: Path) -> tuple[float, list[float]]:
+def from_gui(folder: Path, gui_gc: bool = True) -> tuple[float, list[float]]:
     from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEvent, QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
     from pycharter_gui.designer.views.run_panel import RunPanel
 
     app = QApplication.instance() or QApplication([])
+    if gui_gc:  # as the designer runs (designer/workers/gui_gc.py)
+        from pycharter_gui.designer.workers.gui_gc import collect_on_gui_thread
+
+        collect_on_gui_thread(app)
     panel = RunPanel()
     panel.show()
     panel.set_pipeline(folder)
@@ -97,10 +101,12 @@ def from_gui(folder: Path) -> tuple[float, list[float]]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--python-gc", action="store_true",
+                        help="Python's own cycle collection instead of the designer's GUI-thread one")
     args = parser.parse_args()
     folder = make_pipeline(args.rows)
     t_headless = headless(folder)
-    t_gui, lags = from_gui(folder)
+    t_gui, lags = from_gui(folder, gui_gc=not args.python_gc)
     lags.sort()
     p99 = lags[int(0.99 * (len(lags) - 1))] if lags else 0.0
     print(f"rows={args.rows:,}")
