@@ -33,23 +33,19 @@ def _numbers(values: list[Any], dtype: type[np.generic], arrow_type: pa.DataType
     return array_from_numpy(data, arrow_type, missing)
 
 
-def _mixed_numbers(values: list[Any]) -> pa.Array | None:
+def _mixed_numbers(values: list[Any], ints: list[int]) -> pa.Array | None:
     """int and float (and None) values as a dense union keeping each value's type; None when
-    an int is beyond 2**53 (not exact as a double on the way)."""
-    ints = [v for v in values if type(v) is int]
+    an int is beyond 2**53 (not exact as a double on the way). ``ints``: the int values."""
     if ints and max(-min(ints), max(ints)) > 2 ** 53:
         return None
-    n = len(values)
-    is_int = np.fromiter(map(int.__instancecheck__, values), bool, n)
-    others = [v for v in values if type(v) is not int]  # floats and None
-    missing = np.fromiter((v is None for v in others), bool, len(others))
-    floats = np.fromiter((0.0 if v is None else v for v in others), np.float64, len(others))
+    is_int = np.fromiter(map(int.__instancecheck__, values), bool, len(values))
     codes = (~is_int).astype(np.int8)
     offsets = np.where(is_int, np.cumsum(is_int) - 1, np.cumsum(~is_int) - 1).astype(np.int32)
+    others = [v for v in values if type(v) is not int]  # floats and None
     return pa.UnionArray.from_dense(
         array_from_numpy(codes, pa.int8()), array_from_numpy(offsets, pa.int32()),
         [array_from_numpy(np.array(ints, np.int64), pa.int64()),
-         array_from_numpy(floats, pa.float64(), missing)], ["int", "float"])
+         _numbers(others, np.float64, pa.float64())], ["int", "float"])
 
 
 def column_from_values(values: list[Any]) -> pa.Array | None:
@@ -66,7 +62,7 @@ def column_from_values(values: list[Any]) -> pa.Array | None:
             if ints and not (_INT64[0] <= min(ints) and max(ints) < _INT64[1]):
                 return None
             return (_numbers(values, np.int64, pa.int64()) if kinds == {int}
-                    else _mixed_numbers(values))
+                    else _mixed_numbers(values, ints))
         if len(kinds) != 1:
             return None
         kind = kinds.pop()

@@ -23,9 +23,9 @@ import pyarrow.parquet as pq
 
 from ..errors import LoadError
 from ..loaders.assemble import (
+    ParquetOut,
     copy_with_newline,
     existing_json_body,
-    parquet_writer,
     remap_columns,
 )
 from ..loaders.file import assemble_target, replace_file
@@ -192,15 +192,11 @@ def _join_parquet(tmp: Path, parts: list[Path], existing: Path | None) -> None:
     sources = [s for s in sources if s.stat().st_size]
     schemas = [pq.read_schema(s) for s in sources]
     schema = unify_schemas(schemas) if schemas else pa.schema([])
-    writer: pq.ParquetWriter | None = None
+    out = ParquetOut(tmp, schema)
     try:
         for src in sources:
             with pq.ParquetFile(src) as pf:
                 for batch in pf.iter_batches(batch_size=_ROW_GROUP):
-                    table = conform(pa.Table.from_batches([batch]), schema)
-                    writer = writer or parquet_writer(tmp, schema, table)
-                    writer.write_table(table)
-        writer = writer or parquet_writer(tmp, schema, schema.empty_table())
+                    out.write(conform(pa.Table.from_batches([batch]), schema))
     finally:
-        if writer is not None:
-            writer.close()
+        out.close()

@@ -90,6 +90,25 @@ def parquet_writer(path: Path, schema: pa.Schema, group: pa.Table) -> pq.Parquet
     return pq.ParquetWriter(str(path), schema, use_dictionary=dictionary_columns(group))
 
 
+class ParquetOut:
+    """A Parquet file opened at its first row group (which picks the encodings); closed
+    without any, it still holds the schema."""
+
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
+        self.path, self.schema = path, schema
+        self._writer: pq.ParquetWriter | None = None
+
+    def write(self, group: pa.Table, row_group_size: int | None = None) -> None:
+        if self._writer is None:
+            self._writer = parquet_writer(self.path, self.schema, group)
+        self._writer.write_table(group, row_group_size=row_group_size)
+
+    def close(self) -> None:
+        if self._writer is None:
+            self._writer = parquet_writer(self.path, self.schema, self.schema.empty_table())
+        self._writer.close()
+
+
 def remap_columns(rows: Any, old: list[str], new: list[str], delim: str, quote: str) -> str:
     """CSV text of ``rows`` (in ``old`` column order) in ``new`` column order, blanks for
     columns they lack."""
@@ -166,26 +185,18 @@ def assemble_parquet(tmp: Path, parts: list[Path], existing: Path | None,
             schemas.append(pa.ipc.open_file(f).schema)
     schema = unify_schemas(schemas)
     groups = RowGroups()
-    writer: pq.ParquetWriter | None = None
-
-    def write(group: pa.Table) -> None:
-        nonlocal writer
-        if writer is None:
-            writer = parquet_writer(tmp, schema, group)
-        writer.write_table(group, row_group_size=ROW_GROUP_ROWS)
-
+    out = ParquetOut(tmp, schema)
     try:
         for kind, src in sources:
             for table in _tables(kind, src):
                 group = groups.add(conform_table(table, schema))
                 if group is not None:
-                    write(group)
+                    out.write(group, ROW_GROUP_ROWS)
         rest = groups.rest()
-        if rest is not None or writer is None:
-            write(schema.empty_table() if rest is None else rest)  # an empty file has a schema
+        if rest is not None:
+            out.write(rest, ROW_GROUP_ROWS)
     finally:
-        if writer is not None:
-            writer.close()
+        out.close()
 
 
 TextJoin = Callable[[IO[bytes], list[Path], Path | None], None]
