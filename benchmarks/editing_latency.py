@@ -13,7 +13,8 @@ temporary folder. Usage:
 
 ``--rows 0`` skips the preview (editing only). ``--thread-validation`` runs the live validation
 on a thread of the designer's process (the fallback; before issue 12 it always did) instead of
-its child process.
+its child process. The designer's GUI-thread garbage collector runs as in the app
+(``--python-gc``: Python's own, in whichever thread allocates).
 """
 
 from __future__ import annotations
@@ -276,8 +277,15 @@ def main() -> None:
     parser.add_argument("--thread-validation", action="store_true",
                         help="run the live validation on a thread of this process (as before "
                              "issue 12's subprocess), for comparison")
+    parser.add_argument("--python-gc", action="store_true",
+                        help="leave garbage collection to Python (any thread) instead of the "
+                             "designer's GUI-thread collector")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
+    if not args.python_gc:  # as the designer runs (designer/workers/gui_gc.py)
+        from pycharter_gui.designer.workers.gui_gc import collect_on_gui_thread
+
+        collect_on_gui_thread(app)
     from pycharter_gui.designer.main_window import MainWindow
     from pycharter_gui.designer.settings import AppSettings
     from pycharter_gui.designer.views import dialogs

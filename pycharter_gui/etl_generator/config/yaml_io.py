@@ -7,6 +7,8 @@ import datetime as _dt
 import io
 import json
 import re
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -110,13 +112,49 @@ def _flow_depth(text: str) -> int:
     return deepest
 
 
+# Texts parsed lately (text, file) -> (data, lines): the round-trip parser is pure Python
+# (~300 ms for a 3,000-line file) and the designer reads the same texts again and again (every
+# pipeline switch looks up its dead-letter queue through the whole config); a parse held the
+# interpreter lock that long and the window stalled (issue 12). Callers get their own copies.
+_PARSED: OrderedDict[tuple[str, str | None], tuple[Any, LineMap]] = OrderedDict()
+_PARSED_MAX = 32
+_PARSED_TEXT_MAX = 1 << 20  # bigger texts (hostile or generated) are not kept
+_PARSED_LOCK = threading.Lock()
+
+
+def _copy(value: Any) -> Any:
+    """A copy of plain parsed data (its scalars are immutable)."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
+
+
 def parse_yaml_text(text: str, file: str | None = None) -> tuple[Any, LineMap]:
     """Parse pipeline YAML text (YAML 1.2, as every reader of pipeline configs does: ``NO``
     is the text 'NO'); return (plain data, line map of dotted key -> 1-based line). Empty
-    text gives ``{}``.
+    text gives ``{}``. A text parsed lately is not parsed again (the result is copied).
 
     Raises ``ConfigError`` naming the file and line of a syntax error.
     """
+    key = (text, file)
+    with _PARSED_LOCK:
+        hit = _PARSED.get(key)
+        if hit is not None:
+            _PARSED.move_to_end(key)
+    if hit is None:
+        hit = _parse(text, file)
+        if len(text) > _PARSED_TEXT_MAX:
+            return hit
+        with _PARSED_LOCK:
+            _PARSED[key] = hit
+            while len(_PARSED) > _PARSED_MAX:
+                _PARSED.popitem(last=False)
+    return _copy(hit[0]), dict(hit[1])
+
+
+def _parse(text: str, file: str | None) -> tuple[Any, LineMap]:
     if _flow_depth(text) > MAX_DEPTH:  # the parser is quadratic in flow ([ {) nesting
         raise _limit_error(file, f"nests deeper than {MAX_DEPTH} levels", "flatten the structure")
     yaml = YAML(typ="rt")
