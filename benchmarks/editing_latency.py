@@ -13,8 +13,8 @@ temporary folder. Usage:
 
 ``--rows 0`` skips the preview (editing only). ``--thread-validation`` runs the live validation
 on a thread of the designer's process (the fallback; before issue 12 it always did) instead of
-its child process. The designer's GUI-thread garbage collector runs as in the app
-(``--python-gc``: Python's own, in whichever thread allocates).
+its child process. The interpreter is set up as in the app (``designer/workers/gui_process.py``: garbage
+collected on the GUI thread, 1 ms switch interval); ``--python-gc`` leaves both to Python.
 """
 
 from __future__ import annotations
@@ -278,14 +278,14 @@ def main() -> None:
                         help="run the live validation on a thread of this process (as before "
                              "issue 12's subprocess), for comparison")
     parser.add_argument("--python-gc", action="store_true",
-                        help="leave garbage collection to Python (any thread) instead of the "
-                             "designer's GUI-thread collector")
+                        help="leave garbage collection (any thread) and the switch interval "
+                             "(5 ms) to Python instead of the designer's settings")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
-    if not args.python_gc:  # as the designer runs (designer/workers/gui_gc.py)
-        from pycharter_gui.designer.workers.gui_gc import collect_on_gui_thread
+    if not args.python_gc:  # as the designer runs
+        from pycharter_gui.designer.workers.gui_process import prepare_gui_process
 
-        collect_on_gui_thread(app)
+        prepare_gui_process(app)
     from pycharter_gui.designer.main_window import MainWindow
     from pycharter_gui.designer.settings import AppSettings
     from pycharter_gui.designer.views import dialogs

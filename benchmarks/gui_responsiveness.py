@@ -58,9 +58,9 @@ def from_gui(folder: Path, gui_gc: bool = True) -> tuple[float, list[float]]:
 
     app = QApplication.instance() or QApplication([])
     if gui_gc:  # as the designer runs (designer/workers/gui_gc.py)
-        from pycharter_gui.designer.workers.gui_gc import collect_on_gui_thread
+        from pycharter_gui.designer.workers.gui_process import prepare_gui_process
 
-        collect_on_gui_thread(app)
+        prepare_gui_process(app)
     panel = RunPanel()
     panel.show()
     panel.set_pipeline(folder)
@@ -102,7 +102,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--python-gc", action="store_true",
-                        help="Python's own cycle collection instead of the designer's GUI-thread one")
+                        help="Python's own cycle collection and switch interval instead of the "
+                             "designer's (designer/workers/gui_process.py)")
     args = parser.parse_args()
     folder = make_pipeline(args.rows)
     t_headless = headless(folder)

@@ -31,13 +31,18 @@ def _private_config_dir(tmp_path_factory, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _gui_thread_garbage_collection(request):
-    """Tests that drive the GUI collect garbage cycles on the GUI thread, as the designer does
-    (``designer/workers/gui_gc.py``); other tests keep Python's own collection."""
+    """Tests that drive the GUI set the interpreter up as the designer does
+    (``designer/workers/gui_process.py``: garbage cycles collected on the GUI thread, 1 ms
+    switch interval); other tests keep Python's own settings."""
     if "qtbot" not in request.fixturenames and "qapp" not in request.fixturenames:
         yield
         return
-    from pycharter_gui.designer.workers.gui_gc import collect_on_gui_thread
+    import sys
 
-    collector = collect_on_gui_thread(request.getfixturevalue("qapp"))
+    from pycharter_gui.designer.workers.gui_process import prepare_gui_process
+
+    interval = sys.getswitchinterval()
+    collector = prepare_gui_process(request.getfixturevalue("qapp"))
     yield
     collector.stop()
+    sys.setswitchinterval(interval)

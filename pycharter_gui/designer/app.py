@@ -240,9 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationDisplayName("pycharter designer")
     app.setDesktopFileName(APPLICATION)  # matches the bundle's pycharter-gui.desktop
     app.setWindowIcon(QIcon(str(paths.resource_path("icons", "pycharter-gui.png"))))
-    from pycharter_gui.designer.workers.gui_gc import collect_on_gui_thread
+    from pycharter_gui.designer.workers.gui_process import prepare_gui_process
 
-    collect_on_gui_thread(app)  # Qt objects in garbage cycles die on the GUI thread
+    prepare_gui_process(app)  # GIL hand-overs every 1 ms; garbage cycles die on the GUI thread
     window = MainWindow(workspace)
     window.show()
     code = _smoke(app, window) if args.smoke else int(app.exec())

@@ -120,7 +120,9 @@ def test_smoke_opens_the_examples_and_dry_runs_one(qtbot, tmp_path: Path, capsys
     monkeypatch.setattr(app, "SMOKE_TIMEOUT_MS", 3_000)
     workspace = tmp_path / "ws"
     app.ensure_workspace(workspace)
+    sys.setswitchinterval(0.005)  # Python's default; the app sets its own (the fixture restores)
     assert app.main(["--smoke", str(workspace)]) == 0
+    assert sys.getswitchinterval() == pytest.approx(0.001)  # designer/workers/gui_process.py
     line = capsys.readouterr().out.strip().splitlines()[-1]
     assert line.startswith(f"smoke: window shown on {workspace} (3 pipelines); dry run of ")
     assert " ok: extracted " in line

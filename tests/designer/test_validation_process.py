@@ -131,6 +131,48 @@ def test_falls_back_to_the_thread_when_no_process_can_start(workspace: Path, mon
     assert [p for p in problems if p.severity == "error" and p.file == "extract.yaml"]
 
 
+def test_the_dead_letter_queue_is_found_without_reading_the_config_here(
+        workspace: Path, monkeypatch):
+    """The Dead letters panel's lookup reads the config in the child: on a thread here a big
+    config held the interpreter lock while the window waited (first open of a 3,000-line
+    pipeline: ~0.4 s of lag)."""
+    from pycharter_gui.designer.views.dlq_sources import queue_for_pipeline
+    from pycharter_gui.etl_generator import configured_queue, load_pipeline_config
+    from pycharter_gui.etl_generator.config import loading
+
+    monkeypatch.setattr(validation, "_USE_THREAD", False)
+    expected = load_pipeline_config(contract_dir=workspace / "people")
+
+    def no_reads_here(*_a, **_k):
+        raise AssertionError("the config was read in the designer's process")
+
+    monkeypatch.setattr(loading, "collect", no_reads_here)
+    queue, keys = queue_for_pipeline(workspace / "people")
+    same = configured_queue(expected.load, workspace / "people", expected.name)
+    assert type(queue.backend) is type(same.backend) and queue.location == same.location
+    assert keys == (list(expected.load.get("primary_key") or []) or None)
+
+
+def test_a_config_error_in_the_child_arrives_as_the_engines_config_error(workspace: Path,
+                                                                         monkeypatch):
+    from pycharter_gui.etl_generator import ConfigError
+
+    monkeypatch.setattr(validation, "_USE_THREAD", False)
+    (workspace / "people" / "load.yaml").write_text("path: [\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        validation.read_load_section(workspace / "people")
+    assert any(p.file and p.file.endswith("load.yaml") for p in caught.value.problems)
+
+
+def test_the_lookup_reads_here_when_no_process_can_start(workspace: Path, monkeypatch):
+    validation.shutdown_validation_process()
+    monkeypatch.setattr(validation, "_PROCESS", validation.ValidationProcess())
+    monkeypatch.setattr(validation, "_USE_THREAD", False)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    load, name = validation.read_load_section(workspace / "people")
+    assert validation._USE_THREAD and name == "people" and load
+
+
 @pytest.fixture(autouse=True, scope="module")
 def _end_process():
     yield

@@ -13,6 +13,7 @@ import gc
 import threading
 import weakref
 
+import pytest
 from PySide6.QtWidgets import QWidget
 
 from pycharter_gui.designer.workers import blocking
@@ -114,3 +115,21 @@ def test_the_gui_collector_escalates_and_spaces_full_collections(qapp, monkeypat
     # is not past its threshold, nor anything young allocated: the fourth tick does nothing.
     assert collected == [0, 1, 2]
     assert collector._next_full == 100.4 + 100 * 0.5
+
+
+def test_the_gui_process_hands_the_interpreter_lock_over_every_millisecond(qapp) -> None:
+    """A pure-Python worker (a big document's parse) made each GUI callback wait up to the
+    default 5 ms switch interval: a 3,000-line pipeline's first open lagged ~0.5 s
+    (benchmarks/editing_latency.py). The app sets 1 ms, and collects on the GUI thread."""
+    import sys
+
+    from pycharter_gui.designer.workers import gui_process
+
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)
+    try:
+        collector = gui_process.prepare_gui_process(qapp)
+        assert sys.getswitchinterval() == pytest.approx(gui_process.GUI_SWITCH_INTERVAL_S)
+        assert not gc.isenabled() and collector.timer.isActive()
+    finally:
+        sys.setswitchinterval(before)

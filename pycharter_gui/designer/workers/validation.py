@@ -31,7 +31,12 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 from pycharter_gui.designer.discovery import KINDS
 from pycharter_gui.designer.documents import PIPELINE, PipelineDocument
-from pycharter_gui.etl_generator import ConfigProblem, validate_pipeline
+from pycharter_gui.etl_generator import (
+    ConfigError,
+    ConfigProblem,
+    load_pipeline_config,
+    validate_pipeline,
+)
 
 DEBOUNCE_MS = 350
 log = logging.getLogger(__name__)
@@ -40,7 +45,9 @@ _HEADER = struct.Struct("!Q")
 # The child: reads ``sys.path`` then length-prefixed pickled requests on stdin, answers each on
 # the original stdout (fd 1 is pointed at stderr, so prints cannot corrupt the replies).
 # Requests: ("validate", path, texts) -> ("ok", [ConfigProblem]) | ("error", message);
-# ("modules",) -> ("ok", sorted(sys.modules)) (the tests' hook). Ends at end of input.
+# ("load_section", folder) -> ("ok", (load config, pipeline name)) | ("config_error",
+# (problems, pipeline)); ("modules",) -> ("ok", sorted(sys.modules)) (the tests' hook).
+# Ends at end of input.
 _CHILD = r"""
 import dataclasses, os, pickle, struct, sys, traceback
 from pathlib import Path
@@ -72,13 +79,19 @@ def relocate(p):
             return p
     return p
 sys.path[:] = recv()
-from pycharter_gui.etl_generator import validate_pipeline
+from pycharter_gui.etl_generator import ConfigError, load_pipeline_config, validate_pipeline
 send(("ready", os.getpid()))
 while True:
     request = recv()
     try:
         if request[0] == "modules":
             reply = ("ok", sorted(sys.modules))
+        elif request[0] == "load_section":
+            try:
+                config = load_pipeline_config(contract_dir=request[1])
+                reply = ("ok", (dict(config.load), config.name))
+            except ConfigError as exc:
+                reply = ("config_error", (exc.problems, exc.pipeline))
         else:
             _, path, texts = request
             reply = ("ok", [relocate(p) for p in validate_pipeline(path, texts=texts)])
@@ -157,6 +170,9 @@ class ValidationProcess:
                                                   f"{type(exc).__name__})")
                     log.warning("validation process %s failed: %s", proc.pid, first_error)
                     continue
+                if kind == "config_error":
+                    problems, pipeline = value
+                    raise ConfigError(problems, pipeline=pipeline)
                 if kind != "ok":
                     raise RuntimeError(str(value))
                 return value
@@ -164,6 +180,12 @@ class ValidationProcess:
 
     def validate(self, path: Path, texts: dict[str, str] | None) -> list[Any]:
         return list(self.call(("validate", str(path), texts)))
+
+    def load_section(self, folder: Path) -> tuple[dict[str, Any], str]:
+        """The pipeline's load config and name as the engine reads them (``ConfigError`` as
+        the engine raises it)."""
+        load, name = self.call(("load_section", str(folder)))
+        return dict(load), str(name)
 
     def child_modules(self) -> list[str]:
         """``sorted(sys.modules)`` of the child (a test hook)."""
@@ -249,6 +271,26 @@ def validate_snapshot(path: Path, texts: dict[str, str] | None) -> list[Any]:
                                   hint="the next edit checks again; please report this if it "
                                        "persists", severity="error")]
     return validate_in_thread(path, texts)
+
+
+def read_load_section(folder: Path) -> tuple[dict[str, Any], str]:
+    """``folder``'s load config and pipeline name, read in the validation process: reading the
+    whole config is pure Python (~400 ms for a 3,000-line transform.yaml), which on a thread
+    here held the interpreter lock while the window waited on the first open of a big pipeline
+    (issue 12). On this thread when no child can start. Raises ``ConfigError``."""
+    global _USE_THREAD
+    if not _USE_THREAD:
+        try:
+            return validation_process().load_section(folder)
+        except ProcessUnavailable as exc:
+            _USE_THREAD = True
+            log.warning("config reads run on a thread of the designer instead of a separate "
+                        "process: %s", exc)
+        except RuntimeError as exc:  # the child failed twice or raised: read it here
+            log.warning("reading %s in the validation process failed (%s); reading it here",
+                        folder, exc)
+    config = load_pipeline_config(contract_dir=folder)
+    return dict(config.load), config.name
 
 
 def validate_in_thread(path: Path, texts: dict[str, str] | None) -> list[Any]:

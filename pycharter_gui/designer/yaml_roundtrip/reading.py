@@ -67,9 +67,23 @@ def dump(data: Any, style: YamlStyle) -> str:
     return buf.getvalue()
 
 
+# A file's indentation is judged on its first lines: each candidate is a dump of the whole
+# data, and a 3,000-line file took up to seven (~160 ms each, pure Python holding the
+# interpreter lock while the window waited; issue 12).
+STYLE_SAMPLE_LINES = 150
+
+
 def detect_style(text: str, data: Any | None = None) -> YamlStyle:
-    """The candidate indentation whose dump reproduces most of ``text``'s lines."""
+    """The candidate indentation whose dump reproduces most of ``text``'s lines (of its first
+    ``STYLE_SAMPLE_LINES`` when those parse on their own, else of all of them)."""
     explicit = text.lstrip().startswith("---")
+    lines = text.split("\n")
+    if len(lines) > STYLE_SAMPLE_LINES:
+        head = "\n".join(lines[:STYLE_SAMPLE_LINES]) + "\n"
+        with contextlib.suppress(ParseError):
+            sample = parse(head)
+            if isinstance(sample, CommentedMap | CommentedSeq):
+                return _best_style(head, sample, explicit)
     if data is None:
         try:
             data = parse(text)
@@ -77,6 +91,10 @@ def detect_style(text: str, data: Any | None = None) -> YamlStyle:
             return YamlStyle(explicit_start=explicit)
     if not isinstance(data, (CommentedMap, CommentedSeq)):
         return YamlStyle(explicit_start=explicit)
+    return _best_style(text, data, explicit)
+
+
+def _best_style(text: str, data: Any, explicit: bool) -> YamlStyle:
     original = text.splitlines()
     best, best_score = YamlStyle(explicit_start=explicit), -1
     for m, s, o in _CANDIDATES:

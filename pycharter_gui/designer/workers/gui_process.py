@@ -1,0 +1,31 @@
+"""How the designer's process shares one interpreter with its GUI thread.
+
+Workers in this process (a document's parse, a preview's reader) run Python while the GUI
+thread waits for the interpreter lock each time it calls back into Python — dozens of times
+per repaint. Python hands the lock over only every "switch interval" (5 ms by default), so
+one pure-Python worker made a repaint wait 5 ms per callback: opening a 3,000-line pipeline
+lagged ~0.5 s, an undo ~0.1 s (benchmarks/editing_latency.py, issue 12). At 1 ms the same
+work lags 0.2-0.3 s and ~30 ms (a hand-over is forced only while another thread waits for
+the lock).
+Garbage collection runs on the GUI thread only (``gui_gc``).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import QObject
+
+from .gui_gc import GuiThreadCollector, collect_on_gui_thread
+
+GUI_SWITCH_INTERVAL_S = 0.001
+
+
+def prepare_gui_process(app: QObject) -> GuiThreadCollector:
+    """Set the interpreter up for the GUI (app start; tests and benchmarks that drive the GUI
+    do the same): the 1 ms switch interval and the GUI-thread garbage collector."""
+    sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
+    return collect_on_gui_thread(app)
+
+
+__all__ = ["GUI_SWITCH_INTERVAL_S", "prepare_gui_process"]
