@@ -304,6 +304,10 @@ def main() -> None:
         win = MainWindow(root, settings=settings)
         win.resize(1200, 800)
         win.show()
+        if not args.python_gc:
+            from pycharter_gui.designer.workers.gui_process import freeze_startup_objects
+
+            freeze_startup_objects()  # as app.main does once the window is shown
         drain()
         wait(1500)  # start-up workers (tips, validation) settle
         rows: list[tuple[str, str, str]] = []

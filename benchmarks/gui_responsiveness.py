@@ -63,6 +63,10 @@ def from_gui(folder: Path, gui_gc: bool = True) -> tuple[float, list[float]]:
         prepare_gui_process(app)
     panel = RunPanel()
     panel.show()
+    if gui_gc:
+        from pycharter_gui.designer.workers.gui_process import freeze_startup_objects
+
+        freeze_startup_objects()  # as app.main does once the window is shown
     panel.set_pipeline(folder)
     lags: list[float] = []
     clock = QElapsedTimer()

@@ -46,3 +46,6 @@ def _gui_thread_garbage_collection(request):
     yield
     collector.stop()
     sys.setswitchinterval(interval)
+    import gc
+
+    gc.unfreeze()  # a test that started the app froze its objects: collectable again

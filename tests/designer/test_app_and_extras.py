@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sqlite3
 import subprocess
@@ -123,6 +124,7 @@ def test_smoke_opens_the_examples_and_dry_runs_one(qtbot, tmp_path: Path, capsys
     sys.setswitchinterval(0.005)  # Python's default; the app sets its own (the fixture restores)
     assert app.main(["--smoke", str(workspace)]) == 0
     assert sys.getswitchinterval() == pytest.approx(0.001)  # designer/workers/gui_process.py
+    assert gc.get_freeze_count() > 10_000  # start-up's objects left out of full collections
     line = capsys.readouterr().out.strip().splitlines()[-1]
     assert line.startswith(f"smoke: window shown on {workspace} (3 pipelines); dry run of ")
     assert " ok: extracted " in line

@@ -150,3 +150,22 @@ def test_cli_bad_test_config_exits_2(tmp_path: Path) -> None:
     (folder / "tests" / "broken").mkdir(parents=True)
     (folder / "tests" / "broken" / "test.yaml").write_text("input: nowhere.jsonl\n")
     assert main(["test", str(folder)], out=io.StringIO()) == 2
+
+
+def test_a_pipeline_without_tests_is_not_read(tmp_path: Path, monkeypatch) -> None:
+    """The designer's Tests panel runs the tests of every pipeline it shows; reading the
+    config of one without tests was ~0.4 s of lock-holding Python at 3,000 lines (issue 12)."""
+    from pycharter_gui.etl_generator.pipeline_tests import running
+
+    folder = make_pipeline(tmp_path)
+    reads: list[object] = []
+    real = running.load_pipeline_config
+    monkeypatch.setattr(running, "load_pipeline_config",
+                        lambda *a, **k: reads.append(a) or real(*a, **k))
+    assert asyncio.run(run_pipeline_tests(folder)) == []
+    assert reads == []
+    asyncio.run(save_pipeline_test(folder, "one", RECORDS))
+    reads.clear()
+    assert [r.status for r in asyncio.run(run_pipeline_tests(folder))] == ["passed"]
+    assert reads  # with a case, the pipeline is read
+    assert asyncio.run(run_pipeline_tests(folder, ["other"])) == []
