@@ -338,12 +338,14 @@ def main() -> None:
         _report(rows)
         win.close()
         from pycharter_gui.designer.workers.async_loop import shutdown_async_loop
+        from pycharter_gui.designer.workers.parse_process import shutdown_parse_process
         from pycharter_gui.designer.workers.task import TaskHandle
         from pycharter_gui.designer.workers.validation import shutdown_validation_process
 
         TaskHandle.cancel_all()
         shutdown_async_loop()
         shutdown_validation_process()
+        shutdown_parse_process()
         del app
 
 

@@ -252,9 +252,11 @@ def main(argv: list[str] | None = None) -> int:
     code = _smoke(app, window) if args.smoke else int(app.exec())
     # Let background jobs end before the interpreter tears their signal objects down.
     QThreadPool.globalInstance().waitForDone(QUIT_WAIT_MS)
+    from pycharter_gui.designer.workers.parse_process import shutdown_parse_process
     from pycharter_gui.designer.workers.validation import shutdown_validation_process
 
-    shutdown_validation_process()  # the live validation's child interpreter ends with the app
+    shutdown_validation_process()  # the child interpreters end with the app
+    shutdown_parse_process()
     return code
 
 

@@ -22,6 +22,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from pycharter_gui.designer import yaml_roundtrip as yrt
 from pycharter_gui.designer.discovery import KINDS
 from pycharter_gui.designer.workers.blocking import BlockingJob
+from pycharter_gui.designer.workers.parse_process import parse_text
 from pycharter_gui.etl_generator import atomic_write, detect
 
 CONTRACT_FILES = ("contract.yaml", "schema.yaml", "schema.json", "contract.json")
@@ -50,27 +51,36 @@ def _parse_kind(kind: str, text: str) -> tuple[Any, yrt.ParseError | None]:
         data = yrt.parse(text)
     except yrt.ParseError as exc:
         return _KEEP, exc
+    return _checked(kind, data, None)
+
+
+def _checked(kind: str, data: Any, error: yrt.ParseError | None
+             ) -> tuple[Any, yrt.ParseError | None]:
+    """(data, None) for a mapping (or an empty file), else (``_KEEP``, why not)."""
+    if error is not None:
+        return _KEEP, error
     if data is not None and not isinstance(data, dict):
         return _KEEP, yrt.ParseError(f"{kind}.yaml must hold a mapping of keys", 1)
     return data, None
 
 
 def _parse_job(kind: str, text: str) -> tuple[str, str, Any, yrt.ParseError | None]:
-    """``_parse_kind`` on a worker thread; the result names what it belongs to."""
+    """``_parse_kind`` on a worker thread (a big text in the parse process); the result
+    names what it belongs to."""
     try:
-        return (kind, text, *_parse_kind(kind, text))
+        data, error, _style = parse_text(text)
+        return (kind, text, *_checked(kind, data, error))
     except Exception as exc:  # worker boundary: an unexpected parser failure is a parse error
         return kind, text, _KEEP, yrt.ParseError(f"{type(exc).__name__}: {exc}", None)
 
 
 def _load_job(kind: str, text: str) -> tuple[str, str, Any, Any, yrt.YamlStyle | None]:
     """``_parse_job`` of a file just read, plus its indentation (first open, on a worker)."""
-    kind, text, data, error = _parse_job(kind, text)
     try:
-        style = yrt.detect_style(text, None if data is _KEEP else data)
-    except Exception:  # worker boundary: the style is detected again when first needed
-        style = None
-    return kind, text, data, error, style
+        data, error, style = parse_text(text, with_style=True)
+    except Exception as exc:  # worker boundary: an unexpected parser failure is a parse error
+        return kind, text, _KEEP, yrt.ParseError(f"{type(exc).__name__}: {exc}", None), None
+    return (kind, text, *_checked(kind, data, error), style)
 
 
 def _one_line_changed(old: str, new: str) -> bool:

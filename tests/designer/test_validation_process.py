@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pycharter_gui.designer.documents import PipelineDocument
-from pycharter_gui.designer.workers import validation
+from pycharter_gui.designer.workers import engine_child, validation
 from pycharter_gui.designer.workers.validation import (
     ValidationController,
     validation_process,
@@ -101,9 +101,9 @@ os._exit(3)  # dies on its first request, every time
 
 
 def test_a_process_that_keeps_dying_is_reported_in_words(workspace: Path, monkeypatch):
-    process = validation.ValidationProcess()
+    process = engine_child.EngineProcess()
     monkeypatch.setattr(validation, "_PROCESS", process)
-    monkeypatch.setattr(validation, "_CHILD", DYING_CHILD)
+    monkeypatch.setattr(engine_child, "_CHILD", DYING_CHILD)
     problems = validation.validate_snapshot(workspace / "people", None)
     assert process.starts == 2  # restarted once
     assert len(problems) == 1 and problems[0].severity == "error"
@@ -121,7 +121,7 @@ def test_the_child_never_imports_qt():
 
 def test_falls_back_to_the_thread_when_no_process_can_start(workspace: Path, monkeypatch, caplog):
     validation.shutdown_validation_process()
-    monkeypatch.setattr(validation, "_PROCESS", validation.ValidationProcess())
+    monkeypatch.setattr(validation, "_PROCESS", engine_child.EngineProcess())
     monkeypatch.setattr(validation, "_USE_THREAD", False)
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     with caplog.at_level("WARNING", logger=validation.__name__):
@@ -166,7 +166,7 @@ def test_a_config_error_in_the_child_arrives_as_the_engines_config_error(workspa
 
 def test_the_lookup_reads_here_when_no_process_can_start(workspace: Path, monkeypatch):
     validation.shutdown_validation_process()
-    monkeypatch.setattr(validation, "_PROCESS", validation.ValidationProcess())
+    monkeypatch.setattr(validation, "_PROCESS", engine_child.EngineProcess())
     monkeypatch.setattr(validation, "_USE_THREAD", False)
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     load, name = validation.read_load_section(workspace / "people")
