@@ -129,3 +129,25 @@ def test_a_big_pipeline_opens_edits_and_saves_through_the_child(qtbot, tmp_path:
     qtbot.waitUntil(lambda: not doc.is_parsing("transform"), timeout=60_000)
     saved = (folder / "transform.yaml").read_text(encoding="utf-8")
     assert saved == text.replace("column_1: renamed_1\n", "column_1: first\n")
+
+
+def test_a_parse_child_killed_mid_parse_is_restarted_and_the_file_still_opens(
+        qtbot, tmp_path: Path) -> None:
+    """kill -9 of the parse child while it parses: the request is sent again to a new child,
+    the document loads with the file's data, and nothing is parsed in the designer."""
+    import os
+    import signal
+
+    text = big_text()
+    folder = make_pipeline(tmp_path, "big", transform=text)
+    process = parse_process.parse_process()
+    process.shutdown()
+    starts = process.starts
+    doc = PipelineDocument("big", folder)
+    doc.load()
+    qtbot.waitUntil(lambda: process.pid is not None, timeout=60_000)
+    os.kill(process.pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: not doc.is_loading(), timeout=60_000)
+    assert process.starts == starts + 2  # the first child, and the one that answered
+    assert doc.parse_error("transform") is None
+    assert doc.value("transform", "transform.rename.column_2999") == "renamed_2999"
