@@ -22,7 +22,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from pycharter_gui.designer import yaml_roundtrip as yrt
 from pycharter_gui.designer.discovery import KINDS
 from pycharter_gui.designer.workers.blocking import BlockingJob
-from pycharter_gui.designer.workers.parse_process import parse_text
+from pycharter_gui.designer.workers.parse_process import CHILD_PARSE_CHARS, parse_text
 from pycharter_gui.etl_generator import atomic_write, detect
 
 CONTRACT_FILES = ("contract.yaml", "schema.yaml", "schema.json", "contract.json")
@@ -333,6 +333,11 @@ class PipelineDocument(QObject):
     def is_parsing(self, kind: str) -> bool:
         """A parse of ``kind``'s current text still runs on a worker."""
         return kind in self._parsing and not self._parsing[kind][1]
+
+    def is_reading(self, kind: str) -> bool:
+        """A big text's parse is out (in the parse process): a form edit now would have to
+        parse it on the GUI thread, so the form waits for it."""
+        return self.is_parsing(kind) and len(self._text[kind]) > CHILD_PARSE_CHARS
 
     def restore_texts(self, texts: dict[str, str]) -> None:
         """Put drafts back as one undoable step."""
