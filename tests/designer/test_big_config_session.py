@@ -66,6 +66,15 @@ def _select(qtbot, win: MainWindow, name: str) -> None:
                     timeout=60_000)
 
 
+def _type_at_end(qtbot, win: MainWindow, text: str) -> None:
+    """Type ``text`` at the end of transform.yaml in the YAML tab."""
+    editor = win.editor.yaml_editors["transform"]
+    win.show_yaml_tab()
+    editor.setFocus()
+    editor.moveCursor(editor.textCursor().MoveOperation.End)
+    qtbot.keyClicks(editor, text)
+
+
 def test_big_pipelines_session(qtbot, window: MainWindow, monkeypatch, caplog) -> None:
     caplog.set_level(logging.ERROR)
     big_parsed_here: list[int] = []
@@ -87,12 +96,8 @@ def test_big_pipelines_session(qtbot, window: MainWindow, monkeypatch, caplog) -
         doc = window.current
         if name in BIG:  # its own data, never the other pipeline's
             assert doc.value("transform", "transform.rename.column_7") == f"{name}_7"
-            editor = window.editor.yaml_editors["transform"]
-            window.show_yaml_tab()
-            editor.setFocus()
-            editor.moveCursor(editor.textCursor().MoveOperation.End)
-            qtbot.keyClicks(editor, f"# typed {i}")
-            qtbot.keyClick(editor, Qt.Key.Key_Return)
+            _type_at_end(qtbot, window, f"# typed {i}")
+            qtbot.keyClick(window.editor.yaml_editors["transform"], Qt.Key.Key_Return)
             typed[name] += 1
             qtbot.wait(rng.choice((50, 400)))  # sometimes past the parse pause
             if i % 4 == 1:
@@ -128,14 +133,10 @@ def test_form_waits_while_typed_big_text_is_read(qtbot, window: MainWindow, monk
     the form is disabled under "Reading transform.yaml…", so no form edit can make the GUI
     thread parse the text itself (~0.5 s)."""
     _select(qtbot, window, "big_a")
-    editor = window.editor.yaml_editors["transform"]
     form = window.editor.forms["transform"]
     label = window.editor.loading_label
     assert form.isEnabled() and not label.isVisibleTo(window.editor)
-    window.show_yaml_tab()
-    editor.setFocus()
-    editor.moveCursor(editor.textCursor().MoveOperation.End)
-    qtbot.keyClicks(editor, "# a note")
+    _type_at_end(qtbot, window, "# a note")
     doc = window.current
     qtbot.waitUntil(lambda: doc.is_reading("transform"), timeout=10_000)
     assert not form.isEnabled()
@@ -157,11 +158,7 @@ def test_save_while_a_big_text_is_read_waits_for_it(qtbot, window: MainWindow,
     monkeypatch.setattr(yrt, "parse", lambda t: (
         big_parsed_here.append(len(t)) if len(t) > parse_process.CHILD_PARSE_CHARS else None,
         real(t))[1])
-    editor = window.editor.yaml_editors["transform"]
-    window.show_yaml_tab()
-    editor.setFocus()
-    editor.moveCursor(editor.textCursor().MoveOperation.End)
-    qtbot.keyClicks(editor, "# saved while read")
+    _type_at_end(qtbot, window, "# saved while read")
     doc = window.current
     qtbot.waitUntil(lambda: doc.is_reading("transform"), timeout=10_000)
     window.actions_by_name["save"].trigger()
