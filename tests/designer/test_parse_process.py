@@ -96,7 +96,7 @@ def test_short_texts_are_parsed_here(monkeypatch) -> None:
 
 def test_no_child_means_parsing_here(monkeypatch, caplog) -> None:
     parse_process.shutdown_parse_process()
-    monkeypatch.setattr(parse_process, "_PROCESS", parse_process.EngineProcess("parse process"))
+    monkeypatch.setattr(parse_process._SLOT, "process", parse_process.EngineProcess("parse process"))
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     with caplog.at_level("WARNING", logger=parse_process.__name__):
         data, error, _ = parse_process.parse_text(big_text())

@@ -102,7 +102,7 @@ os._exit(3)  # dies on its first request, every time
 
 def test_a_process_that_keeps_dying_is_reported_in_words(workspace: Path, monkeypatch):
     process = engine_child.EngineProcess()
-    monkeypatch.setattr(validation, "_PROCESS", process)
+    monkeypatch.setattr(validation._SLOT, "process", process)
     monkeypatch.setattr(engine_child, "_CHILD", DYING_CHILD)
     problems = validation.validate_snapshot(workspace / "people", None)
     assert process.starts == 2  # restarted once
@@ -121,7 +121,7 @@ def test_the_child_never_imports_qt():
 
 def test_falls_back_to_the_thread_when_no_process_can_start(workspace: Path, monkeypatch, caplog):
     validation.shutdown_validation_process()
-    monkeypatch.setattr(validation, "_PROCESS", engine_child.EngineProcess())
+    monkeypatch.setattr(validation._SLOT, "process", engine_child.EngineProcess())
     monkeypatch.setattr(validation, "_USE_THREAD", False)
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     with caplog.at_level("WARNING", logger=validation.__name__):
@@ -166,7 +166,7 @@ def test_a_config_error_in_the_child_arrives_as_the_engines_config_error(workspa
 
 def test_the_lookup_reads_here_when_no_process_can_start(workspace: Path, monkeypatch):
     validation.shutdown_validation_process()
-    monkeypatch.setattr(validation, "_PROCESS", engine_child.EngineProcess())
+    monkeypatch.setattr(validation._SLOT, "process", engine_child.EngineProcess())
     monkeypatch.setattr(validation, "_USE_THREAD", False)
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     load, name = validation.read_load_section(workspace / "people")

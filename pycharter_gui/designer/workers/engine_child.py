@@ -10,6 +10,7 @@ thread only waits on the pipe meanwhile (the lock is free).
 
 from __future__ import annotations
 
+import atexit
 import logging
 import pickle
 import struct
@@ -229,4 +230,31 @@ def _end(proc: subprocess.Popen[bytes], timeout: float = 2.0) -> None:
         proc.wait()
 
 
-__all__ = ["EngineProcess", "ProcessUnavailable"]
+class ProcessSlot:
+    """The app's one ``EngineProcess`` for one kind of work: made on first use (it starts on
+    its first call), ended by ``shutdown`` (the app calls it on quit; also at exit)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.process: EngineProcess | None = None  # (tests put their own in)
+        self._lock = threading.Lock()
+        self._at_exit = False
+
+    def get(self) -> EngineProcess:
+        with self._lock:
+            if self.process is None:
+                self.process = EngineProcess(self.name)
+            if not self._at_exit:
+                self._at_exit = True
+                atexit.register(self.shutdown)
+            return self.process
+
+    def shutdown(self) -> None:
+        """End the child; a later call starts a new one."""
+        with self._lock:
+            process = self.process
+        if process is not None:
+            process.shutdown()
+
+
+__all__ = ["EngineProcess", "ProcessSlot", "ProcessUnavailable"]

@@ -11,37 +11,30 @@ and every text when no child can start, are parsed on the calling thread.
 
 from __future__ import annotations
 
-import atexit
 import logging
-import threading
 from typing import Any
 
 from pycharter_gui.designer import yaml_roundtrip as yrt
-from pycharter_gui.designer.workers.engine_child import EngineProcess, ProcessUnavailable
+from pycharter_gui.designer.workers.engine_child import (
+    EngineProcess,
+    ProcessSlot,
+    ProcessUnavailable,
+)
 
 CHILD_PARSE_CHARS = 20_000  # ~500 lines: about 80 ms of parsing here
 log = logging.getLogger(__name__)
-_PROCESS: EngineProcess | None = None
-_PROCESS_LOCK = threading.Lock()
+_SLOT = ProcessSlot("parse process")
 _USE_THREAD = False  # set when no child could be started: parse here from then on
 
 
 def parse_process() -> EngineProcess:
     """The app's one parse process (created on first use, started on its first call)."""
-    global _PROCESS
-    with _PROCESS_LOCK:
-        if _PROCESS is None:
-            _PROCESS = EngineProcess("parse process")
-            atexit.register(shutdown_parse_process)
-        return _PROCESS
+    return _SLOT.get()
 
 
 def shutdown_parse_process() -> None:
     """End the parse child (the app calls it on quit); a later parse starts a new one."""
-    with _PROCESS_LOCK:
-        process = _PROCESS
-    if process is not None:
-        process.shutdown()
+    _SLOT.shutdown()
 
 
 def parse_text(text: str, *, with_style: bool = False

@@ -17,9 +17,7 @@ calls it on quit; also registered with ``atexit``) ends the child.
 
 from __future__ import annotations
 
-import atexit
 import logging
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +25,11 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 from pycharter_gui.designer.discovery import KINDS
 from pycharter_gui.designer.documents import PIPELINE, PipelineDocument
-from pycharter_gui.designer.workers.engine_child import EngineProcess, ProcessUnavailable
+from pycharter_gui.designer.workers.engine_child import (
+    EngineProcess,
+    ProcessSlot,
+    ProcessUnavailable,
+)
 from pycharter_gui.etl_generator import (
     ConfigProblem,
     load_pipeline_config,
@@ -36,27 +38,18 @@ from pycharter_gui.etl_generator import (
 
 DEBOUNCE_MS = 350
 log = logging.getLogger(__name__)
-_PROCESS: EngineProcess | None = None
-_PROCESS_LOCK = threading.Lock()
+_SLOT = ProcessSlot("validation process")
 _USE_THREAD = False  # set when no child could be started: check on the thread from then on
 
 
 def validation_process() -> EngineProcess:
     """The app's one validation process (created on first use, started on its first call)."""
-    global _PROCESS
-    with _PROCESS_LOCK:
-        if _PROCESS is None:
-            _PROCESS = EngineProcess()
-            atexit.register(shutdown_validation_process)
-        return _PROCESS
+    return _SLOT.get()
 
 
 def shutdown_validation_process() -> None:
     """End the validation child (the app calls it on quit); a later check starts a new one."""
-    with _PROCESS_LOCK:
-        process = _PROCESS
-    if process is not None:
-        process.shutdown()
+    _SLOT.shutdown()
 
 
 def validate_snapshot(path: Path, texts: dict[str, str] | None) -> list[Any]:
